@@ -1,0 +1,137 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "backend/block_device.h"
+#include "common/buffer.h"
+#include "reactor/reactor.h"
+
+namespace esan::backend {
+namespace {
+
+struct Done {
+  int result = 1;
+  int calls = 0;
+};
+
+void record(IoRequest& req, int result) {
+  auto* d = static_cast<Done*>(req.user);
+  d->result = result;
+  d->calls++;
+}
+
+std::string temp_file(size_t size) {
+  char path[] = "/tmp/esan-backend-XXXXXX";
+  int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(ftruncate(fd, off_t(size)), 0);
+  close(fd);
+  return path;
+}
+
+TEST(NullDevice, ReadsZerosInline) {
+  auto dev = make_null_device(1 << 20);
+  AlignedBuffer buf(4096);
+  std::memset(buf.data(), 0xab, 4096);
+  Done d;
+  IoRequest req{.op = IoOp::kRead, .offset = 0, .len = 4096, .buf = buf.data(), .on_done = record, .user = &d};
+  dev->submit(req);
+  EXPECT_EQ(d.calls, 1);
+  EXPECT_EQ(d.result, 4096);
+  EXPECT_EQ(buf.data()[100], 0);
+  EXPECT_EQ(dev->size_bytes(), 1u << 20);
+}
+
+// Runs one request on a reactor thread and waits for its completion.
+int run_on_reactor(reactor::Reactor& r, BlockDevice& dev, IoRequest& req) {
+  Done d;
+  std::atomic<bool> finished{false};
+  struct Ctx {
+    Done* d;
+    std::atomic<bool>* f;
+  } ctx{&d, &finished};
+  req.user = &ctx;
+  req.on_done = [](IoRequest& q, int res) {
+    auto* c = static_cast<Ctx*>(q.user);
+    c->d->result = res;
+    c->d->calls++;
+    c->f->store(true);
+  };
+  r.post([&] { dev.submit(req); });
+  while (!finished.load()) usleep(100);
+  EXPECT_EQ(d.calls, 1);
+  return d.result;
+}
+
+class FileDeviceTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(FileDeviceTest, WriteReadBackOnReactor) {
+  std::string path = temp_file(1 << 20);
+  FileOptions opts{.path = path};
+  auto dev = GetParam() ? open_block_device(opts) : open_file_device(opts);
+  ASSERT_TRUE(dev.has_value()) << dev.error().message;
+  auto r = reactor::Reactor::create(0);
+  ASSERT_TRUE(r.has_value());
+  (*r)->start_thread();
+
+  AlignedBuffer w(8192), rd(8192);
+  for (size_t i = 0; i < 8192; ++i) w.data()[i] = uint8_t(i * 7);
+  IoRequest wr{.op = IoOp::kWrite, .fua = true, .offset = 65536, .len = 8192, .buf = w.data()};
+  EXPECT_EQ(run_on_reactor(**r, **dev, wr), 8192);
+  IoRequest rr{.op = IoOp::kRead, .offset = 65536, .len = 8192, .buf = rd.data()};
+  EXPECT_EQ(run_on_reactor(**r, **dev, rr), 8192);
+  EXPECT_EQ(std::memcmp(w.data(), rd.data(), 8192), 0);
+  IoRequest fl{.op = IoOp::kFlush};
+  EXPECT_EQ(run_on_reactor(**r, **dev, fl), 0);
+  IoRequest dc{.op = IoOp::kDiscard, .offset = 65536, .len = 4096};
+  EXPECT_GE(run_on_reactor(**r, **dev, dc), 0);
+  IoRequest rr2{.op = IoOp::kRead, .offset = 65536, .len = 8192, .buf = rd.data()};
+  EXPECT_EQ(run_on_reactor(**r, **dev, rr2), 8192);
+  EXPECT_EQ(rd.data()[0], 0);                    // punched
+  EXPECT_EQ(rd.data()[4096 + 1], w.data()[4097]);  // kept
+  (*r)->stop();
+  (*r)->join();
+  unlink(path.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(FileAndBlock, FileDeviceTest, ::testing::Bool());
+
+TEST(FileDevice, SyncPathOffReactorAndErrors) {
+  std::string path = temp_file(4096);
+  auto dev = open_file_device(FileOptions{.path = path, .size_bytes = 16384});
+  ASSERT_TRUE(dev.has_value());
+  EXPECT_EQ((*dev)->size_bytes(), 16384u);
+  AlignedBuffer buf(4096);
+  std::memset(buf.data(), 0x55, 4096);
+  Done d;
+  // Beyond the file's end but within the configured size: reads zeros.
+  IoRequest req{.op = IoOp::kRead, .offset = 8192, .len = 4096, .buf = buf.data(), .on_done = record, .user = &d};
+  (*dev)->submit(req);
+  EXPECT_EQ(d.result, 4096);
+  EXPECT_EQ(buf.data()[17], 0);
+  unlink(path.c_str());
+
+  auto missing = open_file_device(FileOptions{.path = "/nonexistent/esan.img"});
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("/nonexistent/esan.img"), std::string::npos);
+  auto dir = open_file_device(FileOptions{.path = "/tmp"});
+  ASSERT_FALSE(dir.has_value());
+}
+
+TEST(FileDevice, ReadOnlyWriteFails) {
+  std::string path = temp_file(4096);
+  auto dev = open_file_device(FileOptions{.path = path, .read_only = true});
+  ASSERT_TRUE(dev.has_value());
+  AlignedBuffer buf(512);
+  Done d;
+  IoRequest req{.op = IoOp::kWrite, .offset = 0, .len = 512, .buf = buf.data(), .on_done = record, .user = &d};
+  (*dev)->submit(req);
+  EXPECT_EQ(d.calls, 1);
+  EXPECT_EQ(d.result, -EBADF);
+  unlink(path.c_str());
+}
+
+}  // namespace
+}  // namespace esan::backend

@@ -1,0 +1,69 @@
+// BlockDevice: the one small interface every storage backend implements.
+//
+// The SCSI layer turns commands into IoRequests; a backend performs them and
+// reports each exactly once through req.on_done(req, result), where result is
+// the number of bytes transferred (== req.len on success) or -errno.
+// Completion may run inline inside submit() (null backend) or later on the
+// same reactor thread that called submit() (io_uring backends). A backend
+// never throws and never crashes on an I/O error: it reports -errno.
+//
+// Thread-safety: one BlockDevice is shared by every reactor; submit() may be
+// called concurrently from several reactor threads. Async backends submit on
+// the calling thread's reactor (reactor::Reactor::current()).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+
+namespace esan::backend {
+
+enum class IoOp : uint8_t {
+  kRead,         // read len bytes at offset into buf
+  kWrite,        // write len bytes from buf at offset
+  kFlush,        // make all completed writes stable (fdatasync)
+  kDiscard,      // deallocate [offset, offset+len); later reads return zeros
+  kWriteZeroes,  // write zeros to [offset, offset+len)
+};
+
+struct IoRequest {
+  IoOp op = IoOp::kRead;
+  bool fua = false;       // kWrite: data is on stable storage before completion
+  uint64_t offset = 0;    // bytes
+  uint32_t len = 0;       // bytes
+  uint8_t* buf = nullptr; // kRead/kWrite: len bytes, 4096-byte aligned
+  void (*on_done)(IoRequest& req, int result) = nullptr;
+  void* user = nullptr;   // for the submitter; untouched by backends
+  uint32_t done_bytes = 0;  // backend scratch: bytes finished so far
+};
+
+class BlockDevice {
+ public:
+  virtual ~BlockDevice() = default;
+  // Capacity in bytes (a multiple of the LU block size chosen by the caller).
+  virtual uint64_t size_bytes() const = 0;
+  // "null", "file" or "block", for logs and listings.
+  virtual const char* kind() const = 0;
+  // Starts req. REQUIRES: req.offset + req.len <= size_bytes() for data ops.
+  virtual void submit(IoRequest& req) = 0;
+  // True when kDiscard really deallocates (reads then return zeros).
+  virtual bool supports_discard() const { return false; }
+};
+
+struct FileOptions {
+  std::string path;
+  uint64_t size_bytes = 0;     // 0 = the file's (or device's) current size
+  bool read_only = false;
+  bool write_through = false;  // every write is stable before completion
+};
+
+// A device of `size_bytes` that completes everything inline; reads zeros.
+std::unique_ptr<BlockDevice> make_null_device(uint64_t size_bytes);
+// Buffered io_uring I/O on a regular file (or block device).
+Result<std::unique_ptr<BlockDevice>> open_file_device(const FileOptions& opts);
+// O_DIRECT io_uring I/O on a block device or file.
+Result<std::unique_ptr<BlockDevice>> open_block_device(const FileOptions& opts);
+
+}  // namespace esan::backend

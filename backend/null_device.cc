@@ -1,0 +1,29 @@
+#include <cstring>
+
+#include "backend/block_device.h"
+
+namespace esan::backend {
+namespace {
+
+class NullDevice final : public BlockDevice {
+ public:
+  explicit NullDevice(uint64_t size) : size_(size) {}
+  uint64_t size_bytes() const override { return size_; }
+  const char* kind() const override { return "null"; }
+  void submit(IoRequest& req) override {
+    if (req.op == IoOp::kRead && req.len) std::memset(req.buf, 0, req.len);
+    req.on_done(req, int(req.len));
+  }
+  bool supports_discard() const override { return true; }
+
+ private:
+  uint64_t size_;
+};
+
+}  // namespace
+
+std::unique_ptr<BlockDevice> make_null_device(uint64_t size_bytes) {
+  return std::make_unique<NullDevice>(size_bytes);
+}
+
+}  // namespace esan::backend

@@ -1,0 +1,133 @@
+#include "backend/uring_device.h"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+namespace esan::backend {
+
+// Per-request io_uring completion: lives in a small heap block keyed by the
+// request; freed when the request completes.
+class UringDevice::PendingOp final : public reactor::Op {
+ public:
+  PendingOp(UringDevice* dev, IoRequest* req, reactor::Reactor* r) : dev_(dev), req_(req), r_(r) {}
+  void complete(int res, uint32_t) override {
+    UringDevice* dev = dev_;
+    IoRequest* req = req_;
+    reactor::Reactor* r = r_;
+    delete this;
+    dev->on_complete(*req, res, *r);
+  }
+
+ private:
+  UringDevice* dev_;
+  IoRequest* req_;
+  reactor::Reactor* r_;
+};
+
+UringDevice::UringDevice(int fd, uint64_t size, bool write_through, bool direct, bool is_blockdev)
+    : fd_(fd), size_(size), write_through_(write_through), direct_(direct), is_blockdev_(is_blockdev) {}
+
+UringDevice::~UringDevice() {
+  if (fd_ >= 0) {
+    fdatasync(fd_);
+    close(fd_);
+  }
+}
+
+void UringDevice::submit(IoRequest& req) {
+  req.done_bytes = 0;
+  reactor::Reactor* r = reactor::Reactor::current();
+  if (!r) return submit_sync(req);
+  issue(req, *r);
+}
+
+void UringDevice::issue(IoRequest& req, reactor::Reactor& r) {
+  if (req.op == IoOp::kDiscard && is_blockdev_) return submit_sync(req);  // BLKDISCARD has no io_uring op
+  io_uring_sqe* sqe = r.get_sqe();
+  uint32_t off = req.done_bytes;
+  switch (req.op) {
+    case IoOp::kRead:
+      io_uring_prep_read(sqe, fd_, req.buf + off, req.len - off, req.offset + off);
+      break;
+    case IoOp::kWrite:
+      io_uring_prep_write(sqe, fd_, req.buf + off, req.len - off, req.offset + off);
+      if (req.fua || write_through_) sqe->rw_flags = RWF_DSYNC;
+      break;
+    case IoOp::kFlush:
+      io_uring_prep_fsync(sqe, fd_, IORING_FSYNC_DATASYNC);
+      break;
+    case IoOp::kDiscard:
+      io_uring_prep_fallocate(sqe, fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, req.offset, req.len);
+      break;
+    case IoOp::kWriteZeroes:
+      io_uring_prep_fallocate(sqe, fd_, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, req.offset, req.len);
+      break;
+  }
+  reactor::Reactor::set_op(sqe, new PendingOp(this, &req, &r));
+}
+
+void UringDevice::on_complete(IoRequest& req, int res, reactor::Reactor& r) {
+  if (res < 0) {
+    if (res == -EAGAIN || res == -EINTR) return issue(req, r);
+    return req.on_done(req, res);
+  }
+  if (req.op != IoOp::kRead && req.op != IoOp::kWrite) return req.on_done(req, int(req.len));
+  if (res == 0) {
+    if (req.op == IoOp::kWrite) return req.on_done(req, -EIO);
+    // Past the end of a shorter file: the rest reads as zeros.
+    std::memset(req.buf + req.done_bytes, 0, req.len - req.done_bytes);
+    return req.on_done(req, int(req.len));
+  }
+  req.done_bytes += uint32_t(res);
+  if (req.done_bytes < req.len) return issue(req, r);
+  req.on_done(req, int(req.len));
+}
+
+void UringDevice::submit_sync(IoRequest& req) {
+  int result = int(req.len);
+  switch (req.op) {
+    case IoOp::kRead:
+    case IoOp::kWrite:
+      while (req.done_bytes < req.len) {
+        uint32_t off = req.done_bytes;
+        ssize_t n = req.op == IoOp::kRead ? pread(fd_, req.buf + off, req.len - off, req.offset + off)
+                                          : pwrite(fd_, req.buf + off, req.len - off, req.offset + off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { result = -errno; break; }
+        if (n == 0) {
+          if (req.op == IoOp::kWrite) { result = -EIO; break; }
+          std::memset(req.buf + off, 0, req.len - off);
+          break;
+        }
+        req.done_bytes += uint32_t(n);
+      }
+      if (result >= 0 && req.op == IoOp::kWrite && (req.fua || write_through_) && fdatasync(fd_) < 0)
+        result = -errno;
+      break;
+    case IoOp::kFlush:
+      if (fdatasync(fd_) < 0) result = -errno;
+      break;
+    case IoOp::kDiscard:
+      if (is_blockdev_) {
+        uint64_t range[2] = {req.offset, req.len};
+        if (ioctl(fd_, BLKDISCARD, range) < 0) result = -errno;
+      } else if (fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off_t(req.offset), off_t(req.len)) < 0) {
+        result = -errno;
+      }
+      break;
+    case IoOp::kWriteZeroes:
+      if (fallocate(fd_, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off_t(req.offset), off_t(req.len)) < 0)
+        result = -errno;
+      break;
+  }
+  req.on_done(req, result);
+}
+
+}  // namespace esan::backend

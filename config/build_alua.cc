@@ -1,0 +1,125 @@
+// DEVICE_GROUP / TARGET_GROUP sections (ALUA) -> DeviceGroupConfig.
+//
+// Contract: see builders.h. Device group names are unique; a DEVICE must
+// exist (HANDLER sections are built first) and belongs to one group only, TARGET_GROUP names and
+// group_ids are unique; state is one of SCST's ALUA states; a TARGET_GROUP's TARGET may be a line
+// or open a block holding rel_tgt_id (1..65535), and may name a target that is not configured here
+// (another node's port).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "config/builders.h"
+
+namespace esan::config {
+
+namespace {
+
+constexpr std::string_view kStates[] = {"active",      "nonoptimized", "standby",
+                                        "unavailable", "offline",      "transitioning"};
+
+Status build_member(Context& ctx, const Node& n, TargetGroupConfig& tg) {
+  auto name = ctx.name(n);
+  if (!name) return std::unexpected(name.error());
+  for (const auto& m : tg.targets)
+    if (m.target == *name)
+      return ctx.fail(n.line,
+                      fmt::format("duplicate TARGET '{}' in target group '{}'", *name, tg.name));
+  TargetGroupMember m{*name, 0};
+  SeenOnce seen;
+  for (const Node& a : n.children) {
+    if (a.keyword != "rel_tgt_id") return ctx.unknown(a, Section::kTargetGroupTarget);
+    if (auto s = seen.check(ctx, a); !s) return s;
+    auto v = ctx.number(a, 65535);
+    if (!v) return std::unexpected(v.error());
+    if (*v == 0) return ctx.fail(a.line, "rel_tgt_id must be in 1..65535");
+    m.rel_tgt_id = uint16_t(*v);
+  }
+  tg.targets.push_back(std::move(m));
+  return ok();
+}
+
+Status build_target_group(Context& ctx, const Node& n, DeviceGroupConfig& dg) {
+  auto name = ctx.name(n);
+  if (!name) return std::unexpected(name.error());
+  for (const auto& other : dg.target_groups)
+    if (other.name == *name)
+      return ctx.fail(
+          n.line, fmt::format("duplicate TARGET_GROUP '{}' (first at line {})", *name, other.line));
+  TargetGroupConfig tg;
+  tg.name = *name;
+  tg.line = n.line;
+  SeenOnce seen;
+  for (const Node& a : n.children) {
+    if (a.keyword == "TARGET") {
+      if (auto s = build_member(ctx, a, tg); !s) return s;
+      continue;
+    }
+    if (is_unimplemented(Section::kTargetGroup, a.keyword)) {
+      ctx.warn_unimplemented(a);
+      continue;
+    }
+    if (a.keyword != "group_id" && a.keyword != "state")
+      return ctx.unknown(a, Section::kTargetGroup);
+    if (auto s = seen.check(ctx, a); !s) return s;
+    if (a.keyword == "group_id") {
+      auto v = ctx.number(a, 65535);
+      if (!v) return std::unexpected(v.error());
+      for (const auto& other : dg.target_groups)
+        if (other.group_id == *v)
+          return ctx.fail(
+              a.line, fmt::format("group_id {} already used by target group '{}'", *v, other.name));
+      tg.group_id = uint16_t(*v);
+    } else {
+      auto v = ctx.text(a);
+      if (!v) return std::unexpected(v.error());
+      if (std::find(std::begin(kStates), std::end(kStates), *v) == std::end(kStates))
+        return ctx.fail(a.line, fmt::format("state '{}' is invalid (use active, nonoptimized, "
+                                            "standby, unavailable, offline or transitioning)",
+                                            *v));
+      tg.state = std::move(*v);
+    }
+  }
+  dg.target_groups.push_back(std::move(tg));
+  return ok();
+}
+
+}  // namespace
+
+Status build_device_group(Context& ctx, const Node& n) {
+  auto name = ctx.name(n);
+  if (!name) return std::unexpected(name.error());
+  for (const auto& other : ctx.cfg().device_groups)
+    if (other.name == *name)
+      return ctx.fail(
+          n.line, fmt::format("duplicate DEVICE_GROUP '{}' (first at line {})", *name, other.line));
+  DeviceGroupConfig dg;
+  dg.name = *name;
+  dg.line = n.line;
+  for (const Node& c : n.children) {
+    if (c.keyword == "DEVICE") {
+      if (auto s = ctx.no_block(c); !s) return s;
+      auto dev = ctx.name(c);
+      if (!dev) return std::unexpected(dev.error());
+      if (!ctx.cfg().find_device(*dev))
+        return ctx.fail(
+            c.line, fmt::format("device group '{}' refers to unknown device '{}'", dg.name, *dev));
+      if (std::find(dg.devices.begin(), dg.devices.end(), *dev) != dg.devices.end())
+        return ctx.fail(c.line,
+                        fmt::format("duplicate DEVICE '{}' in device group '{}'", *dev, dg.name));
+      for (const auto& other : ctx.cfg().device_groups)
+        if (std::find(other.devices.begin(), other.devices.end(), *dev) != other.devices.end())
+          return ctx.fail(
+              c.line, fmt::format("device '{}' is already in device group '{}'", *dev, other.name));
+      dg.devices.push_back(*dev);
+    } else if (c.keyword == "TARGET_GROUP") {
+      if (auto s = build_target_group(ctx, c, dg); !s) return s;
+    } else {
+      return ctx.unknown(c, Section::kDeviceGroup);
+    }
+  }
+  ctx.cfg().device_groups.push_back(std::move(dg));
+  return ok();
+}
+
+}  // namespace esan::config

@@ -1,0 +1,135 @@
+// TARGET_DRIVER and TARGET sections -> Config / TargetConfig.
+//
+// Contract: see builders.h. Only TARGET_DRIVER iscsi is built; other real
+// SCST drivers (copy_manager, qla2x00t, ...) leave the warning
+// "target driver 'x' not supported, section ignored" and their content is
+// not looked at; any other driver name is an error. Target names are unique;
+// rel_tgt_id is 1..65535; an initiator pattern belongs to one GROUP only.
+#include <fmt/format.h>
+
+#include "config/builders.h"
+
+namespace esan::config {
+
+namespace {
+
+constexpr uint64_t kMaxRelTgtId = 65535;
+
+// IncomingUser/OutgoingUser -> the matching list.
+Status add_user(Context& ctx, const Node& n, std::vector<std::string>& incoming,
+                std::vector<std::string>& outgoing) {
+  auto v = ctx.user(n);
+  if (!v) return std::unexpected(v.error());
+  (n.keyword == "IncomingUser" ? incoming : outgoing).push_back(std::move(*v));
+  return ok();
+}
+
+Status check_initiators_unique(const Context& ctx, const TargetConfig& t) {
+  for (size_t i = 0; i < t.groups.size(); ++i)
+    for (size_t j = i + 1; j < t.groups.size(); ++j)
+      for (const auto& name : t.groups[j].initiators)
+        for (const auto& earlier : t.groups[i].initiators)
+          if (name == earlier)
+            return ctx.fail(t.groups[j].line,
+                            fmt::format("INITIATOR '{}' is in both group '{}' and group '{}' of "
+                                        "target '{}'",
+                                        name, t.groups[i].name, t.groups[j].name, t.name));
+  return ok();
+}
+
+Status target_attribute(Context& ctx, const Node& c, TargetConfig& t, SeenOnce& seen) {
+  if (c.keyword == "IncomingUser" || c.keyword == "OutgoingUser")
+    return add_user(ctx, c, t.incoming_users, t.outgoing_users);
+  if (is_unimplemented(Section::kTarget, c.keyword)) {
+    ctx.warn_unimplemented(c);
+    return ok();
+  }
+  bool known = c.keyword == "enabled" || c.keyword == "rel_tgt_id" || is_iscsi_param(c.keyword);
+  if (!known) return ctx.unknown(c, Section::kTarget);
+  if (auto s = seen.check(ctx, c); !s) return s;
+  if (c.keyword == "enabled") {
+    auto v = ctx.boolean(c);
+    if (!v) return std::unexpected(v.error());
+    t.enabled = *v;
+  } else if (c.keyword == "rel_tgt_id") {
+    auto v = ctx.number(c, kMaxRelTgtId);
+    if (!v) return std::unexpected(v.error());
+    if (*v == 0) return ctx.fail(c.line, "rel_tgt_id must be in 1..65535");
+    t.rel_tgt_id = uint16_t(*v);
+  } else {
+    auto v = ctx.text(c);
+    if (!v) return std::unexpected(v.error());
+    t.attributes[c.keyword] = std::move(*v);
+  }
+  return ok();
+}
+
+Status build_target(Context& ctx, const Node& n) {
+  auto name = ctx.name(n);
+  if (!name) return std::unexpected(name.error());
+  if (const TargetConfig* prev = ctx.cfg().find_target(*name))
+    return ctx.fail(
+        n.line, fmt::format("duplicate target '{}' (first defined at line {})", *name, prev->line));
+  TargetConfig t;
+  t.name = *name;
+  t.line = n.line;
+  const std::string owner = fmt::format("target '{}'", t.name);
+  SeenOnce seen;
+  for (const Node& c : n.children) {
+    Status s;
+    if (c.keyword == "LUN")
+      s = build_lun(ctx, c, t.luns, owner);
+    else if (c.keyword == "GROUP")
+      s = build_group(ctx, c, t.groups);
+    else
+      s = target_attribute(ctx, c, t, seen);
+    if (!s) return s;
+  }
+  if (auto s = check_initiators_unique(ctx, t); !s) return s;
+  ctx.cfg().targets.push_back(std::move(t));
+  return ok();
+}
+
+Status build_iscsi_driver(Context& ctx, const Node& n) {
+  Config& cfg = ctx.cfg();
+  SeenOnce seen;
+  for (const Node& c : n.children) {
+    if (c.keyword == "TARGET") {
+      if (auto s = build_target(ctx, c); !s) return s;
+    } else if (c.keyword == "IncomingUser" || c.keyword == "OutgoingUser") {
+      if (auto s = add_user(ctx, c, cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users); !s)
+        return s;
+    } else if (is_unimplemented(Section::kDriver, c.keyword)) {
+      ctx.warn_unimplemented(c);
+    } else if (c.keyword == "enabled") {
+      if (auto s = seen.check(ctx, c); !s) return s;
+      auto v = ctx.boolean(c);
+      if (!v) return std::unexpected(v.error());
+      cfg.iscsi_enabled = *v;
+    } else if (is_iscsi_param(c.keyword)) {
+      if (auto s = seen.check(ctx, c); !s) return s;
+      auto v = ctx.text(c);
+      if (!v) return std::unexpected(v.error());
+      cfg.iscsi_attributes[c.keyword] = std::move(*v);
+    } else {
+      return ctx.unknown(c, Section::kDriver);
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+
+Status build_target_driver(Context& ctx, const Node& n) {
+  auto name = ctx.name(n);
+  if (!name) return std::unexpected(name.error());
+  if (*name == "iscsi") return build_iscsi_driver(ctx, n);
+  if (is_scst_target_driver(*name)) {
+    ctx.warn(n.line, fmt::format("target driver '{}' not supported, section ignored", *name));
+    return ok();
+  }
+  return ctx.fail(n.line,
+                  fmt::format("unknown target driver '{}' (esand supports 'iscsi')", *name));
+}
+
+}  // namespace esan::config

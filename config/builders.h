@@ -1,0 +1,25 @@
+// Section builders that turn syntax nodes into the Config model (internal).
+//
+// Contract: parse_config() builds every HANDLER section first, then the
+// other sections in file order. Each builder validates its section
+// (attribute names, values, duplicates inside it, names already built,
+// DEVICE_GROUP -> DEVICE) and appends to ctx.cfg(); check_references() then
+// checks LUN -> DEVICE and unique rel_tgt_ids. All stop at the first error.
+#pragma once
+
+#include "config/context.h"
+
+namespace esan::config {
+
+Status build_handler(Context& ctx, const Node& n);        // HANDLER x { DEVICE ... }
+Status build_target_driver(Context& ctx, const Node& n);  // TARGET_DRIVER x { ... }
+Status build_device_group(Context& ctx, const Node& n);   // DEVICE_GROUP x { ... }
+Status check_references(const Context& ctx);
+
+// Used by build_target_driver(): "LUN n device [{ read_only 0|1 }]" appended to
+// luns (duplicate numbers rejected; owner is e.g. "target 't1'" for messages),
+// and "GROUP name { LUN ... INITIATOR ... }" appended to groups.
+Status build_lun(Context& ctx, const Node& n, std::vector<LunConfig>& luns, std::string_view owner);
+Status build_group(Context& ctx, const Node& n, std::vector<GroupConfig>& groups);
+
+}  // namespace esan::config

@@ -1,0 +1,55 @@
+// Small Config helpers: lookups, handler names and line-insensitive equality.
+#include "config/model.h"
+
+namespace esan::config {
+
+std::string_view handler_name(Handler h) {
+  switch (h) {
+    case Handler::kFileIo: return "vdisk_fileio";
+    case Handler::kBlockIo: return "vdisk_blockio";
+    case Handler::kNullIo: return "vdisk_nullio";
+  }
+  return "vdisk_fileio";
+}
+
+const DeviceConfig* Config::find_device(std::string_view name) const {
+  for (const auto& d : devices)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+const TargetConfig* Config::find_target(std::string_view name) const {
+  for (const auto& t : targets)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+namespace {
+
+void clear_lines(std::vector<LunConfig>& luns) {
+  for (auto& l : luns) l.line = 0;
+}
+
+Config without_lines(Config c) {
+  c.warnings.clear();
+  for (auto& d : c.devices) d.line = 0;
+  for (auto& t : c.targets) {
+    t.line = 0;
+    clear_lines(t.luns);
+    for (auto& g : t.groups) {
+      g.line = 0;
+      clear_lines(g.luns);
+    }
+  }
+  for (auto& dg : c.device_groups) {
+    dg.line = 0;
+    for (auto& tg : dg.target_groups) tg.line = 0;
+  }
+  return c;
+}
+
+}  // namespace
+
+bool equivalent(const Config& a, const Config& b) { return without_lines(a) == without_lines(b); }
+
+}  // namespace esan::config

@@ -1,0 +1,144 @@
+// The validated configuration model of esand and its public entry points.
+//
+// Contract:
+//  * parse_config() turns scst.conf text (SCST's syntax) into a Config whose
+//    every field has been validated: names are non-empty and unique, numbers
+//    are in range, every LUN names a DEVICE that exists, and so on. It stops
+//    at the first problem and returns Errc::kInvalidArgument with the message
+//    "file:line: reason". No exception escapes.
+//  * SCST attributes that esand accepts but does not implement yet do not
+//    fail the parse; each leaves one entry in Config::warnings of the form
+//    "file:line: attribute 'xyz' is not implemented by esand yet (ignored)".
+//  * load_config_file() reads a file and parses it; read failures are
+//    Errc::kIo "path: cannot read: <strerror>".
+//  * write_config() emits text that parse_config() turns back into a Config
+//    equivalent() to the input (line numbers and warnings aside).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace esan::config {
+
+enum class Handler { kFileIo, kBlockIo, kNullIo };  // vdisk_fileio, vdisk_blockio, vdisk_nullio
+
+// "vdisk_fileio", "vdisk_blockio" or "vdisk_nullio".
+std::string_view handler_name(Handler h);
+
+struct DeviceConfig {
+  std::string name;
+  Handler handler = Handler::kFileIo;
+  int line = 0;
+  std::string filename;      // absolute path; required for fileio/blockio, absent for nullio
+  uint32_t blocksize = 512;  // 512, 1024, 2048 or 4096
+  bool read_only = false, removable = false, rotational = false, thin_provisioned = false;
+  bool write_through = false, nv_cache = false, o_direct = false;
+  uint64_t size_bytes = 0;  // from size (bytes) or size_mb; 0 = file size (fileio/blockio)
+                            // or the backend's default (nullio); a multiple of blocksize
+  // Inquiry strings; empty = default chosen by the SCSI layer.
+  // Length limits: t10_dev_id 64, t10_vend_id 8, prod_id 16, prod_rev_lvl 4, usn 16.
+  std::string t10_dev_id, t10_vend_id, prod_id, prod_rev_lvl, usn;
+
+  bool operator==(const DeviceConfig&) const = default;
+};
+
+struct LunConfig {
+  uint64_t lun = 0;  // 0..16383
+  std::string device;
+  bool read_only = false;
+  int line = 0;
+
+  bool operator==(const LunConfig&) const = default;
+};
+
+struct GroupConfig {
+  std::string name;
+  std::vector<LunConfig> luns;
+  std::vector<std::string> initiators;  // glob patterns, see initiator_matches()
+  int line = 0;
+
+  bool operator==(const GroupConfig&) const = default;
+};
+
+struct TargetConfig {
+  std::string name;
+  bool enabled = false;
+  uint16_t rel_tgt_id = 0;  // 0 = assign automatically (daemon assigns unique ids)
+  std::vector<LunConfig> luns;
+  std::vector<GroupConfig> groups;
+  std::vector<std::string> incoming_users, outgoing_users;  // raw "name secret" strings
+  // Other accepted iSCSI target attributes (HeaderDigest, MaxRecvDataSegmentLength, ...),
+  // raw values, kept for later use.
+  std::map<std::string, std::string> attributes;
+  int line = 0;
+
+  bool operator==(const TargetConfig&) const = default;
+};
+
+struct TargetGroupMember {
+  std::string target;       // may name a target of another node (ALUA)
+  uint16_t rel_tgt_id = 0;  // 0 = not given
+  bool operator==(const TargetGroupMember&) const = default;
+};
+
+struct TargetGroupConfig {
+  std::string name;
+  uint16_t group_id = 0;
+  // active, nonoptimized, standby, unavailable, offline or transitioning.
+  std::string state = "active";
+  std::vector<TargetGroupMember> targets;
+  int line = 0;
+
+  bool operator==(const TargetGroupConfig&) const = default;
+};
+
+struct DeviceGroupConfig {
+  std::string name;
+  std::vector<std::string> devices;
+  std::vector<TargetGroupConfig> target_groups;
+  int line = 0;
+
+  bool operator==(const DeviceGroupConfig&) const = default;
+};
+
+struct Config {
+  std::vector<DeviceConfig> devices;
+  bool iscsi_enabled = false;
+  std::vector<std::string> iscsi_incoming_users, iscsi_outgoing_users;
+  // iSCSI parameters given at TARGET_DRIVER iscsi level (raw values).
+  std::map<std::string, std::string> iscsi_attributes;
+  std::vector<TargetConfig> targets;
+  std::vector<DeviceGroupConfig> device_groups;
+  // "file:line: attribute 'xyz' is not implemented by esand yet (ignored)" etc.
+  std::vector<std::string> warnings;
+
+  const DeviceConfig* find_device(std::string_view name) const;
+  const TargetConfig* find_target(std::string_view name) const;
+
+  bool operator==(const Config&) const = default;
+};
+
+// True when a and b are equal apart from line numbers and warnings.
+bool equivalent(const Config& a, const Config& b);
+
+// Parse text (file_name is used in messages only). Error message format: "file:line: reason".
+Result<Config> parse_config(std::string_view text, std::string_view file_name);
+
+// Read a file and parse it; check_files = also check every fileio/blockio filename
+// exists (error "file:line: device 'x': cannot open 'path': <strerror>").
+Result<Config> load_config_file(const std::string& path, bool check_files = true);
+
+// Glob-style match used for GROUP INITIATOR patterns: '*' any run, '?' one char;
+// case-sensitive like SCST.
+bool initiator_matches(std::string_view pattern, std::string_view initiator_name);
+
+// Emit scst.conf text that parses back to an equivalent Config (used for write-back).
+// Values must not contain newlines (the parser never produces them).
+std::string write_config(const Config& cfg);
+
+}  // namespace esan::config

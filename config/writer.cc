@@ -1,0 +1,178 @@
+// write_config(): Config -> scst.conf text; see model.h.
+//
+// Contract: the output parses back (parse_config) to a Config equivalent()
+// to the input. One statement per line, a tab per nesting level, SCST's
+// section order (HANDLER, TARGET_DRIVER iscsi, DEVICE_GROUP). Devices keep
+// their order: consecutive devices with the same handler share a HANDLER
+// section. Attributes equal to their default are left out, except enabled,
+// group_id and state, which are always written. Words holding blanks, '#',
+// '"', '{' or '}' (or empty) are double-quoted with '"' and '\' escaped.
+#include <fmt/format.h>
+
+#include "config/model.h"
+
+namespace esan::config {
+
+namespace {
+
+std::string quote(std::string_view w) {
+  if (!w.empty() && w.find_first_of(" \t\r\f\v\n#\"{}") == std::string_view::npos)
+    return std::string(w);
+  std::string out = "\"";
+  for (char c : w) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+class Writer {
+ public:
+  std::string take() { return std::move(out_); }
+
+  void line(std::string_view key, std::string_view value) {
+    indent();
+    fmt::format_to(std::back_inserter(out_), "{} {}\n", key, quote(value));
+  }
+  void line(std::string_view key, uint64_t value) {
+    indent();
+    fmt::format_to(std::back_inserter(out_), "{} {}\n", key, value);
+  }
+  void flag(std::string_view key, bool value) {
+    if (value) line(key, uint64_t{1});
+  }
+  void raw(std::string_view text) {
+    indent();
+    out_ += text;
+    out_ += '\n';
+  }
+  void open(std::string_view header) {
+    indent();
+    fmt::format_to(std::back_inserter(out_), "{} {{\n", header);
+    ++depth_;
+  }
+  void close() {
+    --depth_;
+    raw("}");
+  }
+  void blank() { out_ += '\n'; }
+
+ private:
+  void indent() { out_.append(size_t(depth_), '\t'); }
+
+  std::string out_;
+  int depth_ = 0;
+};
+
+void write_device(Writer& w, const DeviceConfig& d) {
+  w.open(fmt::format("DEVICE {}", quote(d.name)));
+  if (!d.filename.empty()) w.line("filename", d.filename);
+  if (d.blocksize != 512) w.line("blocksize", uint64_t{d.blocksize});
+  w.flag("read_only", d.read_only);
+  w.flag("removable", d.removable);
+  w.flag("rotational", d.rotational);
+  w.flag("thin_provisioned", d.thin_provisioned);
+  w.flag("write_through", d.write_through);
+  w.flag("nv_cache", d.nv_cache);
+  w.flag("o_direct", d.o_direct);
+  if (d.size_bytes != 0) w.line("size", d.size_bytes);
+  if (!d.t10_dev_id.empty()) w.line("t10_dev_id", d.t10_dev_id);
+  if (!d.t10_vend_id.empty()) w.line("t10_vend_id", d.t10_vend_id);
+  if (!d.prod_id.empty()) w.line("prod_id", d.prod_id);
+  if (!d.prod_rev_lvl.empty()) w.line("prod_rev_lvl", d.prod_rev_lvl);
+  if (!d.usn.empty()) w.line("usn", d.usn);
+  w.close();
+}
+
+void write_devices(Writer& w, const std::vector<DeviceConfig>& devices) {
+  for (size_t i = 0; i < devices.size();) {
+    Handler h = devices[i].handler;
+    w.open(fmt::format("HANDLER {}", handler_name(h)));
+    for (; i < devices.size() && devices[i].handler == h; ++i) write_device(w, devices[i]);
+    w.close();
+    w.blank();
+  }
+}
+
+void write_users(Writer& w, const std::vector<std::string>& in,
+                 const std::vector<std::string>& out) {
+  for (const auto& u : in) w.line("IncomingUser", u);
+  for (const auto& u : out) w.line("OutgoingUser", u);
+}
+
+void write_lun(Writer& w, const LunConfig& l) {
+  std::string head = fmt::format("LUN {} {}", l.lun, quote(l.device));
+  if (!l.read_only) return w.raw(head);
+  w.open(head);
+  w.line("read_only", uint64_t{1});
+  w.close();
+}
+
+void write_target(Writer& w, const TargetConfig& t) {
+  w.open(fmt::format("TARGET {}", quote(t.name)));
+  w.line("enabled", uint64_t{t.enabled});
+  if (t.rel_tgt_id != 0) w.line("rel_tgt_id", uint64_t{t.rel_tgt_id});
+  write_users(w, t.incoming_users, t.outgoing_users);
+  for (const auto& [k, v] : t.attributes) w.line(k, v);
+  for (const auto& l : t.luns) write_lun(w, l);
+  for (const auto& g : t.groups) {
+    w.open(fmt::format("GROUP {}", quote(g.name)));
+    for (const auto& l : g.luns) write_lun(w, l);
+    for (const auto& i : g.initiators) w.line("INITIATOR", i);
+    w.close();
+  }
+  w.close();
+}
+
+void write_iscsi(Writer& w, const Config& c) {
+  if (!c.iscsi_enabled && c.targets.empty() && c.iscsi_incoming_users.empty() &&
+      c.iscsi_outgoing_users.empty() && c.iscsi_attributes.empty())
+    return;
+  w.open("TARGET_DRIVER iscsi");
+  w.line("enabled", uint64_t{c.iscsi_enabled});
+  write_users(w, c.iscsi_incoming_users, c.iscsi_outgoing_users);
+  for (const auto& [k, v] : c.iscsi_attributes) w.line(k, v);
+  for (const auto& t : c.targets) {
+    w.blank();
+    write_target(w, t);
+  }
+  w.close();
+  w.blank();
+}
+
+void write_device_group(Writer& w, const DeviceGroupConfig& dg) {
+  w.open(fmt::format("DEVICE_GROUP {}", quote(dg.name)));
+  for (const auto& d : dg.devices) w.line("DEVICE", d);
+  for (const auto& tg : dg.target_groups) {
+    w.open(fmt::format("TARGET_GROUP {}", quote(tg.name)));
+    w.line("group_id", uint64_t{tg.group_id});
+    w.line("state", tg.state);
+    for (const auto& m : tg.targets) {
+      if (m.rel_tgt_id == 0) {
+        w.line("TARGET", m.target);
+        continue;
+      }
+      w.open(fmt::format("TARGET {}", quote(m.target)));
+      w.line("rel_tgt_id", uint64_t{m.rel_tgt_id});
+      w.close();
+    }
+    w.close();
+  }
+  w.close();
+  w.blank();
+}
+
+}  // namespace
+
+std::string write_config(const Config& cfg) {
+  Writer w;
+  w.raw("# Written by esand.");
+  w.blank();
+  write_devices(w, cfg.devices);
+  write_iscsi(w, cfg);
+  for (const auto& dg : cfg.device_groups) write_device_group(w, dg);
+  return w.take();
+}
+
+}  // namespace esan::config

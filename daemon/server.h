@@ -1,0 +1,51 @@
+// Server: the running target — reactors, portals, the iSCSI server context
+// and the logical units. start() brings everything up (failing cleanly if a
+// portal cannot bind); stop() stops accepting, closes every session (their
+// in-flight commands complete or are aborted), waits up to a deadline for
+// connections to drain, stops the reactors, then flushes and closes the
+// backends.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "daemon/runtime.h"
+#include "reactor/reactor.h"
+#include "transport/iscsi/connection.h"
+#include "transport/iscsi/portal.h"
+#include "transport/iscsi/server_context.h"
+
+namespace esan::daemon {
+
+struct ServerOptions {
+  unsigned reactors = 1;
+  std::vector<std::string> listen;  // HOST:PORT, [v6]:PORT
+  int nop_interval_s = 15;
+  int nop_timeout_s = 30;
+  int login_timeout_s = 30;
+};
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> start(Runtime rt, const ServerOptions& opts);
+  ~Server();
+  void stop();
+  size_t device_count() const { return rt_.devices.size(); }
+  size_t target_count() const { return rt_.targets.size(); }
+
+ private:
+  Server() = default;
+  Runtime rt_;
+  iscsi::ServerContext ctx_;
+  std::vector<std::unique_ptr<reactor::Reactor>> reactors_;
+  std::vector<std::unique_ptr<iscsi::ConnectionSet>> conn_sets_;
+  std::vector<std::unique_ptr<iscsi::Portal>> portals_;
+  bool stopped_ = false;
+};
+
+// Splits "host:port" / "[v6]:port"; error on a malformed address.
+Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& s);
+
+}  // namespace esan::daemon

@@ -1,0 +1,175 @@
+#include "reactor/reactor.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common/log.h"
+
+namespace esan::reactor {
+namespace {
+thread_local Reactor* t_current = nullptr;
+}
+
+class Reactor::WakeOp final : public Op {
+ public:
+  explicit WakeOp(Reactor* r) : r_(r) {}
+  void complete(int, uint32_t) override {
+    r_->drain_posted();
+    if (!r_->stopping_.load()) r_->arm_wakeup();
+  }
+
+ private:
+  Reactor* r_;
+};
+
+class Reactor::TimerOp final : public Op {
+ public:
+  explicit TimerOp(Reactor* r) : r_(r) {}
+  void complete(int, uint32_t) override {
+    r_->run_ticks();
+    if (!r_->stopping_.load()) r_->arm_timer();
+  }
+
+ private:
+  Reactor* r_;
+};
+
+Reactor::Reactor(int index) : index_(index) {}
+
+Result<std::unique_ptr<Reactor>> Reactor::create(int index, unsigned entries) {
+  std::unique_ptr<Reactor> r(new Reactor(index));
+  io_uring_params p{};
+  p.flags = IORING_SETUP_CLAMP;
+  int rc = io_uring_queue_init_params(entries, &r->ring_, &p);
+  if (rc < 0) return make_error(Errc::kIo, std::string("io_uring_queue_init: ") + strerror(-rc));
+  r->event_fd_ = eventfd(0, EFD_CLOEXEC);
+  if (r->event_fd_ < 0) return make_error(Errc::kIo, std::string("eventfd: ") + strerror(errno));
+  r->wake_op_ = std::make_unique<WakeOp>(r.get());
+  r->timer_op_ = std::make_unique<TimerOp>(r.get());
+  return r;
+}
+
+Reactor::~Reactor() {
+  if (thread_.joinable()) {
+    stop();
+    thread_.join();
+  }
+  if (event_fd_ >= 0) close(event_fd_);
+  io_uring_queue_exit(&ring_);
+}
+
+Reactor* Reactor::current() { return t_current; }
+
+io_uring_sqe* Reactor::get_sqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  while (!sqe) {
+    io_uring_submit(&ring_);
+    sqe = io_uring_get_sqe(&ring_);
+  }
+  return sqe;
+}
+
+void Reactor::arm_wakeup() {
+  io_uring_sqe* sqe = get_sqe();
+  io_uring_prep_read(sqe, event_fd_, &wake_value_, sizeof wake_value_, 0);
+  set_op(sqe, wake_op_.get());
+}
+
+void Reactor::arm_timer() {
+  io_uring_sqe* sqe = get_sqe();
+  io_uring_prep_timeout(sqe, &tick_ts_, 0, 0);
+  set_op(sqe, timer_op_.get());
+}
+
+void Reactor::post(std::function<void()> fn) {
+  {
+    std::lock_guard lk(post_mu_);
+    posted_.push_back(std::move(fn));
+  }
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(event_fd_, &one, sizeof one);
+}
+
+void Reactor::drain_posted() {
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lk(post_mu_);
+    batch.swap(posted_);
+  }
+  for (auto& fn : batch) fn();
+  run_deferred();
+}
+
+uint64_t Reactor::add_tick(std::function<void()> fn) {
+  uint64_t id = next_tick_id_++;
+  ticks_.push_back(Tick{id, std::move(fn)});
+  return id;
+}
+
+void Reactor::cancel_tick(uint64_t id) {
+  for (auto& t : ticks_)
+    if (t.id == id) t.fn = nullptr;
+}
+
+void Reactor::run_ticks() {
+  // Ticks may add or cancel ticks while running: iterate by index over a
+  // snapshot of the size, then compact cancelled entries.
+  size_t n = ticks_.size();
+  for (size_t i = 0; i < n; ++i)
+    if (ticks_[i].fn) {
+      auto fn = ticks_[i].fn;
+      fn();
+    }
+  std::erase_if(ticks_, [](const Tick& t) { return !t.fn; });
+}
+
+void Reactor::run_deferred() {
+  // Deferred work may defer more; loop until quiet.
+  while (!deferred_.empty()) {
+    std::vector<std::function<void()>> batch;
+    batch.swap(deferred_);
+    for (auto& fn : batch) fn();
+  }
+}
+
+void Reactor::run() {
+  t_current = this;
+  arm_wakeup();
+  arm_timer();
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    io_uring_submit_and_wait(&ring_, 1);
+    io_uring_cqe* cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      ++seen;
+      auto* op = static_cast<Op*>(io_uring_cqe_get_data(cqe));
+      int res = cqe->res;
+      uint32_t flags = cqe->flags;
+      // Mark seen before running the handler so handlers may submit freely.
+      io_uring_cq_advance(&ring_, 1);
+      if (op) op->complete(res, flags);
+    }
+    (void)seen;
+    run_deferred();
+  }
+  drain_posted();
+  t_current = nullptr;
+}
+
+void Reactor::start_thread() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Reactor::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Reactor::stop() {
+  stopping_.store(true);
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(event_fd_, &one, sizeof one);
+}
+
+}  // namespace esan::reactor

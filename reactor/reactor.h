@@ -1,0 +1,110 @@
+// Reactor: one event loop thread owning one io_uring.
+//
+// Everything that touches a connection or a command runs on the reactor that
+// owns it; no locks on that path. Work from other threads enters only through
+// post(), which is thread-safe and wakes the loop through an eventfd.
+//
+// Submitting I/O: get_sqe(), fill it, set its user_data with set_op(sqe, op).
+// When the kernel completes it, op->complete(res, cqe_flags) runs on this
+// reactor's thread. The SQE is submitted at the latest before the loop next
+// blocks, so several submissions made while handling one event go to the
+// kernel in one io_uring_enter.
+//
+// Lifetime: an Op must stay alive until its completion has run. Call stop()
+// (thread-safe) to make run() return after the current batch of events.
+#pragma once
+
+#include <liburing.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+
+namespace esan::reactor {
+
+// A pending io_uring operation's completion handler.
+class Op {
+ public:
+  virtual void complete(int res, uint32_t cqe_flags) = 0;
+
+ protected:
+  ~Op() = default;
+};
+
+class Reactor {
+ public:
+  // `entries` is the submission queue depth.
+  static Result<std::unique_ptr<Reactor>> create(int index, unsigned entries = 1024);
+  ~Reactor();
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+
+  // The reactor running on the calling thread, or nullptr off reactor threads.
+  static Reactor* current();
+
+  // Runs the loop on the calling thread until stop(). REQUIRES: one caller.
+  void run();
+  // Starts run() on a new thread. join() waits for it.
+  void start_thread();
+  void join();
+  void stop();
+
+  // Thread-safe: queues `fn` to run on this reactor's thread.
+  void post(std::function<void()> fn);
+
+  // Returns a free SQE, flushing the queue to the kernel when it is full.
+  // REQUIRES: called on this reactor's thread.
+  io_uring_sqe* get_sqe();
+  static void set_op(io_uring_sqe* sqe, Op* op) { io_uring_sqe_set_data(sqe, op); }
+
+  // Runs fn on this thread after the current batch of completions has been
+  // handled and before the loop blocks again (e.g. to flush a socket once per
+  // batch). REQUIRES: called on this reactor's thread.
+  void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
+
+  // Calls fn about once per second on this reactor's thread (idle timers,
+  // NOP-In pings, login timeouts). Returns an id for cancel_tick().
+  uint64_t add_tick(std::function<void()> fn);
+  void cancel_tick(uint64_t id);
+
+  int index() const { return index_; }
+  bool on_thread() const { return current() == this; }
+
+ private:
+  Reactor(int index);
+  void arm_wakeup();
+  void arm_timer();
+  void drain_posted();
+  void run_ticks();
+  void run_deferred();
+
+  class WakeOp;
+  class TimerOp;
+
+  int index_;
+  io_uring ring_{};
+  int event_fd_ = -1;
+  uint64_t wake_value_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex post_mu_;
+  std::vector<std::function<void()>> posted_;
+  std::thread thread_;
+  std::unique_ptr<WakeOp> wake_op_;
+  std::unique_ptr<TimerOp> timer_op_;
+  __kernel_timespec tick_ts_{1, 0};
+  struct Tick {
+    uint64_t id;
+    std::function<void()> fn;
+  };
+  std::vector<Tick> ticks_;
+  std::vector<std::function<void()>> deferred_;
+  uint64_t next_tick_id_ = 1;
+};
+
+}  // namespace esan::reactor

@@ -1,0 +1,95 @@
+// Internal to the scsi layer: the per-command context handed to each command
+// handler, the handler signature, and small reply helpers.
+//
+// Contract for handlers (Flow cmd_xxx(Cmd&)):
+//  - return Flow::kDone after setting status/sense/data synchronously; the
+//    dispatcher then calls task_done().
+//  - return Flow::kAsync after starting backend I/O; the I/O completion path
+//    must call complete(task) exactly once (possibly before the handler
+//    returns, when the backend completes inline).
+//  - never call task_done() directly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "scsi/logical_unit.h"
+#include "scsi/nexus.h"
+#include "scsi/sense.h"
+#include "scsi/task.h"
+
+namespace esan::scsi {
+
+enum class Flow : uint8_t { kDone, kAsync };
+
+struct Cmd {
+  Nexus& nexus;
+  Task& task;
+  LogicalUnit* lu;       // nullptr when the LUN is not mapped
+  bool write_protected;  // LU read-only or the LUN mapping read-only
+  const uint8_t* cdb;
+
+  bool desc() const { return lu && lu->d_sense(); }
+};
+
+// Sets CHECK CONDITION with `s` (format from the LU's D_SENSE).
+inline Flow fail(Cmd& c, const Sense& s) {
+  c.task.data.clear();
+  check_condition(c.task, s, c.desc());
+  return Flow::kDone;
+}
+inline Flow fail_cdb(Cmd& c, uint16_t byte, int8_t bit = -1) { return fail(c, Sense::invalid_cdb(byte, bit)); }
+
+// Sets GOOD and copies min(produced.size(), alloc_len) bytes as Data-In.
+Flow reply(Cmd& c, std::span<const uint8_t> produced, size_t alloc_len);
+
+// Sets CHECK CONDITION for a backend error (-errno) on a read or write.
+void fail_io(Task& t, int err, bool is_write, bool desc);
+
+// Releases the LU hold and reports the task to its owner.
+void complete(Task& t);
+
+// NOT READY / MEDIUM NOT PRESENT when a removable LU has no medium loaded.
+// Returns true (and sets the sense) when the command must stop.
+inline bool no_medium(Cmd& c) {
+  if (c.lu->medium_present()) return false;
+  fail(c, Sense::make(SenseKey::kNotReady, asc::kMediumNotPresentTrayOpen));
+  return true;
+}
+
+// Checks [lba, lba + blocks) against the capacity (blocks may be 0: then
+// lba must be <= capacity). Sets LBA OUT OF RANGE and returns true on error.
+inline bool lba_out_of_range(Cmd& c, uint64_t lba, uint64_t blocks) {
+  uint64_t cap = c.lu->num_blocks();
+  if (lba <= cap && blocks <= cap - lba) return false;
+  fail(c, Sense::illegal(asc::kLbaOutOfRange));
+  return true;
+}
+
+// 64-bit values kept in Task::scratch[i], scratch[i + 1] across async I/O.
+inline void put_u64(Task& t, int i, uint64_t v) {
+  t.scratch[i] = uint32_t(v);
+  t.scratch[i + 1] = uint32_t(v >> 32);
+}
+inline uint64_t get_u64(const Task& t, int i) { return uint64_t(t.scratch[i + 1]) << 32 | t.scratch[i]; }
+
+// Command handlers (dispatcher.cc maps opcodes to these).
+Flow cmd_test_unit_ready(Cmd& c);
+Flow cmd_request_sense(Cmd& c);
+Flow cmd_inquiry(Cmd& c);
+Flow cmd_report_luns(Cmd& c);
+Flow cmd_mode_sense(Cmd& c);   // MODE SENSE(6) and (10)
+Flow cmd_mode_select(Cmd& c);  // MODE SELECT(6) and (10)
+Flow cmd_start_stop_unit(Cmd& c);
+Flow cmd_prevent_allow(Cmd& c);
+Flow cmd_report_supported_opcodes(Cmd& c);
+Flow cmd_read_capacity10(Cmd& c);
+Flow cmd_read_capacity16(Cmd& c);
+Flow cmd_read(Cmd& c);          // READ(6/10/12/16)
+Flow cmd_write(Cmd& c);         // WRITE(6/10/12/16), WRITE AND VERIFY(10/12/16)
+Flow cmd_verify(Cmd& c);        // VERIFY(10/12/16)
+Flow cmd_sync_cache(Cmd& c);    // SYNCHRONIZE CACHE(10/16)
+Flow cmd_prefetch(Cmd& c);      // PRE-FETCH(10/16)
+
+}  // namespace esan::scsi

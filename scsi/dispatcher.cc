@@ -1,0 +1,176 @@
+#include "scsi/dispatcher.h"
+
+#include <atomic>
+#include <cstring>
+#include <optional>
+
+#include "common/log.h"
+#include "scsi/command.h"
+#include "scsi/logical_unit.h"
+#include "scsi/opcodes.h"
+
+namespace esan::scsi {
+
+uint64_t next_nexus_id() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+Flow reply(Cmd& c, std::span<const uint8_t> produced, size_t alloc_len) {
+  size_t n = produced.size() < alloc_len ? produced.size() : alloc_len;
+  c.task.data.resize(n);
+  if (n) std::memcpy(c.task.data.data(), produced.data(), n);
+  c.task.status = kGood;
+  return Flow::kDone;
+}
+
+void complete(Task& t) { t.owner->task_done(t); }
+
+namespace {
+
+const LunMapping* find_lun(const Nexus& nexus, uint64_t lun) {
+  if (!nexus.luns) return nullptr;
+  auto it = nexus.luns->find(lun);
+  if (it == nexus.luns->end() || !it->second.lu) return nullptr;
+  return &it->second;
+}
+
+Flow run(Cmd& c) {
+  switch (c.cdb[0]) {
+    case op::kTestUnitReady: return cmd_test_unit_ready(c);
+    case op::kRequestSense: return cmd_request_sense(c);
+    case op::kInquiry: return cmd_inquiry(c);
+    case op::kReportLuns: return cmd_report_luns(c);
+    case op::kModeSense6:
+    case op::kModeSense10: return cmd_mode_sense(c);
+    case op::kModeSelect6:
+    case op::kModeSelect10: return cmd_mode_select(c);
+    case op::kStartStopUnit: return cmd_start_stop_unit(c);
+    case op::kPreventAllow: return cmd_prevent_allow(c);
+    case op::kReadCapacity10: return cmd_read_capacity10(c);
+    case op::kServiceActionIn16:
+      if ((c.cdb[1] & 0x1F) == op::kSaReadCapacity16) return cmd_read_capacity16(c);
+      return fail_cdb(c, 1, 4);
+    case op::kMaintenanceIn:
+      if ((c.cdb[1] & 0x1F) == op::kSaReportSupportedOpcodes) return cmd_report_supported_opcodes(c);
+      return fail_cdb(c, 1, 4);
+    case op::kRead6:
+    case op::kRead10:
+    case op::kRead12:
+    case op::kRead16: return cmd_read(c);
+    case op::kWrite6:
+    case op::kWrite10:
+    case op::kWrite12:
+    case op::kWrite16:
+    case op::kWriteVerify10:
+    case op::kWriteVerify12:
+    case op::kWriteVerify16: return cmd_write(c);
+    case op::kVerify10:
+    case op::kVerify12:
+    case op::kVerify16: return cmd_verify(c);
+    case op::kSyncCache10:
+    case op::kSyncCache16: return cmd_sync_cache(c);
+    case op::kPrefetch10:
+    case op::kPrefetch16: return cmd_prefetch(c);
+    default: return fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
+  }
+}
+
+// Commands that neither report nor clear a pending unit attention.
+bool ua_exempt(uint8_t opcode) {
+  return opcode == op::kInquiry || opcode == op::kReportLuns || opcode == op::kRequestSense;
+}
+
+}  // namespace
+
+void execute(Nexus& nexus, Task& task) {
+  task.status = kGood;
+  task.sense_len = 0;
+  task.out_wanted = 0;
+  if (task.dir != DataDir::kOut) task.data.clear();
+
+  const LunMapping* m = find_lun(nexus, task.lun);
+  Cmd c{nexus, task, m ? m->lu.get() : nullptr, m && (m->read_only || m->lu->read_only()), task.cdb};
+  uint8_t opcode = task.cdb[0];
+  unsigned len = op::cdb_length(opcode);
+
+  Flow flow = Flow::kDone;
+  if (len == 0 || task.cdb_len < len) {
+    fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
+  } else if (!c.lu && opcode != op::kInquiry && opcode != op::kReportLuns && opcode != op::kRequestSense) {
+    fail(c, Sense::illegal(asc::kLogicalUnitNotSupported));
+  } else {
+    std::optional<uint16_t> ua;
+    if (c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
+    if (ua) {
+      fail(c, Sense::make(SenseKey::kUnitAttention, *ua));
+    } else if (task.cdb[len - 1] & 0x04) {  // NACA=1: ACA is not supported
+      fail_cdb(c, uint16_t(len - 1), 2);
+    } else {
+      if (m) task.lu_hold = m->lu;
+      flow = run(c);
+    }
+  }
+  if (flow == Flow::kDone) {
+    task.lu_hold.reset();
+    complete(task);
+  }
+}
+
+void nexus_attached(Nexus& nexus) {
+  if (!nexus.luns) return;
+  for (auto& [lun, m] : *nexus.luns)
+    if (m.lu) m.lu->ua_register(nexus.id, asc::kPowerOnResetOrBusDeviceReset);
+}
+
+void nexus_detached(Nexus& nexus) {
+  if (!nexus.luns) return;
+  for (auto& [lun, m] : *nexus.luns)
+    if (m.lu) m.lu->ua_unregister(nexus.id);
+}
+
+void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns) {
+  auto old = std::move(nexus.luns);
+  nexus.luns = std::move(luns);
+  auto in_map = [](const LunMap* map, const LogicalUnit* lu) {
+    if (!map) return false;
+    for (auto& [n, m] : *map)
+      if (m.lu.get() == lu) return true;
+    return false;
+  };
+  if (old) {
+    for (auto& [lun, m] : *old)
+      if (m.lu && !in_map(nexus.luns.get(), m.lu.get())) m.lu->ua_unregister(nexus.id);
+  }
+  if (nexus.luns) {
+    for (auto& [lun, m] : *nexus.luns)
+      if (m.lu) m.lu->ua_register(nexus.id, asc::kReportedLunsDataHasChanged);
+  }
+}
+
+bool lun_exists(const Nexus& nexus, uint64_t lun) { return find_lun(nexus, lun) != nullptr; }
+
+void lun_reset(Nexus& nexus, uint64_t lun) {
+  const LunMapping* m = find_lun(nexus, lun);
+  if (!m) return;
+  m->lu->reset_state();
+  m->lu->ua_queue_others(nexus.id, asc::kBusDeviceResetFunctionOccurred);
+}
+
+void target_reset(Nexus& nexus, bool cold) {
+  if (!nexus.luns) return;
+  uint16_t a = cold ? asc::kPowerOnOccurred : asc::kBusDeviceResetFunctionOccurred;
+  for (auto& [lun, m] : *nexus.luns) {
+    if (!m.lu) continue;
+    m.lu->reset_state();
+    m.lu->ua_queue_others(nexus.id, a);
+  }
+}
+
+void clear_task_set(Nexus& nexus, uint64_t lun) {
+  const LunMapping* m = find_lun(nexus, lun);
+  if (!m) return;
+  m->lu->ua_queue_others(nexus.id, asc::kCommandsClearedByAnotherInitiator);
+}
+
+}  // namespace esan::scsi

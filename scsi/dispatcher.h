@@ -1,0 +1,61 @@
+// Dispatcher: the scsi layer's entry points for the transport.
+//
+// execute(nexus, task) runs one SCSI command:
+//  1. resolves task.lun through nexus.luns. An unmapped LUN still answers
+//     INQUIRY (peripheral qualifier 3, device type 1Fh), REPORT LUNS and
+//     REQUEST SENSE (GOOD, sense data LOGICAL UNIT NOT SUPPORTED); every
+//     other command gets CHECK CONDITION, ILLEGAL REQUEST, LOGICAL UNIT NOT
+//     SUPPORTED (25h/00h).
+//  2. reports the oldest pending unit attention for this nexus as CHECK
+//     CONDITION / UNIT ATTENTION, consuming it -- except for INQUIRY, REPORT
+//     LUNS and REQUEST SENSE, which neither report nor clear it (SPC-4); a
+//     REQUEST SENSE returns (and clears) it as its sense data instead.
+//  3. rejects NACA=1 in the CONTROL byte (INVALID FIELD IN CDB), then runs
+//     the command.
+//  Always finishes through task.owner->task_done(task), exactly once, on the
+//  calling thread (inline, or later from the backend's completion on the same
+//  thread). The transport must not touch the task until then.
+//
+// Threading: all functions taking a Nexus must run on the thread that owns
+// that nexus (its session's reactor); they never block except on the short
+// per-LU mutex. LogicalUnit state shared between nexuses is thread-safe.
+//
+// Unit attention / reset semantics (SAM-5, SPC-4, RFC 7143):
+//  - nexus_attached: POWER ON, RESET, OR BUS DEVICE RESET OCCURRED (29h/00h)
+//    for this nexus on every mapped LU.
+//  - nexus_detached: drops this nexus' UA queues and its PREVENT MEDIUM
+//    REMOVAL flags (I_T nexus loss).
+//  - set_lun_map: installs the new map; LUs that left the map forget the
+//    nexus; every LU in the new map gets REPORTED LUNS DATA HAS CHANGED
+//    (3Fh/0Eh) for this nexus.
+//  - lun_reset (LOGICAL UNIT RESET): resets LU state (prevent flags, mode
+//    parameters back to defaults) and queues BUS DEVICE RESET FUNCTION
+//    OCCURRED (29h/03h) for every other nexus of that LU.
+//  - target_reset: the same for every LU mapped through this nexus; warm
+//    reset queues 29h/03h (SAM: TARGET RESET), cold reset queues POWER ON
+//    OCCURRED (29h/01h), for every other nexus of those LUs.
+//  - clear_task_set: queues COMMANDS CLEARED BY ANOTHER INITIATOR (2Fh/00h)
+//    for every other nexus of that LU (the control mode page reports TST=0,
+//    one task set shared by all nexuses). Aborting tasks is the transport's.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "scsi/nexus.h"
+#include "scsi/task.h"
+
+namespace esan::scsi {
+
+void execute(Nexus& nexus, Task& task);
+
+void nexus_attached(Nexus& nexus);
+void nexus_detached(Nexus& nexus);
+void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns);
+
+bool lun_exists(const Nexus& nexus, uint64_t lun);
+void lun_reset(Nexus& nexus, uint64_t lun);
+void target_reset(Nexus& nexus, bool cold);
+void clear_task_set(Nexus& nexus, uint64_t lun);
+
+}  // namespace esan::scsi

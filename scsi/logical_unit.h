@@ -1,0 +1,154 @@
+// LogicalUnit: one SCSI direct-access logical unit (SBC) on top of a
+// backend::BlockDevice, shared by every session that maps it.
+//
+// Contract:
+//  - Identity (block size, capacity, vendor/product strings, serial, NAA id)
+//    is fixed at construction and read without locks.
+//  - Mutable state is shared by sessions running on several reactor threads:
+//      * WCE (caching page) and D_SENSE (control page): atomics.
+//      * Medium loaded (removable LUs): atomic, read on every media command.
+//      * Medium-removal prevention (one flag per I_T nexus) and the unit
+//        attention queues (one per I_T nexus): behind a per-LU mutex.
+//    The READ/WRITE fast path takes no lock: it checks an atomic count of
+//    queued unit attentions and only locks when that count is non-zero.
+//  - Unit attention queues exist only for registered nexuses
+//    (ua_register/ua_unregister); queueing for unknown nexuses is a no-op.
+//    Each queue holds at most kMaxUaPerNexus entries; duplicates are dropped;
+//    a reset-class condition (ASC 29h) replaces everything queued before it,
+//    since a reset makes earlier conditions meaningless.
+//  - The LU owns its BlockDevice; callers keep the LU alive (shared_ptr)
+//    while I/O on it is in flight.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "backend/block_device.h"
+#include "common/result.h"
+
+namespace esan::scsi {
+
+struct LuConfig {
+  std::string name;            // device name from config (used for default serial/ids)
+  uint32_t block_size = 512;   // 512/1024/2048/4096
+  bool read_only = false, removable = false, rotational = false, thin_provisioned = false;
+  bool write_through = false, nv_cache = false;
+  // Empty = defaults: "ESAN", "esan-disk", "0100", name, hash-derived serial.
+  std::string t10_vend_id, prod_id, prod_rev_lvl, t10_dev_id, usn;
+  // 0 = derived from the name. Used as the 64-bit vendor specific identifier
+  // extension of the NAA-6 designator (see LogicalUnit::naa_designator()).
+  uint64_t naa_id = 0;
+};
+
+// Largest single READ/WRITE/VERIFY transfer, advertised in the Block Limits
+// VPD page; longer commands get INVALID FIELD IN CDB.
+inline constexpr uint32_t kMaxTransferBytes = 8u << 20;
+// Locally administered OUI used in our NAA-6 designators.
+inline constexpr uint32_t kNaaOui = 0x024553;
+inline constexpr size_t kMaxUaPerNexus = 8;
+// UNMAP limits advertised in the Block Limits VPD page (thin LUs): at most
+// this many descriptors, and max_unmap_blocks() blocks per command.
+inline constexpr uint32_t kMaxUnmapDescriptors = 256;
+inline constexpr uint32_t kMaxUnmapBytes = 1u << 30;
+
+class LogicalUnit {
+ public:
+  LogicalUnit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev);
+  LogicalUnit(const LogicalUnit&) = delete;
+  LogicalUnit& operator=(const LogicalUnit&) = delete;
+
+  // ---- identity (immutable) ----
+  // The configuration with every default filled in.
+  const LuConfig& config() const { return cfg_; }
+  const std::string& name() const { return cfg_.name; }
+  uint32_t block_size() const { return cfg_.block_size; }
+  unsigned block_shift() const { return block_shift_; }
+  uint64_t num_blocks() const { return num_blocks_; }
+  bool read_only() const { return cfg_.read_only; }
+  bool removable() const { return cfg_.removable; }
+  bool rotational() const { return cfg_.rotational; }
+  // Thin provisioning is in effect (configured and the backend can discard).
+  bool thin() const { return thin_; }
+  uint32_t max_transfer_blocks() const { return kMaxTransferBytes >> block_shift_; }
+  // Largest UNMAP / WRITE SAME range: 1 GiB, and at most 2^20 blocks.
+  uint32_t max_unmap_blocks() const {
+    uint32_t n = kMaxUnmapBytes >> block_shift_;
+    return n < (1u << 20) ? n : (1u << 20);
+  }
+  // 16-byte NAA-6 (IEEE Registered Extended) designator.
+  std::array<uint8_t, 16> naa_designator() const;
+  backend::BlockDevice& device() { return *dev_; }
+
+  // ---- mode page state (any thread) ----
+  bool wce() const { return wce_.load(std::memory_order_relaxed); }
+  void set_wce(bool v) { wce_.store(v, std::memory_order_relaxed); }
+  bool d_sense() const { return d_sense_.load(std::memory_order_relaxed); }
+  void set_d_sense(bool v) { d_sense_.store(v, std::memory_order_relaxed); }
+  // Writes must reach stable storage before completion (FUA on every write).
+  bool force_fua() const { return cfg_.write_through || !wce(); }
+
+  // ---- removable medium ----
+  bool medium_present() const { return medium_present_.load(std::memory_order_acquire); }
+  // Sets/clears this nexus' PREVENT MEDIUM REMOVAL flag.
+  void set_prevent(uint64_t nexus_id, bool prevent);
+  bool removal_prevented() const;
+  // LOEJ=1: load (true) or eject (false). Returns false when removal is
+  // prevented by any nexus (nothing changes then). Loading queues NOT READY
+  // TO READY CHANGE (28h/00h) for the other nexuses.
+  bool load_eject(uint64_t nexus_id, bool load);
+
+  // ---- unit attentions ----
+  // Creates the nexus' queue (if needed) and queues `asc` on it.
+  void ua_register(uint64_t nexus_id, uint16_t asc);
+  // Drops the nexus' queue and its prevent flag (I_T nexus loss).
+  void ua_unregister(uint64_t nexus_id);
+  void ua_queue(uint64_t nexus_id, uint16_t asc);
+  // Queues `asc` for every registered nexus except `except`.
+  void ua_queue_others(uint64_t except, uint16_t asc);
+  // Cheap check for the fast path: false means no nexus has a UA queued.
+  bool ua_maybe_pending() const { return ua_count_.load(std::memory_order_acquire) != 0; }
+  // Removes and returns the oldest UA queued for this nexus.
+  std::optional<uint16_t> ua_take(uint64_t nexus_id);
+  // Number of UAs queued for this nexus (tests, logs).
+  size_t ua_pending(uint64_t nexus_id) const;
+
+  // Hard reset (LOGICAL UNIT RESET, target reset) effects on LU state
+  // (SAM-5 hard reset): clears every nexus' prevent flag and returns the mode
+  // parameters (WCE, D_SENSE) to their defaults. UAs are queued by the caller.
+  void reset_state();
+
+ private:
+  struct NexusState {
+    std::deque<uint16_t> ua;
+    bool prevent = false;
+  };
+  void push_ua_locked(NexusState& ns, uint16_t asc);
+
+  LuConfig cfg_;
+  std::unique_ptr<backend::BlockDevice> dev_;
+  unsigned block_shift_ = 9;
+  uint64_t num_blocks_ = 0;
+  bool thin_ = false;
+
+  std::atomic<bool> wce_{true};
+  std::atomic<bool> d_sense_{false};
+  std::atomic<bool> medium_present_{true};
+  std::atomic<uint32_t> ua_count_{0};
+  std::atomic<uint32_t> prevent_count_{0};
+
+  mutable std::mutex mu_;
+  std::unordered_map<uint64_t, NexusState> nexus_;  // guarded by mu_
+};
+
+// Validates the config (block size, capacity) and builds the LU.
+Result<std::shared_ptr<LogicalUnit>> make_logical_unit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev);
+
+}  // namespace esan::scsi

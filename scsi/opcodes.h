@@ -1,0 +1,59 @@
+// SCSI operation codes and service actions handled by (or known to) the
+// scsi layer. Values from SPC-4 / SBC-3.
+#pragma once
+
+#include <cstdint>
+
+namespace esan::scsi::op {
+
+inline constexpr uint8_t kTestUnitReady = 0x00;
+inline constexpr uint8_t kRequestSense = 0x03;
+inline constexpr uint8_t kRead6 = 0x08;
+inline constexpr uint8_t kWrite6 = 0x0A;
+inline constexpr uint8_t kInquiry = 0x12;
+inline constexpr uint8_t kModeSelect6 = 0x15;
+inline constexpr uint8_t kModeSense6 = 0x1A;
+inline constexpr uint8_t kStartStopUnit = 0x1B;
+inline constexpr uint8_t kPreventAllow = 0x1E;
+inline constexpr uint8_t kReadCapacity10 = 0x25;
+inline constexpr uint8_t kRead10 = 0x28;
+inline constexpr uint8_t kWrite10 = 0x2A;
+inline constexpr uint8_t kWriteVerify10 = 0x2E;
+inline constexpr uint8_t kVerify10 = 0x2F;
+inline constexpr uint8_t kPrefetch10 = 0x34;
+inline constexpr uint8_t kSyncCache10 = 0x35;
+inline constexpr uint8_t kModeSelect10 = 0x55;
+inline constexpr uint8_t kModeSense10 = 0x5A;
+inline constexpr uint8_t kRead16 = 0x88;
+inline constexpr uint8_t kWrite16 = 0x8A;
+inline constexpr uint8_t kWriteVerify16 = 0x8E;
+inline constexpr uint8_t kVerify16 = 0x8F;
+inline constexpr uint8_t kPrefetch16 = 0x90;
+inline constexpr uint8_t kSyncCache16 = 0x91;
+inline constexpr uint8_t kServiceActionIn16 = 0x9E;
+inline constexpr uint8_t kReportLuns = 0xA0;
+inline constexpr uint8_t kMaintenanceIn = 0xA3;
+inline constexpr uint8_t kRead12 = 0xA8;
+inline constexpr uint8_t kWrite12 = 0xAA;
+inline constexpr uint8_t kWriteVerify12 = 0xAE;
+inline constexpr uint8_t kVerify12 = 0xAF;
+
+// SERVICE ACTION IN(16)
+inline constexpr uint8_t kSaReadCapacity16 = 0x10;
+// MAINTENANCE IN
+inline constexpr uint8_t kSaReportSupportedOpcodes = 0x0C;
+
+// CDB length implied by the operation code's group (SPC-4 4.2.5.1);
+// 0 for groups whose length is not defined by the opcode.
+inline constexpr unsigned cdb_length(uint8_t opcode) {
+  switch (opcode >> 5) {
+    case 0: return 6;
+    case 1:
+    case 2: return 10;
+    case 4: return 16;
+    case 5: return 12;
+    default: return 0;
+  }
+}
+
+}  // namespace esan::scsi::op

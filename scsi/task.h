@@ -1,0 +1,91 @@
+// Task: one SCSI command as the transport hands it to the SCSI layer.
+//
+// Flow: the transport fills the "in" fields (and, for writes, `data` with the
+// Data-Out bytes it received), then calls Dispatcher::execute(). The SCSI
+// layer sets the "out" fields and calls owner->task_done(task) exactly once,
+// inline or later, always on the thread that called execute().
+// The transport owns the Task and must keep it alive until task_done().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "backend/block_device.h"
+#include "common/buffer.h"
+
+namespace esan::scsi {
+
+enum class DataDir : uint8_t { kNone, kIn /* target -> initiator */, kOut /* initiator -> target */ };
+
+// SAM status codes.
+enum Status : uint8_t {
+  kGood = 0x00,
+  kCheckCondition = 0x02,
+  kConditionMet = 0x04,
+  kBusy = 0x08,
+  kReservationConflict = 0x18,
+  kTaskSetFull = 0x28,
+  kTaskAborted = 0x40,
+};
+
+class Task;
+class LogicalUnit;
+
+class TaskOwner {
+ public:
+  virtual void task_done(Task& task) = 0;
+
+ protected:
+  ~TaskOwner() = default;
+};
+
+class Task {
+ public:
+  // ---- in: set by the transport before execute() ----
+  uint8_t cdb[32] = {};
+  uint8_t cdb_len = 0;
+  uint64_t lun = 0;           // LUN number (0..16383, flat/peripheral addressing decoded)
+  uint32_t expected_len = 0;  // iSCSI Expected Data Transfer Length, bytes
+  DataDir dir = DataDir::kNone;
+  uint8_t task_attr = 0;      // SAM task attribute (0 untagged/simple ... )
+  uint64_t tag = 0;           // transport task tag, for logs
+  TaskOwner* owner = nullptr;
+  void* transport_ctx = nullptr;  // for the transport; untouched by the SCSI layer
+  // kOut: the Data-Out bytes received (data.size() <= expected_len).
+  // kIn : filled by the SCSI layer; data.size() is the length the command
+  //       produced, which may exceed expected_len (the transport sends
+  //       expected_len bytes and reports the overflow residual).
+  AlignedBuffer data;
+
+  // ---- out: set by the SCSI layer before task_done() ----
+  uint8_t status = kGood;
+  uint8_t sense[96] = {};
+  uint8_t sense_len = 0;
+  // kOut: bytes of Data-Out the command's CDB asked for (transfer length x
+  // block size); the transport compares it with expected_len for residuals.
+  uint32_t out_wanted = 0;
+
+  // ---- SCSI-layer scratch; the transport must not touch these ----
+  backend::IoRequest io;
+  uint32_t scratch[8] = {};
+  void* scratch_ptr = nullptr;
+  // Keeps the logical unit (and its BlockDevice) alive while the command is
+  // in flight, even if the LUN map is swapped meanwhile. Released before
+  // task_done() for commands that complete synchronously; after backend I/O
+  // it is kept until the task is reset or reused (never dropped inside a
+  // backend completion callback).
+  std::shared_ptr<LogicalUnit> lu_hold;
+
+  // Resets every field to its initial state, keeping data's storage.
+  void reset() {
+    AlignedBuffer keep = std::move(data);
+    *this = Task();
+    data = std::move(keep);
+    data.clear();
+  }
+  Task() = default;
+  Task(Task&&) = default;
+  Task& operator=(Task&&) = default;
+};
+
+}  // namespace esan::scsi

@@ -1,0 +1,219 @@
+// Test helpers for the scsi layer's gtest files (header only, not part of
+// esan_scsi): an in-memory BlockDevice with error injection and deferred
+// completion, a fixture owning one nexus + one LU, CDB builders and sense
+// assertions.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "backend/block_device.h"
+#include "common/bytes.h"
+#include "scsi/dispatcher.h"
+#include "scsi/logical_unit.h"
+#include "scsi/nexus.h"
+#include "scsi/sense.h"
+#include "scsi/task.h"
+
+namespace esan::scsi::testing {
+
+using backend::IoOp;
+using backend::IoRequest;
+
+// In-memory device. Completes inline unless `deferred` is set, in which case
+// completions wait in `pending` until run_pending().
+class MemDevice final : public backend::BlockDevice {
+ public:
+  struct Op {
+    IoOp op;
+    bool fua;
+    uint64_t offset;
+    uint32_t len;
+  };
+  explicit MemDevice(uint64_t size, bool discard = false) : mem(size, 0), discard_(discard) {}
+  uint64_t size_bytes() const override { return mem.size(); }
+  const char* kind() const override { return "mem"; }
+  bool supports_discard() const override { return discard_; }
+  void submit(IoRequest& req) override {
+    log.push_back({req.op, req.fua, req.offset, req.len});
+    int res = int(req.len);
+    if (fail_op && *fail_op == req.op) {
+      res = fail_errno;
+      fail_op.reset();
+    } else {
+      EXPECT_LE(req.offset + req.len, mem.size());
+      switch (req.op) {
+        case IoOp::kRead: std::memcpy(req.buf, mem.data() + req.offset, req.len); break;
+        case IoOp::kWrite: std::memcpy(mem.data() + req.offset, req.buf, req.len); break;
+        case IoOp::kDiscard:
+        case IoOp::kWriteZeroes: std::memset(mem.data() + req.offset, 0, req.len); break;
+        case IoOp::kFlush: res = 0; break;
+      }
+    }
+    if (deferred)
+      pending.push_back({&req, res});
+    else
+      req.on_done(req, res);
+  }
+  void run_pending() {
+    while (!pending.empty()) {
+      auto [req, res] = pending.front();
+      pending.pop_front();
+      req->on_done(*req, res);
+    }
+  }
+  void fail_next(IoOp op, int err) {
+    fail_op = op;
+    fail_errno = err;
+  }
+
+  std::vector<uint8_t> mem;
+  std::vector<Op> log;
+  bool deferred = false;
+  std::deque<std::pair<IoRequest*, int>> pending;
+  std::optional<IoOp> fail_op;
+  int fail_errno = -EIO;
+
+ private:
+  bool discard_;
+};
+
+inline LuConfig named(std::string name) {
+  LuConfig c;
+  c.name = std::move(name);
+  return c;
+}
+
+struct Owner : TaskOwner {
+  int done = 0;
+  void task_done(Task&) override { ++done; }
+};
+
+// One LU mapped at LUN 0 for one attached nexus (initial UA already drained).
+struct Fixture {
+  explicit Fixture(LuConfig cfg = named("disk0"), uint64_t blocks = 2048, bool map_read_only = false) {
+    if (cfg.name.empty()) cfg.name = "disk0";
+    auto d = std::make_unique<MemDevice>(blocks * cfg.block_size, cfg.thin_provisioned);
+    dev = d.get();
+    auto r = make_logical_unit(std::move(cfg), std::move(d));
+    EXPECT_TRUE(r.has_value());
+    lu = *r;
+    auto map = std::make_shared<LunMap>();
+    (*map)[0] = LunMapping{lu, map_read_only};
+    nexus = make_nexus(map);
+  }
+
+  std::unique_ptr<Nexus> make_nexus(std::shared_ptr<const LunMap> map, bool drain = true) {
+    auto n = std::make_unique<Nexus>();
+    n->id = next_nexus_id();
+    n->initiator_name = "iqn.2024-01.test:init";
+    n->target_name = "iqn.2024-01.test:target";
+    n->luns = std::move(map);
+    nexus_attached(*n);
+    if (drain) lu->ua_take(n->id);
+    return n;
+  }
+
+  Task run(const std::vector<uint8_t>& cdb, DataDir dir = DataDir::kNone, const std::vector<uint8_t>& out = {},
+           uint32_t expected = 1u << 24, Nexus* on = nullptr, uint64_t lun = 0) {
+    Task t;
+    size_t i = 0;
+    for (uint8_t b : cdb) t.cdb[i++] = b;
+    t.cdb_len = 16;
+    t.lun = lun;
+    t.dir = dir;
+    t.expected_len = expected;
+    t.owner = &owner;
+    if (dir == DataDir::kOut) {
+      t.data.resize(out.size());
+      if (!out.empty()) std::memcpy(t.data.data(), out.data(), out.size());
+    }
+    int before = owner.done;
+    execute(on ? *on : *nexus, t);
+    EXPECT_EQ(owner.done, before + 1) << "task_done must run exactly once";
+    return t;
+  }
+
+  std::shared_ptr<LogicalUnit> lu;
+  MemDevice* dev = nullptr;
+  std::unique_ptr<Nexus> nexus;
+  Owner owner;
+};
+
+// ---- CDB builders (b1 = byte 1 flags) ----
+inline std::vector<uint8_t> cdb6(uint8_t op, uint32_t lba, uint8_t len) {
+  return {op, uint8_t((lba >> 16) & 0x1F), uint8_t(lba >> 8), uint8_t(lba), len, 0};
+}
+inline std::vector<uint8_t> cdb10(uint8_t op, uint32_t lba, uint16_t len, uint8_t b1 = 0) {
+  std::vector<uint8_t> c(10, 0);
+  c[0] = op;
+  c[1] = b1;
+  store_be32(&c[2], lba);
+  store_be16(&c[7], len);
+  return c;
+}
+inline std::vector<uint8_t> cdb12(uint8_t op, uint32_t lba, uint32_t len, uint8_t b1 = 0) {
+  std::vector<uint8_t> c(12, 0);
+  c[0] = op;
+  c[1] = b1;
+  store_be32(&c[2], lba);
+  store_be32(&c[6], len);
+  return c;
+}
+inline std::vector<uint8_t> cdb16(uint8_t op, uint64_t lba, uint32_t len, uint8_t b1 = 0) {
+  std::vector<uint8_t> c(16, 0);
+  c[0] = op;
+  c[1] = b1;
+  store_be64(&c[2], lba);
+  store_be32(&c[10], len);
+  return c;
+}
+inline std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
+  std::vector<uint8_t> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = uint8_t(seed + i * 7 + (i >> 9));
+  return v;
+}
+inline std::vector<uint8_t> bytes_of(const Task& t) { return {t.data.data(), t.data.data() + t.data.size()}; }
+
+// ---- sense assertions ----
+inline ParsedSense sense_of(const Task& t) { return parse_sense(t.sense, t.sense_len); }
+
+inline void expect_sense(const Task& t, SenseKey key, uint16_t asc) {
+  EXPECT_EQ(t.status, kCheckCondition);
+  ParsedSense s = sense_of(t);
+  EXPECT_TRUE(s.valid);
+  EXPECT_EQ(int(s.key), int(key));
+  EXPECT_EQ(s.asc, asc) << std::hex << "got asc " << s.asc << " want " << asc;
+}
+
+// INVALID FIELD IN CDB with the field pointer at byte/bit (bit -1: BPV=0).
+inline void expect_invalid_cdb(const Task& t, uint16_t byte, int bit = -1) {
+  expect_sense(t, SenseKey::kIllegalRequest, asc::kInvalidFieldInCdb);
+  ParsedSense s = sense_of(t);
+  ASSERT_TRUE(s.sksv);
+  EXPECT_EQ(s.sks[0] & 0x40, 0x40) << "C/D must point at the CDB";
+  EXPECT_EQ(load_be16(s.sks + 1), byte);
+  if (bit < 0) {
+    EXPECT_EQ(s.sks[0] & 0x08, 0);
+  } else {
+    EXPECT_EQ(s.sks[0] & 0x08, 0x08);
+    EXPECT_EQ(s.sks[0] & 0x07, bit);
+  }
+}
+
+inline void expect_good(const Task& t) {
+  EXPECT_EQ(t.status, kGood);
+  if (t.status != kGood) {
+    ParsedSense s = sense_of(t);
+    ADD_FAILURE() << std::hex << "key " << int(s.key) << " asc " << s.asc;
+  }
+}
+
+}  // namespace esan::scsi::testing

@@ -1,0 +1,317 @@
+// Connection: receive path, PDU framing and dispatch, CmdSN window, close.
+#include "transport/iscsi/connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common/crc32c.h"
+#include "common/log.h"
+#include "scsi/dispatcher.h"
+
+namespace esan::iscsi {
+
+namespace {
+constexpr size_t kInitialRecvBuf = 16384;
+constexpr uint32_t kLoginMaxDataLen = 65536;  // login/text PDUs before negotiation
+inline bool sn_lt(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }
+inline bool sn_le(uint32_t a, uint32_t b) { return int32_t(a - b) <= 0; }
+}  // namespace
+
+Connection::Connection(ServerContext& ctx, reactor::Reactor& r, ConnectionSet& set, int fd, std::string peer,
+                       std::string local)
+    : ctx_(ctx),
+      reactor_(r),
+      set_(set),
+      fd_(fd),
+      peer_(std::move(peer)),
+      local_(std::move(local)),
+      recv_op_(std::make_unique<RecvOp>(this)),
+      send_op_(std::make_unique<SendOp>(this)),
+      rbuf_(kInitialRecvBuf) {
+  created_at_ = last_rx_ = Clock::now();
+  ctx_.live_connections.fetch_add(1);
+}
+
+Connection::~Connection() {
+  if (fd_ >= 0) ::close(fd_);
+  ctx_.live_connections.fetch_sub(1);
+}
+
+void Connection::start() {
+  ESAN_LOG_DEBUG("connection from {} on {}", peer_, local_);
+  negotiator_ = std::make_unique<LoginNegotiator>(ctx_.targets, ctx_.policy, uint16_t(1));
+  post_recv();
+}
+
+void Connection::post_recv() {
+  if (phase_ == Phase::kClosing || recv_inflight_) return;
+  if (rbuf_.size() - rlen_ < 4096) rbuf_.resize(rbuf_.size() * 2);
+  io_uring_sqe* sqe = reactor_.get_sqe();
+  io_uring_prep_recv(sqe, fd_, rbuf_.data() + rlen_, rbuf_.size() - rlen_, 0);
+  reactor::Reactor::set_op(sqe, recv_op_.get());
+  recv_inflight_ = true;
+}
+
+void Connection::on_recv(int res) {
+  recv_inflight_ = false;
+  if (phase_ == Phase::kClosing) return maybe_finish();
+  if (res <= 0) {
+    close(res == 0 ? "peer closed the connection" : "receive error");
+    return maybe_finish();
+  }
+  rlen_ += size_t(res);
+  last_rx_ = Clock::now();
+  parse_pdus();
+  if (phase_ == Phase::kClosing) return maybe_finish();
+  if (!recv_paused_) post_recv();
+}
+
+uint32_t Connection::max_data_len() const {
+  if (phase_ == Phase::kLogin) return kLoginMaxDataLen;
+  // Text requests may be as large as our declared MaxRecvDataSegmentLength.
+  return std::max(params_.max_recv_dsl, uint32_t(8192));
+}
+
+void Connection::parse_pdus() {
+  size_t off = 0;
+  while (phase_ != Phase::kClosing && rlen_ - off >= kBhsLen) {
+    Bhs bhs;
+    std::memcpy(bhs.b, rbuf_.data() + off, kBhsLen);
+    uint32_t ahs = bhs.ahs_len();
+    uint32_t dlen = bhs.data_len();
+    if (dlen > max_data_len()) {
+      ESAN_LOG_WARN("{}: DataSegmentLength {} exceeds limit {}; dropping connection", peer_, dlen, max_data_len());
+      send_reject(bhs, kRejectProtocolError);
+      close("oversized data segment");
+      break;
+    }
+    size_t hlen = kBhsLen + ahs + (hdr_digest_ ? kDigestLen : 0);
+    size_t total = hlen + pad4(dlen) + (data_digest_ && dlen ? kDigestLen : 0);
+    if (rlen_ - off < total) {
+      if (off == 0 && total > rbuf_.size()) rbuf_.resize(total + 4096);
+      break;
+    }
+    const uint8_t* p = rbuf_.data() + off;
+    if (hdr_digest_ && crc32c(p, kBhsLen + ahs) != load_digest(p + kBhsLen + ahs)) {
+      ESAN_LOG_WARN("{}: header digest error; dropping connection", peer_);
+      close("header digest error");
+      break;
+    }
+    const uint8_t* data = p + hlen;
+    if (data_digest_ && dlen) {
+      if (crc32c(data, pad4(dlen)) != load_digest(data + pad4(dlen))) {
+        ESAN_LOG_WARN("{}: data digest error", peer_);
+        send_reject(bhs, kRejectDigestError);
+        close("data digest error");
+        break;
+      }
+    }
+    off += total;
+    if (!handle_pdu(bhs, p + kBhsLen, data, dlen)) break;
+  }
+  if (off) {
+    std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
+    rlen_ -= off;
+  }
+}
+
+bool Connection::handle_pdu(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen) {
+  Opcode op = bhs.opcode();
+  if (phase_ == Phase::kLogin) {
+    if (op != Opcode::kLoginReq) {
+      ESAN_LOG_WARN("{}: opcode {:#x} before login completed; dropping connection", peer_, unsigned(op));
+      send_reject(bhs, kRejectProtocolError);
+      close("PDU before login");
+      return false;
+    }
+    handle_login(bhs, data, dlen);
+    return phase_ != Phase::kClosing;
+  }
+  if (op == Opcode::kDataOut) {
+    handle_data_out(bhs, data, dlen);
+    return phase_ != Phase::kClosing;
+  }
+  if (op == Opcode::kNopOut && bhs.itt() == kReservedTag) {  // answer to our ping
+    handle_nop_out(bhs, data, dlen);
+    return true;
+  }
+  switch (op) {
+    case Opcode::kScsiCmd:
+    case Opcode::kNopOut:
+    case Opcode::kTmfReq:
+    case Opcode::kTextReq:
+    case Opcode::kLogoutReq:
+      if (!accept_cmdsn(bhs, ahs, data, dlen)) return true;
+      break;
+    case Opcode::kLoginReq:
+      send_reject(bhs, kRejectProtocolError);
+      return true;
+    case Opcode::kSnackReq:
+      send_reject(bhs, kRejectSnackReject);  // ErrorRecoveryLevel 0
+      return true;
+    default:
+      send_reject(bhs, kRejectCmdNotSupported);
+      return true;
+  }
+  switch (op) {
+    case Opcode::kScsiCmd: handle_scsi_cmd(bhs, ahs, data, dlen); break;
+    case Opcode::kNopOut: handle_nop_out(bhs, data, dlen); break;
+    case Opcode::kTmfReq: handle_tmf(bhs); break;
+    case Opcode::kTextReq: handle_text(bhs, data, dlen); break;
+    case Opcode::kLogoutReq: handle_logout(bhs); break;
+    default: break;
+  }
+  if (!replaying_ && !cmdsn_queue_.empty()) run_queued_cmdsn();
+  return phase_ != Phase::kClosing;
+}
+
+bool Connection::accept_cmdsn(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen) {
+  if (replaying_) return true;
+  uint32_t sn = bhs.cmdsn();
+  if (bhs.immediate()) return true;
+  if (sn == exp_cmdsn_) {
+    ++exp_cmdsn_;
+    return true;
+  }
+  if (sn_lt(exp_cmdsn_, sn) && sn_le(sn, max_cmdsn_)) {
+    // Ahead of ExpCmdSN but within the window: keep it until the gap fills.
+    std::vector<uint8_t> copy(kBhsLen + bhs.ahs_len() + dlen);
+    std::memcpy(copy.data(), bhs.b, kBhsLen);
+    if (bhs.ahs_len()) std::memcpy(copy.data() + kBhsLen, ahs, bhs.ahs_len());
+    if (dlen) std::memcpy(copy.data() + kBhsLen + bhs.ahs_len(), data, dlen);
+    cmdsn_queue_[sn] = std::move(copy);
+    ESAN_LOG_DEBUG("{}: CmdSN {} queued (ExpCmdSN {})", peer_, sn, exp_cmdsn_);
+    return false;
+  }
+  ESAN_LOG_DEBUG("{}: CmdSN {} outside window [{}, {}]; ignored", peer_, sn, exp_cmdsn_, max_cmdsn_);
+  return false;
+}
+
+void Connection::run_queued_cmdsn() {
+  replaying_ = true;
+  while (phase_ == Phase::kFullFeature) {
+    auto it = cmdsn_queue_.find(exp_cmdsn_);
+    if (it == cmdsn_queue_.end()) break;
+    std::vector<uint8_t> pdu = std::move(it->second);
+    cmdsn_queue_.erase(it);
+    ++exp_cmdsn_;
+    Bhs bhs;
+    std::memcpy(bhs.b, pdu.data(), kBhsLen);
+    handle_pdu(bhs, pdu.data() + kBhsLen, pdu.data() + kBhsLen + bhs.ahs_len(), bhs.data_len());
+  }
+  replaying_ = false;
+}
+
+void Connection::update_max_cmdsn() {
+  uint32_t window = ctx_.max_tasks_per_session;
+  uint32_t busy = uint32_t(tasks_.size());
+  uint32_t room = busy < window ? window - busy : 1;
+  uint32_t candidate = exp_cmdsn_ + room - 1;
+  // MaxCmdSN never moves backwards: initiators ignore a smaller value.
+  if (sn_lt(max_cmdsn_, candidate)) max_cmdsn_ = candidate;
+}
+
+void Connection::close(const char* why) {
+  if (phase_ == Phase::kClosing) return;
+  ESAN_LOG_DEBUG("{}: closing connection: {}", peer_, why);
+  bool was_ffp = phase_ == Phase::kFullFeature;
+  phase_ = Phase::kClosing;
+  closing_since_ = Clock::now();
+  // Stop reading now; queued responses (a Reject, a Logout Response) still
+  // go out before the socket closes, bounded by the tick() deadline.
+  ::shutdown(fd_, SHUT_RD);
+  abort_tasks_for_lun(std::nullopt);
+  cmdsn_queue_.clear();
+  if (was_ffp && tsih_) ctx_.sessions.remove(tsih_);
+  auto self = shared_from_this();
+  reactor_.defer([self] { self->maybe_finish(); });
+}
+
+void Connection::maybe_finish() {
+  if (phase_ != Phase::kClosing) return;
+  if (recv_inflight_ || send_inflight_ || executing_ > 0) return;
+  if (!frames_.empty() && fd_ >= 0) return flush();
+  finish();
+}
+
+void Connection::finish() {
+  if (fd_ < 0) return;
+  if (nexus_attached_) {
+    scsi::nexus_detached(nexus_);
+    nexus_attached_ = false;
+  }
+  ::close(fd_);
+  fd_ = -1;
+  frames_.clear();
+  set_.remove(this);  // may destroy *this once the deferred holder drops
+}
+
+void Connection::tick() {
+  auto now = Clock::now();
+  auto secs = [&](Clock::time_point t) { return std::chrono::duration_cast<std::chrono::seconds>(now - t).count(); };
+  if (phase_ == Phase::kClosing) {
+    // A peer that stopped reading must not keep the connection alive.
+    if (fd_ >= 0 && secs(closing_since_) >= 5) ::shutdown(fd_, SHUT_RDWR);
+    return;
+  }
+  if (phase_ == Phase::kLogin && secs(created_at_) >= ctx_.login_timeout_s) {
+    ESAN_LOG_INFO("{}: login not completed in {}s; dropping connection", peer_, ctx_.login_timeout_s);
+    close("login timeout");
+    return;
+  }
+  if (phase_ != Phase::kFullFeature) return;
+  if (ping_sent_at_) {
+    if (secs(*ping_sent_at_) >= ctx_.nop_timeout_s) {
+      ESAN_LOG_INFO("{}: NOP-In ping unanswered for {}s; dropping connection", peer_, ctx_.nop_timeout_s);
+      close("nop timeout");
+    }
+    return;
+  }
+  if (ctx_.nop_interval_s > 0 && secs(last_rx_) >= ctx_.nop_interval_s) {
+    Bhs nop;
+    nop.set_opcode(Opcode::kNopIn);
+    nop.set_flags(0x80);
+    nop.set_itt(kReservedTag);
+    ping_ttt_ = next_ttt_++;
+    if (ping_ttt_ == kReservedTag) ping_ttt_ = next_ttt_++;
+    nop.set_u32(20, ping_ttt_);
+    fill_sn(nop, false);
+    queue_pdu(nop, nullptr, 0, nullptr);
+    ping_sent_at_ = now;
+  }
+}
+
+ConnectionSet::ConnectionSet(reactor::Reactor& r) : reactor_(r) {
+  tick_id_ = reactor_.add_tick([this] {
+    std::vector<std::shared_ptr<Connection>> all;
+    for (auto& [_, c] : conns_) all.push_back(c);
+    for (auto& c : all) c->tick();
+  });
+}
+
+ConnectionSet::~ConnectionSet() { reactor_.cancel_tick(tick_id_); }
+
+void ConnectionSet::add(std::shared_ptr<Connection> c) {
+  Connection* raw = c.get();
+  conns_.emplace(raw, std::move(c));
+  raw->start();
+}
+
+void ConnectionSet::remove(Connection* c) {
+  auto it = conns_.find(c);
+  if (it == conns_.end()) return;
+  // Release after the current call stack unwinds.
+  auto holder = std::move(it->second);
+  conns_.erase(it);
+  reactor_.defer([holder] {});
+}
+
+void ConnectionSet::close_all(const char* why) {
+  std::vector<std::shared_ptr<Connection>> all;
+  for (auto& [_, c] : conns_) all.push_back(c);
+  for (auto& c : all) c->close(why);
+}
+
+}  // namespace esan::iscsi

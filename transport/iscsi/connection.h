@@ -1,0 +1,205 @@
+// Connection: one iSCSI TCP connection and (MaxConnections=1) its session.
+//
+// Lives on one reactor; every method runs on that reactor's thread. It reads
+// PDUs with io_uring recv, handles every complete PDU of a receive, and
+// sends responses in batched sendmsg calls (one per reactor batch). Phases:
+// login (LoginNegotiator) -> full feature (SCSI commands, Data-Out/R2T,
+// NOP, TMF, Text, Logout) -> closing (in-flight backend I/O drains before
+// the socket closes and the object is released).
+//
+// Errors caused by the peer never crash the process: a malformed PDU gets a
+// Reject, or the connection is dropped when the stream cannot be trusted.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "reactor/reactor.h"
+#include "scsi/nexus.h"
+#include "scsi/task.h"
+#include "transport/iscsi/iscsi_task.h"
+#include "transport/iscsi/login_negotiator.h"
+#include "transport/iscsi/params.h"
+#include "transport/iscsi/pdu.h"
+#include "transport/iscsi/server_context.h"
+
+namespace esan::iscsi {
+
+class ConnectionSet;
+
+class Connection final : public scsi::TaskOwner, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(ServerContext& ctx, reactor::Reactor& r, ConnectionSet& set, int fd, std::string peer,
+             std::string local);
+  ~Connection();
+
+  void start();
+  // Stops reading, aborts queued work, closes once in-flight I/O drained.
+  void close(const char* why);
+  void task_done(scsi::Task& task) override;
+  // Once-a-second housekeeping: login timeout, NOP-In ping, dead peer.
+  void tick();
+
+ private:
+  class RecvOp final : public reactor::Op {
+   public:
+    explicit RecvOp(Connection* c) : c_(c) {}
+    void complete(int res, uint32_t) override { c_->on_recv(res); }
+
+   private:
+    Connection* c_;
+  };
+  class SendOp final : public reactor::Op {
+   public:
+    explicit SendOp(Connection* c) : c_(c) {}
+    void complete(int res, uint32_t) override { c_->on_sent(res); }
+
+   private:
+    Connection* c_;
+  };
+  struct Frame {
+    uint8_t hdr[kBhsLen + kDigestLen];
+    uint8_t hdr_len = 0;
+    const uint8_t* data = nullptr;
+    uint32_t data_len = 0;
+    uint8_t tail[3 + kDigestLen];  // pad + data digest
+    uint8_t tail_len = 0;
+    IscsiTask* task = nullptr;     // frame references task->scsi.data
+    std::vector<uint8_t> owned;    // frame owns its data
+  };
+
+  // ---- receive path (connection.cc) ----
+  void post_recv();
+  void on_recv(int res);
+  void parse_pdus();
+  bool handle_pdu(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
+  uint32_t max_data_len() const;
+
+  // ---- send path (connection_send.cc) ----
+  Frame& new_frame(Bhs& bhs);
+  void queue_pdu(Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTask* task);
+  void queue_pdu_owned(Bhs& bhs, std::vector<uint8_t> data);
+  void schedule_flush();
+  void flush();
+  void on_sent(int res);
+  void fill_sn(Bhs& bhs, bool advance_statsn);
+  void send_reject(const Bhs& bad, uint8_t reason);
+
+  // ---- login (connection_login.cc) ----
+  void handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
+  void finish_login();
+
+  // ---- sequence numbers (connection.cc) ----
+  // Returns true when the PDU should be handled now; false when it was
+  // queued (CmdSN ahead) or dropped (outside the window).
+  bool accept_cmdsn(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
+  void run_queued_cmdsn();
+  void update_max_cmdsn();
+
+  // ---- SCSI commands (connection_scsi.cc) ----
+  void handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
+  void handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
+  void send_r2ts(IscsiTask& t);
+  void execute(IscsiTask& t);
+  void send_scsi_response(IscsiTask& t);
+  IscsiTask* alloc_task();
+  void release_task(IscsiTask* t);
+  void maybe_release(IscsiTask* t);
+
+  // ---- NOP, TMF, Text, Logout (connection_misc.cc) ----
+  void handle_nop_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
+  void handle_tmf(const Bhs& bhs);
+  void handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
+  void send_text_chunk(uint32_t itt);
+  void handle_logout(const Bhs& bhs);
+  void abort_task(IscsiTask& t);
+  void abort_tasks_for_lun(std::optional<uint64_t> lun);
+
+  void maybe_finish();
+  void finish();
+
+  ServerContext& ctx_;
+  reactor::Reactor& reactor_;
+  ConnectionSet& set_;
+  int fd_;
+  std::string peer_, local_;
+  std::unique_ptr<RecvOp> recv_op_;
+  std::unique_ptr<SendOp> send_op_;
+
+  // receive buffer: bytes [0, rlen_) are unparsed input
+  std::vector<uint8_t> rbuf_;
+  size_t rlen_ = 0;
+  bool recv_inflight_ = false;
+  bool recv_paused_ = false;
+
+  // send queue: frames_ front is partially sent by sent_off_ bytes
+  std::deque<Frame> frames_;
+  size_t sent_off_ = 0;
+  bool send_inflight_ = false;
+  bool flush_scheduled_ = false;
+  std::vector<iovec> iov_;
+  msghdr msg_{};
+  size_t inflight_frames_ = 0;
+  bool close_after_send_ = false;
+
+  // login
+  enum class Phase { kLogin, kFullFeature, kClosing };
+  Phase phase_ = Phase::kLogin;
+  std::unique_ptr<LoginNegotiator> negotiator_;
+  std::vector<uint8_t> login_text_;
+  bool login_started_ = false;
+  uint8_t isid_[6] = {};
+  uint16_t tsih_ = 0;
+  uint16_t cid_ = 0;
+  SessionParams params_;
+  bool hdr_digest_ = false, data_digest_ = false;
+
+  // session state
+  uint32_t exp_cmdsn_ = 0, max_cmdsn_ = 0, stat_sn_ = 0;
+  std::map<uint32_t, std::vector<uint8_t>> cmdsn_queue_;  // whole PDUs ahead of ExpCmdSN
+  bool replaying_ = false;
+  scsi::Nexus nexus_;
+  bool nexus_attached_ = false;
+  std::unordered_map<uint32_t, IscsiTask*> tasks_;  // by ITT, until released
+  uint32_t executing_ = 0;
+  uint32_t next_ttt_ = 1;
+  std::vector<std::unique_ptr<IscsiTask>> task_store_;
+  IscsiTask* free_tasks_ = nullptr;
+
+  // text continuation
+  std::vector<uint8_t> text_pending_;
+  size_t text_off_ = 0;
+  uint32_t text_ttt_ = kReservedTag;
+
+  // timers
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point created_at_, last_rx_, closing_since_;
+  std::optional<Clock::time_point> ping_sent_at_;
+  uint32_t ping_ttt_ = 0;
+};
+
+// The connections of one reactor. Accessed only on that reactor's thread.
+class ConnectionSet {
+ public:
+  explicit ConnectionSet(reactor::Reactor& r);
+  ~ConnectionSet();
+  void add(std::shared_ptr<Connection> c);
+  void remove(Connection* c);
+  void close_all(const char* why);
+  size_t size() const { return conns_.size(); }
+
+ private:
+  reactor::Reactor& reactor_;
+  uint64_t tick_id_;
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> conns_;
+};
+
+}  // namespace esan::iscsi

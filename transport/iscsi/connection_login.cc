@@ -1,0 +1,133 @@
+// Connection: login phase. Reassembles Login Request continuations, runs the
+// LoginNegotiator, sends Login Responses, and on success registers the
+// session and its I_T nexus.
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "scsi/dispatcher.h"
+#include "transport/iscsi/connection.h"
+
+namespace esan::iscsi {
+
+namespace {
+std::string isid_hex(const uint8_t* isid) {
+  return fmt::format("{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}", isid[0], isid[1], isid[2], isid[3], isid[4], isid[5]);
+}
+}  // namespace
+
+void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen) {
+  if (!login_started_) {
+    login_started_ = true;
+    std::memcpy(isid_, bhs.isid(), 6);
+    cid_ = bhs.cid();
+    exp_cmdsn_ = bhs.cmdsn();
+    max_cmdsn_ = exp_cmdsn_;
+    // Start our StatSN where the initiator expects it (any value is legal).
+    stat_sn_ = bhs.expstatsn();
+  } else if (std::memcmp(isid_, bhs.isid(), 6) != 0) {
+    ESAN_LOG_WARN("{}: ISID changed during login; dropping connection", peer_);
+    close("ISID changed during login");
+    return;
+  }
+  login_text_.insert(login_text_.end(), data, data + dlen);
+  if (login_text_.size() > 65536) {
+    close("login text too long");
+    return;
+  }
+
+  Bhs rsp;
+  rsp.set_opcode(Opcode::kLoginRsp);
+  std::memcpy(rsp.b + 8, isid_, 6);
+  rsp.set_itt(bhs.itt());
+
+  if (bhs.login_continue()) {
+    // More text follows: acknowledge with an empty response in the same stage.
+    rsp.set_flags(uint8_t(bhs.login_csg() << 2));
+    fill_sn(rsp, true);
+    queue_pdu(rsp, nullptr, 0, nullptr);
+    return;
+  }
+
+  LoginRequest req{};
+  req.transit = bhs.login_transit();
+  req.cont = false;
+  req.csg = bhs.login_csg();
+  req.nsg = bhs.login_nsg();
+  req.version_max = bhs.version_max();
+  req.version_min = bhs.version_min();
+  std::memcpy(req.isid, isid_, 6);
+  req.tsih = bhs.tsih();
+  req.itt = bhs.itt();
+  req.cid = bhs.cid();
+  req.cmdsn = bhs.cmdsn();
+  req.expstatsn = bhs.expstatsn();
+  req.text = std::span<const uint8_t>(login_text_.data(), login_text_.size());
+
+  LoginResponse out = negotiator_->step(req);
+  login_text_.clear();
+
+  // Adding a connection to an existing session (TSIH != 0) is not
+  // supported: MaxConnections is 1.
+  if (!out.failed && bhs.tsih() != 0) {
+    out = LoginResponse{};
+    out.failed = true;
+    out.status_class = 2;
+    out.status_detail = ctx_.sessions.exists(bhs.tsih()) ? 0x06 /* too many connections */ : 0x0a;
+  }
+
+  uint8_t flags = uint8_t((out.csg & 3) << 2 | (out.nsg & 3));
+  if (out.transit) flags |= 0x80;
+  if (out.failed) flags = 0;
+  rsp.set_flags(flags);
+  rsp.b[2] = 0;  // version max
+  rsp.b[3] = 0;  // version active
+  rsp.b[36] = out.status_class;
+  rsp.b[37] = out.status_detail;
+  if (out.done && !out.failed) {
+    params_ = negotiator_->params();
+    std::string target = params_.discovery ? std::string() : params_.target_name;
+    SessionInfo info{0, params_.initiator_name, isid_hex(isid_), target, peer_, params_.discovery};
+    std::weak_ptr<Connection> weak = weak_from_this();
+    reactor::Reactor* r = &reactor_;
+    tsih_ = ctx_.sessions.add(info, [weak, r] {
+      r->post([weak] {
+        if (auto c = weak.lock()) c->close("session reinstated or shut down");
+      });
+    });
+    store_be16(rsp.b + 14, tsih_);
+  }
+  fill_sn(rsp, true);
+  queue_pdu_owned(rsp, std::move(out.text));
+
+  if (out.failed) {
+    ESAN_LOG_INFO("{}: login failed, status {:02x}/{:02x}", peer_, out.status_class, out.status_detail);
+    close("login failed");
+    return;
+  }
+  if (out.done) finish_login();
+}
+
+void Connection::finish_login() {
+  phase_ = Phase::kFullFeature;
+  // Digests apply from the first PDU after the final Login Response.
+  hdr_digest_ = params_.header_digest;
+  data_digest_ = params_.data_digest;
+  negotiator_.reset();
+  if (!params_.discovery) {
+    nexus_.id = scsi::next_nexus_id();
+    nexus_.initiator_name = params_.initiator_name;
+    nexus_.initiator_port = params_.initiator_name + ",i,0x" + isid_hex(isid_);
+    nexus_.target_name = params_.target_name;
+    nexus_.rel_tgt_id = ctx_.targets.rel_tgt_id(params_.target_name);
+    nexus_.tpg_tag = 1;
+    nexus_.luns = ctx_.targets.luns_for(params_.target_name, params_.initiator_name);
+    scsi::nexus_attached(nexus_);
+    nexus_attached_ = true;
+  }
+  ESAN_LOG_INFO("{}: {} session tsih {} for {} (target {})", peer_, params_.discovery ? "discovery" : "normal",
+                tsih_, params_.initiator_name, params_.target_name);
+}
+
+}  // namespace esan::iscsi

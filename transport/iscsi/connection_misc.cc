@@ -1,0 +1,223 @@
+// Connection: NOP-Out/NOP-In, task management, Text (SendTargets), Logout.
+#include <cstring>
+
+#include "common/log.h"
+#include "scsi/dispatcher.h"
+#include "transport/iscsi/connection.h"
+#include "transport/iscsi/send_targets.h"
+#include "transport/iscsi/text.h"
+
+namespace esan::iscsi {
+
+namespace {
+inline bool sn_lt(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }
+inline bool sn_le(uint32_t a, uint32_t b) { return int32_t(a - b) <= 0; }
+
+enum TmfFunction : uint8_t {
+  kAbortTask = 1,
+  kAbortTaskSet = 2,
+  kClearAca = 3,
+  kClearTaskSet = 4,
+  kLunReset = 5,
+  kTargetWarmReset = 6,
+  kTargetColdReset = 7,
+  kTaskReassign = 8,
+};
+enum TmfResponse : uint8_t {
+  kTmfComplete = 0,
+  kTmfNoTask = 1,
+  kTmfNoLun = 2,
+  kTmfReassignNotSupported = 4,
+  kTmfNotSupported = 5,
+};
+}  // namespace
+
+void Connection::handle_nop_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen) {
+  if (bhs.itt() == kReservedTag) {
+    // Answer to our NOP-In ping (or an unsolicited NOP-Out: no reply due).
+    if (ping_sent_at_ && bhs.ttt() == ping_ttt_) ping_sent_at_.reset();
+    return;
+  }
+  Bhs r;
+  r.set_opcode(Opcode::kNopIn);
+  r.set_flags(0x80);
+  r.set_lun_raw(bhs.lun_raw());
+  r.set_itt(bhs.itt());
+  r.set_u32(20, kReservedTag);
+  fill_sn(r, true);
+  queue_pdu_owned(r, std::vector<uint8_t>(data, data + dlen));
+}
+
+void Connection::abort_task(IscsiTask& t) {
+  if (t.aborted) return;
+  switch (t.state) {
+    case TaskState::kCollecting:
+    case TaskState::kQueued:
+      t.aborted = true;
+      tasks_.erase(t.itt);
+      maybe_release(&t);
+      break;
+    case TaskState::kExecuting:
+      // The backend still owns the buffer: release on completion, no response.
+      t.aborted = true;
+      break;
+    case TaskState::kSending:
+      break;  // already answered
+  }
+}
+
+void Connection::abort_tasks_for_lun(std::optional<uint64_t> lun) {
+  std::vector<IscsiTask*> victims;
+  for (auto& [_, t] : tasks_)
+    if (!lun || t->scsi.lun == *lun) victims.push_back(t);
+  for (IscsiTask* t : victims) abort_task(*t);
+}
+
+void Connection::handle_tmf(const Bhs& bhs) {
+  uint8_t fn = bhs.tmf_function();
+  uint64_t lun = decode_lun(bhs.lun_raw());
+  uint8_t response = kTmfComplete;
+  bool close_after = false;
+  if (params_.discovery) {
+    response = kTmfNotSupported;
+  } else {
+    switch (fn) {
+      case kAbortTask: {
+        auto it = tasks_.find(bhs.tmf_ref_itt());
+        if (it != tasks_.end() && it->second->scsi.lun == lun) {
+          abort_task(*it->second);
+        } else {
+          // Still queued behind a CmdSN gap?
+          bool found = false;
+          for (auto q = cmdsn_queue_.begin(); q != cmdsn_queue_.end(); ++q) {
+            if (load_be32(q->second.data() + 16) == bhs.tmf_ref_itt()) {
+              cmdsn_queue_.erase(q);
+              found = true;
+              break;
+            }
+          }
+          uint32_t ref = bhs.tmf_refcmdsn();
+          if (!found) {
+            bool in_window = sn_le(exp_cmdsn_, ref) && sn_le(ref, max_cmdsn_) && sn_lt(ref, bhs.cmdsn());
+            response = in_window ? kTmfComplete : kTmfNoTask;
+            if (in_window && ref == exp_cmdsn_) ++exp_cmdsn_;  // consider it received
+          }
+        }
+        break;
+      }
+      case kAbortTaskSet:
+      case kClearTaskSet:
+      case kLunReset:
+        if (!scsi::lun_exists(nexus_, lun)) {
+          response = kTmfNoLun;
+          break;
+        }
+        abort_tasks_for_lun(lun);
+        if (fn == kClearTaskSet) scsi::clear_task_set(nexus_, lun);
+        if (fn == kLunReset) scsi::lun_reset(nexus_, lun);
+        break;
+      case kTargetWarmReset:
+      case kTargetColdReset:
+        abort_tasks_for_lun(std::nullopt);
+        scsi::target_reset(nexus_, fn == kTargetColdReset);
+        close_after = fn == kTargetColdReset;
+        break;
+      case kClearAca:
+        response = kTmfNotSupported;
+        break;
+      case kTaskReassign:
+        response = kTmfReassignNotSupported;
+        break;
+      default:
+        send_reject(bhs, kRejectInvalidPduField);
+        return;
+    }
+  }
+  ESAN_LOG_DEBUG("{}: TMF function {} lun {} -> response {}", peer_, fn, lun, response);
+  Bhs r;
+  r.set_opcode(Opcode::kTmfRsp);
+  r.set_flags(0x80);
+  r.b[2] = response;
+  r.set_itt(bhs.itt());
+  fill_sn(r, true);
+  queue_pdu(r, nullptr, 0, nullptr);
+  if (close_after) close("target cold reset");
+}
+
+void Connection::handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen) {
+  if (bhs.ttt() != kReservedTag) {
+    if (bhs.ttt() != text_ttt_ || text_off_ >= text_pending_.size()) {
+      send_reject(bhs, kRejectInvalidPduField);
+      return;
+    }
+    return send_text_chunk(bhs.itt());
+  }
+  auto pairs = parse_text(std::span<const uint8_t>(data, dlen));
+  if (!pairs) {
+    send_reject(bhs, kRejectProtocolError);
+    return;
+  }
+  std::vector<uint8_t> out;
+  for (auto& [k, v] : *pairs) {
+    if (k == "SendTargets") {
+      auto body = build_send_targets(std::span<const uint8_t>(data, dlen), ctx_.targets, params_.initiator_name,
+                                     ctx_.portals, params_.discovery, params_.target_name);
+      if (body) out.insert(out.end(), body->begin(), body->end());
+      else append_text(out, "SendTargets", "Reject");
+    } else {
+      append_text(out, k, "NotUnderstood");
+    }
+  }
+  text_pending_ = std::move(out);
+  text_off_ = 0;
+  send_text_chunk(bhs.itt());
+}
+
+void Connection::send_text_chunk(uint32_t itt) {
+  uint32_t mdsl = std::max<uint32_t>(params_.max_xmit_dsl, 512);
+  size_t left = text_pending_.size() - text_off_;
+  size_t n = std::min<size_t>(left, mdsl);
+  bool last = n == left;
+  Bhs r;
+  r.set_opcode(Opcode::kTextRsp);
+  r.set_flags(last ? 0x80 : 0x40);
+  r.set_itt(itt);
+  if (last) {
+    text_ttt_ = kReservedTag;
+  } else {
+    text_ttt_ = next_ttt_++;
+    if (text_ttt_ == kReservedTag) text_ttt_ = next_ttt_++;
+  }
+  r.set_u32(20, text_ttt_);
+  fill_sn(r, true);
+  std::vector<uint8_t> chunk(text_pending_.begin() + long(text_off_), text_pending_.begin() + long(text_off_ + n));
+  text_off_ += n;
+  if (last) {
+    text_pending_.clear();
+    text_off_ = 0;
+  }
+  queue_pdu_owned(r, std::move(chunk));
+}
+
+void Connection::handle_logout(const Bhs& bhs) {
+  uint8_t reason = bhs.logout_reason();
+  uint8_t response = 0;
+  if (reason == 1 && bhs.logout_cid() != cid_) response = 1;  // CID not found
+  else if (reason == 2) response = 2;                          // recovery not supported
+  else if (reason > 2) {
+    send_reject(bhs, kRejectInvalidPduField);
+    return;
+  }
+  Bhs r;
+  r.set_opcode(Opcode::kLogoutRsp);
+  r.set_flags(0x80);
+  r.b[2] = response;
+  r.set_itt(bhs.itt());
+  fill_sn(r, true);
+  store_be16(r.b + 40, uint16_t(params_.default_time2wait));
+  store_be16(r.b + 42, uint16_t(params_.default_time2retain));
+  queue_pdu(r, nullptr, 0, nullptr);
+  if (response == 0) close("logout");
+}
+
+}  // namespace esan::iscsi

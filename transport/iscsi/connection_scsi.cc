@@ -1,0 +1,242 @@
+// Connection: SCSI Command PDUs, Data-Out collection with immediate,
+// unsolicited and R2T-solicited data, execution, and Data-In / SCSI Response.
+#include <cstring>
+
+#include "common/log.h"
+#include "scsi/dispatcher.h"
+#include "transport/iscsi/connection.h"
+
+namespace esan::iscsi {
+
+IscsiTask* Connection::alloc_task() {
+  IscsiTask* t = free_tasks_;
+  if (t) {
+    free_tasks_ = t->next_free;
+    AlignedBuffer keep = std::move(t->scsi.data);
+    *t = IscsiTask();
+    t->scsi.data = std::move(keep);
+    t->scsi.data.clear();
+  } else {
+    task_store_.push_back(std::make_unique<IscsiTask>());
+    t = task_store_.back().get();
+  }
+  t->scsi.owner = this;
+  t->scsi.transport_ctx = t;
+  return t;
+}
+
+void Connection::release_task(IscsiTask* t) {
+  auto it = tasks_.find(t->itt);
+  if (it != tasks_.end() && it->second == t) tasks_.erase(it);
+  // Large buffers are not kept around by idle tasks.
+  if (t->scsi.data.capacity() > (1u << 20)) t->scsi.data = AlignedBuffer();
+  t->next_free = free_tasks_;
+  free_tasks_ = t;
+}
+
+void Connection::maybe_release(IscsiTask* t) {
+  if (t->state == TaskState::kExecuting) return;
+  if (t->sends_pending) return;
+  if (t->done_sending || t->aborted) release_task(t);
+}
+
+void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen) {
+  if (params_.discovery) {
+    send_reject(bhs, kRejectProtocolError);
+    close("SCSI command in a discovery session");
+    return;
+  }
+  uint32_t itt = bhs.itt();
+  if (itt == kReservedTag || tasks_.count(itt)) {
+    send_reject(bhs, itt == kReservedTag ? kRejectInvalidPduField : kRejectTaskInProgress);
+    return;
+  }
+  bool rd = bhs.cmd_read(), wr = bhs.cmd_write();
+  uint32_t edtl = bhs.cmd_edtl();
+  if (rd && wr) {  // bidirectional commands are not supported
+    send_reject(bhs, kRejectCmdNotSupported);
+    return;
+  }
+  if (dlen && (!wr || dlen > edtl || dlen > params_.first_burst || !params_.immediate_data)) {
+    send_reject(bhs, kRejectProtocolError);
+    close("invalid immediate data");
+    return;
+  }
+  IscsiTask* t = alloc_task();
+  t->itt = itt;
+  t->cmdsn = bhs.cmdsn();
+  t->immediate = bhs.immediate();
+  scsi::Task& s = t->scsi;
+  std::memcpy(s.cdb, bhs.cdb(), 16);
+  s.cdb_len = 16;
+  // An extended-CDB AHS (type 1) carries CDB bytes beyond the first 16.
+  uint32_t ahs_len = bhs.ahs_len();
+  if (ahs_len >= 4 && ahs[2] == 0x01) {
+    uint32_t ext = std::min<uint32_t>(load_be16(ahs) - 1, 16);
+    std::memcpy(s.cdb + 16, ahs + 4, ext);
+    s.cdb_len = uint8_t(16 + ext);
+  }
+  s.lun = decode_lun(bhs.lun_raw());
+  s.expected_len = edtl;
+  s.dir = rd ? scsi::DataDir::kIn : wr ? scsi::DataDir::kOut : scsi::DataDir::kNone;
+  s.task_attr = bhs.cmd_attr();
+  s.tag = itt;
+  tasks_.emplace(itt, t);
+
+  if (!wr || edtl == 0) return execute(*t);
+
+  s.data.resize(edtl);
+  if (dlen) std::memcpy(s.data.data(), data, dlen);
+  t->received = dlen;
+  uint32_t unsolicited = bhs.final_bit() ? dlen : (params_.initial_r2t ? dlen : std::min(edtl, params_.first_burst));
+  t->unsolicited_end = std::max(unsolicited, dlen);
+  t->r2t_next_off = t->unsolicited_end;
+  t->ttt = next_ttt_++;
+  if (t->ttt == kReservedTag) t->ttt = next_ttt_++;
+  t->state = TaskState::kCollecting;
+  if (t->received >= edtl) return execute(*t);
+  if (t->received >= t->unsolicited_end) send_r2ts(*t);
+}
+
+void Connection::send_r2ts(IscsiTask& t) {
+  uint32_t edtl = t.scsi.expected_len;
+  while (t.r2t_outstanding < params_.max_outstanding_r2t && t.r2t_next_off < edtl) {
+    uint32_t len = std::min(params_.max_burst, edtl - t.r2t_next_off);
+    Bhs r;
+    r.set_opcode(Opcode::kR2t);
+    r.set_flags(0x80);
+    r.set_lun_raw(encode_lun(t.scsi.lun));
+    r.set_itt(t.itt);
+    r.set_u32(20, t.ttt);
+    fill_sn(r, false);
+    r.set_u32(36, t.r2t_sn++);
+    r.set_u32(40, t.r2t_next_off);
+    r.set_u32(44, len);
+    queue_pdu(r, nullptr, 0, nullptr);
+    t.r2t_next_off += len;
+    t.r2t_outstanding++;
+  }
+}
+
+void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen) {
+  auto it = tasks_.find(bhs.itt());
+  if (it == tasks_.end()) {
+    // ERL 0: Data-Out for a task we do not know (e.g. aborted) is discarded.
+    ESAN_LOG_DEBUG("{}: Data-Out for unknown ITT {:#x} discarded", peer_, bhs.itt());
+    return;
+  }
+  IscsiTask& t = *it->second;
+  if (t.state != TaskState::kCollecting) {
+    if (!t.aborted) send_reject(bhs, kRejectProtocolError);
+    return;
+  }
+  uint32_t off = bhs.buffer_offset();
+  uint32_t edtl = t.scsi.expected_len;
+  bool solicited = bhs.ttt() != kReservedTag;
+  if ((solicited && bhs.ttt() != t.ttt) || uint64_t(off) + dlen > edtl ||
+      (!solicited && uint64_t(off) + dlen > t.unsolicited_end) || dlen > params_.max_recv_dsl) {
+    ESAN_LOG_WARN("{}: bad Data-Out (offset {} len {} edtl {}); dropping connection", peer_, off, dlen, edtl);
+    send_reject(bhs, kRejectProtocolError);
+    close("bad Data-Out");
+    return;
+  }
+  if (dlen) std::memcpy(t.scsi.data.data() + off, data, dlen);
+  t.received += dlen;
+  if (solicited && bhs.final_bit() && t.r2t_outstanding) t.r2t_outstanding--;
+  if (t.received >= edtl) return execute(t);
+  if (t.received >= t.unsolicited_end) send_r2ts(t);
+}
+
+void Connection::execute(IscsiTask& t) {
+  t.state = TaskState::kExecuting;
+  ++executing_;
+  if (t.scsi.dir == scsi::DataDir::kOut) t.scsi.data.resize(t.received);
+  scsi::execute(nexus_, t.scsi);
+}
+
+void Connection::task_done(scsi::Task& task) {
+  auto* t = static_cast<IscsiTask*>(task.transport_ctx);
+  --executing_;
+  t->state = TaskState::kSending;
+  if (t->aborted || phase_ == Phase::kClosing) {
+    t->aborted = true;
+    maybe_release(t);
+    if (phase_ == Phase::kClosing) maybe_finish();
+    return;
+  }
+  send_scsi_response(*t);
+  maybe_release(t);
+}
+
+void Connection::send_scsi_response(IscsiTask& t) {
+  scsi::Task& s = t.scsi;
+  uint32_t edtl = s.expected_len;
+  bool good = s.status == scsi::kGood || s.status == scsi::kConditionMet;
+  uint8_t res_flags = 0;
+  uint32_t residual = 0;
+  uint32_t datasn = 0;
+
+  if (s.dir == scsi::DataDir::kOut || (s.dir == scsi::DataDir::kNone && s.out_wanted)) {
+    uint32_t want = s.out_wanted;
+    uint32_t exp = s.dir == scsi::DataDir::kOut ? edtl : 0;
+    if (want > exp) res_flags = 0x04, residual = want - exp;        // overflow
+    else if (want < exp) res_flags = 0x02, residual = exp - want;   // underflow
+    datasn = t.r2t_sn;
+  } else if (good) {
+    uint32_t produced = uint32_t(s.data.size());
+    uint32_t exp = s.dir == scsi::DataDir::kIn ? edtl : 0;
+    uint32_t send = std::min(produced, exp);
+    if (produced > exp) res_flags = 0x04, residual = produced - exp;
+    else if (produced < exp) res_flags = 0x02, residual = exp - produced;
+    if (send) {
+      // Data-In PDUs; the last one carries the status (phase collapse).
+      uint32_t mdsl = std::max<uint32_t>(params_.max_xmit_dsl, 512);
+      for (uint32_t off = 0; off < send; off += mdsl) {
+        uint32_t len = std::min(mdsl, send - off);
+        bool last = off + len >= send;
+        Bhs d;
+        d.set_opcode(Opcode::kDataIn);
+        d.set_lun_raw(encode_lun(s.lun));
+        d.set_itt(t.itt);
+        d.set_u32(20, kReservedTag);
+        if (last) {
+          d.set_flags(uint8_t(0x80 | 0x01 | res_flags));
+          d.b[3] = s.status;
+          fill_sn(d, true);
+          d.set_u32(44, residual);
+        } else {
+          fill_sn(d, false);
+          d.set_u32(24, 0);  // StatSN is reserved without the S bit
+        }
+        d.set_u32(36, datasn++);
+        d.set_u32(40, off);
+        if (last) t.done_sending = true;
+        queue_pdu(d, s.data.data() + off, len, &t);
+      }
+      return;
+    }
+  } else if (s.dir == scsi::DataDir::kIn) {
+    res_flags = edtl ? 0x02 : 0;
+    residual = edtl;
+  }
+
+  Bhs r;
+  r.set_opcode(Opcode::kScsiRsp);
+  r.set_flags(uint8_t(0x80 | res_flags));
+  r.b[2] = 0;  // command completed at target
+  r.b[3] = s.status;
+  r.set_itt(t.itt);
+  fill_sn(r, true);
+  r.set_u32(36, datasn);
+  r.set_u32(44, residual);
+  std::vector<uint8_t> sense;
+  if (s.sense_len) {
+    sense.resize(2 + s.sense_len);
+    store_be16(sense.data(), s.sense_len);
+    std::memcpy(sense.data() + 2, s.sense, s.sense_len);
+  }
+  t.done_sending = true;
+  queue_pdu_owned(r, std::move(sense));
+}
+
+}  // namespace esan::iscsi

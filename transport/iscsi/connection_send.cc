@@ -1,0 +1,160 @@
+// Connection: send path. PDUs are queued as frames (header iovec + data
+// iovec + pad/digest iovec) and written with one sendmsg per reactor batch.
+#include <sys/socket.h>
+
+#include <climits>
+#include <cstring>
+
+#include "common/crc32c.h"
+#include "common/log.h"
+#include "transport/iscsi/connection.h"
+
+namespace esan::iscsi {
+
+void Connection::fill_sn(Bhs& bhs, bool advance_statsn) {
+  update_max_cmdsn();
+  bhs.set_u32(24, advance_statsn ? stat_sn_++ : stat_sn_);
+  bhs.set_u32(28, exp_cmdsn_);
+  bhs.set_u32(32, max_cmdsn_);
+}
+
+Connection::Frame& Connection::new_frame(Bhs& bhs) {
+  Frame& f = frames_.emplace_back();
+  std::memcpy(f.hdr, bhs.b, kBhsLen);
+  f.hdr_len = kBhsLen;
+  if (hdr_digest_) {
+    store_digest(f.hdr + kBhsLen, crc32c(f.hdr, kBhsLen));
+    f.hdr_len += kDigestLen;
+  }
+  return f;
+}
+
+static void finish_tail(Connection* , uint8_t* tail, uint8_t& tail_len, const uint8_t* data, uint32_t len,
+                        bool digest) {
+  uint32_t pad = pad4(len) - len;
+  std::memset(tail, 0, pad);
+  tail_len = uint8_t(pad);
+  if (digest && len) {
+    uint32_t crc = crc32c(data, len);
+    if (pad) crc = crc32c(tail, pad, crc);
+    store_digest(tail + pad, crc);
+    tail_len += kDigestLen;
+  }
+}
+
+void Connection::queue_pdu(Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTask* task) {
+  if (phase_ == Phase::kClosing && fd_ < 0) return;
+  bhs.set_data_len(len);
+  Frame& f = new_frame(bhs);
+  f.data = data;
+  f.data_len = len;
+  f.task = task;
+  if (task) task->sends_pending++;
+  finish_tail(this, f.tail, f.tail_len, data, len, data_digest_);
+  schedule_flush();
+}
+
+void Connection::queue_pdu_owned(Bhs& bhs, std::vector<uint8_t> data) {
+  if (phase_ == Phase::kClosing && fd_ < 0) return;
+  bhs.set_data_len(uint32_t(data.size()));
+  Frame& f = new_frame(bhs);
+  f.owned = std::move(data);
+  f.data = f.owned.data();
+  f.data_len = uint32_t(f.owned.size());
+  finish_tail(this, f.tail, f.tail_len, f.data, f.data_len, data_digest_);
+  schedule_flush();
+}
+
+void Connection::schedule_flush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  auto self = shared_from_this();
+  reactor_.defer([self] {
+    self->flush_scheduled_ = false;
+    self->flush();
+  });
+}
+
+void Connection::flush() {
+  if (send_inflight_ || frames_.empty() || fd_ < 0) return;
+  iov_.clear();
+  size_t skip = sent_off_;
+  inflight_frames_ = 0;
+  for (Frame& f : frames_) {
+    if (iov_.size() + 3 > IOV_MAX) break;
+    auto add = [&](const uint8_t* p, size_t n) {
+      if (n == 0) return;
+      if (skip >= n) {
+        skip -= n;
+        return;
+      }
+      iov_.push_back(iovec{const_cast<uint8_t*>(p) + skip, n - skip});
+      skip = 0;
+    };
+    add(f.hdr, f.hdr_len);
+    add(f.data, f.data_len);
+    add(f.tail, f.tail_len);
+    ++inflight_frames_;
+  }
+  msg_ = msghdr{};
+  msg_.msg_iov = iov_.data();
+  msg_.msg_iovlen = iov_.size();
+  io_uring_sqe* sqe = reactor_.get_sqe();
+  io_uring_prep_sendmsg(sqe, fd_, &msg_, MSG_NOSIGNAL);
+  reactor::Reactor::set_op(sqe, send_op_.get());
+  send_inflight_ = true;
+}
+
+void Connection::on_sent(int res) {
+  send_inflight_ = false;
+  if (res < 0) {
+    if (res == -EAGAIN || res == -EINTR) {
+      flush();
+      return;
+    }
+    frames_.clear();
+    sent_off_ = 0;
+    close("send error");
+    return maybe_finish();
+  }
+  size_t n = size_t(res) + sent_off_;
+  while (!frames_.empty()) {
+    Frame& f = frames_.front();
+    size_t flen = f.hdr_len + f.data_len + f.tail_len;
+    if (n < flen) break;
+    n -= flen;
+    IscsiTask* t = f.task;
+    frames_.pop_front();
+    if (t) {
+      t->sends_pending--;
+      maybe_release(t);
+    }
+  }
+  sent_off_ = n;
+  if (!frames_.empty()) {
+    flush();
+  } else if (close_after_send_) {
+    close("logout complete");
+  }
+  if (phase_ == Phase::kClosing) maybe_finish();
+  // A paused receive resumes once responses drained (back-pressure).
+  if (recv_paused_ && phase_ != Phase::kClosing && frames_.size() < 64) {
+    recv_paused_ = false;
+    post_recv();
+  }
+}
+
+void Connection::send_reject(const Bhs& bad, uint8_t reason) {
+  if (fd_ < 0) return;
+  Bhs r;
+  r.set_opcode(Opcode::kReject);
+  r.set_flags(0x80);
+  r.b[2] = reason;
+  r.set_itt(kReservedTag);
+  fill_sn(r, true);
+  r.set_u32(36, 0);  // DataSN/R2TSN
+  std::vector<uint8_t> data(bad.b, bad.b + kBhsLen);
+  queue_pdu_owned(r, std::move(data));
+}
+
+}  // namespace esan::iscsi

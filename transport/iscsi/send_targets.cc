@@ -1,0 +1,62 @@
+#include "transport/iscsi/send_targets.h"
+
+#include <optional>
+
+#include "transport/iscsi/text.h"
+
+namespace esan::iscsi {
+
+namespace {
+
+// The tag after the last ',' of "addr:port,tpgt", if it is a 16-bit number.
+std::optional<uint16_t> portal_tag(std::string_view portal) {
+  std::size_t comma = portal.rfind(',');
+  if (comma == std::string_view::npos) return std::nullopt;
+  auto n = parse_numeric(portal.substr(comma + 1));
+  if (!n || *n > 0xffff) return std::nullopt;
+  return static_cast<uint16_t>(*n);
+}
+
+void append_target(std::vector<uint8_t>& out, const TargetInfo& target,
+                   const std::vector<std::string>& portals) {
+  append_text(out, "TargetName", target.name);
+  for (const std::string& portal : portals) {
+    auto tag = portal_tag(portal);
+    if (!tag || *tag == target.tpg_tag) append_text(out, "TargetAddress", portal);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> build_send_targets(std::span<const uint8_t> request_text,
+                                                const TargetDirectory& dir,
+                                                std::string_view initiator_name,
+                                                const std::vector<std::string>& portals,
+                                                bool discovery_session,
+                                                std::string_view session_target) {
+  auto pairs = parse_text(request_text);
+  if (!pairs) return std::unexpected(pairs.error());
+  const std::string* what = nullptr;
+  for (const auto& [key, value] : *pairs) {
+    if (key != "SendTargets") continue;
+    if (what) return make_error(Errc::kProtocol, "SendTargets sent twice in one text request");
+    what = &value;
+  }
+  if (!what) return make_error(Errc::kInvalidArgument, "text request has no SendTargets key");
+
+  std::vector<uint8_t> out;
+  if (*what == "All") {
+    if (!discovery_session) {
+      append_text(out, "SendTargets", "Reject");
+      return out;
+    }
+    for (const TargetInfo& t : dir.list(initiator_name)) append_target(out, t, portals);
+    return out;
+  }
+  std::string_view name = what->empty() ? session_target : std::string_view(*what);
+  if (name.empty() || (what->empty() && discovery_session)) return out;
+  if (auto t = dir.find(name, initiator_name)) append_target(out, *t, portals);
+  return out;
+}
+
+}  // namespace esan::iscsi

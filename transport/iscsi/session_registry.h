@@ -1,0 +1,51 @@
+// SessionRegistry: every logged-in session in the process, keyed for
+// reinstatement (RFC 7143 §6.3.5: a new login with the same InitiatorName,
+// ISID and TargetName and TSIH 0 replaces the old session) and for listing.
+//
+// Thread-safe. A session lives on one reactor; the registry only holds a
+// closer callback (which posts to that reactor) and descriptive info.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace esan::iscsi {
+
+struct SessionInfo {
+  uint16_t tsih = 0;
+  std::string initiator_name;
+  std::string isid_hex;   // 12 hex digits
+  std::string target_name;
+  std::string peer;       // initiator address:port
+  bool discovery = false;
+};
+
+class SessionRegistry {
+ public:
+  using Closer = std::function<void()>;  // thread-safe: asks the session to close
+
+  // Registers a new session and returns its TSIH. If a session with the same
+  // (initiator, ISID, target) exists it is asked to close (reinstatement).
+  uint16_t add(SessionInfo info, Closer closer);
+  void remove(uint16_t tsih);
+  bool exists(uint16_t tsih) const;
+  std::vector<SessionInfo> list() const;
+  size_t size() const;
+  // Asks every session to close (shutdown). Returns how many were asked.
+  size_t close_all();
+
+ private:
+  struct Entry {
+    SessionInfo info;
+    Closer closer;
+  };
+  mutable std::mutex mu_;
+  std::map<uint16_t, Entry> sessions_;
+  uint16_t next_tsih_ = 1;
+};
+
+}  // namespace esan::iscsi

@@ -1,0 +1,56 @@
+// TargetRegistry: the iSCSI targets this process serves and who sees which
+// LUNs. Implements TargetDirectory for login and discovery.
+//
+// Thread-safe: read on every login from any reactor, replaced as a whole by
+// set_targets() (config load now, runtime changes later). Sessions keep the
+// LunMap they were given at login (shared_ptr), so replacing the registry
+// never invalidates a running session.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "scsi/nexus.h"
+#include "transport/iscsi/login_negotiator.h"
+
+namespace esan::iscsi {
+
+struct TargetEntry {
+  struct Group {
+    std::string name;
+    std::vector<std::string> initiator_patterns;  // wildcards * and ?
+    std::shared_ptr<const scsi::LunMap> luns;
+  };
+  std::string name;
+  std::string alias;
+  bool enabled = true;
+  uint16_t rel_tgt_id = 1;
+  uint16_t tpg_tag = 1;
+  std::shared_ptr<const scsi::LunMap> luns;  // seen by initiators matching no group
+  std::vector<Group> groups;                 // first matching group wins
+};
+
+class TargetRegistry final : public TargetDirectory {
+ public:
+  void set_targets(std::vector<TargetEntry> targets, bool driver_enabled);
+
+  // Enabled targets only (a disabled target or driver refuses logins).
+  std::optional<TargetInfo> find(std::string_view target_name, std::string_view initiator_name) const override;
+  std::vector<TargetInfo> list(std::string_view initiator_name) const override;
+
+  // The LUNs `initiator_name` sees on `target_name` (empty map if unknown).
+  std::shared_ptr<const scsi::LunMap> luns_for(std::string_view target_name, std::string_view initiator_name) const;
+  uint16_t rel_tgt_id(std::string_view target_name) const;
+
+ private:
+  const TargetEntry* find_locked(std::string_view name) const;
+
+  mutable std::shared_mutex mu_;
+  std::vector<TargetEntry> targets_;
+  bool driver_enabled_ = true;
+};
+
+}  // namespace esan::iscsi
