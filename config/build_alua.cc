@@ -1,9 +1,10 @@
 // DEVICE_GROUP / TARGET_GROUP sections (ALUA) -> DeviceGroupConfig.
 //
 // Contract: see builders.h. Device group names are unique; a DEVICE must
-// exist (HANDLER sections are built first) and belongs to one group only, TARGET_GROUP names and
-// group_ids are unique; state is one of SCST's ALUA states; a TARGET_GROUP's TARGET may be a line
-// or open a block holding rel_tgt_id (1..65535), and may name a target that is not configured here
+// exist (HANDLER sections are built first) and belongs to one group only;
+// TARGET_GROUP names and group_ids are unique; state is one of SCST's ALUA
+// states; a TARGET_GROUP's TARGET may be a line or open a block holding
+// rel_tgt_id (1..65535), and may name a target that is not configured here
 // (another node's port).
 #include <fmt/format.h>
 

@@ -37,8 +37,9 @@ class TreeBuilder {
           flush();
           if (!open_.empty()) {
             const Node& n = *open_.back();
-            return fail(n.line, fmt::format("unbalanced braces: '{{' of {} '{}' is never closed",
-                                            n.keyword, n.args.empty() ? "" : n.args[0]));
+            std::string what = n.keyword;
+            if (!n.args.empty()) what += fmt::format(" '{}'", n.args[0]);
+            return fail(n.line, fmt::format("unbalanced braces: '{{' of {} is never closed", what));
           }
           break;
       }

@@ -15,8 +15,6 @@ namespace esan::iscsi {
 namespace {
 constexpr size_t kInitialRecvBuf = 16384;
 constexpr uint32_t kLoginMaxDataLen = 65536;  // login/text PDUs before negotiation
-inline bool sn_lt(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }
-inline bool sn_le(uint32_t a, uint32_t b) { return int32_t(a - b) <= 0; }
 }  // namespace
 
 Connection::Connection(ServerContext& ctx, reactor::Reactor& r, ConnectionSet& set, int fd, std::string peer,
@@ -169,48 +167,38 @@ bool Connection::handle_pdu(const Bhs& bhs, const uint8_t* ahs, const uint8_t* d
 
 bool Connection::accept_cmdsn(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen) {
   if (replaying_) return true;
-  uint32_t sn = bhs.cmdsn();
   if (bhs.immediate()) return true;
-  if (sn == exp_cmdsn_) {
-    ++exp_cmdsn_;
-    return true;
-  }
-  if (sn_lt(exp_cmdsn_, sn) && sn_le(sn, max_cmdsn_)) {
+  uint32_t sn = bhs.cmdsn();
+  auto verdict = window_.accept(sn);
+  if (verdict == CmdSnWindow::Verdict::kInOrder) return true;
+  if (verdict == CmdSnWindow::Verdict::kAhead) {
     // Ahead of ExpCmdSN but within the window: keep it until the gap fills.
     std::vector<uint8_t> copy(kBhsLen + bhs.ahs_len() + dlen);
     std::memcpy(copy.data(), bhs.b, kBhsLen);
     if (bhs.ahs_len()) std::memcpy(copy.data() + kBhsLen, ahs, bhs.ahs_len());
     if (dlen) std::memcpy(copy.data() + kBhsLen + bhs.ahs_len(), data, dlen);
     cmdsn_queue_[sn] = std::move(copy);
-    ESAN_LOG_DEBUG("{}: CmdSN {} queued (ExpCmdSN {})", peer_, sn, exp_cmdsn_);
+    ESAN_LOG_DEBUG("{}: CmdSN {} queued (ExpCmdSN {})", peer_, sn, window_.exp_cmdsn());
     return false;
   }
-  ESAN_LOG_DEBUG("{}: CmdSN {} outside window [{}, {}]; ignored", peer_, sn, exp_cmdsn_, max_cmdsn_);
+  ESAN_LOG_DEBUG("{}: CmdSN {} outside window [{}, {}]; ignored", peer_, sn, window_.exp_cmdsn(),
+                 window_.max_cmdsn());
   return false;
 }
 
 void Connection::run_queued_cmdsn() {
   replaying_ = true;
   while (phase_ == Phase::kFullFeature) {
-    auto it = cmdsn_queue_.find(exp_cmdsn_);
+    auto it = cmdsn_queue_.find(window_.exp_cmdsn());
     if (it == cmdsn_queue_.end()) break;
     std::vector<uint8_t> pdu = std::move(it->second);
     cmdsn_queue_.erase(it);
-    ++exp_cmdsn_;
+    window_.advance();
     Bhs bhs;
     std::memcpy(bhs.b, pdu.data(), kBhsLen);
     handle_pdu(bhs, pdu.data() + kBhsLen, pdu.data() + kBhsLen + bhs.ahs_len(), bhs.data_len());
   }
   replaying_ = false;
-}
-
-void Connection::update_max_cmdsn() {
-  uint32_t window = ctx_.max_tasks_per_session;
-  uint32_t busy = uint32_t(tasks_.size());
-  uint32_t room = busy < window ? window - busy : 1;
-  uint32_t candidate = exp_cmdsn_ + room - 1;
-  // MaxCmdSN never moves backwards: initiators ignore a smaller value.
-  if (sn_lt(max_cmdsn_, candidate)) max_cmdsn_ = candidate;
 }
 
 void Connection::close(const char* why) {

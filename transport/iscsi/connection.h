@@ -25,6 +25,7 @@
 #include "reactor/reactor.h"
 #include "scsi/nexus.h"
 #include "scsi/task.h"
+#include "transport/iscsi/cmdsn_window.h"
 #include "transport/iscsi/iscsi_task.h"
 #include "transport/iscsi/login_negotiator.h"
 #include "transport/iscsi/params.h"
@@ -102,7 +103,6 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   // queued (CmdSN ahead) or dropped (outside the window).
   bool accept_cmdsn(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
   void run_queued_cmdsn();
-  void update_max_cmdsn();
 
   // ---- SCSI commands (connection_scsi.cc) ----
   void handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
@@ -163,7 +163,8 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   bool hdr_digest_ = false, data_digest_ = false;
 
   // session state
-  uint32_t exp_cmdsn_ = 0, max_cmdsn_ = 0, stat_sn_ = 0;
+  CmdSnWindow window_;
+  uint32_t stat_sn_ = 0;
   std::map<uint32_t, std::vector<uint8_t>> cmdsn_queue_;  // whole PDUs ahead of ExpCmdSN
   bool replaying_ = false;
   scsi::Nexus nexus_;

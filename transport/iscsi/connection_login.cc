@@ -22,8 +22,7 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
     login_started_ = true;
     std::memcpy(isid_, bhs.isid(), 6);
     cid_ = bhs.cid();
-    exp_cmdsn_ = bhs.cmdsn();
-    max_cmdsn_ = exp_cmdsn_;
+    window_.reset(bhs.cmdsn(), 1);
     // Start our StatSN where the initiator expects it (any value is legal).
     stat_sn_ = bhs.expstatsn();
   } else if (std::memcmp(isid_, bhs.isid(), 6) != 0) {

@@ -10,9 +10,6 @@
 namespace esan::iscsi {
 
 namespace {
-inline bool sn_lt(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }
-inline bool sn_le(uint32_t a, uint32_t b) { return int32_t(a - b) <= 0; }
-
 enum TmfFunction : uint8_t {
   kAbortTask = 1,
   kAbortTaskSet = 2,
@@ -98,9 +95,9 @@ void Connection::handle_tmf(const Bhs& bhs) {
           }
           uint32_t ref = bhs.tmf_refcmdsn();
           if (!found) {
-            bool in_window = sn_le(exp_cmdsn_, ref) && sn_le(ref, max_cmdsn_) && sn_lt(ref, bhs.cmdsn());
+            bool in_window = window_.in_window(ref) && sn_lt(ref, bhs.cmdsn());
             response = in_window ? kTmfComplete : kTmfNoTask;
-            if (in_window && ref == exp_cmdsn_) ++exp_cmdsn_;  // consider it received
+            if (in_window && ref == window_.exp_cmdsn()) window_.advance();  // consider it received
           }
         }
         break;
@@ -158,14 +155,16 @@ void Connection::handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen)
     return;
   }
   std::vector<uint8_t> out;
+  bool send_targets_done = false;
   for (auto& [k, v] : *pairs) {
-    if (k == "SendTargets") {
+    if (k != "SendTargets") {
+      append_text(out, k, "NotUnderstood");
+    } else if (!send_targets_done) {
+      send_targets_done = true;
       auto body = build_send_targets(std::span<const uint8_t>(data, dlen), ctx_.targets, params_.initiator_name,
                                      ctx_.portals, params_.discovery, params_.target_name);
       if (body) out.insert(out.end(), body->begin(), body->end());
       else append_text(out, "SendTargets", "Reject");
-    } else {
-      append_text(out, k, "NotUnderstood");
     }
   }
   text_pending_ = std::move(out);

@@ -140,8 +140,19 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
     close("bad Data-Out");
     return;
   }
+  // ErrorRecoveryLevel 0 cannot recover a lost or reordered Data-Out. The
+  // task fails (ABORTED COMMAND, DATA PHASE ERROR) once its data has been
+  // taken in; the connection and other tasks carry on.
+  if (bhs.datasn() != t.datasn_expected || (params_.data_pdu_in_order && off != t.received)) {
+    if (!t.data_error)
+      ESAN_LOG_WARN("{}: Data-Out out of sequence (DataSN {} expected {}, offset {} expected {}); failing ITT {:#x}",
+                    peer_, bhs.datasn(), t.datasn_expected, off, t.received, t.itt);
+    t.data_error = true;
+  }
+  t.datasn_expected = bhs.datasn() + 1;
   if (dlen) std::memcpy(t.scsi.data.data() + off, data, dlen);
   t.received += dlen;
+  if (bhs.final_bit()) t.datasn_expected = 0;  // each sequence (burst) restarts at 0
   if (solicited && bhs.final_bit() && t.r2t_outstanding) t.r2t_outstanding--;
   if (t.received >= edtl) return execute(t);
   if (t.received >= t.unsolicited_end) send_r2ts(t);
@@ -150,6 +161,19 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
 void Connection::execute(IscsiTask& t) {
   t.state = TaskState::kExecuting;
   ++executing_;
+  if (t.data_error) {
+    // Fixed-format sense: ABORTED COMMAND, DATA PHASE ERROR (4Bh/00h).
+    scsi::Task& s = t.scsi;
+    s.status = scsi::kCheckCondition;
+    std::memset(s.sense, 0, 18);
+    s.sense[0] = 0x70;
+    s.sense[2] = 0x0b;
+    s.sense[7] = 10;
+    s.sense[12] = 0x4b;
+    s.sense_len = 18;
+    s.data.clear();
+    return task_done(s);
+  }
   if (t.scsi.dir == scsi::DataDir::kOut) t.scsi.data.resize(t.received);
   scsi::execute(nexus_, t.scsi);
 }

@@ -12,10 +12,10 @@
 namespace esan::iscsi {
 
 void Connection::fill_sn(Bhs& bhs, bool advance_statsn) {
-  update_max_cmdsn();
+  window_.update(uint32_t(tasks_.size()), ctx_.max_tasks_per_session);
   bhs.set_u32(24, advance_statsn ? stat_sn_++ : stat_sn_);
-  bhs.set_u32(28, exp_cmdsn_);
-  bhs.set_u32(32, max_cmdsn_);
+  bhs.set_u32(28, window_.exp_cmdsn());
+  bhs.set_u32(32, window_.max_cmdsn());
 }
 
 Connection::Frame& Connection::new_frame(Bhs& bhs) {

@@ -38,7 +38,9 @@ struct SessionParams {
   bool header_digest = false, data_digest = false;  // CRC32C negotiated
   uint32_t max_connections = 1;
   bool initial_r2t = true, immediate_data = true;
-  uint32_t max_recv_dsl = 8192;  // what the TARGET declared it can receive (Data-Out/immediate/unsolicited PDU size limit)
+  // What the TARGET declared it can receive (Data-Out/immediate/unsolicited
+  // PDU size limit); stays 8192 if the login never declared it.
+  uint32_t max_recv_dsl = 8192;
   uint32_t max_xmit_dsl = 8192;  // the INITIATOR's MaxRecvDataSegmentLength: limit for PDUs we send
   uint32_t max_burst = 262144, first_burst = 65536;
   uint32_t default_time2wait = 2, default_time2retain = 20;
