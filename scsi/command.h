@@ -91,5 +91,10 @@ Flow cmd_write(Cmd& c);         // WRITE(6/10/12/16), WRITE AND VERIFY(10/12/16)
 Flow cmd_verify(Cmd& c);        // VERIFY(10/12/16)
 Flow cmd_sync_cache(Cmd& c);    // SYNCHRONIZE CACHE(10/16)
 Flow cmd_prefetch(Cmd& c);      // PRE-FETCH(10/16)
+Flow cmd_write_same(Cmd& c);    // WRITE SAME(10/16)
+Flow cmd_unmap(Cmd& c);
+Flow cmd_get_lba_status(Cmd& c);
+Flow cmd_compare_and_write(Cmd& c);
+Flow cmd_orwrite(Cmd& c);       // ORWRITE(16)
 
 }  // namespace esan::scsi

@@ -1,6 +1,5 @@
 #include "scsi/dispatcher.h"
 
-#include <atomic>
 #include <cstring>
 #include <optional>
 
@@ -10,11 +9,6 @@
 #include "scsi/opcodes.h"
 
 namespace esan::scsi {
-
-uint64_t next_nexus_id() {
-  static std::atomic<uint64_t> next{1};
-  return next.fetch_add(1, std::memory_order_relaxed);
-}
 
 Flow reply(Cmd& c, std::span<const uint8_t> produced, size_t alloc_len) {
   size_t n = produced.size() < alloc_len ? produced.size() : alloc_len;
@@ -50,6 +44,7 @@ Flow run(Cmd& c) {
     case op::kReadCapacity10: return cmd_read_capacity10(c);
     case op::kServiceActionIn16:
       if ((c.cdb[1] & 0x1F) == op::kSaReadCapacity16) return cmd_read_capacity16(c);
+      if ((c.cdb[1] & 0x1F) == op::kSaGetLbaStatus) return cmd_get_lba_status(c);
       return fail_cdb(c, 1, 4);
     case op::kMaintenanceIn:
       if ((c.cdb[1] & 0x1F) == op::kSaReportSupportedOpcodes) return cmd_report_supported_opcodes(c);
@@ -72,6 +67,11 @@ Flow run(Cmd& c) {
     case op::kSyncCache16: return cmd_sync_cache(c);
     case op::kPrefetch10:
     case op::kPrefetch16: return cmd_prefetch(c);
+    case op::kWriteSame10:
+    case op::kWriteSame16: return cmd_write_same(c);
+    case op::kUnmap: return cmd_unmap(c);
+    case op::kCompareAndWrite: return cmd_compare_and_write(c);
+    case op::kOrWrite16: return cmd_orwrite(c);
     default: return fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
   }
 }

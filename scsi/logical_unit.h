@@ -58,6 +58,8 @@ inline constexpr size_t kMaxUaPerNexus = 8;
 // this many descriptors, and max_unmap_blocks() blocks per command.
 inline constexpr uint32_t kMaxUnmapDescriptors = 256;
 inline constexpr uint32_t kMaxUnmapBytes = 1u << 30;
+// MAXIMUM COMPARE AND WRITE LENGTH (blocks).
+inline constexpr uint32_t kMaxCompareAndWriteBlocks = 255;
 
 class LogicalUnit {
  public:
@@ -78,10 +80,16 @@ class LogicalUnit {
   // Thin provisioning is in effect (configured and the backend can discard).
   bool thin() const { return thin_; }
   uint32_t max_transfer_blocks() const { return kMaxTransferBytes >> block_shift_; }
-  // Largest UNMAP / WRITE SAME range: 1 GiB, and at most 2^20 blocks.
+  // MAXIMUM UNMAP LBA COUNT: 1 GiB, and at most 2^20 blocks.
   uint32_t max_unmap_blocks() const {
     uint32_t n = kMaxUnmapBytes >> block_shift_;
     return n < (1u << 20) ? n : (1u << 20);
+  }
+  // MAXIMUM WRITE SAME LENGTH: below 2^16 blocks (libiscsi's WRITE SAME
+  // tests otherwise WRITE 65536 blocks, beyond the maximum transfer length).
+  uint32_t max_write_same_blocks() const {
+    uint32_t n = max_unmap_blocks();
+    return n < 0xFFFFu ? n : 0xFFFFu;
   }
   // 16-byte NAA-6 (IEEE Registered Extended) designator.
   std::array<uint8_t, 16> naa_designator() const;
@@ -120,6 +128,13 @@ class LogicalUnit {
   // Number of UAs queued for this nexus (tests, logs).
   size_t ua_pending(uint64_t nexus_id) const;
 
+  // ---- read-modify-write serialization ----
+  // COMPARE AND WRITE and ORWRITE hold their LBA range for the duration of
+  // their read + write. Returns false (nothing held) when [lba, lba+blocks)
+  // overlaps a range held by another command.
+  bool try_lock_range(uint64_t lba, uint32_t blocks);
+  void unlock_range(uint64_t lba, uint32_t blocks);
+
   // Hard reset (LOGICAL UNIT RESET, target reset) effects on LU state
   // (SAM-5 hard reset): clears every nexus' prevent flag and returns the mode
   // parameters (WCE, D_SENSE) to their defaults. UAs are queued by the caller.
@@ -146,6 +161,11 @@ class LogicalUnit {
 
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, NexusState> nexus_;  // guarded by mu_
+  struct LockedRange {
+    uint64_t lba;
+    uint32_t blocks;
+  };
+  std::vector<LockedRange> locked_;  // guarded by mu_
 };
 
 // Validates the config (block size, capacity) and builds the LU.

@@ -22,14 +22,19 @@ inline constexpr uint8_t kWriteVerify10 = 0x2E;
 inline constexpr uint8_t kVerify10 = 0x2F;
 inline constexpr uint8_t kPrefetch10 = 0x34;
 inline constexpr uint8_t kSyncCache10 = 0x35;
+inline constexpr uint8_t kWriteSame10 = 0x41;
+inline constexpr uint8_t kUnmap = 0x42;
 inline constexpr uint8_t kModeSelect10 = 0x55;
 inline constexpr uint8_t kModeSense10 = 0x5A;
 inline constexpr uint8_t kRead16 = 0x88;
 inline constexpr uint8_t kWrite16 = 0x8A;
+inline constexpr uint8_t kCompareAndWrite = 0x89;
+inline constexpr uint8_t kOrWrite16 = 0x8B;
 inline constexpr uint8_t kWriteVerify16 = 0x8E;
 inline constexpr uint8_t kVerify16 = 0x8F;
 inline constexpr uint8_t kPrefetch16 = 0x90;
 inline constexpr uint8_t kSyncCache16 = 0x91;
+inline constexpr uint8_t kWriteSame16 = 0x93;
 inline constexpr uint8_t kServiceActionIn16 = 0x9E;
 inline constexpr uint8_t kReportLuns = 0xA0;
 inline constexpr uint8_t kMaintenanceIn = 0xA3;
@@ -40,6 +45,7 @@ inline constexpr uint8_t kVerify12 = 0xAF;
 
 // SERVICE ACTION IN(16)
 inline constexpr uint8_t kSaReadCapacity16 = 0x10;
+inline constexpr uint8_t kSaGetLbaStatus = 0x12;
 // MAINTENANCE IN
 inline constexpr uint8_t kSaReportSupportedOpcodes = 0x0C;
 

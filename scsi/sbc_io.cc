@@ -27,8 +27,12 @@
 // command still completes after the flush). PRE-FETCH performs no I/O and
 // returns GOOD (per SBC: the cache could not hold the blocks; libiscsi treats
 // CONDITION MET and GOOD alike).
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+
+#include "common/log.h"
 
 #include "common/bytes.h"
 #include "scsi/command.h"
@@ -143,6 +147,16 @@ void flush_done(backend::IoRequest& req, int res) {
 }  // namespace
 
 void fail_io(Task& t, int err, bool is_write, bool desc) {
+  // At most one warning per second: a failing device must not flood the log.
+  static std::atomic<int64_t> last_warn{0};
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::steady_clock::now().time_since_epoch()).count();
+  int64_t prev = last_warn.load(std::memory_order_relaxed);
+  if (now != prev && last_warn.compare_exchange_strong(prev, now, std::memory_order_relaxed)) {
+    const char* what = t.lu_hold ? t.lu_hold->name().c_str() : "?";
+    ESAN_LOG_WARN("logical unit '{}': backend {} error: {} (tag {:#x})", what, is_write ? "write" : "read",
+                  std::strerror(-err), t.tag);
+  }
   Sense s;
   switch (-err) {
     case EIO:

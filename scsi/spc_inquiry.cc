@@ -132,12 +132,14 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
     case 0x86:
       d.resize(64, 0);
       d[5] = 0x01;                                                    // SIMPSUP
-      d[6] = uint8_t((lu.config().nv_cache ? 0x02 : 0x00) | 0x01);    // NV_SUP, V_SUP
+      d[6] = uint8_t((lu.config().nv_cache ? 0x02 : 0x00) |            // NV_SUP
+                     (lu.config().write_through ? 0x00 : 0x01));       // V_SUP
       d[7] = 0x01;                                                    // LUICLR
       break;
     case 0xB0: {
       d.resize(64, 0);
       uint32_t gran = lu.block_size() < 4096 ? 4096 / lu.block_size() : 1;
+      d[5] = uint8_t(kMaxCompareAndWriteBlocks);      // MAXIMUM COMPARE AND WRITE LENGTH
       store_be16(&d[6], uint16_t(gran));              // OPTIMAL TRANSFER LENGTH GRANULARITY
       store_be32(&d[8], lu.max_transfer_blocks());    // MAXIMUM TRANSFER LENGTH
       store_be32(&d[12], lu.max_transfer_blocks());   // OPTIMAL TRANSFER LENGTH
@@ -145,8 +147,8 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
         store_be32(&d[20], lu.max_unmap_blocks());    // MAXIMUM UNMAP LBA COUNT
         store_be32(&d[24], kMaxUnmapDescriptors);     // MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT
         store_be32(&d[28], gran);                     // OPTIMAL UNMAP GRANULARITY
-        store_be64(&d[36], lu.max_unmap_blocks());    // MAXIMUM WRITE SAME LENGTH
       }
+      store_be64(&d[36], lu.max_write_same_blocks());  // MAXIMUM WRITE SAME LENGTH
       break;
     }
     case 0xB1:

@@ -235,7 +235,7 @@ TEST(Spc, ReportSupportedOpcodesAll) {
   for (uint32_t off = 4; off < len + 4; off += 8) {
     if (d[off] == op::kRead10) saw_read10 = true;
     if (d[off] == op::kServiceActionIn16)
-      saw_rc16 = load_be16(d + off + 2) == op::kSaReadCapacity16 && (d[off + 5] & 1);
+      saw_rc16 = saw_rc16 || (load_be16(d + off + 2) == op::kSaReadCapacity16 && (d[off + 5] & 1));
     if (!(d[off + 5] & 1)) {
       EXPECT_EQ(load_be16(d + off + 2), 0);  // SA 0 when SERVACTV clear
     }

@@ -15,6 +15,7 @@ namespace esan::iscsi {
 namespace {
 constexpr size_t kInitialRecvBuf = 16384;
 constexpr uint32_t kLoginMaxDataLen = 65536;  // login/text PDUs before negotiation
+constexpr size_t kMaxQueuedFrames = 1024;
 }  // namespace
 
 Connection::Connection(ServerContext& ctx, reactor::Reactor& r, ConnectionSet& set, int fd, std::string peer,
@@ -63,7 +64,13 @@ void Connection::on_recv(int res) {
   last_rx_ = Clock::now();
   parse_pdus();
   if (phase_ == Phase::kClosing) return maybe_finish();
-  if (!recv_paused_) post_recv();
+  // Back-pressure: with too many responses unsent or tasks open, stop
+  // reading until they drain (resume_recv()).
+  if (frames_.size() > kMaxQueuedFrames || tasks_.size() > 2 * ctx_.max_tasks_per_session) {
+    recv_paused_ = true;
+    return;
+  }
+  post_recv();
 }
 
 uint32_t Connection::max_data_len() const {
@@ -199,6 +206,13 @@ void Connection::run_queued_cmdsn() {
     handle_pdu(bhs, pdu.data() + kBhsLen, pdu.data() + kBhsLen + bhs.ahs_len(), bhs.data_len());
   }
   replaying_ = false;
+}
+
+void Connection::resume_recv() {
+  if (!recv_paused_ || phase_ == Phase::kClosing) return;
+  if (frames_.size() > kMaxQueuedFrames / 2 || tasks_.size() > ctx_.max_tasks_per_session) return;
+  recv_paused_ = false;
+  post_recv();
 }
 
 void Connection::close(const char* why) {

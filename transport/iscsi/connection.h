@@ -79,6 +79,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
 
   // ---- receive path (connection.cc) ----
   void post_recv();
+  void resume_recv();
   void on_recv(int res);
   void parse_pdus();
   bool handle_pdu(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);

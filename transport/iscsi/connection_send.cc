@@ -137,11 +137,7 @@ void Connection::on_sent(int res) {
     close("logout complete");
   }
   if (phase_ == Phase::kClosing) maybe_finish();
-  // A paused receive resumes once responses drained (back-pressure).
-  if (recv_paused_ && phase_ != Phase::kClosing && frames_.size() < 64) {
-    recv_paused_ = false;
-    post_recv();
-  }
+  else resume_recv();
 }
 
 void Connection::send_reject(const Bhs& bad, uint8_t reason) {

@@ -1,0 +1,138 @@
+// Read-modify-write commands: COMPARE AND WRITE (SBC-3 5.2) and ORWRITE(16)
+// (SBC-3 5.10).
+//
+// Both hold their LBA range on the LU (LogicalUnit::try_lock_range) from the
+// read until the write completes, so two such commands on overlapping
+// ranges never interleave; an overlapping one arriving meanwhile gets BUSY
+// status (the initiator retries). Plain WRITEs are not serialized against
+// them.
+//
+// COMPARE AND WRITE: NUMBER OF LOGICAL BLOCKS N (<= MAXIMUM COMPARE AND WRITE
+// LENGTH, else INVALID FIELD IN CDB); Data-Out must be exactly 2N blocks
+// (verify data, then write data), else INVALID FIELD IN CDB (also for N=0
+// with Data-Out: a 256-block request wraps to N=0). The medium is
+// read and compared with the verify data: on a difference nothing is written
+// and the command ends with MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION
+// (1Dh/00h), INFORMATION = offset of the first differing byte. N=0 is GOOD.
+// ORWRITE: reads the range, ORs the Data-Out into it and writes it back (only
+// the whole blocks received, like WRITE).
+// Both honour FUA (and the LU's forced FUA); xxPROTECT != 0 is INVALID FIELD
+// IN CDB.
+#include <cstring>
+
+#include "common/bytes.h"
+#include "scsi/command.h"
+#include "scsi/io_steps.h"
+#include "scsi/opcodes.h"
+
+namespace esan::scsi {
+namespace {
+
+// scratch: [0,1] LBA, [2] blocks, [3] stage, [4] flags (bit0 FUA, bit1 CAW)
+enum Stage : uint32_t { kRead = 0, kWrite = 1, kDoneWriting = 2 };
+
+size_t aligned(size_t n) { return (n + AlignedBuffer::kAlign - 1) & ~(AlignedBuffer::kAlign - 1); }
+
+Step rmw_step(Task& t, int res) {
+  LogicalUnit& lu = *t.lu_hold;
+  uint64_t lba = get_u64(t, 0);
+  uint32_t blocks = t.scratch[2];
+  unsigned shift = lu.block_shift();
+  size_t bytes = size_t(blocks) << shift;
+  bool caw = t.scratch[4] & 2, fua = t.scratch[4] & 1;
+  // Data-Out occupies [0, out); the medium is read to [aligned(out), +bytes).
+  size_t out = caw ? 2 * bytes : bytes;
+  size_t med = aligned(out);
+  auto finish = [&](Step s) {
+    lu.unlock_range(lba, blocks);
+    t.data.clear();
+    return s;
+  };
+  if (res < 0) {
+    fail_io(t, res, t.scratch[3] == kDoneWriting, lu.d_sense());  // stage = what follows the failed request
+    return finish(Step::kDone);
+  }
+  switch (t.scratch[3]) {
+    case kRead:
+      t.scratch[3] = kWrite;
+      t.data.resize(med + bytes);  // keeps the Data-Out in front
+      set_io(t, backend::IoOp::kRead, lba << shift, uint32_t(bytes), t.data.data() + med, false);
+      return Step::kIssue;
+    case kWrite: {
+      uint8_t* d = t.data.data();
+      const uint8_t* m = d + med;
+      if (caw) {
+        for (size_t i = 0; i < bytes; ++i) {
+          if (d[i] != m[i]) {
+            Sense s = Sense::make(SenseKey::kMiscompare, asc::kMiscompareDuringVerify);
+            s.information = i;
+            check_condition(t, s, lu.d_sense());
+            return finish(Step::kDone);
+          }
+        }
+        std::memmove(d, d + bytes, bytes);  // the write data, aligned at 0
+      } else {
+        for (size_t i = 0; i < bytes; ++i) d[i] |= m[i];
+      }
+      t.scratch[3] = kDoneWriting;
+      set_io(t, backend::IoOp::kWrite, lba << shift, uint32_t(bytes), d, fua || lu.force_fua());
+      return Step::kIssue;
+    }
+    default:
+      return finish(Step::kDone);
+  }
+}
+
+Flow start_rmw(Cmd& c, uint64_t lba, uint32_t blocks, bool fua, bool caw) {
+  Task& t = c.task;
+  if (!c.lu->try_lock_range(lba, blocks)) {
+    t.data.clear();
+    t.status = kBusy;
+    return Flow::kDone;
+  }
+  put_u64(t, 0, lba);
+  t.scratch[2] = blocks;
+  t.scratch[3] = kRead;
+  t.scratch[4] = (fua ? 1u : 0u) | (caw ? 2u : 0u);
+  run_steps(t, rmw_step);
+  return Flow::kAsync;
+}
+
+}  // namespace
+
+Flow cmd_compare_and_write(Cmd& c) {
+  const uint8_t* cdb = c.cdb;
+  LogicalUnit& lu = *c.lu;
+  uint64_t lba = load_be64(cdb + 2);
+  uint32_t blocks = cdb[13];
+  size_t bytes = size_t(blocks) << lu.block_shift();
+  c.task.out_wanted = uint32_t(2 * bytes);
+  if (cdb[1] & 0xE0) return fail_cdb(c, 1, 7);  // WRPROTECT
+  if (blocks > kMaxCompareAndWriteBlocks) return fail_cdb(c, 13);
+  if (no_medium(c)) return Flow::kDone;
+  if (lba_out_of_range(c, lba, blocks)) return Flow::kDone;
+  if (c.write_protected) return fail(c, Sense::make(SenseKey::kDataProtect, asc::kWriteProtected));
+  if (c.task.data.size() != 2 * bytes) return fail_cdb(c, 13);
+  if (blocks == 0) return Flow::kDone;
+  return start_rmw(c, lba, blocks, cdb[1] & 0x08, true);
+}
+
+Flow cmd_orwrite(Cmd& c) {
+  const uint8_t* cdb = c.cdb;
+  LogicalUnit& lu = *c.lu;
+  uint64_t lba = load_be64(cdb + 2);
+  uint32_t blocks = load_be32(cdb + 10);
+  unsigned shift = lu.block_shift();
+  c.task.out_wanted = uint32_t(uint64_t(blocks) << shift);
+  if (cdb[1] & 0xE0) return fail_cdb(c, 1, 7);  // ORPROTECT
+  if (blocks > lu.max_transfer_blocks()) return fail_cdb(c, 10);
+  if (no_medium(c)) return Flow::kDone;
+  if (lba_out_of_range(c, lba, blocks)) return Flow::kDone;
+  if (c.write_protected) return fail(c, Sense::make(SenseKey::kDataProtect, asc::kWriteProtected));
+  if ((uint64_t(blocks) << shift) > c.task.data.size()) blocks = uint32_t(c.task.data.size() >> shift);
+  if (blocks == 0) return Flow::kDone;
+  c.task.data.resize(size_t(blocks) << shift);
+  return start_rmw(c, lba, blocks, cdb[1] & 0x08, false);
+}
+
+}  // namespace esan::scsi
