@@ -154,7 +154,7 @@ void lun_reset(Nexus& nexus, uint64_t lun) {
   const LunMapping* m = find_lun(nexus, lun);
   if (!m) return;
   m->lu->reset_state();
-  m->lu->ua_queue_others(nexus.id, asc::kBusDeviceResetFunctionOccurred);
+  m->lu->ua_queue_all(asc::kBusDeviceResetFunctionOccurred);
 }
 
 void target_reset(Nexus& nexus, bool cold) {
@@ -163,7 +163,7 @@ void target_reset(Nexus& nexus, bool cold) {
   for (auto& [lun, m] : *nexus.luns) {
     if (!m.lu) continue;
     m.lu->reset_state();
-    m.lu->ua_queue_others(nexus.id, a);
+    m.lu->ua_queue_all(a);
   }
 }
 

@@ -30,10 +30,11 @@
 //    (3Fh/0Eh) for this nexus.
 //  - lun_reset (LOGICAL UNIT RESET): resets LU state (prevent flags, mode
 //    parameters back to defaults) and queues BUS DEVICE RESET FUNCTION
-//    OCCURRED (29h/03h) for every other nexus of that LU.
+//    OCCURRED (29h/03h) for every nexus of that LU, the requester's too
+//    (SAM-5; libiscsi's MultipathIO.Reset checks both paths).
 //  - target_reset: the same for every LU mapped through this nexus; warm
 //    reset queues 29h/03h (SAM: TARGET RESET), cold reset queues POWER ON
-//    OCCURRED (29h/01h), for every other nexus of those LUs.
+//    OCCURRED (29h/01h), for every nexus of those LUs.
 //  - clear_task_set: queues COMMANDS CLEARED BY ANOTHER INITIATOR (2Fh/00h)
 //    for every other nexus of that LU (the control mode page reports TST=0,
 //    one task set shared by all nexuses). Aborting tasks is the transport's.

@@ -143,13 +143,15 @@ TEST(Dispatcher, SetLunMapQueuesReportedLunsChangedAndForgetsRemovedLus) {
   expect_sense(f.run(kTur), SenseKey::kIllegalRequest, asc::kLogicalUnitNotSupported);
 }
 
-TEST(Dispatcher, LunResetUaGoesToOtherNexusesOnly) {
+TEST(Dispatcher, LunResetUaGoesToEveryNexusIncludingTheRequester) {
   Fixture f;
   auto n2 = f.make_nexus(f.nexus->luns);
   lun_reset(*f.nexus, 0);
+  expect_sense(f.run(kTur), SenseKey::kUnitAttention, asc::kBusDeviceResetFunctionOccurred);
   expect_good(f.run(kTur));
   expect_sense(f.run(kTur, DataDir::kNone, {}, 0, n2.get()), SenseKey::kUnitAttention,
                asc::kBusDeviceResetFunctionOccurred);
+  expect_good(f.run(kTur, DataDir::kNone, {}, 0, n2.get()));
 }
 
 TEST(Dispatcher, LunResetClearsPreventAndModeState) {
@@ -167,10 +169,12 @@ TEST(Dispatcher, TargetResetWarmAndCold) {
   Fixture f;
   auto n2 = f.make_nexus(f.nexus->luns);
   target_reset(*f.nexus, false);
+  expect_sense(f.run(kTur), SenseKey::kUnitAttention, asc::kBusDeviceResetFunctionOccurred);
   expect_sense(f.run(kTur, DataDir::kNone, {}, 0, n2.get()), SenseKey::kUnitAttention,
                asc::kBusDeviceResetFunctionOccurred);
   target_reset(*f.nexus, true);
   expect_sense(f.run(kTur, DataDir::kNone, {}, 0, n2.get()), SenseKey::kUnitAttention, asc::kPowerOnOccurred);
+  expect_sense(f.run(kTur), SenseKey::kUnitAttention, asc::kPowerOnOccurred);
   expect_good(f.run(kTur));
 }
 

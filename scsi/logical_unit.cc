@@ -127,6 +127,11 @@ void LogicalUnit::ua_queue_others(uint64_t except, uint16_t asc) {
     if (id != except) push_ua_locked(ns, asc);
 }
 
+void LogicalUnit::ua_queue_all(uint16_t asc) {
+  std::lock_guard lk(mu_);
+  for (auto& [id, ns] : nexus_) push_ua_locked(ns, asc);
+}
+
 std::optional<uint16_t> LogicalUnit::ua_take(uint64_t nexus_id) {
   if (!ua_maybe_pending()) return std::nullopt;
   std::lock_guard lk(mu_);

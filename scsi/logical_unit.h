@@ -7,8 +7,9 @@
 //  - Mutable state is shared by sessions running on several reactor threads:
 //      * WCE (caching page) and D_SENSE (control page): atomics.
 //      * Medium loaded (removable LUs): atomic, read on every media command.
-//      * Medium-removal prevention (one flag per I_T nexus) and the unit
-//        attention queues (one per I_T nexus): behind a per-LU mutex.
+//      * Medium-removal prevention (one flag per I_T nexus), the unit
+//        attention queues (one per I_T nexus) and the LBA ranges held by
+//        COMPARE AND WRITE / ORWRITE: behind a per-LU mutex.
 //    The READ/WRITE fast path takes no lock: it checks an atomic count of
 //    queued unit attentions and only locks when that count is non-zero.
 //  - Unit attention queues exist only for registered nexuses
@@ -16,8 +17,8 @@
 //    Each queue holds at most kMaxUaPerNexus entries; duplicates are dropped;
 //    a reset-class condition (ASC 29h) replaces everything queued before it,
 //    since a reset makes earlier conditions meaningless.
-//  - The LU owns its BlockDevice; callers keep the LU alive (shared_ptr)
-//    while I/O on it is in flight.
+//  - The LU owns its BlockDevice. execute() keeps the LU alive while I/O on
+//    it is in flight (Task::lu_hold), even if the LUN maps drop it.
 #pragma once
 
 #include <array>
@@ -120,6 +121,9 @@ class LogicalUnit {
   void ua_unregister(uint64_t nexus_id);
   void ua_queue(uint64_t nexus_id, uint16_t asc);
   // Queues `asc` for every registered nexus except `except`.
+  // Queues `asc` for every registered nexus (resets: SAM-5 establishes the
+  // unit attention on every I_T nexus, the requester's included).
+  void ua_queue_all(uint16_t asc);
   void ua_queue_others(uint64_t except, uint16_t asc);
   // Cheap check for the fast path: false means no nexus has a UA queued.
   bool ua_maybe_pending() const { return ua_count_.load(std::memory_order_acquire) != 0; }

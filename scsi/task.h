@@ -1,7 +1,7 @@
 // Task: one SCSI command as the transport hands it to the SCSI layer.
 //
 // Flow: the transport fills the "in" fields (and, for writes, `data` with the
-// Data-Out bytes it received), then calls Dispatcher::execute(). The SCSI
+// Data-Out bytes it received), then calls scsi::execute() (dispatcher.h). The SCSI
 // layer sets the "out" fields and calls owner->task_done(task) exactly once,
 // inline or later, always on the thread that called execute().
 // The transport owns the Task and must keep it alive until task_done().
