@@ -35,6 +35,7 @@ Flow run(Cmd& c) {
     case op::kRequestSense: return cmd_request_sense(c);
     case op::kInquiry: return cmd_inquiry(c);
     case op::kReportLuns: return cmd_report_luns(c);
+    case op::kPersistentReserveIn: return cmd_persistent_reserve_in(c);
     case op::kModeSense6:
     case op::kModeSense10: return cmd_mode_sense(c);
     case op::kModeSelect6:

@@ -26,6 +26,7 @@ inline constexpr uint8_t kWriteSame10 = 0x41;
 inline constexpr uint8_t kUnmap = 0x42;
 inline constexpr uint8_t kModeSelect10 = 0x55;
 inline constexpr uint8_t kModeSense10 = 0x5A;
+inline constexpr uint8_t kPersistentReserveIn = 0x5E;
 inline constexpr uint8_t kRead16 = 0x88;
 inline constexpr uint8_t kWrite16 = 0x8A;
 inline constexpr uint8_t kCompareAndWrite = 0x89;
