@@ -29,7 +29,8 @@ Connection::Frame& Connection::new_frame(Bhs& bhs) {
   return f;
 }
 
-static void finish_tail(Connection* , uint8_t* tail, uint8_t& tail_len, const uint8_t* data, uint32_t len,
+// Fills a frame's tail: zero padding to 4 bytes, then the data digest.
+static void finish_tail(uint8_t* tail, uint8_t& tail_len, const uint8_t* data, uint32_t len,
                         bool digest) {
   uint32_t pad = pad4(len) - len;
   std::memset(tail, 0, pad);
@@ -50,7 +51,7 @@ void Connection::queue_pdu(Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTas
   f.data_len = len;
   f.task = task;
   if (task) task->sends_pending++;
-  finish_tail(this, f.tail, f.tail_len, data, len, data_digest_);
+  finish_tail(f.tail, f.tail_len, data, len, data_digest_);
   schedule_flush();
 }
 
@@ -61,7 +62,7 @@ void Connection::queue_pdu_owned(Bhs& bhs, std::vector<uint8_t> data) {
   f.owned = std::move(data);
   f.data = f.owned.data();
   f.data_len = uint32_t(f.owned.size());
-  finish_tail(this, f.tail, f.tail_len, f.data, f.data_len, data_digest_);
+  finish_tail(f.tail, f.tail_len, f.data, f.data_len, data_digest_);
   schedule_flush();
 }
 
