@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -173,6 +174,8 @@ pid_t EsandProcess::Spawn(const std::vector<std::string>& args) {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
+    // A test binary that crashes must not leave its target running.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::execv(argv[0], argv.data());
     const char msg[] = "exec of esand failed\n";
     (void)!::write(2, msg, sizeof(msg) - 1);
