@@ -149,7 +149,6 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   std::vector<iovec> iov_;
   msghdr msg_{};
   size_t inflight_frames_ = 0;
-  bool close_after_send_ = false;
 
   // login
   enum class Phase { kLogin, kFullFeature, kClosing };

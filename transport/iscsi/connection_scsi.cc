@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "scsi/dispatcher.h"
+#include "scsi/sense.h"
 #include "transport/iscsi/connection.h"
 
 namespace esan::iscsi {
@@ -162,17 +163,10 @@ void Connection::execute(IscsiTask& t) {
   t.state = TaskState::kExecuting;
   ++executing_;
   if (t.data_error) {
-    // Fixed-format sense: ABORTED COMMAND, DATA PHASE ERROR (4Bh/00h).
-    scsi::Task& s = t.scsi;
-    s.status = scsi::kCheckCondition;
-    std::memset(s.sense, 0, 18);
-    s.sense[0] = 0x70;
-    s.sense[2] = 0x0b;
-    s.sense[7] = 10;
-    s.sense[12] = 0x4b;
-    s.sense_len = 18;
-    s.data.clear();
-    return task_done(s);
+    t.scsi.data.clear();
+    scsi::check_condition(t.scsi, scsi::Sense::make(scsi::SenseKey::kAbortedCommand, scsi::asc::kDataPhaseError),
+                          false);
+    return task_done(t.scsi);
   }
   if (t.scsi.dir == scsi::DataDir::kOut) t.scsi.data.resize(t.received);
   scsi::execute(nexus_, t.scsi);

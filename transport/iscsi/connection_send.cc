@@ -132,11 +132,7 @@ void Connection::on_sent(int res) {
     }
   }
   sent_off_ = n;
-  if (!frames_.empty()) {
-    flush();
-  } else if (close_after_send_) {
-    close("logout complete");
-  }
+  if (!frames_.empty()) flush();
   if (phase_ == Phase::kClosing) maybe_finish();
   else resume_recv();
 }
