@@ -162,16 +162,9 @@ TEST(ExtendedCopyErrors, BackendErrorsAndBusyListIds) {
   // The same list id while the first copy still runs: OPERATION IN PROGRESS.
   f.dev->deferred = true;
   Task a;
-  auto cdb = xcopy_cdb(76);
   auto list = one_copy(f, 4, 0, 8);
-  std::copy(cdb.begin(), cdb.end(), a.cdb);
-  a.cdb_len = 16;
-  a.dir = DataDir::kOut;
-  a.owner = &f.owner;
-  a.data.resize(list.size());
-  std::copy(list.begin(), list.end(), a.data.data());
   int before = f.owner.done;
-  execute(*f.nexus, a);
+  f.start(a, list);
   EXPECT_EQ(f.owner.done, before);
   expect_sense(f.xcopy(list), SenseKey::kIllegalRequest, asc::kOperationInProgress);
   f.dev->deferred = false;
@@ -179,6 +172,22 @@ TEST(ExtendedCopyErrors, BackendErrorsAndBusyListIds) {
   EXPECT_EQ(f.owner.done, before + 2);
   expect_good(a);
   expect_good(f.xcopy(list));  // id free again
+}
+
+TEST(ExtendedCopyErrors, TooManyConcurrentCopiesIsTaskSetFull) {
+  TwoLus f;
+  f.dev->deferred = true;
+  auto list = xcopy_list(0, 3, {cscd_e4(*f.lu)}, {seg_b2b(0, 0, 1, 0, 1)});  // no list id
+  std::vector<Task> running(kXcopyMaxConcurrentCopies);
+  for (Task& t : running) f.start(t, list);
+  EXPECT_EQ(f.owner.done, 0);
+  Task extra = f.xcopy(list);
+  EXPECT_EQ(extra.status, kTaskSetFull);
+  EXPECT_EQ(extra.sense_len, 0);
+  f.dev->deferred = false;
+  f.dev->run_pending();
+  for (Task& t : running) expect_good(t);
+  expect_good(f.xcopy(list));
 }
 
 }  // namespace

@@ -68,14 +68,7 @@ TEST(ExtendedCopy, AsyncCompletionKeepsLusAlive) {
   std::weak_ptr<LogicalUnit> src = f.lu1;
   auto list = xcopy_list(4, 0, {cscd_e4(*f.lu1), cscd_e4(*f.lu)}, {seg_b2b(0, 1, 64, 0, 0)});
   Task t;
-  auto cdb = xcopy_cdb(uint32_t(list.size()));
-  std::copy(cdb.begin(), cdb.end(), t.cdb);
-  t.cdb_len = 16;
-  t.dir = DataDir::kOut;
-  t.owner = &f.owner;
-  t.data.resize(list.size());
-  std::copy(list.begin(), list.end(), t.data.data());
-  execute(*f.nexus, t);
+  f.start(t, list);
   EXPECT_EQ(f.owner.done, 0);  // the read waits in the backend
   // While running: COPY STATUS says in progress; the LU leaves every map.
   Task st = f.run(rcr_cdb(0, 4), DataDir::kIn);

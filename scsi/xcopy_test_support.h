@@ -90,6 +90,18 @@ struct TwoLus : Fixture {
   Task xcopy(const std::vector<uint8_t>& plist, uint64_t lun = 0) {
     return run(xcopy_cdb(uint32_t(plist.size())), DataDir::kOut, plist, uint32_t(plist.size()), nullptr, lun);
   }
+  // Starts EXTENDED COPY on `t` without waiting (for deferred devices).
+  void start(Task& t, const std::vector<uint8_t>& plist, uint64_t lun = 0) {
+    auto cdb = xcopy_cdb(uint32_t(plist.size()));
+    std::copy(cdb.begin(), cdb.end(), t.cdb);
+    t.cdb_len = 16;
+    t.lun = lun;
+    t.dir = DataDir::kOut;
+    t.owner = &owner;
+    t.data.resize(plist.size());
+    std::copy(plist.begin(), plist.end(), t.data.data());
+    execute(*nexus, t);
+  }
   std::shared_ptr<LogicalUnit> lu1;
   MemDevice* dev1 = nullptr;
 };
