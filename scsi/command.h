@@ -97,5 +97,7 @@ Flow cmd_unmap(Cmd& c);
 Flow cmd_get_lba_status(Cmd& c);
 Flow cmd_compare_and_write(Cmd& c);
 Flow cmd_orwrite(Cmd& c);       // ORWRITE(16)
+Flow cmd_extended_copy(Cmd& c);          // EXTENDED COPY (LID1)
+Flow cmd_receive_copy_results(Cmd& c);   // RECEIVE COPY RESULTS (LID1)
 
 }  // namespace esan::scsi

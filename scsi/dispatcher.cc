@@ -73,6 +73,8 @@ Flow run(Cmd& c) {
     case op::kUnmap: return cmd_unmap(c);
     case op::kCompareAndWrite: return cmd_compare_and_write(c);
     case op::kOrWrite16: return cmd_orwrite(c);
+    case op::kExtendedCopy: return cmd_extended_copy(c);
+    case op::kReceiveCopyResults: return cmd_receive_copy_results(c);
     default: return fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
   }
 }

@@ -86,12 +86,12 @@ std::vector<uint8_t> supported_pages(Fixture& f) {
 
 TEST(Inquiry, SupportedPagesListedExactlyAndSorted) {
   Fixture f;
-  EXPECT_EQ(supported_pages(f), (std::vector<uint8_t>{0x00, 0x80, 0x83, 0x86, 0xB0, 0xB1}));
+  EXPECT_EQ(supported_pages(f), (std::vector<uint8_t>{0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0, 0xB1}));
   LuConfig c = named("thin");
   c.thin_provisioned = true;
   Fixture thin(c);
   auto pages = supported_pages(thin);
-  EXPECT_EQ(pages, (std::vector<uint8_t>{0x00, 0x80, 0x83, 0x86, 0xB0, 0xB1, 0xB2}));
+  EXPECT_EQ(pages, (std::vector<uint8_t>{0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0, 0xB1, 0xB2}));
   for (uint8_t p : pages) {
     Task t = thin.run(inq(1, p, 255), DataDir::kIn, {}, 255);
     expect_good(t);

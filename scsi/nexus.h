@@ -12,6 +12,7 @@
 namespace esan::scsi {
 
 class LogicalUnit;
+struct CopyResults;
 
 struct LunMapping {
   std::shared_ptr<LogicalUnit> lu;
@@ -27,6 +28,7 @@ struct Nexus {
   uint16_t rel_tgt_id = 1;       // relative target port identifier
   uint16_t tpg_tag = 1;          // iSCSI target portal group tag
   std::shared_ptr<const LunMap> luns;  // what this initiator sees (GROUP masking applied)
+  std::shared_ptr<CopyResults> copy_results;  // EXTENDED COPY list ids of this nexus (scsi/xcopy.h)
 };
 
 uint64_t next_nexus_id();

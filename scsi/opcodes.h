@@ -27,6 +27,8 @@ inline constexpr uint8_t kUnmap = 0x42;
 inline constexpr uint8_t kModeSelect10 = 0x55;
 inline constexpr uint8_t kModeSense10 = 0x5A;
 inline constexpr uint8_t kPersistentReserveIn = 0x5E;
+inline constexpr uint8_t kExtendedCopy = 0x83;
+inline constexpr uint8_t kReceiveCopyResults = 0x84;
 inline constexpr uint8_t kRead16 = 0x88;
 inline constexpr uint8_t kWrite16 = 0x8A;
 inline constexpr uint8_t kCompareAndWrite = 0x89;
@@ -44,6 +46,10 @@ inline constexpr uint8_t kWrite12 = 0xAA;
 inline constexpr uint8_t kWriteVerify12 = 0xAE;
 inline constexpr uint8_t kVerify12 = 0xAF;
 
+// EXTENDED COPY / RECEIVE COPY RESULTS (LID1)
+inline constexpr uint8_t kSaExtendedCopyLid1 = 0x00;
+inline constexpr uint8_t kSaCopyStatus = 0x00;
+inline constexpr uint8_t kSaCopyOperatingParameters = 0x03;
 // SERVICE ACTION IN(16)
 inline constexpr uint8_t kSaReadCapacity16 = 0x10;
 inline constexpr uint8_t kSaGetLbaStatus = 0x12;

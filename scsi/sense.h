@@ -40,8 +40,11 @@ enum class SenseKey : uint8_t {
 // Additional sense code and qualifier, (ASC << 8) | ASCQ.
 namespace asc {
 inline constexpr uint16_t kNoAdditionalSense = 0x0000;
+inline constexpr uint16_t kOperationInProgress = 0x0016;
+inline constexpr uint16_t kUnreachableCopyTarget = 0x0804;
 inline constexpr uint16_t kNotReadyCauseNotReportable = 0x0400;
 inline constexpr uint16_t kWriteError = 0x0C00;
+inline constexpr uint16_t kCopyTargetDeviceNotReachable = 0x0D02;
 inline constexpr uint16_t kInvalidFieldInInformationUnit = 0x0E03;
 inline constexpr uint16_t kUnrecoveredReadError = 0x1100;
 inline constexpr uint16_t kParameterListLengthError = 0x1A00;
@@ -51,6 +54,12 @@ inline constexpr uint16_t kLbaOutOfRange = 0x2100;
 inline constexpr uint16_t kInvalidFieldInCdb = 0x2400;
 inline constexpr uint16_t kLogicalUnitNotSupported = 0x2500;
 inline constexpr uint16_t kInvalidFieldInParameterList = 0x2600;
+inline constexpr uint16_t kTooManyTargetDescriptors = 0x2606;
+inline constexpr uint16_t kUnsupportedTargetDescriptorTypeCode = 0x2607;
+inline constexpr uint16_t kTooManySegmentDescriptors = 0x2608;
+inline constexpr uint16_t kUnsupportedSegmentDescriptorTypeCode = 0x2609;
+inline constexpr uint16_t kUnexpectedInexactSegment = 0x260A;
+inline constexpr uint16_t kInlineDataLengthExceeded = 0x260B;
 inline constexpr uint16_t kWriteProtected = 0x2700;
 inline constexpr uint16_t kSpaceAllocationFailedWriteProtect = 0x2707;
 inline constexpr uint16_t kPowerOnResetOrBusDeviceReset = 0x2900;

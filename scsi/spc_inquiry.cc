@@ -1,7 +1,8 @@
 // INQUIRY (SPC-4 6.6): standard data and the VPD pages
 //   00h supported pages, 80h unit serial number, 83h device identification,
-//   86h extended INQUIRY data, B0h block limits, B1h block device
-//   characteristics, B2h logical block provisioning (thin LUs only).
+//   86h extended INQUIRY data, 8Fh third-party copy (xcopy_results.cc),
+//   B0h block limits, B1h block device characteristics, B2h logical block
+//   provisioning (thin LUs only). Standard data sets 3PC (EXTENDED COPY).
 // Page 00h lists exactly the pages vpd_supported() accepts for the LU, in
 // ascending order. Data-In is truncated to the allocation length.
 #include <cstdio>
@@ -11,6 +12,7 @@
 
 #include "common/bytes.h"
 #include "scsi/command.h"
+#include "scsi/xcopy.h"
 
 namespace esan::scsi {
 namespace {
@@ -31,6 +33,7 @@ Flow standard_inquiry(Cmd& c, size_t alloc) {
   d[2] = 0x06;                                 // VERSION: SPC-4
   d[3] = 0x12;                                 // HISUP, RESPONSE DATA FORMAT 2
   d[4] = sizeof(d) - 5;
+  if (c.lu) d[5] = 0x08;  // 3PC: third-party copy (EXTENDED COPY)
   d[7] = 0x02;  // CMDQUE
   if (c.lu) {
     const LuConfig& cfg = c.lu->config();
@@ -54,6 +57,7 @@ bool vpd_supported(const Cmd& c, uint8_t page) {
     case 0x80:
     case 0x83:
     case 0x86:
+    case 0x8F:
     case 0xB0:
     case 0xB1: return true;
     case 0xB2: return c.lu->thin();
@@ -136,6 +140,11 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
                      (lu.config().write_through ? 0x00 : 0x01));       // V_SUP
       d[7] = 0x01;                                                    // LUICLR
       break;
+    case 0x8F: {
+      auto v = xcopy_vpd_descriptors(lu.block_size());
+      d.insert(d.end(), v.begin(), v.end());
+      break;
+    }
     case 0xB0: {
       d.resize(64, 0);
       uint32_t gran = lu.block_size() < 4096 ? 4096 / lu.block_size() : 1;
