@@ -97,17 +97,27 @@ TEST_F(Pr, Reserve10ThirdPartyIsRefused) {
 }
 
 TEST_F(Pr, Reserve6EndsWithNexusLossAndResets) {
+  auto c = attach("iqn.2024-01.test:c,i,0x230000000003");
+  auto drain = [&] {
+    for (Nexus* n : {b.get(), c.get()})
+      while (f.lu->ua_take(n->id)) {
+      }
+  };
   good(cmd(*a, six(op::kReserve6)));
-  nexus_detached(*a);
+  EXPECT_TRUE(is_conflict(cmd(*b, six(op::kReserve6))));
+  nexus_detached(*a);  // I_T nexus loss
   good(cmd(*b, six(op::kReserve6)));
-  lun_reset(*a, 0);
-  while (f.lu->ua_take(b->id)) {
-  }
-  good(cmd(*a, six(op::kReserve6)));  // a's nexus is gone but the LU forgot b's reservation
+  EXPECT_TRUE(is_conflict(cmd(*c, six(op::kReserve6))));
+  lun_reset(*c, 0);
+  drain();
+  good(cmd(*c, six(op::kReserve6)));
+  EXPECT_TRUE(is_conflict(cmd(*b, six(op::kReserve6))));
   target_reset(*b, false);
-  while (f.lu->ua_take(b->id)) {
-  }
+  drain();
   good(cmd(*b, six(op::kReserve6)));
+  target_reset(*c, true);
+  drain();
+  good(cmd(*c, six(op::kReserve6)));
 }
 
 TEST_F(Pr, ReserveAndReleaseConflictWithRegistrations) {
