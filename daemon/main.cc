@@ -1,8 +1,10 @@
 // esand: the esan iSCSI target daemon (foreground).
 //
-//   esand --config FILE --listen HOST:PORT [--listen HOST:PORT ...]
+//   esand --config FILE --listen HOST:PORT [--listen HOST:PORT ...] [--state-dir DIR]
 //
 // Loads the scst.conf-syntax config (any error stops it before it listens),
+// then the saved state from the state directory (daemon/state_dir.h; an
+// unusable directory or a corrupt file stops it too),
 // starts one reactor per core, accepts iSCSI connections, and on SIGTERM or
 // SIGINT stops accepting, closes sessions (in-flight commands finish or are
 // aborted), flushes file backends and exits 0.
@@ -18,6 +20,7 @@
 #include "config/model.h"
 #include "daemon/runtime.h"
 #include "daemon/server.h"
+#include "daemon/state_dir.h"
 
 #ifndef ESAN_VERSION
 #define ESAN_VERSION "0.0.0"
@@ -28,10 +31,13 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> listens;
   std::string log_level = "info";
+  std::string state_dir = esan::daemon::kDefaultStateDir;
   unsigned reactors = 0;
   esan::daemon::ServerOptions opts;
   app.add_option("-c,--config", config_path, "scst.conf-syntax configuration file")->required();
   app.add_option("-l,--listen", listens, "HOST:PORT to accept iSCSI on (repeatable; default 0.0.0.0:3260)");
+  app.add_option("--state-dir", state_dir, "directory for state kept across restarts (persistent reservations)")
+      ->capture_default_str();
   app.add_option("--reactors", reactors, "event-loop threads (default: one per core)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--nop-interval", opts.nop_interval_s, "seconds of silence before a NOP-In ping (0 = never)")
@@ -53,6 +59,10 @@ int main(int argc, char** argv) {
   auto rt = esan::daemon::build_runtime(*cfg, config_path);
   if (!rt) {
     ESAN_LOG_ERROR("{}", rt.error().message);
+    return 1;
+  }
+  if (auto st = esan::daemon::attach_state_dir(*rt, state_dir); !st) {
+    ESAN_LOG_ERROR("{}", st.error().message);
     return 1;
   }
 

@@ -39,4 +39,4 @@ Try, from another shell:
   qemu-img info iscsi://127.0.0.1:3260/$IQN/0     # 1 GiB file LU
   qemu-img info iscsi://127.0.0.1:3260/$IQN/1     # null LU
 MSG
-exec build/bin/esand --config "$DEMO/esan.conf" --listen 127.0.0.1:3260
+exec build/bin/esand --config "$DEMO/esan.conf" --listen 127.0.0.1:3260 --state-dir "$DEMO/state"

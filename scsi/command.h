@@ -79,6 +79,9 @@ Flow cmd_test_unit_ready(Cmd& c);
 Flow cmd_request_sense(Cmd& c);
 Flow cmd_inquiry(Cmd& c);
 Flow cmd_persistent_reserve_in(Cmd& c);
+Flow cmd_persistent_reserve_out(Cmd& c);
+Flow cmd_reserve(Cmd& c);       // RESERVE(6) and (10)
+Flow cmd_release(Cmd& c);       // RELEASE(6) and (10)
 Flow cmd_report_luns(Cmd& c);
 Flow cmd_mode_sense(Cmd& c);   // MODE SENSE(6) and (10)
 Flow cmd_mode_select(Cmd& c);  // MODE SELECT(6) and (10)

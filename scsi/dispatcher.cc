@@ -36,6 +36,11 @@ Flow run(Cmd& c) {
     case op::kInquiry: return cmd_inquiry(c);
     case op::kReportLuns: return cmd_report_luns(c);
     case op::kPersistentReserveIn: return cmd_persistent_reserve_in(c);
+    case op::kPersistentReserveOut: return cmd_persistent_reserve_out(c);
+    case op::kReserve6:
+    case op::kReserve10: return cmd_reserve(c);
+    case op::kRelease6:
+    case op::kRelease10: return cmd_release(c);
     case op::kModeSense6:
     case op::kModeSense10: return cmd_mode_sense(c);
     case op::kModeSelect6:
@@ -107,6 +112,8 @@ void execute(Nexus& nexus, Task& task) {
     if (c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
     if (ua) {
       fail(c, Sense::make(SenseKey::kUnitAttention, *ua));
+    } else if (c.lu && c.lu->reservations().conflicts(nexus, task.cdb)) {
+      task.status = kReservationConflict;
     } else if (task.cdb[len - 1] & 0x04) {  // NACA=1: ACA is not supported
       fail_cdb(c, uint16_t(len - 1), 2);
     } else {
@@ -122,14 +129,20 @@ void execute(Nexus& nexus, Task& task) {
 
 void nexus_attached(Nexus& nexus) {
   if (!nexus.luns) return;
-  for (auto& [lun, m] : *nexus.luns)
-    if (m.lu) m.lu->ua_register(nexus.id, asc::kPowerOnResetOrBusDeviceReset);
+  for (auto& [lun, m] : *nexus.luns) {
+    if (!m.lu) continue;
+    m.lu->ua_register(nexus.id, asc::kPowerOnResetOrBusDeviceReset);
+    m.lu->reservations().attach(nexus);
+  }
 }
 
 void nexus_detached(Nexus& nexus) {
   if (!nexus.luns) return;
-  for (auto& [lun, m] : *nexus.luns)
-    if (m.lu) m.lu->ua_unregister(nexus.id);
+  for (auto& [lun, m] : *nexus.luns) {
+    if (!m.lu) continue;
+    m.lu->ua_unregister(nexus.id);
+    m.lu->reservations().detach(nexus.id);
+  }
 }
 
 void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns) {
@@ -143,11 +156,17 @@ void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns) {
   };
   if (old) {
     for (auto& [lun, m] : *old)
-      if (m.lu && !in_map(nexus.luns.get(), m.lu.get())) m.lu->ua_unregister(nexus.id);
+      if (m.lu && !in_map(nexus.luns.get(), m.lu.get())) {
+        m.lu->ua_unregister(nexus.id);
+        m.lu->reservations().detach(nexus.id);
+      }
   }
   if (nexus.luns) {
-    for (auto& [lun, m] : *nexus.luns)
-      if (m.lu) m.lu->ua_register(nexus.id, asc::kReportedLunsDataHasChanged);
+    for (auto& [lun, m] : *nexus.luns) {
+      if (!m.lu) continue;
+      m.lu->ua_register(nexus.id, asc::kReportedLunsDataHasChanged);
+      m.lu->reservations().attach(nexus);
+    }
   }
 }
 

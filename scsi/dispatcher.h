@@ -10,7 +10,9 @@
 //     CONDITION / UNIT ATTENTION, consuming it -- except for INQUIRY, REPORT
 //     LUNS and REQUEST SENSE, which neither report nor clear it (SPC-4); a
 //     REQUEST SENSE returns (and clears) it as its sense data instead.
-//  3. rejects NACA=1 in the CONTROL byte (INVALID FIELD IN CDB), then runs
+//  3. ends the command with RESERVATION CONFLICT when a reservation held
+//     through another I_T nexus forbids it (reservations.h), then
+//  4. rejects NACA=1 in the CONTROL byte (INVALID FIELD IN CDB), then runs
 //     the command.
 //  Always finishes through task.owner->task_done(task), exactly once, on the
 //  calling thread (inline, or later from the backend's completion on the same
@@ -24,12 +26,13 @@
 //  - nexus_attached: POWER ON, RESET, OR BUS DEVICE RESET OCCURRED (29h/00h)
 //    for this nexus on every mapped LU.
 //  - nexus_detached: drops this nexus' UA queues and its PREVENT MEDIUM
-//    REMOVAL flags (I_T nexus loss).
+//    REMOVAL flags, and ends its SPC-2 reservation (I_T nexus loss).
+//    Persistent reservations survive (they belong to the nexus identity).
 //  - set_lun_map: installs the new map; LUs that left the map forget the
 //    nexus; every LU in the new map gets REPORTED LUNS DATA HAS CHANGED
 //    (3Fh/0Eh) for this nexus.
 //  - lun_reset (LOGICAL UNIT RESET): resets LU state (prevent flags, mode
-//    parameters back to defaults) and queues BUS DEVICE RESET FUNCTION
+//    parameters back to defaults, SPC-2 reservation released) and queues BUS DEVICE RESET FUNCTION
 //    OCCURRED (29h/03h) for every nexus of that LU, the requester's too
 //    (SAM-5; libiscsi's MultipathIO.Reset checks both paths).
 //  - target_reset: the same for every LU mapped through this nexus; warm

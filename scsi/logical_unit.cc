@@ -169,6 +169,7 @@ void LogicalUnit::unlock_range(uint64_t lba, uint32_t blocks) {
 }
 
 void LogicalUnit::reset_state() {
+  rsv_.reset();
   std::lock_guard lk(mu_);
   for (auto& [id, ns] : nexus_) ns.prevent = false;
   prevent_count_.store(0);

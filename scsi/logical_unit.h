@@ -17,6 +17,9 @@
 //    Each queue holds at most kMaxUaPerNexus entries; duplicates are dropped;
 //    a reset-class condition (ASC 29h) replaces everything queued before it,
 //    since a reset makes earlier conditions meaningless.
+//  - Reservations (SPC-2 and persistent, reservations.h) live in the LU
+//    and queue their unit attentions through ua_queue(); reset_state() also
+//    ends an SPC-2 reservation.
 //  - The LU owns its BlockDevice. execute() keeps the LU alive while I/O on
 //    it is in flight (Task::lu_hold), even if the LUN maps drop it.
 #pragma once
@@ -34,6 +37,7 @@
 
 #include "backend/block_device.h"
 #include "common/result.h"
+#include "scsi/reservations.h"
 
 namespace esan::scsi {
 
@@ -140,9 +144,15 @@ class LogicalUnit {
   void unlock_range(uint64_t lba, uint32_t blocks);
 
   // Hard reset (LOGICAL UNIT RESET, target reset) effects on LU state
-  // (SAM-5 hard reset): clears every nexus' prevent flag and returns the mode
-  // parameters (WCE, D_SENSE) to their defaults. UAs are queued by the caller.
+  // (SAM-5 hard reset): clears every nexus' prevent flag, returns the mode
+  // parameters (WCE, D_SENSE) to their defaults and ends an SPC-2
+  // reservation (persistent reservations survive). UAs are queued by the
+  // caller.
   void reset_state();
+
+  // ---- reservations (thread-safe; see reservations.h) ----
+  Reservations& reservations() { return rsv_; }
+  const Reservations& reservations() const { return rsv_; }
 
  private:
   struct NexusState {
@@ -170,6 +180,8 @@ class LogicalUnit {
     uint32_t blocks;
   };
   std::vector<LockedRange> locked_;  // guarded by mu_
+
+  Reservations rsv_{[this](uint64_t nexus_id, uint16_t asc) { ua_queue(nexus_id, asc); }};
 };
 
 // Validates the config (block size, capacity) and builds the LU.

@@ -16,7 +16,7 @@ std::vector<uint8_t> prin(uint8_t sa, uint16_t alloc) {
   return c;
 }
 
-TEST(PersistentReserveIn, ReadKeysAndReservationReportNothingHeld) {
+TEST(PersistentReserveIn, FreshLuReportsNothingHeld) {
   Fixture f;
   for (uint8_t sa : {0, 1, 3}) {
     Task t = f.run(prin(sa, 16384), DataDir::kIn, {}, 16384);
@@ -27,14 +27,14 @@ TEST(PersistentReserveIn, ReadKeysAndReservationReportNothingHeld) {
   }
 }
 
-TEST(PersistentReserveIn, ReportCapabilitiesHasValidEmptyTypeMask) {
+TEST(PersistentReserveIn, ReportCapabilitiesListsAllSixTypes) {
   Fixture f;
   Task t = f.run(prin(2, 8), DataDir::kIn, {}, 8);
   expect_good(t);
   ASSERT_EQ(t.data.size(), 8u);
   EXPECT_EQ(load_be16(t.data.data()), 8u);
-  EXPECT_EQ(t.data.data()[3] & 0x80, 0x80);   // TMV
-  EXPECT_EQ(load_be16(t.data.data() + 4), 0);  // no reservation types
+  EXPECT_EQ(t.data.data()[3] & 0x80, 0x80);        // TMV
+  EXPECT_EQ(load_be16(t.data.data() + 4), 0xEA01);  // WE, EA, WERO, EARO, WEAR, EAAR
 }
 
 TEST(PersistentReserveIn, TruncatesToAllocationLength) {

@@ -54,6 +54,7 @@ inline constexpr uint16_t kLbaOutOfRange = 0x2100;
 inline constexpr uint16_t kInvalidFieldInCdb = 0x2400;
 inline constexpr uint16_t kLogicalUnitNotSupported = 0x2500;
 inline constexpr uint16_t kInvalidFieldInParameterList = 0x2600;
+inline constexpr uint16_t kInvalidReleaseOfPersistentReservation = 0x2604;
 inline constexpr uint16_t kTooManyTargetDescriptors = 0x2606;
 inline constexpr uint16_t kUnsupportedTargetDescriptorTypeCode = 0x2607;
 inline constexpr uint16_t kTooManySegmentDescriptors = 0x2608;
@@ -68,6 +69,9 @@ inline constexpr uint16_t kScsiBusResetOccurred = 0x2902;
 inline constexpr uint16_t kBusDeviceResetFunctionOccurred = 0x2903;
 inline constexpr uint16_t kItNexusLossOccurred = 0x2907;
 inline constexpr uint16_t kModeParametersChanged = 0x2A01;
+inline constexpr uint16_t kReservationsPreempted = 0x2A03;
+inline constexpr uint16_t kReservationsReleased = 0x2A04;
+inline constexpr uint16_t kRegistrationsPreempted = 0x2A05;
 inline constexpr uint16_t kCapacityDataHasChanged = 0x2A09;
 inline constexpr uint16_t kCommandsClearedByAnotherInitiator = 0x2F00;
 inline constexpr uint16_t kSavingParametersNotSupported = 0x3900;
@@ -78,6 +82,7 @@ inline constexpr uint16_t kReportedLunsDataHasChanged = 0x3F0E;
 inline constexpr uint16_t kInternalTargetFailure = 0x4400;
 inline constexpr uint16_t kDataPhaseError = 0x4B00;
 inline constexpr uint16_t kMediumRemovalPrevented = 0x5302;
+inline constexpr uint16_t kInsufficientRegistrationResources = 0x5504;
 }  // namespace asc
 
 // Where an invalid field is: in the CDB (cdb=true) or the parameter list.

@@ -135,7 +135,7 @@ std::string EsandProcess::Url(const std::string& iqn, int lun) const {
 }
 
 std::vector<std::string> EsandProcess::Args(const Options& opts) const {
-  std::vector<std::string> a = {exe_, "--config", config_path_, "--listen", portal(),
+  std::vector<std::string> a = {exe_, "--config", config_path_, "--listen", portal(), "--state-dir", state_dir(),
                                 "--nop-interval", std::to_string(opts.nop_interval),
                                 "--log-level", opts.log_level};
   if (opts.nop_timeout) {

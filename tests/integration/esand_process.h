@@ -1,7 +1,7 @@
 // Test harness: runs a real esand process for integration tests.
 //
 // An EsandProcess owns a fresh temporary directory (config, backing files,
-// esand's stderr), picks a free loopback port, starts esand on
+// esand's stderr, and its --state-dir, dir()/state, kept across restarts), picks a free loopback port, starts esand on
 // 127.0.0.1:PORT, waits until the port accepts connections and stops it with
 // SIGTERM, expecting exit status 0.  If the test has failed by the time the
 // object is destroyed, esand's output is printed.
@@ -60,6 +60,8 @@ class EsandProcess {
   const std::string& dir() const { return dir_; }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
   const std::string& config_path() const { return config_path_; }
+  // The --state-dir every start of this esand uses.
+  std::string state_dir() const { return dir_ + "/state"; }
 
   // Writes the config file (dir/esan.conf).
   void WriteConfig(const std::string& text);

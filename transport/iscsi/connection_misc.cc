@@ -215,6 +215,13 @@ void Connection::handle_logout(const Bhs& bhs) {
   fill_sn(r, true);
   store_be16(r.b + 40, uint16_t(params_.default_time2wait));
   store_be16(r.b + 42, uint16_t(params_.default_time2retain));
+  if (response == 0 && nexus_attached_) {
+    // The I_T nexus ends with the logout: its SCSI state (unit attentions,
+    // SPC-2 reservation) goes before the initiator sees the response, so a
+    // command it sends on another session afterwards sees the nexus gone.
+    scsi::nexus_detached(nexus_);
+    nexus_attached_ = false;
+  }
   queue_pdu(r, nullptr, 0, nullptr);
   if (response == 0) close("logout");
 }

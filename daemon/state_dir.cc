@@ -1,0 +1,34 @@
+#include "daemon/state_dir.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "scsi/pr_store.h"
+
+namespace esan::daemon {
+
+Status attach_state_dir(Runtime& rt, const std::string& dir) {
+  namespace fs = std::filesystem;
+  fs::path pr_dir = fs::path(dir) / "pr";
+  std::error_code ec;
+  fs::create_directories(pr_dir, ec);
+  if (ec) return make_error(Errc::kIo, fmt::format("cannot create state directory {}: {}", pr_dir.string(), ec.message()));
+  if (::access(pr_dir.c_str(), W_OK | X_OK) != 0)
+    return make_error(Errc::kIo, fmt::format("state directory {} is not writable", pr_dir.string()));
+  for (auto& [name, lu] : rt.devices) {
+    lu->reservations().set_store(std::make_unique<scsi::FilePrStore>((pr_dir / name).string(), name));
+    if (Status s = lu->reservations().load(); !s)
+      return make_error(s.error().code,
+                        fmt::format("device '{}': persistent reservation state: {}; refusing to start (move the "
+                                    "file away to start without it)",
+                                    name, s.error().message));
+  }
+  return ok();
+}
+
+}  // namespace esan::daemon
