@@ -70,7 +70,7 @@ void ExpectNoSecretLogged(const EsandProcess& esand) {
     EXPECT_EQ(out.find(secret), std::string::npos) << "secret '" << secret << "' in esand's log";
 }
 
-TEST(Chap, RightSecretLogsInAndDoesIo) {
+TEST(ChapSession, RightSecretLogsInAndDoesIo) {
   EsandProcess esand("chap-ok");
   ASSERT_TRUE(StartEsand(esand, false));
   std::string err;
@@ -86,7 +86,7 @@ TEST(Chap, RightSecretLogsInAndDoesIo) {
   ExpectNoSecretLogged(esand);
 }
 
-TEST(Chap, WrongSecretOrNoCredentialsAreRefused) {
+TEST(ChapSession, WrongSecretOrNoCredentialsAreRefused) {
   EsandProcess esand("chap-refused");
   ASSERT_TRUE(StartEsand(esand, false));
   std::string err;
@@ -118,7 +118,7 @@ TEST(Chap, WrongSecretOrNoCredentialsAreRefused) {
   ExpectNoSecretLogged(esand);
 }
 
-TEST(Chap, MutualChapAuthenticatesTheTargetToo) {
+TEST(ChapSession, MutualChapAuthenticatesTheTargetToo) {
   EsandProcess esand("chap-mutual");
   ASSERT_TRUE(StartEsand(esand, false));
   std::string err;
@@ -140,7 +140,7 @@ TEST(Chap, MutualChapAuthenticatesTheTargetToo) {
   ExpectNoSecretLogged(esand);
 }
 
-TEST(Chap, DiscoveryHidesChapTargetsFromUnauthenticatedSessions) {
+TEST(ChapSession, DiscoveryHidesChapTargetsFromUnauthenticatedSessions) {
   EsandProcess esand("chap-discovery-open");
   ASSERT_TRUE(StartEsand(esand, false));
   std::string err;
@@ -155,7 +155,7 @@ TEST(Chap, DiscoveryHidesChapTargetsFromUnauthenticatedSessions) {
   EXPECT_TRUE(esand.Stop());
 }
 
-TEST(Chap, DiscoveryFollowsTheDriverLevelAccounts) {
+TEST(ChapSession, DiscoveryFollowsTheDriverLevelAccounts) {
   EsandProcess esand("chap-discovery");
   ASSERT_TRUE(StartEsand(esand, true));
   std::string err;
