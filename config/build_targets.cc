@@ -15,12 +15,50 @@ namespace {
 
 constexpr uint64_t kMaxRelTgtId = 65535;
 
-// IncomingUser/OutgoingUser -> the matching list.
+// True if `secret` is configured in the other direction anywhere so far
+// (driver level, finished targets, the target being built).
+bool secret_in_other_direction(const Config& cfg, const TargetConfig* current, bool incoming,
+                               std::string_view secret) {
+  auto in = [&](const std::vector<std::string>& users) {
+    for (const auto& u : users)
+      if (split_user(u).secret == secret) return true;
+    return false;
+  };
+  auto other = [&](const std::vector<std::string>& i, const std::vector<std::string>& o) {
+    return in(incoming ? o : i);
+  };
+  if (other(cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users)) return true;
+  for (const auto& t : cfg.targets)
+    if (other(t.incoming_users, t.outgoing_users)) return true;
+  return current && other(current->incoming_users, current->outgoing_users);
+}
+
+// IncomingUser/OutgoingUser -> the matching list of `scope` (the driver or
+// the target `current`). User names are unique per list, OutgoingUser is
+// given at most once per scope, and no secret serves both directions
+// (RFC 7143 §12.1.3). Messages never contain a secret.
 Status add_user(Context& ctx, const Node& n, std::vector<std::string>& incoming,
-                std::vector<std::string>& outgoing) {
+                std::vector<std::string>& outgoing, const TargetConfig* current) {
   auto v = ctx.user(n);
   if (!v) return std::unexpected(v.error());
-  (n.keyword == "IncomingUser" ? incoming : outgoing).push_back(std::move(*v));
+  const bool is_in = n.keyword == "IncomingUser";
+  const std::string scope =
+      current ? fmt::format("target '{}'", current->name) : std::string("TARGET_DRIVER iscsi");
+  UserCredential cred = split_user(*v);
+  if (is_in) {
+    for (const auto& u : incoming)
+      if (split_user(u).name == cred.name)
+        return ctx.fail(n.line, fmt::format("IncomingUser '{}' given twice in {}", cred.name, scope));
+  } else if (!outgoing.empty()) {
+    return ctx.fail(n.line,
+                    fmt::format("OutgoingUser given twice in {} (only one is allowed)", scope));
+  }
+  if (secret_in_other_direction(ctx.cfg(), current, is_in, cred.secret))
+    return ctx.fail(n.line, fmt::format("{} '{}' has the same secret as an {}; a CHAP secret may "
+                                        "authenticate one direction only",
+                                        n.keyword, cred.name,
+                                        is_in ? "OutgoingUser" : "IncomingUser"));
+  (is_in ? incoming : outgoing).push_back(std::move(*v));
   return ok();
 }
 
@@ -39,7 +77,7 @@ Status check_initiators_unique(const Context& ctx, const TargetConfig& t) {
 
 Status target_attribute(Context& ctx, const Node& c, TargetConfig& t, SeenOnce& seen) {
   if (c.keyword == "IncomingUser" || c.keyword == "OutgoingUser")
-    return add_user(ctx, c, t.incoming_users, t.outgoing_users);
+    return add_user(ctx, c, t.incoming_users, t.outgoing_users, &t);
   if (is_unimplemented(Section::kTarget, c.keyword)) {
     ctx.warn_unimplemented(c);
     return ok();
@@ -97,7 +135,8 @@ Status build_iscsi_driver(Context& ctx, const Node& n) {
     if (c.keyword == "TARGET") {
       if (auto s = build_target(ctx, c); !s) return s;
     } else if (c.keyword == "IncomingUser" || c.keyword == "OutgoingUser") {
-      if (auto s = add_user(ctx, c, cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users); !s)
+      if (auto s = add_user(ctx, c, cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users, nullptr);
+          !s)
         return s;
     } else if (is_unimplemented(Section::kDriver, c.keyword)) {
       ctx.warn_unimplemented(c);

@@ -80,9 +80,25 @@ Result<std::string> Context::user(const Node& n) const {
   auto v = text(n);
   if (!v) return v;
   auto space = v->find_first_of(" \t");
-  if (space == 0 || space == std::string::npos || space + 1 == v->size())
+  auto start = space == std::string::npos ? space : v->find_first_not_of(" \t", space);
+  if (space == 0 || start == std::string::npos)
     return fail(n.line, fmt::format("attribute '{}' needs \"name secret\"", n.keyword));
-  return v;
+  std::string name = v->substr(0, space);
+  std::string_view secret = std::string_view(*v).substr(start);
+  // Messages name the user, never the secret.
+  if (secret.find_first_of(" \t") != std::string_view::npos)
+    return fail(n.line, fmt::format("{} '{}': the secret must be one word (no spaces)", n.keyword,
+                                    name));
+  if (secret.size() < kMinChapSecret)
+    return fail(n.line, fmt::format("{} '{}': the secret is shorter than {} bytes", n.keyword,
+                                    name, kMinChapSecret));
+  if (secret.size() > kMaxChapSecret)
+    return fail(n.line, fmt::format("{} '{}': the secret is longer than {} bytes", n.keyword, name,
+                                    kMaxChapSecret));
+  if (name.size() > kMaxChapName)
+    return fail(n.line, fmt::format("{}: the user name is longer than {} bytes", n.keyword,
+                                    kMaxChapName));
+  return name + " " + std::string(secret);
 }
 
 Status SeenOnce::check(const Context& ctx, const Node& n) {

@@ -44,7 +44,9 @@ class Context {
   Result<std::string> text(const Node& n) const;
   Result<bool> boolean(const Node& n) const;
   Result<uint64_t> number(const Node& n, uint64_t max) const;
-  // IncomingUser/OutgoingUser: "name secret"; the secret never appears in messages.
+  // IncomingUser/OutgoingUser: "name secret" (one word each, the secret
+  // kMinChapSecret..kMaxChapSecret bytes), returned with one space between.
+  // The secret never appears in messages.
   Result<std::string> user(const Node& n) const;
   Status no_block(const Node& n) const;
 

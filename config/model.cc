@@ -50,6 +50,12 @@ Config without_lines(Config c) {
 
 }  // namespace
 
+UserCredential split_user(std::string_view raw) {
+  auto space = raw.find(' ');
+  if (space == std::string_view::npos) return {std::string(raw), {}};
+  return {std::string(raw.substr(0, space)), std::string(raw.substr(space + 1))};
+}
+
 bool equivalent(const Config& a, const Config& b) { return without_lines(a) == without_lines(b); }
 
 }  // namespace esan::config

@@ -15,6 +15,7 @@
 //    equivalent() to the input (line numbers and warnings aside).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -71,7 +72,10 @@ struct TargetConfig {
   uint16_t rel_tgt_id = 0;  // 0 = assign automatically (daemon assigns unique ids)
   std::vector<LunConfig> luns;
   std::vector<GroupConfig> groups;
-  std::vector<std::string> incoming_users, outgoing_users;  // raw "name secret" strings
+  // Raw "name secret" strings (split_user()). IncomingUser: accounts an
+  // initiator may log in with (any set = CHAP required); OutgoingUser: at
+  // most one, the target's own account for mutual CHAP.
+  std::vector<std::string> incoming_users, outgoing_users;
   // Other accepted iSCSI target attributes (HeaderDigest, MaxRecvDataSegmentLength, ...),
   // raw values, kept for later use.
   std::map<std::string, std::string> attributes;
@@ -106,9 +110,23 @@ struct DeviceGroupConfig {
   bool operator==(const DeviceGroupConfig&) const = default;
 };
 
+// CHAP accounts (IncomingUser/OutgoingUser "name secret"). SCST refuses
+// secrets shorter than 12 bytes, the minimum RFC 7143 §12.1.3 sets for CHAP
+// secrets used without IPsec.
+inline constexpr size_t kMinChapSecret = 12;
+inline constexpr size_t kMaxChapSecret = 255;
+inline constexpr size_t kMaxChapName = 255;
+
+struct UserCredential {
+  std::string name, secret;
+};
+// A validated raw "name secret" string -> its parts.
+UserCredential split_user(std::string_view raw);
+
 struct Config {
   std::vector<DeviceConfig> devices;
   bool iscsi_enabled = false;
+  // TARGET_DRIVER-level accounts: they govern discovery sessions.
   std::vector<std::string> iscsi_incoming_users, iscsi_outgoing_users;
   // iSCSI parameters given at TARGET_DRIVER iscsi level (raw values).
   std::map<std::string, std::string> iscsi_attributes;

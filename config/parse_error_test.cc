@@ -146,6 +146,35 @@ const ErrorCase kTargets[] = {
      "t.conf:5: attribute 'HeaderDigest' given twice (first at line 4)"},
     {"IncomingUserWithoutSecret", iscsi_target("  IncomingUser joe"),
      "t.conf:4: attribute 'IncomingUser' needs \"name secret\""},
+    {"IncomingUserShortSecret", iscsi_target("  IncomingUser joe elevenbytes"),
+     "t.conf:4: IncomingUser 'joe': the secret is shorter than 12 bytes"},
+    {"OutgoingUserShortSecret", iscsi_target("  OutgoingUser tgt short"),
+     "t.conf:4: OutgoingUser 'tgt': the secret is shorter than 12 bytes"},
+    {"UserSecretTooLong", iscsi_target("  IncomingUser joe " + std::string(256, 'x')),
+     "t.conf:4: IncomingUser 'joe': the secret is longer than 255 bytes"},
+    {"UserSecretWithSpace", iscsi_target("  IncomingUser \"joe twelve bytes long\""),
+     "t.conf:4: IncomingUser 'joe': the secret must be one word (no spaces)"},
+    {"UserSecretOnlySpaces", iscsi_target("  IncomingUser \"joe   \""),
+     "t.conf:4: attribute 'IncomingUser' needs \"name secret\""},
+    {"IncomingUserTwice",
+     iscsi_target("  IncomingUser joe secret-one-1\n  IncomingUser ann secret-two-2\n"
+                  "  IncomingUser joe secret-three"),
+     "t.conf:6: IncomingUser 'joe' given twice in target 't'"},
+    {"OutgoingUserTwice",
+     iscsi_target("  OutgoingUser tgt secret-one-1\n  OutgoingUser tgt2 secret-two-2"),
+     "t.conf:5: OutgoingUser given twice in target 't' (only one is allowed)"},
+    {"DriverOutgoingUserTwice",
+     "TARGET_DRIVER iscsi {\n OutgoingUser a secret-one-1\n OutgoingUser b secret-two-2\n}\n",
+     "t.conf:3: OutgoingUser given twice in TARGET_DRIVER iscsi (only one is allowed)"},
+    {"SameSecretBothDirections",
+     iscsi_target("  IncomingUser joe shared-secret\n  OutgoingUser tgt shared-secret"),
+     "t.conf:5: OutgoingUser 'tgt' has the same secret as an IncomingUser; a CHAP secret may "
+     "authenticate one direction only"},
+    {"SameSecretAcrossScopes",
+     "TARGET_DRIVER iscsi {\n OutgoingUser disc shared-secret\n TARGET t {\n"
+     "  IncomingUser joe shared-secret\n }\n}\n",
+     "t.conf:4: IncomingUser 'joe' has the same secret as an OutgoingUser; a CHAP secret may "
+     "authenticate one direction only"},
     {"LunUnknownDevice", iscsi_target("  LUN 0 d\n  LUN 3 nope"),
      "t.conf:5: LUN 3 of target 't' refers to unknown device 'nope'"},
     {"LunDuplicate", iscsi_target("  LUN 0 d\n\n  LUN 0 d"),
@@ -223,6 +252,20 @@ TEST(ConfigErrorDetails, FirstErrorWinsAndSecretIsNotEchoed) {
       testing::parse_error("TARGET_DRIVER iscsi {\n IncomingUser \"topsecret\"\n foo 1\n}\n");
   EXPECT_EQ(msg, "t.conf:2: attribute 'IncomingUser' needs \"name secret\"");
   EXPECT_EQ(msg.find("topsecret"), std::string::npos);
+}
+
+TEST(ConfigErrorDetails, UserErrorsNeverEchoTheSecret) {
+  for (std::string_view bad :
+       {"TARGET_DRIVER iscsi {\n IncomingUser joe Sh0rtSecret\n}\n",
+        "TARGET_DRIVER iscsi {\n IncomingUser \"joe Sh0rtSecret and more\"\n}\n",
+        "TARGET_DRIVER iscsi {\n IncomingUser joe Sh0rtSecret-long\n IncomingUser joe "
+        "Sh0rtSecret-other\n}\n",
+        "TARGET_DRIVER iscsi {\n IncomingUser joe Sh0rtSecret-long\n OutgoingUser t "
+        "Sh0rtSecret-long\n}\n"}) {
+    std::string msg = testing::parse_error(bad);
+    EXPECT_FALSE(msg.empty());
+    EXPECT_EQ(msg.find("Sh0rtSecret"), std::string::npos) << msg;
+  }
 }
 
 TEST(ConfigErrorDetails, FileNameAppearsInMessage) {

@@ -36,7 +36,7 @@ TEST(ConfigParse, DocumentedExampleDevices) {
 TEST(ConfigParse, DocumentedExampleTargets) {
   Config c = parse_ok(kExample);
   EXPECT_TRUE(c.iscsi_enabled);
-  EXPECT_EQ(c.iscsi_incoming_users, std::vector<std::string>{"joe secret"});
+  EXPECT_EQ(c.iscsi_incoming_users, std::vector<std::string>{"joe joes-secret-1"});
   ASSERT_EQ(c.targets.size(), 1u);
   const TargetConfig* t = c.find_target("iqn.2026-11.org.esan:t1");
   ASSERT_NE(t, nullptr);
@@ -242,20 +242,24 @@ TEST(ConfigParse, UsersAndDriverAttributes) {
   Config c = parse_ok(
       "TARGET_DRIVER iscsi {\n"
       "  enabled 0\n"
-      "  IncomingUser joe secret1\n"
-      "  IncomingUser \"ann secret2\"\n"
-      "  OutgoingUser tgt s3cr3t\n"
+      "  IncomingUser joe secret1-long\n"
+      "  IncomingUser \"ann   secret2-long\"\n"
+      "  OutgoingUser tgt s3cr3t-for-tgt\n"
       "  MaxBurstLength 262144\n"
-      "  TARGET t { IncomingUser bob pw\n OutgoingUser me pw2\n InitialR2T No\n"
+      "  TARGET t { IncomingUser bob bobs-password\n OutgoingUser me my-password-2\n"
+      "    InitialR2T No\n"
       "    ImmediateData Yes }\n"
       "}\n");
   EXPECT_FALSE(c.iscsi_enabled);
-  EXPECT_EQ(c.iscsi_incoming_users, (std::vector<std::string>{"joe secret1", "ann secret2"}));
-  EXPECT_EQ(c.iscsi_outgoing_users, std::vector<std::string>{"tgt s3cr3t"});
+  EXPECT_EQ(c.iscsi_incoming_users, (std::vector<std::string>{"joe secret1-long", "ann secret2-long"}));
+  EXPECT_EQ(c.iscsi_outgoing_users, std::vector<std::string>{"tgt s3cr3t-for-tgt"});
   EXPECT_EQ(c.iscsi_attributes, (std::map<std::string, std::string>{{"MaxBurstLength", "262144"}}));
   const TargetConfig& t = c.targets.at(0);
-  EXPECT_EQ(t.incoming_users, std::vector<std::string>{"bob pw"});
-  EXPECT_EQ(t.outgoing_users, std::vector<std::string>{"me pw2"});
+  EXPECT_EQ(t.incoming_users, std::vector<std::string>{"bob bobs-password"});
+  EXPECT_EQ(t.outgoing_users, std::vector<std::string>{"me my-password-2"});
+  UserCredential ann = split_user(c.iscsi_incoming_users.at(1));
+  EXPECT_EQ(ann.name, "ann");
+  EXPECT_EQ(ann.secret, "secret2-long");
   EXPECT_EQ(t.attributes.at("InitialR2T"), "No");
   EXPECT_EQ(t.attributes.at("ImmediateData"), "Yes");
 }

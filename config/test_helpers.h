@@ -23,7 +23,7 @@ HANDLER vdisk_fileio {
 HANDLER vdisk_nullio { DEVICE null0 { size_mb 1024 } }
 TARGET_DRIVER iscsi {
         enabled 1
-        IncomingUser "joe secret"
+        IncomingUser "joe joes-secret-1"
         TARGET iqn.2026-11.org.esan:t1 {
                 enabled 1
                 rel_tgt_id 1

@@ -67,8 +67,8 @@ TEST(ConfigWriter, EveryFieldRoundTrips) {
   n.size_bytes = 0;
   c.devices.push_back(n);
   c.iscsi_enabled = true;
-  c.iscsi_incoming_users = {"u1 s1", "u2 s 2"};
-  c.iscsi_outgoing_users = {"o p"};
+  c.iscsi_incoming_users = {"u1 secret-of-u1", "u2 secret#of\"u2"};
+  c.iscsi_outgoing_users = {"o secret-of-o-1"};
   c.iscsi_attributes = {{"MaxBurstLength", "1048576"}, {"allowed_portal", "10.0.0.* 10.1.0.*"}};
   TargetConfig t;
   t.name = "iqn.2026-11.org.esan:all";
@@ -77,8 +77,8 @@ TEST(ConfigWriter, EveryFieldRoundTrips) {
   t.luns = {{0, "f 1", false}, {16383, "n", true}};
   t.groups = {{"g1", {{0, "b", true}, {5, "n2", false}}, {"iqn.a:*", "iqn.b:?"}},
               {"empty", {}, {}}};
-  t.incoming_users = {"x y"};
-  t.outgoing_users = {"z w"};
+  t.incoming_users = {"x secret-of-x-1"};
+  t.outgoing_users = {"z secret-of-z-1"};
   t.attributes = {{"HeaderDigest", "CRC32C,None"}, {"QueuedCommands", "64"}};
   c.targets.push_back(t);
   TargetConfig disabled;

@@ -50,11 +50,27 @@ std::shared_ptr<const scsi::LunMap> make_map(const std::vector<config::LunConfig
   return map;
 }
 
+// Validated "name secret" strings (config::split_user) -> CHAP accounts.
+iscsi::AuthSettings auth_settings(const std::vector<std::string>& incoming,
+                                  const std::vector<std::string>& outgoing) {
+  iscsi::AuthSettings a;
+  for (const auto& u : incoming) {
+    auto c = config::split_user(u);
+    a.incoming.push_back({std::move(c.name), std::move(c.secret)});
+  }
+  if (!outgoing.empty()) {  // the config allows one
+    auto c = config::split_user(outgoing.front());
+    a.outgoing = iscsi::ChapAccount{std::move(c.name), std::move(c.secret)};
+  }
+  return a;
+}
+
 }  // namespace
 
 Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path) {
   Runtime rt;
   rt.iscsi_enabled = cfg.iscsi_enabled;
+  rt.discovery_auth = auth_settings(cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users);
   for (const auto& d : cfg.devices) {
     auto lu = open_device(d, path);
     if (!lu) return std::unexpected(lu.error());
@@ -76,6 +92,7 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
       used.insert(next_id);
     }
     e.luns = make_map(t.luns, rt);
+    e.auth = auth_settings(t.incoming_users, t.outgoing_users);
     for (const auto& g : t.groups)
       e.groups.push_back(iscsi::TargetEntry::Group{g.name, g.initiators, make_map(g.luns, rt)});
     rt.targets.push_back(std::move(e));

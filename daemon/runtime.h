@@ -1,6 +1,6 @@
 // Runtime: turns a validated config::Config into live objects — one
 // scsi::LogicalUnit per DEVICE (opening its backend) and the iSCSI target
-// table with LUN masking. Nothing is half-built: on any error no object
+// table with LUN masking and CHAP accounts. Nothing is half-built: on any error no object
 // escapes and the message names the config line.
 #pragma once
 
@@ -20,6 +20,7 @@ struct Runtime {
   std::map<std::string, std::shared_ptr<scsi::LogicalUnit>> devices;
   std::vector<iscsi::TargetEntry> targets;
   bool iscsi_enabled = false;
+  iscsi::AuthSettings discovery_auth;  // TARGET_DRIVER-level IncomingUser/OutgoingUser
 };
 
 // Default capacity of a vdisk_nullio device without size/size_mb.

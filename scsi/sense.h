@@ -80,6 +80,7 @@ inline constexpr uint16_t kMediumNotPresentTrayClosed = 0x3A01;
 inline constexpr uint16_t kMediumNotPresentTrayOpen = 0x3A02;
 inline constexpr uint16_t kReportedLunsDataHasChanged = 0x3F0E;
 inline constexpr uint16_t kInternalTargetFailure = 0x4400;
+inline constexpr uint16_t kProtocolServiceCrcError = 0x4705;  // iSCSI data digest error
 inline constexpr uint16_t kDataPhaseError = 0x4B00;
 inline constexpr uint16_t kMediumRemovalPrevented = 0x5302;
 inline constexpr uint16_t kInsufficientRegistrationResources = 0x5504;

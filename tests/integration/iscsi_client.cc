@@ -20,6 +20,11 @@ void Configure(iscsi_context* ctx, const SessionOptions& opts) {
   if (opts.header_digest_crc32c) iscsi_set_header_digest(ctx, ISCSI_HEADER_DIGEST_CRC32C);
   if (opts.isid_random) iscsi_set_isid_random(ctx, opts.isid_random->first, opts.isid_random->second);
   iscsi_set_timeout(ctx, opts.timeout_s);
+  if (!opts.chap_user.empty())
+    iscsi_set_initiator_username_pwd(ctx, opts.chap_user.c_str(), opts.chap_secret.c_str());
+  if (!opts.target_chap_user.empty())
+    iscsi_set_target_username_pwd(ctx, opts.target_chap_user.c_str(),
+                                  opts.target_chap_secret.c_str());
   if (!opts.auto_reconnect) {
     iscsi_set_noautoreconnect(ctx, 1);
     iscsi_set_reconnect_max_retries(ctx, 0);
@@ -77,14 +82,19 @@ Context Login(const std::string& portal, const std::string& target, int lun,
 
 Context LoginDiscovery(const std::string& portal, const std::string& initiator,
                        std::string* error) {
-  Context ctx(iscsi_create_context(initiator.c_str()));
+  SessionOptions opts;
+  opts.initiator = initiator;
+  return LoginDiscovery(portal, opts, error);
+}
+
+Context LoginDiscovery(const std::string& portal, const SessionOptions& opts, std::string* error) {
+  Context ctx(iscsi_create_context(opts.initiator.c_str()));
   if (!ctx) {
     *error = "iscsi_create_context failed";
     return nullptr;
   }
   iscsi_set_session_type(ctx.get(), ISCSI_SESSION_DISCOVERY);
-  iscsi_set_timeout(ctx.get(), 15);
-  iscsi_set_noautoreconnect(ctx.get(), 1);
+  Configure(ctx.get(), opts);
   if (iscsi_connect_sync(ctx.get(), portal.c_str()) != 0) {
     *error = std::string("connect failed: ") + iscsi_get_error(ctx.get());
     return nullptr;
@@ -94,6 +104,19 @@ Context LoginDiscovery(const std::string& portal, const std::string& initiator,
     return nullptr;
   }
   return ctx;
+}
+
+::testing::AssertionResult DiscoverTargets(iscsi_context* ctx, std::vector<std::string>* names) {
+  names->clear();
+  iscsi_discovery_address* list = iscsi_discovery_sync(ctx);
+  // libiscsi returns null both for an error and for an empty answer.
+  if (list == nullptr)
+    return ::testing::AssertionFailure() << "SendTargets failed or listed nothing: "
+                                         << iscsi_get_error(ctx);
+  for (auto* a = list; a != nullptr; a = a->next) names->push_back(a->target_name);
+  if (list) iscsi_free_discovery_data(ctx, list);
+  std::sort(names->begin(), names->end());
+  return ::testing::AssertionSuccess();
 }
 
 std::string Describe(iscsi_context* ctx, const scsi_task* task) {

@@ -35,6 +35,10 @@ struct SessionOptions {
   std::optional<std::pair<uint32_t, uint32_t>> isid_random;
   int timeout_s = 15;           // libiscsi per-PDU timeout (0 = none)
   bool auto_reconnect = false;  // tests want failures, not silent reconnects
+  // CHAP: the initiator's account (empty: no CHAP offered) and, for mutual
+  // CHAP, the account the target must prove it knows.
+  std::string chap_user, chap_secret;
+  std::string target_chap_user, target_chap_secret;
 };
 
 // Connects and logs in a normal session to target at portal (HOST:PORT) and
@@ -46,6 +50,11 @@ Context Login(const std::string& portal, const std::string& target, int lun,
 // Logs in a discovery session.
 Context LoginDiscovery(const std::string& portal, const std::string& initiator,
                        std::string* error);
+Context LoginDiscovery(const std::string& portal, const SessionOptions& opts, std::string* error);
+
+// SendTargets=All over a logged-in discovery session -> sorted target
+// names; an empty answer counts as a failure (libiscsi cannot tell it from one).
+::testing::AssertionResult DiscoverTargets(iscsi_context* ctx, std::vector<std::string>* names);
 
 // TEST UNIT READY until GOOD (unit attentions are consumed), at most 20 tries.
 ::testing::AssertionResult WaitReady(iscsi_context* ctx, int lun);

@@ -163,12 +163,15 @@ bool Conn::SendAll(const void* p, size_t n) {
 bool Conn::SendPdu(const Pdu& pdu) {
   std::vector<uint8_t> buf(pdu.bhs.begin(), pdu.bhs.end());
   buf.insert(buf.end(), pdu.ahs.begin(), pdu.ahs.end());
-  if (header_digest) PutLe32(&buf, Crc32c(buf.data(), buf.size()));
+  if (header_digest)
+    PutLe32(&buf, Crc32c(buf.data(), buf.size()) ^ (pdu.corrupt_header_digest ? 0x5a : 0));
   if (!pdu.data.empty()) {
     size_t start = buf.size();
     buf.insert(buf.end(), pdu.data.begin(), pdu.data.end());
     buf.resize(start + Pad4(static_cast<uint32_t>(pdu.data.size())), 0);
-    if (data_digest) PutLe32(&buf, Crc32c(buf.data() + start, buf.size() - start));
+    if (data_digest)
+      PutLe32(&buf, Crc32c(buf.data() + start, buf.size() - start) ^
+                        (pdu.corrupt_data_digest ? 0x5a : 0));
   }
   return SendAll(buf.data(), buf.size());
 }
@@ -360,6 +363,7 @@ std::string Hex(const std::vector<uint8_t>& v, size_t max = 32) {
   const bool unsolicited_follows =
       !out_data.empty() && !initial_r2t_ && immediate < std::min<size_t>(out_data.size(), first_burst_);
   cmd.bhs[1] = (unsolicited_follows ? 0 : 0x80) | (in_len ? 0x40 : 0) | (out_data.empty() ? 0 : 0x20) | 0x01;
+  if (mutate_command) mutate_command(cmd);
   if (!conn_->SendPdu(cmd)) return ::testing::AssertionFailure() << "send SCSI Command failed";
   r2ts_ = 0;
   const uint32_t chunk = data_out_limit ? std::min(data_out_limit, target_mrdsl_) : target_mrdsl_;
@@ -451,6 +455,10 @@ std::string Hex(const std::vector<uint8_t>& v, size_t max = 32) {
       case kAsyncMessage:
         break;
       case kReject:
+        if (in.bhs[2] == 0x02) {  // Data-Digest-Error: the task goes on (or the session ends)
+          res->reject_reasons.push_back(in.bhs[2]);
+          break;
+        }
         return ::testing::AssertionFailure() << "Reject PDU, reason 0x" << std::hex
                                              << int(in.bhs[2]) << " header " << Hex(in.data);
       default:

@@ -39,6 +39,9 @@ struct Pdu {
   std::array<uint8_t, 48> bhs{};
   std::vector<uint8_t> ahs;
   std::vector<uint8_t> data;
+  // Send a wrong header / data digest (when that digest is enabled).
+  bool corrupt_header_digest = false;
+  bool corrupt_data_digest = false;
 
   uint8_t opcode() const { return bhs[0] & 0x3f; }
   uint8_t flags() const { return bhs[1]; }
@@ -90,6 +93,7 @@ struct CommandResult {
   uint8_t response = 0;
   std::vector<uint8_t> sense;  // raw sense bytes (without the length prefix)
   std::vector<uint8_t> data;   // Data-In payload
+  std::vector<uint8_t> reject_reasons;  // Data-Digest-Error (0x02) Rejects received meanwhile
   uint8_t sense_key() const { return sense.size() > 2 ? (sense[2] & 0x0f) : 0; }
   uint16_t asc_ascq() const {
     return sense.size() > 13 ? static_cast<uint16_t>((sense[12] << 8) | sense[13]) : 0;
@@ -129,11 +133,15 @@ class Session {
   Conn* conn() { return conn_.get(); }
   uint32_t target_mrdsl() const { return target_mrdsl_; }
   uint32_t first_burst() const { return first_burst_; }
+  uint32_t cmdsn() const { return cmdsn_; }          // next CmdSN to send
+  uint32_t expstatsn() const { return expstatsn_; }
   bool initial_r2t() const { return initial_r2t_; }
   bool immediate_data() const { return immediate_data_; }
   // Called on every Data-Out PDU just before it is sent (tests use it to
   // corrupt fields); unsolicited is true for Data-Outs not answering an R2T.
   std::function<void(Pdu&, bool unsolicited)> mutate_data_out;
+  // Called on the SCSI Command PDU just before it is sent.
+  std::function<void(Pdu&)> mutate_command;
   // If non-zero, Data-Out PDUs carry at most this many bytes.
   uint32_t data_out_limit = 0;
   // Number of R2Ts received by the last Command().

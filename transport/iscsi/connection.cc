@@ -105,13 +105,24 @@ void Connection::parse_pdus() {
       break;
     }
     const uint8_t* data = p + hlen;
-    if (data_digest_ && dlen) {
-      if (crc32c(data, pad4(dlen)) != load_digest(data + pad4(dlen))) {
-        ESAN_LOG_WARN("{}: data digest error", peer_);
-        send_reject(bhs, kRejectDigestError);
-        close("data digest error");
-        break;
+    if (data_digest_ && dlen && crc32c(data, pad4(dlen)) != load_digest(data + pad4(dlen))) {
+      // RFC 7143 §7.8: Reject (Data-Digest-Error) and discard the PDU.
+      send_reject(bhs, kRejectDigestError);
+      off += total;
+      if (bhs.opcode() == Opcode::kDataOut) {
+        // The header is good: the task keeps collecting its data and then
+        // fails with CHECK CONDITION (protocol service CRC error).
+        handle_data_out(bhs, nullptr, dlen, true);
+        if (phase_ == Phase::kClosing) break;
+        continue;
       }
+      // A discarded command leaves a CmdSN gap that only a retry (not
+      // available at ErrorRecoveryLevel 0) could plug: escalate to session
+      // recovery, which RFC 7143 §7.8 allows.
+      ESAN_LOG_WARN("{}: data digest error on opcode {:#x}; dropping connection", peer_,
+                    unsigned(bhs.opcode()));
+      close("data digest error");
+      break;
     }
     off += total;
     if (!handle_pdu(bhs, p + kBhsLen, data, dlen)) break;

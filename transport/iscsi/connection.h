@@ -107,7 +107,10 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
 
   // ---- SCSI commands (connection_scsi.cc) ----
   void handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
-  void handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
+  // digest_error: the PDU failed its data digest (already Rejected); its
+  // data is discarded and the task fails once all its data has arrived.
+  void handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen,
+                       bool digest_error = false);
   void send_r2ts(IscsiTask& t);
   void execute(IscsiTask& t);
   void send_scsi_response(IscsiTask& t);

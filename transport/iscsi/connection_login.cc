@@ -125,8 +125,10 @@ void Connection::finish_login() {
     scsi::nexus_attached(nexus_);
     nexus_attached_ = true;
   }
-  ESAN_LOG_INFO("{}: {} session tsih {} for {} (target {})", peer_, params_.discovery ? "discovery" : "normal",
-                tsih_, params_.initiator_name, params_.target_name);
+  ESAN_LOG_INFO("{}: {} session tsih {} for {} (target {}{}{})", peer_,
+                params_.discovery ? "discovery" : "normal", tsih_, params_.initiator_name,
+                params_.target_name, params_.auth_user.empty() ? "" : ", CHAP user ",
+                params_.auth_user);
 }
 
 }  // namespace esan::iscsi

@@ -162,7 +162,8 @@ void Connection::handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen)
     } else if (!send_targets_done) {
       send_targets_done = true;
       auto body = build_send_targets(std::span<const uint8_t>(data, dlen), ctx_.targets, params_.initiator_name,
-                                     ctx_.portals, params_.discovery, params_.target_name);
+                                     ctx_.portals, params_.discovery, params_.target_name,
+                                     !params_.auth_user.empty());
       if (body) out.insert(out.end(), body->begin(), body->end());
       else append_text(out, "SendTargets", "Reject");
     }

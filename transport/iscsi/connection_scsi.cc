@@ -119,7 +119,8 @@ void Connection::send_r2ts(IscsiTask& t) {
   }
 }
 
-void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen) {
+void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen,
+                                 bool digest_error) {
   auto it = tasks_.find(bhs.itt());
   if (it == tasks_.end()) {
     // ERL 0: Data-Out for a task we do not know (e.g. aborted) is discarded.
@@ -150,8 +151,13 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
                     peer_, bhs.datasn(), t.datasn_expected, off, t.received, t.itt);
     t.data_error = true;
   }
+  if (digest_error && !t.digest_error) {
+    ESAN_LOG_WARN("{}: data digest error in Data-Out (offset {}); failing ITT {:#x}", peer_, off,
+                  t.itt);
+    t.digest_error = true;
+  }
   t.datasn_expected = bhs.datasn() + 1;
-  if (dlen) std::memcpy(t.scsi.data.data() + off, data, dlen);
+  if (dlen && !digest_error) std::memcpy(t.scsi.data.data() + off, data, dlen);
   t.received += dlen;
   if (bhs.final_bit()) t.datasn_expected = 0;  // each sequence (burst) restarts at 0
   if (solicited && bhs.final_bit() && t.r2t_outstanding) t.r2t_outstanding--;
@@ -162,10 +168,10 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
 void Connection::execute(IscsiTask& t) {
   t.state = TaskState::kExecuting;
   ++executing_;
-  if (t.data_error) {
+  if (t.data_error || t.digest_error) {
     t.scsi.data.clear();
-    scsi::check_condition(t.scsi, scsi::Sense::make(scsi::SenseKey::kAbortedCommand, scsi::asc::kDataPhaseError),
-                          false);
+    uint16_t asc = t.digest_error ? scsi::asc::kProtocolServiceCrcError : scsi::asc::kDataPhaseError;
+    scsi::check_condition(t.scsi, scsi::Sense::make(scsi::SenseKey::kAbortedCommand, asc), false);
     return task_done(t.scsi);
   }
   if (t.scsi.dir == scsi::DataDir::kOut) t.scsi.data.resize(t.received);

@@ -24,6 +24,7 @@ struct IscsiTask {
   TaskState state = TaskState::kCollecting;
   bool aborted = false;     // a TMF terminated it: no response is sent
   bool data_error = false;  // Data-Out arrived out of sequence: fail the task
+  bool digest_error = false;  // a Data-Out failed its data digest: fail the task
   uint32_t received = 0;    // Data-Out bytes received so far
   uint32_t r2t_next_off = 0;   // next offset to solicit with an R2T
   uint32_t r2t_sn = 0;         // next R2TSN

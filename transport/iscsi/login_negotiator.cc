@@ -65,7 +65,13 @@ LoginResponse LoginNegotiator::step(const LoginRequest& req) {
   if (first) {
     if (auto f = start(*pairs)) return fail(req, kInitiatorError, std::move(*f));
     state_ = State::kNegotiating;
+    if (req.csg != kSecurityStage && auth_settings_.chap_required()) {
+      return fail(req, kInitiatorError,
+                  {kAuthenticationFailure, "CHAP required but the login skipped the security stage"});
+    }
   }
+  const bool chap_was_running = auth_ == Auth::kChap;
+  chap_keys_.clear();
 
   // Answers go back in the order received, but MaxBurstLength is negotiated
   // before the rest so a FirstBurstLength in the same request is capped by it.
@@ -84,9 +90,26 @@ LoginResponse LoginNegotiator::step(const LoginRequest& req) {
   TextPairs reply;
   for (auto& a : answers) std::move(a.begin(), a.end(), std::back_inserter(reply));
 
-  if (req.csg == kSecurityStage && req.transit && !security_complete()) {
-    return fail(req, kInitiatorError,
-                {kAuthenticationFailure, "left the security stage before authenticating"});
+  // The CHAP exchange runs on every request after the one that agreed on
+  // it (and on that one too if it already carries CHAP keys).
+  if (auth_ == Auth::kChap && (chap_was_running || !chap_keys_.empty())) {
+    if (auto f = chap_->step(chap_keys_, reply)) {
+      return fail(req, kInitiatorError, {kAuthenticationFailure, std::move(*f)});
+    }
+    if (chap_->done()) {
+      auth_ = Auth::kComplete;
+      params_.auth_user = chap_->user();
+      ESAN_LOG_DEBUG("iscsi login: {} authenticated as CHAP user '{}'", params_.initiator_name,
+                     params_.auth_user);
+    }
+  }
+  bool transit = req.transit;
+  if (req.csg == kSecurityStage && transit && !security_complete()) {
+    if (auth_ != Auth::kChap) {
+      return fail(req, kInitiatorError,
+                  {kAuthenticationFailure, "left the security stage before authenticating"});
+    }
+    transit = false;  // not ready: the CHAP exchange continues in this stage
   }
   if (req.csg == kOperationalStage) declare_mrdsl(reply);
   if (first && !params_.discovery) {
@@ -96,15 +119,15 @@ LoginResponse LoginNegotiator::step(const LoginRequest& req) {
 
   LoginResponse rsp;
   rsp.csg = req.csg;
-  rsp.transit = req.transit;
-  if (req.transit) {
+  rsp.transit = transit;
+  if (transit) {
     rsp.nsg = req.nsg;
     stage_ = req.nsg;
   } else {
     stage_ = req.csg;
   }
   rsp.text = encode_text(reply);
-  if (req.transit && req.nsg == kFullFeatureStage) {
+  if (transit && req.nsg == kFullFeatureStage) {
     params_.first_burst = std::min(params_.first_burst, params_.max_burst);
     state_ = State::kDone;
     rsp.done = true;
@@ -156,7 +179,10 @@ std::optional<LoginNegotiator::Failure> LoginNegotiator::start(const TextPairs& 
   } else if (type && *type != "Normal") {
     return Failure{kSessionTypeNotSupported, "unsupported SessionType"};
   }
-  if (params_.discovery) return std::nullopt;
+  if (params_.discovery) {
+    auth_settings_ = dir_.discovery_auth();
+    return std::nullopt;
+  }
 
   const std::string* tname = find_text(pairs, "TargetName");
   if (!tname || tname->empty()) {
@@ -171,6 +197,7 @@ std::optional<LoginNegotiator::Failure> LoginNegotiator::start(const TextPairs& 
                                           *iname)};
   }
   params_.target_name = target_->name;
+  auth_settings_ = target_->auth;
   return std::nullopt;
 }
 
@@ -205,7 +232,7 @@ std::optional<LoginNegotiator::Failure> LoginNegotiator::handle_key(const std::s
     }
     return auth_method(value, reply);
   }
-  if (is_auth_exchange_key(key)) return auth_key(key);
+  if (is_auth_exchange_key(key)) return auth_key(key, value, stage);
   if (is_rejected_in_login(key)) {
     reply.emplace_back(key, "Reject");
     return std::nullopt;
@@ -230,30 +257,41 @@ std::optional<LoginNegotiator::Failure> LoginNegotiator::handle_key(const std::s
 
 std::optional<LoginNegotiator::Failure> LoginNegotiator::auth_method(std::string_view offer,
                                                                      TextPairs& reply) {
+  const bool chap = auth_settings_.chap_required();
   for (std::string_view method : split_list(offer)) {
-    if (method == "None") {
+    if (method == "CHAP" && chap) {
+      auth_ = Auth::kChap;
+      chap_.emplace(auth_settings_);
+      reply.emplace_back("AuthMethod", "CHAP");
+      return std::nullopt;
+    }
+    if (method == "None" && !chap) {
       auth_ = Auth::kComplete;
       reply.emplace_back("AuthMethod", "None");
       return std::nullopt;
     }
-    // CHAP slots in here: when the target requires it, choose "CHAP", answer
-    // AuthMethod=CHAP and expect CHAP_A next (auth_key()); "None" must then be
-    // refused instead of accepted.
   }
   return Failure{login_status::kAuthenticationFailure,
-                 "initiator offers no authentication method we support (None)"};
+                 chap ? "CHAP required but the initiator does not offer it"
+                      : "initiator offers no authentication method we support (None)"};
 }
 
-std::optional<LoginNegotiator::Failure> LoginNegotiator::auth_key(const std::string& key) {
-  // No exchange-based method is implemented yet, so these keys can never be
-  // part of an agreed exchange. Only the key name is logged, never its value.
+std::optional<LoginNegotiator::Failure> LoginNegotiator::auth_key(const std::string& key,
+                                                                  const std::string& value,
+                                                                  uint8_t stage) {
+  if (key.starts_with("CHAP_") && auth_ == Auth::kChap && stage == kSecurityStage) {
+    chap_keys_.emplace(key, value);  // ChapExchange checks them after this request's keys
+    return std::nullopt;
+  }
+  // Only the key name is logged, never its value.
   return Failure{login_status::kMiscInitiatorError,
                  key + " without an agreed authentication method"};
 }
 
 bool LoginNegotiator::security_complete() const {
-  // Policy "no authentication": leaving without AuthMethod is allowed too.
-  return auth_ == Auth::kNotStarted || auth_ == Auth::kComplete;
+  // Without required CHAP, leaving without AuthMethod is allowed too.
+  return auth_ == Auth::kComplete ||
+         (auth_ == Auth::kNotStarted && !auth_settings_.chap_required());
 }
 
 void LoginNegotiator::declare_mrdsl(TextPairs& reply) {

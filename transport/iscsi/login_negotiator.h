@@ -1,6 +1,7 @@
 // LoginNegotiator: the target side of one connection's login phase
 // (RFC 7143 §6.3, §11.12-11.13, §13): stage transitions, the security stage
-// (AuthMethod; only "None" for now) and every operational key. Pure logic: the
+// (AuthMethod None or CHAP, the CHAP exchange in ChapExchange) and every
+// operational key. Pure logic: the
 // transport decodes Login Request PDUs into LoginRequest, reassembles C-bit
 // continuations (text is the whole text), and encodes LoginResponse.
 //
@@ -22,9 +23,20 @@
 //   answer. A key sent twice in one login is 02/00, except a declarative key
 //   repeated with the same value (libiscsi repeats them after AuthMethod=None).
 //   A proposal of Reject/Irrelevant/NotUnderstood is 02/00.
+// - Authentication settings: a Normal session uses its target's
+//   (TargetInfo::auth), a discovery session TargetDirectory::discovery_auth().
+//   With incoming accounts set, CHAP is required: AuthMethod must offer
+//   "CHAP" (else 02/01), and a login that reaches the operational stage
+//   without completing CHAP (first request in stage 1, T=1 without
+//   AuthMethod) fails 02/01. Without accounts, "None" is the only method.
 // - AuthMethod (security stage only, else 02/00): the first method in the
-//   initiator's list that we support ("None"); none supported: 02/01.
-//   CHAP_*/SRP_*/KRB_*/SPKM_* keys without that method agreed: 02/00.
+//   initiator's list that we support; none supported: 02/01. Once CHAP is
+//   agreed, the CHAP_* keys of each request go to ChapExchange; its
+//   failures are 02/01. While the exchange is unfinished, responses carry
+//   T=0 even when the initiator asked to transit. CHAP_* keys outside an
+//   agreed CHAP exchange, and SRP_*/KRB_*/SPKM_* keys: 02/00.
+// - params().auth_user is the CHAP user the initiator authenticated as
+//   (empty without CHAP).
 // - Target declarations: MaxRecvDataSegmentLength=<policy.max_recv_dsl> once,
 //   where the initiator declared its own, else at the end of the first
 //   operational-stage response (if no such response happens, both sides keep
@@ -42,6 +54,7 @@
 #include <string_view>
 #include <vector>
 
+#include "transport/iscsi/chap_exchange.h"
 #include "transport/iscsi/params.h"
 #include "transport/iscsi/text.h"
 
@@ -76,6 +89,7 @@ struct TargetInfo {
   std::string name;
   std::string alias;
   uint16_t tpg_tag = 1;
+  AuthSettings auth;  // the target's IncomingUser/OutgoingUser accounts
 };
 
 // Looks targets up; implemented by the session layer (thread-safe).
@@ -86,6 +100,8 @@ class TargetDirectory {
                                          std::string_view initiator_name) const = 0;
   // for SendTargets=All
   virtual std::vector<TargetInfo> list(std::string_view initiator_name) const = 0;
+  // accounts of discovery sessions (TARGET_DRIVER-level users)
+  virtual AuthSettings discovery_auth() const = 0;
 
  protected:
   ~TargetDirectory() = default;
@@ -133,9 +149,8 @@ class LoginNegotiator {
 
  private:
   enum class State : uint8_t { kStart, kNegotiating, kDone, kFailed };
-  // Security-stage progress. CHAP adds states between kNotStarted and
-  // kComplete (method chosen, challenge sent) and its keys in auth_key().
-  enum class Auth : uint8_t { kNotStarted, kComplete };
+  // Security-stage progress: kChap = CHAP agreed, exchange unfinished.
+  enum class Auth : uint8_t { kNotStarted, kChap, kComplete };
 
   struct Failure {
     uint8_t detail;
@@ -147,7 +162,8 @@ class LoginNegotiator {
   std::optional<Failure> handle_key(const std::string& key, const std::string& value,
                                     uint8_t stage, TextPairs& reply);
   std::optional<Failure> auth_method(std::string_view offer, TextPairs& reply);
-  std::optional<Failure> auth_key(const std::string& key);
+  std::optional<Failure> auth_key(const std::string& key, const std::string& value,
+                                  uint8_t stage);
   bool security_complete() const;
   void declare_mrdsl(TextPairs& reply);
   LoginResponse fail(const LoginRequest& req, uint8_t status_class, Failure f);
@@ -160,6 +176,9 @@ class LoginNegotiator {
   State state_ = State::kStart;
   uint8_t stage_ = kSecurityStage;  // CSG the next request must carry
   Auth auth_ = Auth::kNotStarted;
+  AuthSettings auth_settings_;              // set by start()
+  std::optional<ChapExchange> chap_;        // once CHAP is agreed
+  ChapExchange::Keys chap_keys_;            // this request's CHAP_* keys
   bool mrdsl_declared_ = false;
   std::map<std::string, std::string, std::less<>> seen_;  // every key received this login
 };

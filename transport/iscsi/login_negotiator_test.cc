@@ -37,6 +37,9 @@ class FakeDirectory final : public TargetDirectory {
     }
     return out;
   }
+  AuthSettings discovery_auth() const override { return discovery; }
+
+  AuthSettings discovery;
 };
 
 // "k=v" items -> "k=v\0k=v\0".
@@ -69,8 +72,8 @@ std::string answer(const LoginResponse& rsp, std::string_view key) {
 class LoginTest : public ::testing::Test {
  protected:
   LoginTest() {
-    dir.targets[kTarget] = TargetInfo{kTarget, "esan disk 1", 1};
-    dir.targets["iqn.2024-01.org.esan:noalias"] = TargetInfo{"iqn.2024-01.org.esan:noalias", "", 1};
+    dir.targets[kTarget] = TargetInfo{kTarget, "esan disk 1", 1, {}};
+    dir.targets["iqn.2024-01.org.esan:noalias"] = TargetInfo{"iqn.2024-01.org.esan:noalias", "", 1, {}};
   }
 
   LoginNegotiator make(uint16_t portal_tag = 1) { return LoginNegotiator(dir, policy, portal_tag); }

@@ -49,6 +49,7 @@ struct SessionParams {
   uint32_t error_recovery_level = 0;
   bool discovery = false;  // SessionType=Discovery
   std::string initiator_name, initiator_alias, target_name;
+  std::string auth_user;  // CHAP user the initiator authenticated as; empty: no CHAP
 };
 
 // The target's policy/offer (defaults are what esand uses; later configurable per target).

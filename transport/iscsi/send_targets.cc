@@ -26,6 +26,10 @@ void append_target(std::vector<uint8_t>& out, const TargetInfo& target,
   }
 }
 
+bool visible(const TargetInfo& t, bool chap_authenticated) {
+  return chap_authenticated || !t.auth.chap_required();
+}
+
 }  // namespace
 
 Result<std::vector<uint8_t>> build_send_targets(std::span<const uint8_t> request_text,
@@ -33,7 +37,8 @@ Result<std::vector<uint8_t>> build_send_targets(std::span<const uint8_t> request
                                                 std::string_view initiator_name,
                                                 const std::vector<std::string>& portals,
                                                 bool discovery_session,
-                                                std::string_view session_target) {
+                                                std::string_view session_target,
+                                                bool chap_authenticated) {
   auto pairs = parse_text(request_text);
   if (!pairs) return std::unexpected(pairs.error());
   const std::string* what = nullptr;
@@ -50,12 +55,14 @@ Result<std::vector<uint8_t>> build_send_targets(std::span<const uint8_t> request
       append_text(out, "SendTargets", "Reject");
       return out;
     }
-    for (const TargetInfo& t : dir.list(initiator_name)) append_target(out, t, portals);
+    for (const TargetInfo& t : dir.list(initiator_name))
+      if (visible(t, chap_authenticated)) append_target(out, t, portals);
     return out;
   }
   std::string_view name = what->empty() ? session_target : std::string_view(*what);
   if (name.empty() || (what->empty() && discovery_session)) return out;
-  if (auto t = dir.find(name, initiator_name)) append_target(out, *t, portals);
+  if (auto t = dir.find(name, initiator_name); t && visible(*t, chap_authenticated))
+    append_target(out, *t, portals);
   return out;
 }
 

@@ -11,6 +11,9 @@
 //   SendTargets=<name>: that target if dir.find() allows it, else nothing.
 //   SendTargets= (empty): the session's target (session_target) in a normal
 //   session; nothing in a discovery session.
+// - A target that requires CHAP (TargetInfo::auth has incoming accounts) is
+//   left out unless the session authenticated with CHAP (chap_authenticated),
+//   so an unauthenticated discovery session cannot learn its name.
 // - Output per target: TargetName=<name>\0 then one TargetAddress=<portal>\0
 //   per portal of the target's portal group. Portals are "ip:port,tpgt"
 //   (IPv6 "[addr]:port,tpgt") and are copied as given; a portal belongs to
@@ -37,6 +40,7 @@ Result<std::vector<uint8_t>> build_send_targets(std::span<const uint8_t> request
                                                 std::string_view initiator_name,
                                                 const std::vector<std::string>& portals,
                                                 bool discovery_session,
-                                                std::string_view session_target);
+                                                std::string_view session_target,
+                                                bool chap_authenticated);
 
 }  // namespace esan::iscsi

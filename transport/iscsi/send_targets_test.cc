@@ -32,6 +32,7 @@ class StDirectory final : public TargetDirectory {
     }
     return out;
   }
+  AuthSettings discovery_auth() const override { return {}; }
 };
 
 std::span<const uint8_t> bytes(const std::string& s) {
@@ -43,14 +44,16 @@ std::string str(const std::vector<uint8_t>& v) { return std::string(v.begin(), v
 class SendTargetsTest : public ::testing::Test {
  protected:
   SendTargetsTest() {
-    dir.targets["iqn.2024-01.org.esan:a"] = {"iqn.2024-01.org.esan:a", "A", 1};
-    dir.targets["iqn.2024-01.org.esan:b"] = {"iqn.2024-01.org.esan:b", "", 1};
-    dir.targets["iqn.2024-01.org.esan:c"] = {"iqn.2024-01.org.esan:c", "", 2};
+    dir.targets["iqn.2024-01.org.esan:a"] = {"iqn.2024-01.org.esan:a", "A", 1, {}};
+    dir.targets["iqn.2024-01.org.esan:b"] = {"iqn.2024-01.org.esan:b", "", 1, {}};
+    dir.targets["iqn.2024-01.org.esan:c"] = {"iqn.2024-01.org.esan:c", "", 2, {}};
   }
 
   Result<std::vector<uint8_t>> run(const std::string& request, bool discovery = true,
-                                   std::string_view session_target = "") {
-    return build_send_targets(bytes(request), dir, kInitiator, portals, discovery, session_target);
+                                   std::string_view session_target = "",
+                                   bool chap_authenticated = false) {
+    return build_send_targets(bytes(request), dir, kInitiator, portals, discovery, session_target,
+                              chap_authenticated);
   }
 
   StDirectory dir;
@@ -120,7 +123,7 @@ TEST_F(SendTargetsTest, EmptyValueInDiscoverySessionIsEmpty) {
 }
 
 TEST_F(SendTargetsTest, TargetWithoutPortalsInItsGroupIsListedByName) {
-  dir.targets["iqn.2024-01.org.esan:d"] = {"iqn.2024-01.org.esan:d", "", 9};
+  dir.targets["iqn.2024-01.org.esan:d"] = {"iqn.2024-01.org.esan:d", "", 9, {}};
   auto r = run("SendTargets=iqn.2024-01.org.esan:d\0"s);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(str(*r), "TargetName=iqn.2024-01.org.esan:d\0"s);
@@ -158,6 +161,37 @@ TEST_F(SendTargetsTest, MalformedTextIsProtocolError) {
   auto r = run("SendTargets\0"s);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, Errc::kProtocol);
+}
+
+TEST_F(SendTargetsTest, ChapProtectedTargetsNeedAChapAuthenticatedSession) {
+  dir.targets["iqn.2024-01.org.esan:b"].auth.incoming = {{"joe", "joes-secret-1"}};
+  const std::string only_a_and_c =
+      "TargetName=iqn.2024-01.org.esan:a\0"
+      "TargetAddress=192.0.2.10:3260,1\0"
+      "TargetAddress=[2001:db8::10]:3260,1\0"
+      "TargetName=iqn.2024-01.org.esan:c\0"
+      "TargetAddress=198.51.100.7:3261,2\0"s;
+  auto anonymous = run("SendTargets=All\0"s);
+  ASSERT_TRUE(anonymous.has_value());
+  EXPECT_EQ(str(*anonymous), only_a_and_c);
+  auto by_name = run("SendTargets=iqn.2024-01.org.esan:b\0"s);
+  ASSERT_TRUE(by_name.has_value());
+  EXPECT_EQ(str(*by_name), "") << "a CHAP target named explicitly is hidden too";
+
+  auto authenticated = run("SendTargets=All\0"s, true, "", true);
+  ASSERT_TRUE(authenticated.has_value());
+  EXPECT_NE(str(*authenticated).find("TargetName=iqn.2024-01.org.esan:b\0"s), std::string::npos)
+      << str(*authenticated);
+  auto named_auth = run("SendTargets=iqn.2024-01.org.esan:b\0"s, true, "", true);
+  ASSERT_TRUE(named_auth.has_value());
+  EXPECT_EQ(str(*named_auth),
+            "TargetName=iqn.2024-01.org.esan:b\0"
+            "TargetAddress=192.0.2.10:3260,1\0"
+            "TargetAddress=[2001:db8::10]:3260,1\0"s);
+  // A normal session to the CHAP target authenticated, so it sees itself.
+  auto own = run("SendTargets=\0"s, false, "iqn.2024-01.org.esan:b", true);
+  ASSERT_TRUE(own.has_value());
+  EXPECT_EQ(str(*own).rfind("TargetName=iqn.2024-01.org.esan:b\0"s, 0), 0u);
 }
 
 }  // namespace

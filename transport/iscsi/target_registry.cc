@@ -6,10 +6,17 @@
 
 namespace esan::iscsi {
 
-void TargetRegistry::set_targets(std::vector<TargetEntry> targets, bool driver_enabled) {
+void TargetRegistry::set_targets(std::vector<TargetEntry> targets, bool driver_enabled,
+                                 AuthSettings discovery_auth) {
   std::unique_lock lk(mu_);
   targets_ = std::move(targets);
   driver_enabled_ = driver_enabled;
+  discovery_auth_ = std::move(discovery_auth);
+}
+
+AuthSettings TargetRegistry::discovery_auth() const {
+  std::shared_lock lk(mu_);
+  return discovery_auth_;
 }
 
 const TargetEntry* TargetRegistry::find_locked(std::string_view name) const {
@@ -22,7 +29,7 @@ std::optional<TargetInfo> TargetRegistry::find(std::string_view target_name, std
   std::shared_lock lk(mu_);
   const TargetEntry* t = find_locked(target_name);
   if (!t || !t->enabled || !driver_enabled_) return std::nullopt;
-  return TargetInfo{t->name, t->alias, t->tpg_tag};
+  return TargetInfo{t->name, t->alias, t->tpg_tag, t->auth};
 }
 
 std::vector<TargetInfo> TargetRegistry::list(std::string_view) const {
@@ -30,7 +37,7 @@ std::vector<TargetInfo> TargetRegistry::list(std::string_view) const {
   std::vector<TargetInfo> out;
   if (!driver_enabled_) return out;
   for (const auto& t : targets_)
-    if (t.enabled) out.push_back(TargetInfo{t.name, t.alias, t.tpg_tag});
+    if (t.enabled) out.push_back(TargetInfo{t.name, t.alias, t.tpg_tag, t.auth});
   return out;
 }
 

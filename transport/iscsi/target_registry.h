@@ -1,5 +1,6 @@
-// TargetRegistry: the iSCSI targets this process serves and who sees which
-// LUNs. Implements TargetDirectory for login and discovery.
+// TargetRegistry: the iSCSI targets this process serves, who sees which
+// LUNs, and the CHAP accounts of each target and of discovery sessions.
+// Implements TargetDirectory for login and discovery.
 //
 // Thread-safe: read on every login from any reactor, replaced as a whole by
 // set_targets() (config load now, runtime changes later). Sessions keep the
@@ -31,15 +32,19 @@ struct TargetEntry {
   uint16_t tpg_tag = 1;
   std::shared_ptr<const scsi::LunMap> luns;  // seen by initiators matching no group
   std::vector<Group> groups;                 // first matching group wins
+  AuthSettings auth;                         // IncomingUser/OutgoingUser of the target
 };
 
 class TargetRegistry final : public TargetDirectory {
  public:
-  void set_targets(std::vector<TargetEntry> targets, bool driver_enabled);
+  // discovery_auth: the TARGET_DRIVER-level accounts (discovery sessions).
+  void set_targets(std::vector<TargetEntry> targets, bool driver_enabled,
+                   AuthSettings discovery_auth = {});
 
   // Enabled targets only (a disabled target or driver refuses logins).
   std::optional<TargetInfo> find(std::string_view target_name, std::string_view initiator_name) const override;
   std::vector<TargetInfo> list(std::string_view initiator_name) const override;
+  AuthSettings discovery_auth() const override;
 
   // The LUNs `initiator_name` sees on `target_name` (empty map if unknown).
   std::shared_ptr<const scsi::LunMap> luns_for(std::string_view target_name, std::string_view initiator_name) const;
@@ -51,6 +56,7 @@ class TargetRegistry final : public TargetDirectory {
   mutable std::shared_mutex mu_;
   std::vector<TargetEntry> targets_;
   bool driver_enabled_ = true;
+  AuthSettings discovery_auth_;
 };
 
 }  // namespace esan::iscsi
