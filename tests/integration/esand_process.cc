@@ -27,6 +27,16 @@
 namespace esan::it {
 
 namespace fs = std::filesystem;
+
+namespace {
+// A target that closes a connection must give the test's client EPIPE, not
+// kill the whole test binary with SIGPIPE (libiscsi writes with plain
+// send()). Installed before main() runs any test.
+const bool kSigpipeIgnored = [] {
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+}  // namespace
 using namespace std::chrono_literals;
 
 int FreeLoopbackPort() {
