@@ -17,6 +17,8 @@
 //    Each queue holds at most kMaxUaPerNexus entries; duplicates are dropped;
 //    a reset-class condition (ASC 29h) replaces everything queued before it,
 //    since a reset makes earlier conditions meaningless.
+//  - ALUA: the LU's device group (or none) is set once, before the LU is
+//    mapped into any nexus, and read without locks afterwards.
 //  - The LU owns its BlockDevice. execute() keeps the LU alive while I/O on
 //    it is in flight (Task::lu_hold), even if the LUN maps drop it.
 #pragma once
@@ -36,6 +38,8 @@
 #include "common/result.h"
 
 namespace esan::scsi {
+
+class DeviceGroup;
 
 struct LuConfig {
   std::string name;            // device name from config (used for default serial/ids)
@@ -132,6 +136,12 @@ class LogicalUnit {
   // Number of UAs queued for this nexus (tests, logs).
   size_t ua_pending(uint64_t nexus_id) const;
 
+  // ---- ALUA (see alua.h) ----
+  // The device group this LU belongs to; nullptr = none (no ALUA: TPGS 0).
+  DeviceGroup* alua_group() const { return alua_group_.get(); }
+  // REQUIRES: before the LU is mapped into any nexus (use join_device_group()).
+  void set_alua_group(std::shared_ptr<DeviceGroup> dg) { alua_group_ = std::move(dg); }
+
   // ---- read-modify-write serialization ----
   // COMPARE AND WRITE and ORWRITE hold their LBA range for the duration of
   // their read + write. Returns false (nothing held) when [lba, lba+blocks)
@@ -156,6 +166,8 @@ class LogicalUnit {
   unsigned block_shift_ = 9;
   uint64_t num_blocks_ = 0;
   bool thin_ = false;
+
+  std::shared_ptr<DeviceGroup> alua_group_;  // set before sharing, then read-only
 
   std::atomic<bool> wce_{true};
   std::atomic<bool> d_sense_{false};

@@ -41,6 +41,10 @@ enum class SenseKey : uint8_t {
 namespace asc {
 inline constexpr uint16_t kNoAdditionalSense = 0x0000;
 inline constexpr uint16_t kNotReadyCauseNotReportable = 0x0400;
+inline constexpr uint16_t kNotAccessibleAluaTransition = 0x040A;   // asymmetric access state transition
+inline constexpr uint16_t kNotAccessibleTargetPortStandby = 0x040B;
+inline constexpr uint16_t kNotAccessibleTargetPortUnavailable = 0x040C;
+inline constexpr uint16_t kNotReadyOffline = 0x0412;  // target port group offline (ALUA)
 inline constexpr uint16_t kWriteError = 0x0C00;
 inline constexpr uint16_t kInvalidFieldInInformationUnit = 0x0E03;
 inline constexpr uint16_t kUnrecoveredReadError = 0x1100;
@@ -59,6 +63,7 @@ inline constexpr uint16_t kScsiBusResetOccurred = 0x2902;
 inline constexpr uint16_t kBusDeviceResetFunctionOccurred = 0x2903;
 inline constexpr uint16_t kItNexusLossOccurred = 0x2907;
 inline constexpr uint16_t kModeParametersChanged = 0x2A01;
+inline constexpr uint16_t kAsymmetricAccessStateChanged = 0x2A06;
 inline constexpr uint16_t kCapacityDataHasChanged = 0x2A09;
 inline constexpr uint16_t kCommandsClearedByAnotherInitiator = 0x2F00;
 inline constexpr uint16_t kSavingParametersNotSupported = 0x3900;
@@ -69,6 +74,7 @@ inline constexpr uint16_t kReportedLunsDataHasChanged = 0x3F0E;
 inline constexpr uint16_t kInternalTargetFailure = 0x4400;
 inline constexpr uint16_t kDataPhaseError = 0x4B00;
 inline constexpr uint16_t kMediumRemovalPrevented = 0x5302;
+inline constexpr uint16_t kSetTargetPortGroupsFailed = 0x670A;
 }  // namespace asc
 
 // Where an invalid field is: in the CDB (cdb=true) or the parameter list.
