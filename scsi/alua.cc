@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "common/log.h"
@@ -72,12 +73,13 @@ esan::Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, st
   std::vector<TargetPortGroup*> targets;
   targets.reserve(changes.size());
   for (const Change& c : changes) {
-    const TargetPortGroup* g = group_by_id(c.group_id);
+    auto it = std::find_if(groups_.begin(), groups_.end(), [&](const auto& g) { return g->group_id_ == c.group_id; });
+    TargetPortGroup* g = it == groups_.end() ? nullptr : it->get();
     if (!g)
       return make_error(Errc::kNotFound, fmt::format("device group '{}' has no target group {}", name_, c.group_id));
     if (cause == Cause::kExplicit && g->state() == AluaState::kTransitioning)
       return make_error(Errc::kBusy, fmt::format("target group '{}' is transitioning", g->name_));
-    targets.push_back(const_cast<TargetPortGroup*>(g));
+    targets.push_back(g);
   }
   bool changed = false;
   auto status = cause == Cause::kExplicit ? AluaStatusCode::kSetByStpg : AluaStatusCode::kImplicit;
