@@ -2,13 +2,16 @@
 //
 // Contract: see builders.h. Device group names are unique; a DEVICE must
 // exist (HANDLER sections are built first) and belongs to one group only;
-// TARGET_GROUP names and group_ids are unique; state is one of SCST's ALUA
+// TARGET_GROUP names are unique in their device group, group_id is required,
+// 1..65535 and unique in its device group; state is one of SCST's ALUA
 // states; a TARGET_GROUP's TARGET may be a line or open a block holding
 // rel_tgt_id (1..65535), and may name a target that is not configured here
-// (another node's port).
+// (another node's port). check_device_group_targets() then checks members
+// against the TARGET sections, which may come later in the file.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "config/builders.h"
 
@@ -26,7 +29,7 @@ Status build_member(Context& ctx, const Node& n, TargetGroupConfig& tg) {
     if (m.target == *name)
       return ctx.fail(n.line,
                       fmt::format("duplicate TARGET '{}' in target group '{}'", *name, tg.name));
-  TargetGroupMember m{*name, 0};
+  TargetGroupMember m{*name, 0, n.line};
   SeenOnce seen;
   for (const Node& a : n.children) {
     if (a.keyword != "rel_tgt_id") return ctx.unknown(a, Section::kTargetGroupTarget);
@@ -66,6 +69,7 @@ Status build_target_group(Context& ctx, const Node& n, DeviceGroupConfig& dg) {
     if (a.keyword == "group_id") {
       auto v = ctx.number(a, 65535);
       if (!v) return std::unexpected(v.error());
+      if (*v == 0) return ctx.fail(a.line, "group_id must be in 1..65535");
       for (const auto& other : dg.target_groups)
         if (other.group_id == *v)
           return ctx.fail(
@@ -81,11 +85,73 @@ Status build_target_group(Context& ctx, const Node& n, DeviceGroupConfig& dg) {
       tg.state = std::move(*v);
     }
   }
+  if (tg.group_id == 0)
+    return ctx.fail(n.line, fmt::format("target group '{}' needs a group_id", tg.name));
   dg.target_groups.push_back(std::move(tg));
   return ok();
 }
 
+// A member naming a local target: its rel_tgt_id, when given, is the target's own.
+Status check_local_member(const Context& ctx, const TargetGroupMember& m, const TargetConfig& t,
+                          const TargetGroupConfig& tg) {
+  if (m.rel_tgt_id == 0 || m.rel_tgt_id == t.rel_tgt_id) return ok();
+  if (t.rel_tgt_id == 0)
+    return ctx.fail(m.line, fmt::format("target group '{}' gives rel_tgt_id {} for target '{}', which has "
+                                        "no rel_tgt_id of its own (set it in the TARGET section)",
+                                        tg.name, m.rel_tgt_id, t.name));
+  return ctx.fail(m.line, fmt::format("rel_tgt_id {} of target '{}' in target group '{}' differs from the "
+                                      "target's own rel_tgt_id {}",
+                                      m.rel_tgt_id, t.name, tg.name, t.rel_tgt_id));
+}
+
+// Remote ports seen so far (all device groups): name -> rel_tgt_id and back.
+struct RemotePorts {
+  std::map<std::string, uint16_t> id_of;
+  std::map<uint16_t, std::string> name_of;
+};
+
+Status check_remote_member(const Context& ctx, const TargetGroupMember& m, const TargetGroupConfig& tg,
+                           RemotePorts& remote) {
+  if (m.rel_tgt_id == 0)
+    return ctx.fail(m.line, fmt::format("target '{}' in target group '{}' is not a local target and needs "
+                                        "a rel_tgt_id",
+                                        m.target, tg.name));
+  for (const TargetConfig& t : ctx.cfg().targets)
+    if (t.rel_tgt_id == m.rel_tgt_id)
+      return ctx.fail(m.line, fmt::format("rel_tgt_id {} of remote target '{}' is already used by target '{}'",
+                                          m.rel_tgt_id, m.target, t.name));
+  if (auto it = remote.id_of.find(m.target); it != remote.id_of.end() && it->second != m.rel_tgt_id)
+    return ctx.fail(m.line, fmt::format("remote target '{}' has rel_tgt_id {} here but {} elsewhere", m.target,
+                                        m.rel_tgt_id, it->second));
+  if (auto it = remote.name_of.find(m.rel_tgt_id); it != remote.name_of.end() && it->second != m.target)
+    return ctx.fail(m.line, fmt::format("rel_tgt_id {} of remote target '{}' is already used by remote "
+                                        "target '{}'",
+                                        m.rel_tgt_id, m.target, it->second));
+  remote.id_of[m.target] = m.rel_tgt_id;
+  remote.name_of[m.rel_tgt_id] = m.target;
+  return ok();
+}
+
 }  // namespace
+
+Status check_device_group_targets(const Context& ctx) {
+  RemotePorts remote;
+  for (const DeviceGroupConfig& dg : ctx.cfg().device_groups) {
+    std::map<std::string, const TargetGroupConfig*> group_of;  // member -> its target group
+    for (const TargetGroupConfig& tg : dg.target_groups) {
+      for (const TargetGroupMember& m : tg.targets) {
+        if (auto [it, fresh] = group_of.emplace(m.target, &tg); !fresh)
+          return ctx.fail(m.line, fmt::format("target '{}' is in both target group '{}' and target group '{}' "
+                                              "of device group '{}'",
+                                              m.target, it->second->name, tg.name, dg.name));
+        const TargetConfig* t = ctx.cfg().find_target(m.target);
+        Status s = t ? check_local_member(ctx, m, *t, tg) : check_remote_member(ctx, m, tg, remote);
+        if (!s) return s;
+      }
+    }
+  }
+  return ok();
+}
 
 Status build_device_group(Context& ctx, const Node& n) {
   auto name = ctx.name(n);

@@ -4,7 +4,8 @@
 // other sections in file order. Each builder validates its section
 // (attribute names, values, duplicates inside it, names already built,
 // DEVICE_GROUP -> DEVICE) and appends to ctx.cfg(); check_references() then
-// checks LUN -> DEVICE and unique rel_tgt_ids. All stop at the first error.
+// checks LUN -> DEVICE, unique rel_tgt_ids and the TARGET_GROUP members
+// (check_device_group_targets()). All stop at the first error.
 #pragma once
 
 #include "config/context.h"
@@ -15,6 +16,12 @@ Status build_handler(Context& ctx, const Node& n);        // HANDLER x { DEVICE 
 Status build_target_driver(Context& ctx, const Node& n);  // TARGET_DRIVER x { ... }
 Status build_device_group(Context& ctx, const Node& n);   // DEVICE_GROUP x { ... }
 Status check_references(const Context& ctx);
+// TARGET_GROUP members against the TARGET sections: a target is in at most
+// one target group of a device group; a local target's member rel_tgt_id (if
+// given) equals the target's own; a target that is not local (another
+// node's port) needs a rel_tgt_id that no local target uses and that names
+// one remote target consistently across device groups.
+Status check_device_group_targets(const Context& ctx);
 
 // Used by build_target_driver(): "LUN n device [{ read_only 0|1 }]" appended to
 // luns (duplicate numbers rejected; owner is e.g. "target 't1'" for messages),

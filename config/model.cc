@@ -43,7 +43,10 @@ Config without_lines(Config c) {
   }
   for (auto& dg : c.device_groups) {
     dg.line = 0;
-    for (auto& tg : dg.target_groups) tg.line = 0;
+    for (auto& tg : dg.target_groups) {
+      tg.line = 0;
+      for (auto& m : tg.targets) m.line = 0;
+    }
   }
   return c;
 }

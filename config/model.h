@@ -85,14 +85,15 @@ struct TargetConfig {
 };
 
 struct TargetGroupMember {
-  std::string target;       // may name a target of another node (ALUA)
-  uint16_t rel_tgt_id = 0;  // 0 = not given
+  std::string target;       // a local TARGET, or a target of another node (ALUA)
+  uint16_t rel_tgt_id = 0;  // 0 = not given (local targets only: then the target's own)
+  int line = 0;
   bool operator==(const TargetGroupMember&) const = default;
 };
 
 struct TargetGroupConfig {
   std::string name;
-  uint16_t group_id = 0;
+  uint16_t group_id = 0;  // 1..65535, required, unique within its device group
   // active, nonoptimized, standby, unavailable, offline or transitioning.
   std::string state = "active";
   std::vector<TargetGroupMember> targets;

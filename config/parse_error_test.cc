@@ -34,6 +34,12 @@ std::string device_group(std::string_view lines) {
          "\n}\n";
 }
 
+// device_group() followed by targets t1 (rel_tgt_id 1) and t2 (automatic id):
+// members are checked against targets defined later in the file.
+std::string alua_targets(std::string_view lines) {
+  return device_group(lines) + "TARGET_DRIVER iscsi {\n TARGET t1 { rel_tgt_id 1 }\n TARGET t2\n}\n";
+}
+
 class ConfigError : public ::testing::TestWithParam<ErrorCase> {};
 
 TEST_P(ConfigError, ExactMessage) {
@@ -216,7 +222,7 @@ const ErrorCase kAlua[] = {
      "t.conf:7: device 'a' is already in device group 'dg'"},
     {"DuplicateDeviceGroup", device_group("}\nDEVICE_GROUP dg {"),
      "t.conf:5: duplicate DEVICE_GROUP 'dg' (first at line 3)"},
-    {"DuplicateTargetGroup", device_group("  TARGET_GROUP tg\n  TARGET_GROUP tg"),
+    {"DuplicateTargetGroup", device_group("  TARGET_GROUP tg { group_id 1 }\n  TARGET_GROUP tg"),
      "t.conf:5: duplicate TARGET_GROUP 'tg' (first at line 4)"},
     {"DuplicateGroupId",
      device_group("  TARGET_GROUP x { group_id 1 }\n  TARGET_GROUP y {\n   group_id 1\n  }"),
@@ -235,6 +241,39 @@ const ErrorCase kAlua[] = {
      "t.conf:5: unknown attribute 'foo' in TARGET_GROUP TARGET"},
     {"DeviceGroupUnknownAttribute", device_group("\n  foo 1"),
      "t.conf:5: unknown attribute 'foo' in DEVICE_GROUP"},
+    {"GroupIdZero", device_group("  TARGET_GROUP x {\n   group_id 0\n  }"),
+     "t.conf:5: group_id must be in 1..65535"},
+    {"GroupIdMissing", device_group("  TARGET_GROUP x {\n   state active\n  }"),
+     "t.conf:4: target group 'x' needs a group_id"},
+    {"TargetInTwoTargetGroups",
+     alua_targets("  TARGET_GROUP x { group_id 1\n TARGET t1 }\n  TARGET_GROUP y { group_id 2\n"
+                  "   TARGET t1\n }"),
+     "t.conf:7: target 't1' is in both target group 'x' and target group 'y' of device group 'dg'"},
+    {"RemoteTargetInTwoTargetGroups",
+     alua_targets("  TARGET_GROUP x { group_id 1\n TARGET r { rel_tgt_id 9 } }\n"
+                  "  TARGET_GROUP y { group_id 2\n TARGET r { rel_tgt_id 9 } }"),
+     "t.conf:7: target 'r' is in both target group 'x' and target group 'y' of device group 'dg'"},
+    {"LocalMemberRelTgtIdDiffers",
+     alua_targets("  TARGET_GROUP x { group_id 1\n TARGET t1 {\n rel_tgt_id 3 } }"),
+     "t.conf:5: rel_tgt_id 3 of target 't1' in target group 'x' differs from the target's own "
+     "rel_tgt_id 1"},
+    {"LocalMemberRelTgtIdWithoutOwn",
+     alua_targets("  TARGET_GROUP x { group_id 1\n TARGET t2 {\n rel_tgt_id 3 } }"),
+     "t.conf:5: target group 'x' gives rel_tgt_id 3 for target 't2', which has no rel_tgt_id of its "
+     "own (set it in the TARGET section)"},
+    {"RemoteMemberWithoutRelTgtId", alua_targets("  TARGET_GROUP x { group_id 1\n TARGET iqn.other }"),
+     "t.conf:5: target 'iqn.other' in target group 'x' is not a local target and needs a rel_tgt_id"},
+    {"RemoteMemberUsesLocalRelTgtId",
+     alua_targets("  TARGET_GROUP x { group_id 1\n TARGET iqn.other { rel_tgt_id 1 } }"),
+     "t.conf:5: rel_tgt_id 1 of remote target 'iqn.other' is already used by target 't1'"},
+    {"RemoteMembersShareRelTgtId",
+     alua_targets("  TARGET_GROUP x { group_id 1\n TARGET r1 { rel_tgt_id 7 } }\n"
+                  "  TARGET_GROUP y { group_id 2\n TARGET r2 { rel_tgt_id 7 } }"),
+     "t.conf:7: rel_tgt_id 7 of remote target 'r2' is already used by remote target 'r1'"},
+    {"RemoteMemberIdsDifferAcrossDeviceGroups",
+     alua_targets("  TARGET_GROUP x { group_id 1\n TARGET r { rel_tgt_id 7 } }\n}\n"
+                  "DEVICE_GROUP dg2 {\n  DEVICE b\n  TARGET_GROUP x { group_id 1\n TARGET r { rel_tgt_id 8 } }"),
+     "t.conf:10: remote target 'r' has rel_tgt_id 8 here but 7 elsewhere"},
     {"TargetGroupUnknownAttribute", device_group("  TARGET_GROUP x {\n   foo 1\n  }"),
      "t.conf:5: unknown attribute 'foo' in TARGET_GROUP"},
 };

@@ -68,7 +68,10 @@ TEST(ConfigParse, DocumentedExampleDeviceGroup) {
   EXPECT_EQ(tg.name, "tg1");
   EXPECT_EQ(tg.group_id, 1);
   EXPECT_EQ(tg.state, "active");
-  EXPECT_EQ(tg.targets, (std::vector<TargetGroupMember>{{"iqn.2026-11.org.esan:t1", 1}}));
+  ASSERT_EQ(tg.targets.size(), 1u);
+  EXPECT_EQ(tg.targets[0].target, "iqn.2026-11.org.esan:t1");
+  EXPECT_EQ(tg.targets[0].rel_tgt_id, 1);
+  EXPECT_EQ(tg.targets[0].line, dg.line);  // all on one line
 }
 
 // Shaped like the output of `scstadmin -write_config` (SCST 3.x).
@@ -272,14 +275,45 @@ TEST(ConfigParse, AluaTargetGroups) {
       "  TARGET_GROUP local { group_id 10\n state nonoptimized\n TARGET iqn.x:local }\n"
       "  TARGET_GROUP remote {\n group_id 11\n state standby\n"
       "    TARGET iqn.x:remote {\n rel_tgt_id 200\n }\n  }\n"
-      "}\n");
+      "}\n"
+      "TARGET_DRIVER iscsi { TARGET iqn.x:local }\n");
   const DeviceGroupConfig& dg = c.device_groups.at(0);
   EXPECT_EQ(dg.devices, (std::vector<std::string>{"a", "b"}));
   ASSERT_EQ(dg.target_groups.size(), 2u);
   EXPECT_EQ(dg.target_groups[0].state, "nonoptimized");
-  EXPECT_EQ(dg.target_groups[0].targets, (std::vector<TargetGroupMember>{{"iqn.x:local", 0}}));
+  ASSERT_EQ(dg.target_groups[0].targets.size(), 1u);
+  EXPECT_EQ(dg.target_groups[0].targets[0].target, "iqn.x:local");
+  EXPECT_EQ(dg.target_groups[0].targets[0].rel_tgt_id, 0);
+  EXPECT_EQ(dg.target_groups[0].targets[0].line, 8);
   EXPECT_EQ(dg.target_groups[1].group_id, 11);
-  EXPECT_EQ(dg.target_groups[1].targets, (std::vector<TargetGroupMember>{{"iqn.x:remote", 200}}));
+  ASSERT_EQ(dg.target_groups[1].targets.size(), 1u);
+  EXPECT_EQ(dg.target_groups[1].targets[0].target, "iqn.x:remote");
+  EXPECT_EQ(dg.target_groups[1].targets[0].rel_tgt_id, 200);
+}
+
+// A remote port may appear in several device groups with the same id; a
+// local target's member may repeat its own rel_tgt_id; group ids are per
+// device group.
+TEST(ConfigParse, AluaConsistentMembersAccepted) {
+  Config c = parse_ok(
+      "HANDLER vdisk_nullio { DEVICE a\n DEVICE b }\n"
+      "TARGET_DRIVER iscsi { TARGET t1 { rel_tgt_id 4 } }\n"
+      "DEVICE_GROUP dg1 { DEVICE a\n TARGET_GROUP x { group_id 1\n TARGET t1 { rel_tgt_id 4 } }\n"
+      "  TARGET_GROUP y { group_id 2\n TARGET r { rel_tgt_id 9 } } }\n"
+      "DEVICE_GROUP dg2 { DEVICE b\n TARGET_GROUP x { group_id 1\n TARGET t1 }\n"
+      "  TARGET_GROUP y { group_id 2\n TARGET r { rel_tgt_id 9 } } }\n");
+  ASSERT_EQ(c.device_groups.size(), 2u);
+  EXPECT_EQ(c.device_groups[1].target_groups[1].targets.at(0).rel_tgt_id, 9);
+}
+
+TEST(ConfigParse, AluaAllStatesAccepted) {
+  for (const char* st : {"active", "nonoptimized", "standby", "unavailable", "offline", "transitioning"}) {
+    Config c = parse_ok(std::string("HANDLER vdisk_nullio { DEVICE a }\nDEVICE_GROUP dg { DEVICE a\n"
+                                    " TARGET_GROUP x { group_id 65535\n state ") +
+                        st + " } }\n");
+    EXPECT_EQ(c.device_groups.at(0).target_groups.at(0).state, st);
+    EXPECT_EQ(c.device_groups.at(0).target_groups.at(0).group_id, 65535);
+  }
 }
 
 TEST(ConfigParse, LimitsAcceptedAtTheEdge) {

@@ -32,7 +32,7 @@ Status check_references(const Context& ctx) {
                                             "target '{}'",
                                             t.rel_tgt_id, t.name, cfg.targets[j].name));
   }
-  return ok();
+  return check_device_group_targets(ctx);
 }
 
 }  // namespace esan::config

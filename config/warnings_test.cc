@@ -120,7 +120,7 @@ TEST(ConfigWarnings, GroupHandlerAndTargetGroupAttributes) {
       "HANDLER vdisk_nullio {\n trace_level 0\n DEVICE d\n}\n"
       "TARGET_DRIVER iscsi {\n TARGET t {\n  black_hole 0\n  GROUP g {\n   io_grouping_type auto\n"
       "   INITIATOR iqn.x\n  }\n }\n}\n"
-      "DEVICE_GROUP dg { TARGET_GROUP tg {\n preferred 1\n } }\n");
+      "DEVICE_GROUP dg { TARGET_GROUP tg {\n preferred 1\n group_id 1 } }\n");
   EXPECT_EQ(c.warnings, (std::vector<std::string>{
                             unimplemented(2, "trace_level"), unimplemented(7, "black_hole"),
                             unimplemented(9, "io_grouping_type"), unimplemented(15, "preferred")}));

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "backend/block_device.h"
+#include "common/log.h"
 
 namespace esan::daemon {
 
@@ -65,7 +66,62 @@ iscsi::AuthSettings auth_settings(const std::vector<std::string>& incoming,
   return a;
 }
 
+const iscsi::TargetEntry* find_target(const Runtime& rt, std::string_view name) {
+  for (const auto& t : rt.targets)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+// Warns about local targets that map a device of the group but are in none
+// of its target groups: initiators on that path see it active/optimized
+// with no target port group.
+void warn_unlisted_targets(const Runtime& rt, const config::DeviceGroupConfig& dg, const scsi::DeviceGroup& g) {
+  for (const auto& t : rt.targets) {
+    if (g.group_of_port(t.rel_tgt_id)) continue;
+    auto maps = [&](const scsi::LunMap& m) {
+      for (const auto& [lun, lm] : m)
+        for (const auto& d : dg.devices)
+          if (lm.lu == rt.devices.at(d)) return true;
+      return false;
+    };
+    bool hit = t.luns && maps(*t.luns);
+    for (const auto& grp : t.groups) hit = hit || (grp.luns && maps(*grp.luns));
+    if (hit)
+      ESAN_LOG_WARN("target '{}' maps a device of device group '{}' but is in none of its target groups; "
+                    "that path is not subject to ALUA",
+                    t.name, dg.name);
+  }
+}
+
+Status build_device_groups(const config::Config& cfg, const std::string& path, Runtime& rt) {
+  for (const auto& dg : cfg.device_groups) {
+    std::vector<scsi::TargetPortGroupSpec> specs;
+    for (const auto& tg : dg.target_groups) {
+      scsi::TargetPortGroupSpec s{tg.name, tg.group_id, scsi::AluaState::kActiveOptimized, {}};
+      if (auto st = scsi::alua_state_from_name(tg.state)) s.state = *st;
+      for (const auto& m : tg.targets) {
+        const iscsi::TargetEntry* local = find_target(rt, m.target);
+        s.rel_tgt_ids.push_back(local ? local->rel_tgt_id : m.rel_tgt_id);
+      }
+      specs.push_back(std::move(s));
+    }
+    auto g = scsi::make_device_group(dg.name, std::move(specs));
+    if (!g) return make_error(g.error().code, fmt::format("{}:{}: {}", path, dg.line, g.error().message));
+    for (const auto& d : dg.devices) scsi::join_device_group(*g, rt.devices.at(d));
+    if (auto s = rt.alua->add(*g); !s)
+      return make_error(s.error().code, fmt::format("{}:{}: device group '{}': {}", path, dg.line, dg.name,
+                                                    s.error().message));
+    warn_unlisted_targets(rt, dg, **g);
+  }
+  return ok();
+}
+
 }  // namespace
+
+Status set_target_group_state(Runtime& rt, std::string_view device_group, std::string_view target_group,
+                              std::string_view state) {
+  return rt.alua->set_target_group_state(device_group, target_group, state);
+}
 
 Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path) {
   Runtime rt;
@@ -79,6 +135,10 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
   std::set<uint16_t> used;
   for (const auto& t : cfg.targets)
     if (t.rel_tgt_id) used.insert(t.rel_tgt_id);
+  for (const auto& dg : cfg.device_groups)  // the other node's ports
+    for (const auto& tg : dg.target_groups)
+      for (const auto& m : tg.targets)
+        if (m.rel_tgt_id && !cfg.find_target(m.target)) used.insert(m.rel_tgt_id);
   uint16_t next_id = 1;
   for (const auto& t : cfg.targets) {
     iscsi::TargetEntry e;
@@ -97,6 +157,7 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
       e.groups.push_back(iscsi::TargetEntry::Group{g.name, g.initiators, make_map(g.luns, rt)});
     rt.targets.push_back(std::move(e));
   }
+  if (auto st = build_device_groups(cfg, path, rt); !st) return std::unexpected(st.error());
   return rt;
 }
 

@@ -34,6 +34,8 @@ class Server {
   void stop();
   size_t device_count() const { return rt_.devices.size(); }
   size_t target_count() const { return rt_.targets.size(); }
+  // ALUA states at runtime (management plane, HA agent); see runtime.h.
+  std::shared_ptr<scsi::AluaRegistry> alua() const { return rt_.alua; }
 
  private:
   Server() = default;

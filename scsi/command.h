@@ -67,6 +67,12 @@ inline bool lba_out_of_range(Cmd& c, uint64_t lba, uint64_t blocks) {
   return true;
 }
 
+// ALUA (alua_gate.cc): true, with NOT READY sense set, when the state of the
+// target port group the command arrived through does not allow it for this
+// LU (see alua_allows() in alua.h). False for LUs without a device group and
+// ports in no target group.
+bool alua_refused(Cmd& c);
+
 // 64-bit values kept in Task::scratch[i], scratch[i + 1] across async I/O.
 inline void put_u64(Task& t, int i, uint64_t v) {
   t.scratch[i] = uint32_t(v);
@@ -88,6 +94,8 @@ Flow cmd_mode_select(Cmd& c);  // MODE SELECT(6) and (10)
 Flow cmd_start_stop_unit(Cmd& c);
 Flow cmd_prevent_allow(Cmd& c);
 Flow cmd_report_supported_opcodes(Cmd& c);
+Flow cmd_report_target_port_groups(Cmd& c);
+Flow cmd_set_target_port_groups(Cmd& c);
 Flow cmd_read_capacity10(Cmd& c);
 Flow cmd_read_capacity16(Cmd& c);
 Flow cmd_read(Cmd& c);          // READ(6/10/12/16)

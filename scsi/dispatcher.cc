@@ -53,7 +53,11 @@ Flow run(Cmd& c) {
       if ((c.cdb[1] & 0x1F) == op::kSaGetLbaStatus) return cmd_get_lba_status(c);
       return fail_cdb(c, 1, 4);
     case op::kMaintenanceIn:
+      if ((c.cdb[1] & 0x1F) == op::kSaReportTargetPortGroups) return cmd_report_target_port_groups(c);
       if ((c.cdb[1] & 0x1F) == op::kSaReportSupportedOpcodes) return cmd_report_supported_opcodes(c);
+      return fail_cdb(c, 1, 4);
+    case op::kMaintenanceOut:
+      if ((c.cdb[1] & 0x1F) == op::kSaSetTargetPortGroups) return cmd_set_target_port_groups(c);
       return fail_cdb(c, 1, 4);
     case op::kRead6:
     case op::kRead10:
@@ -112,6 +116,8 @@ void execute(Nexus& nexus, Task& task) {
     if (c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
     if (ua) {
       fail(c, Sense::make(SenseKey::kUnitAttention, *ua));
+    } else if (alua_refused(c)) {
+      // NOT READY: the target port group's ALUA state does not allow it
     } else if (c.lu && c.lu->reservations().conflicts(nexus, task.cdb)) {
       task.status = kReservationConflict;
     } else if (task.cdb[len - 1] & 0x04) {  // NACA=1: ACA is not supported

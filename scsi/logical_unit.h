@@ -20,6 +20,8 @@
 //  - Reservations (SPC-2 and persistent, reservations.h) live in the LU
 //    and queue their unit attentions through ua_queue(); reset_state() also
 //    ends an SPC-2 reservation.
+//  - ALUA: the LU's device group (or none) is set once, before the LU is
+//    mapped into any nexus, and read without locks afterwards.
 //  - The LU owns its BlockDevice. execute() keeps the LU alive while I/O on
 //    it is in flight (Task::lu_hold), even if the LUN maps drop it.
 #pragma once
@@ -40,6 +42,8 @@
 #include "scsi/reservations.h"
 
 namespace esan::scsi {
+
+class DeviceGroup;
 
 struct LuConfig {
   std::string name;            // device name from config (used for default serial/ids)
@@ -136,6 +140,12 @@ class LogicalUnit {
   // Number of UAs queued for this nexus (tests, logs).
   size_t ua_pending(uint64_t nexus_id) const;
 
+  // ---- ALUA (see alua.h) ----
+  // The device group this LU belongs to; nullptr = none (no ALUA: TPGS 0).
+  DeviceGroup* alua_group() const { return alua_group_.get(); }
+  // REQUIRES: before the LU is mapped into any nexus (use join_device_group()).
+  void set_alua_group(std::shared_ptr<DeviceGroup> dg) { alua_group_ = std::move(dg); }
+
   // ---- read-modify-write serialization ----
   // COMPARE AND WRITE and ORWRITE hold their LBA range for the duration of
   // their read + write. Returns false (nothing held) when [lba, lba+blocks)
@@ -166,6 +176,8 @@ class LogicalUnit {
   unsigned block_shift_ = 9;
   uint64_t num_blocks_ = 0;
   bool thin_ = false;
+
+  std::shared_ptr<DeviceGroup> alua_group_;  // set before sharing, then read-only
 
   std::atomic<bool> wce_{true};
   std::atomic<bool> d_sense_{false};

@@ -46,6 +46,7 @@ inline constexpr uint8_t kWriteSame16 = 0x93;
 inline constexpr uint8_t kServiceActionIn16 = 0x9E;
 inline constexpr uint8_t kReportLuns = 0xA0;
 inline constexpr uint8_t kMaintenanceIn = 0xA3;
+inline constexpr uint8_t kMaintenanceOut = 0xA4;
 inline constexpr uint8_t kRead12 = 0xA8;
 inline constexpr uint8_t kWrite12 = 0xAA;
 inline constexpr uint8_t kWriteVerify12 = 0xAE;
@@ -59,7 +60,10 @@ inline constexpr uint8_t kSaCopyOperatingParameters = 0x03;
 inline constexpr uint8_t kSaReadCapacity16 = 0x10;
 inline constexpr uint8_t kSaGetLbaStatus = 0x12;
 // MAINTENANCE IN
+inline constexpr uint8_t kSaReportTargetPortGroups = 0x0A;
 inline constexpr uint8_t kSaReportSupportedOpcodes = 0x0C;
+// MAINTENANCE OUT
+inline constexpr uint8_t kSaSetTargetPortGroups = 0x0A;
 
 // CDB length implied by the operation code's group (SPC-4 4.2.5.1);
 // 0 for groups whose length is not defined by the opcode.

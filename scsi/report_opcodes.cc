@@ -7,6 +7,8 @@
 // reported with SUPPORT=001b. The CDB usage data marks the bits the device
 // server evaluates and accepts (e.g. DPO/FUA on READ/WRITE; RDPROTECT and
 // NACA are not marked since only zero is accepted).
+// REPORT/SET TARGET PORT GROUPS are listed only for LUs in an ALUA device
+// group, UNMAP only for thin LUs.
 // The table below must list exactly what dispatcher.cc dispatches.
 #include <vector>
 
@@ -25,6 +27,7 @@ struct OpInfo {
   uint8_t usage[16];      // usage[0] == opcode
   bool thin_only = false;   // listed only for thin-provisioned LUs
   uint8_t thin_bits1 = 0;   // usage[1] bits that apply only to thin LUs
+  bool alua_only = false;   // listed only for LUs in an ALUA device group
 };
 
 // clang-format off
@@ -80,7 +83,9 @@ constexpr OpInfo kOps[] = {
   {op::kServiceActionIn16, op::kSaReadCapacity16, true, 16, {0x9E, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0}},
   {op::kServiceActionIn16, op::kSaGetLbaStatus, true, 16, {0x9E, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
   {op::kReportLuns, 0, false, 12, {0xA0, 0, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
+  {op::kMaintenanceIn, op::kSaReportTargetPortGroups, true, 12, {0xA3, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}, false, 0, true},
   {op::kMaintenanceIn, op::kSaReportSupportedOpcodes, true, 12, {0xA3, 0x1F, 0x87, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
+  {op::kMaintenanceOut, op::kSaSetTargetPortGroups, true, 12, {0xA4, 0x1F, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}, false, 0, true},
   {op::kRead12, 0, false, 12, {0xA8, 0x18, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
   {op::kWrite12, 0, false, 12, {0xAA, 0x18, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
   {op::kWriteVerify12, 0, false, 12, {0xAE, 0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
@@ -103,9 +108,14 @@ bool opcode_has_sa(uint8_t opcode) {
   return opcode == op::kServiceActionIn16 || opcode == op::kMaintenanceIn;
 }
 
-const OpInfo* find(uint8_t opcode, uint16_t sa, bool match_sa, bool thin) {
+// Whether the LU supports the command (thin-only and ALUA-only entries).
+bool listed(const OpInfo& o, const LogicalUnit& lu) {
+  return (lu.thin() || !o.thin_only) && (lu.alua_group() || !o.alua_only);
+}
+
+const OpInfo* find(uint8_t opcode, uint16_t sa, bool match_sa, const LogicalUnit& lu) {
   for (const OpInfo& o : kOps)
-    if (o.opcode == opcode && (!match_sa || o.sa == sa) && (thin || !o.thin_only)) return &o;
+    if (o.opcode == opcode && (!match_sa || o.sa == sa) && listed(o, lu)) return &o;
   return nullptr;
 }
 
@@ -124,7 +134,7 @@ Flow cmd_report_supported_opcodes(Cmd& c) {
   if (options == 0) {
     d.assign(4, 0);
     for (const OpInfo& o : kOps) {
-      if (o.thin_only && !thin) continue;
+      if (!listed(o, *c.lu)) continue;
       uint8_t e[8] = {};
       e[0] = o.opcode;
       store_be16(e + 2, o.sa);
@@ -140,7 +150,7 @@ Flow cmd_report_supported_opcodes(Cmd& c) {
   bool has_sa = opcode_has_sa(opcode);
   if (options == 1 && has_sa) return fail_cdb(c, 2, 2);
   if (options == 2 && !has_sa) return fail_cdb(c, 2, 2);
-  const OpInfo* o = find(opcode, sa, has_sa, thin);
+  const OpInfo* o = find(opcode, sa, has_sa, *c.lu);
   d.assign(4, 0);
   if (!o) {
     d[1] = 0x01;  // SUPPORT: not supported

@@ -43,6 +43,10 @@ inline constexpr uint16_t kNoAdditionalSense = 0x0000;
 inline constexpr uint16_t kOperationInProgress = 0x0016;
 inline constexpr uint16_t kUnreachableCopyTarget = 0x0804;
 inline constexpr uint16_t kNotReadyCauseNotReportable = 0x0400;
+inline constexpr uint16_t kNotAccessibleAluaTransition = 0x040A;   // asymmetric access state transition
+inline constexpr uint16_t kNotAccessibleTargetPortStandby = 0x040B;
+inline constexpr uint16_t kNotAccessibleTargetPortUnavailable = 0x040C;
+inline constexpr uint16_t kNotReadyOffline = 0x0412;  // target port group offline (ALUA)
 inline constexpr uint16_t kWriteError = 0x0C00;
 inline constexpr uint16_t kCopyTargetDeviceNotReachable = 0x0D02;
 inline constexpr uint16_t kInvalidFieldInInformationUnit = 0x0E03;
@@ -72,6 +76,7 @@ inline constexpr uint16_t kModeParametersChanged = 0x2A01;
 inline constexpr uint16_t kReservationsPreempted = 0x2A03;
 inline constexpr uint16_t kReservationsReleased = 0x2A04;
 inline constexpr uint16_t kRegistrationsPreempted = 0x2A05;
+inline constexpr uint16_t kAsymmetricAccessStateChanged = 0x2A06;
 inline constexpr uint16_t kCapacityDataHasChanged = 0x2A09;
 inline constexpr uint16_t kCommandsClearedByAnotherInitiator = 0x2F00;
 inline constexpr uint16_t kSavingParametersNotSupported = 0x3900;
@@ -84,6 +89,7 @@ inline constexpr uint16_t kProtocolServiceCrcError = 0x4705;  // iSCSI data dige
 inline constexpr uint16_t kDataPhaseError = 0x4B00;
 inline constexpr uint16_t kMediumRemovalPrevented = 0x5302;
 inline constexpr uint16_t kInsufficientRegistrationResources = 0x5504;
+inline constexpr uint16_t kSetTargetPortGroupsFailed = 0x670A;
 }  // namespace asc
 
 // Where an invalid field is: in the CDB (cdb=true) or the parameter list.

@@ -3,6 +3,9 @@
 //   86h extended INQUIRY data, 8Fh third-party copy (xcopy_results.cc),
 //   B0h block limits, B1h block device characteristics, B2h logical block
 //   provisioning (thin LUs only). Standard data sets 3PC (EXTENDED COPY).
+// ALUA: TPGS = 11b (implicit and explicit) for a LU in a device group, 00b
+// otherwise (as SCST); page 83h carries the target port group designator
+// only when the nexus' port is in one of the LU's target port groups.
 // Page 00h lists exactly the pages vpd_supported() accepts for the LU, in
 // ascending order. Data-In is truncated to the allocation length.
 #include <cstdio>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "scsi/alua.h"
 #include "scsi/command.h"
 #include "scsi/xcopy.h"
 
@@ -33,7 +37,8 @@ Flow standard_inquiry(Cmd& c, size_t alloc) {
   d[2] = 0x06;                                 // VERSION: SPC-4
   d[3] = 0x12;                                 // HISUP, RESPONSE DATA FORMAT 2
   d[4] = sizeof(d) - 5;
-  if (c.lu) d[5] = 0x08;  // 3PC: third-party copy (EXTENDED COPY)
+  if (c.lu) d[5] = 0x08;                        // 3PC: third-party copy (EXTENDED COPY)
+  if (c.lu && c.lu->alua_group()) d[5] |= 0x30;  // TPGS: implicit and explicit ALUA
   d[7] = 0x02;  // CMDQUE
   if (c.lu) {
     const LuConfig& cfg = c.lu->config();
@@ -100,9 +105,12 @@ std::vector<uint8_t> vpd_device_identification(const Cmd& c) {
   store_be16(rtp + 2, c.nexus.rel_tgt_id);
   add_designator(v, 0x51, 0x94, rtp, 4);  // iSCSI, binary; PIV, target port, relative target port
 
-  uint8_t tpg[4] = {};
-  store_be16(tpg + 2, 1);
-  add_designator(v, 0x51, 0x95, tpg, 4);  // target port group 1
+  const DeviceGroup* dg = c.lu->alua_group();
+  if (const TargetPortGroup* g = dg ? dg->group_of_port(c.nexus.rel_tgt_id) : nullptr) {
+    uint8_t tpg[4] = {};
+    store_be16(tpg + 2, g->group_id());
+    add_designator(v, 0x51, 0x95, tpg, 4);  // target port group
+  }
 
   if (!c.nexus.target_name.empty()) {
     char tail[16];

@@ -1,0 +1,185 @@
+// ALUA model: see alua.h.
+#include "scsi/alua.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/log.h"
+#include "scsi/logical_unit.h"
+#include "scsi/sense.h"
+
+namespace esan::scsi {
+
+namespace {
+
+struct StateName {
+  AluaState state;
+  std::string_view name;
+};
+constexpr StateName kStateNames[] = {
+    {AluaState::kActiveOptimized, "active"}, {AluaState::kActiveNonOptimized, "nonoptimized"},
+    {AluaState::kStandby, "standby"},        {AluaState::kUnavailable, "unavailable"},
+    {AluaState::kOffline, "offline"},        {AluaState::kTransitioning, "transitioning"},
+};
+
+}  // namespace
+
+std::optional<AluaState> alua_state_from_name(std::string_view name) {
+  for (const auto& s : kStateNames)
+    if (s.name == name) return s.state;
+  return std::nullopt;
+}
+
+std::string_view alua_state_name(AluaState state) {
+  for (const auto& s : kStateNames)
+    if (s.state == state) return s.name;
+  return "unknown";
+}
+
+TargetPortGroup::TargetPortGroup(TargetPortGroupSpec spec)
+    : name_(std::move(spec.name)),
+      group_id_(spec.group_id),
+      ports_(std::move(spec.rel_tgt_ids)),
+      state_(uint8_t(spec.state)) {}
+
+DeviceGroup::DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups) : name_(std::move(name)) {
+  groups_.reserve(groups.size());
+  for (auto& g : groups) groups_.push_back(std::make_unique<TargetPortGroup>(std::move(g)));
+}
+
+const TargetPortGroup* DeviceGroup::group_of_port(uint16_t rel_tgt_id) const {
+  for (const auto& g : groups_)
+    for (uint16_t p : g->ports_)
+      if (p == rel_tgt_id) return g.get();
+  return nullptr;
+}
+
+const TargetPortGroup* DeviceGroup::group_by_id(uint16_t group_id) const {
+  for (const auto& g : groups_)
+    if (g->group_id_ == group_id) return g.get();
+  return nullptr;
+}
+
+const TargetPortGroup* DeviceGroup::group_by_name(std::string_view name) const {
+  for (const auto& g : groups_)
+    if (g->name_ == name) return g.get();
+  return nullptr;
+}
+
+esan::Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::optional<uint64_t> requester) {
+  std::lock_guard lk(mu_);
+  std::vector<TargetPortGroup*> targets;
+  targets.reserve(changes.size());
+  for (const Change& c : changes) {
+    auto it = std::find_if(groups_.begin(), groups_.end(), [&](const auto& g) { return g->group_id_ == c.group_id; });
+    TargetPortGroup* g = it == groups_.end() ? nullptr : it->get();
+    if (!g)
+      return make_error(Errc::kNotFound, fmt::format("device group '{}' has no target group {}", name_, c.group_id));
+    if (cause == Cause::kExplicit && g->state() == AluaState::kTransitioning)
+      return make_error(Errc::kBusy, fmt::format("target group '{}' is transitioning", g->name_));
+    targets.push_back(g);
+  }
+  bool changed = false;
+  auto status = cause == Cause::kExplicit ? AluaStatusCode::kSetByStpg : AluaStatusCode::kImplicit;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    TargetPortGroup& g = *targets[i];
+    if (g.state() == changes[i].state) continue;
+    ESAN_LOG_INFO("ALUA: device group '{}' target group '{}' (id {}): {} -> {} ({})", name_, g.name_, g.group_id_,
+                  alua_state_name(g.state()), alua_state_name(changes[i].state),
+                  cause == Cause::kExplicit ? "SET TARGET PORT GROUPS" : "implicit");
+    g.status_.store(uint8_t(status), std::memory_order_release);
+    g.state_.store(uint8_t(changes[i].state), std::memory_order_release);
+    changed = true;
+  }
+  if (!changed) return ok();
+  for (auto it = lus_.begin(); it != lus_.end();) {
+    auto lu = it->lock();
+    if (!lu) {
+      it = lus_.erase(it);
+      continue;
+    }
+    if (requester)
+      lu->ua_queue_others(*requester, asc::kAsymmetricAccessStateChanged);
+    else
+      lu->ua_queue_all(asc::kAsymmetricAccessStateChanged);
+    ++it;
+  }
+  return ok();
+}
+
+void DeviceGroup::add_lu(const std::shared_ptr<LogicalUnit>& lu) {
+  std::lock_guard lk(mu_);
+  lus_.push_back(lu);
+}
+
+Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::vector<TargetPortGroupSpec> groups) {
+  if (name.empty()) return make_error(Errc::kInvalidArgument, "device group without a name");
+  std::set<uint16_t> ids, ports;
+  std::set<std::string> names;
+  for (const auto& g : groups) {
+    auto where = fmt::format("device group '{}', target group '{}'", name, g.name);
+    if (g.name.empty() || !names.insert(g.name).second)
+      return make_error(Errc::kInvalidArgument, where + ": empty or duplicate name");
+    if (g.group_id == 0 || !ids.insert(g.group_id).second)
+      return make_error(Errc::kInvalidArgument, where + fmt::format(": group id {} is zero or duplicate", g.group_id));
+    for (uint16_t p : g.rel_tgt_ids)
+      if (p == 0 || !ports.insert(p).second)
+        return make_error(Errc::kInvalidArgument,
+                          where + fmt::format(": relative target port {} is zero or in two groups", p));
+  }
+  return std::make_shared<DeviceGroup>(std::move(name), std::move(groups));
+}
+
+void join_device_group(const std::shared_ptr<DeviceGroup>& dg, const std::shared_ptr<LogicalUnit>& lu) {
+  dg->add_lu(lu);
+  lu->set_alua_group(dg);
+}
+
+esan::Status AluaRegistry::add(std::shared_ptr<DeviceGroup> dg) {
+  std::unique_lock lk(mu_);
+  std::string key = dg->name();
+  if (!groups_.emplace(std::move(key), std::move(dg)).second)
+    return make_error(Errc::kExists, "device group already registered");
+  return ok();
+}
+
+std::shared_ptr<DeviceGroup> AluaRegistry::find(std::string_view name) const {
+  std::shared_lock lk(mu_);
+  auto it = groups_.find(name);
+  return it == groups_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> AluaRegistry::names() const {
+  std::shared_lock lk(mu_);
+  std::vector<std::string> out;
+  for (const auto& [n, g] : groups_) out.push_back(n);
+  return out;
+}
+
+esan::Status AluaRegistry::set_target_group_state(std::string_view dg_name, std::string_view tg_name,
+                                                  std::string_view state) {
+  auto s = alua_state_from_name(state);
+  if (!s)
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("state '{}' is invalid (use active, nonoptimized, standby, unavailable, offline "
+                                  "or transitioning)",
+                                  state));
+  return set_target_group_state(dg_name, tg_name, *s);
+}
+
+esan::Status AluaRegistry::set_target_group_state(std::string_view dg_name, std::string_view tg_name,
+                                                  AluaState state) {
+  if (!alua_state_from_name(alua_state_name(state)))
+    return make_error(Errc::kInvalidArgument, fmt::format("ALUA state {} is invalid", unsigned(state)));
+  auto dg = find(dg_name);
+  if (!dg) return make_error(Errc::kNotFound, fmt::format("no device group '{}'", dg_name));
+  const TargetPortGroup* tg = dg->group_by_name(tg_name);
+  if (!tg)
+    return make_error(Errc::kNotFound, fmt::format("device group '{}' has no target group '{}'", dg_name, tg_name));
+  DeviceGroup::Change c{tg->group_id(), state};
+  return dg->apply(std::span(&c, 1), DeviceGroup::Cause::kImplicit);
+}
+
+}  // namespace esan::scsi

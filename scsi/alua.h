@@ -1,0 +1,165 @@
+// ALUA (SPC-4 5.15, asymmetric logical unit access): the target port groups
+// of a device group, their asymmetric access states, and the registry the
+// runtime and the management plane change those states through.
+//
+// Model (SCST's): a DeviceGroup holds logical units and target port groups;
+// a target port group holds relative target port identifiers (local ports
+// and, for HA, the other node's) and one access state that applies to every
+// LU of the device group seen through those ports.
+//
+// Contract:
+//  - A DeviceGroup's structure (groups, ids, ports) is fixed at construction;
+//    only the states change. LUs join with join_device_group() before they
+//    are mapped into any nexus; a LogicalUnit's group never changes after.
+//  - Readers are lock-free: group_of_port() scans the fixed structure and
+//    TargetPortGroup::state() is an atomic load (the per-command ALUA check
+//    on the READ/WRITE path takes no lock).
+//  - Changes (apply()) are serialized by the device group's mutex. Every
+//    request is validated first; on error nothing changes. When at least one
+//    state actually changes, ASYMMETRIC ACCESS STATE CHANGED (2Ah/06h) is
+//    queued on every registered nexus of every LU of the device group,
+//    except `requester` for an explicit change (SET TARGET PORT GROUPS,
+//    SPC-4: the requesting I_T nexus learns the result from the command).
+//  - AluaRegistry: device groups by name; thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace esan::scsi {
+
+class LogicalUnit;
+
+// Asymmetric access states with their SPC-4 codes.
+enum class AluaState : uint8_t {
+  kActiveOptimized = 0x0,
+  kActiveNonOptimized = 0x1,
+  kStandby = 0x2,
+  kUnavailable = 0x3,
+  kOffline = 0xE,
+  kTransitioning = 0xF,
+};
+
+// scst.conf names: active, nonoptimized, standby, unavailable, offline, transitioning.
+std::optional<AluaState> alua_state_from_name(std::string_view name);
+std::string_view alua_state_name(AluaState s);
+
+// Per-state command gating (SPC-4 5.15.2.4): whether a command may run on a
+// LU whose target port group is in state `s`. Active/optimized and
+// active/non-optimized allow everything. All states allow INQUIRY, REPORT
+// LUNS, REQUEST SENSE, REPORT TARGET PORT GROUPS and the echo buffer modes
+// of READ/WRITE BUFFER; standby, unavailable and offline also SET TARGET
+// PORT GROUPS; standby also MODE SENSE/SELECT, LOG SENSE/SELECT, RECEIVE
+// DIAGNOSTIC RESULTS, SEND DIAGNOSTIC, PERSISTENT RESERVE IN/OUT, READ
+// CAPACITY (10/16) and the REPORT SUPPORTED OPERATION CODES / TASK
+// MANAGEMENT FUNCTIONS service actions. `cdb` holds at least 2 bytes.
+bool alua_allows(AluaState s, const uint8_t* cdb);
+// The NOT READY additional sense for a refused command: standby 04h/0Bh,
+// unavailable 04h/0Ch, transitioning 04h/0Ah, offline 04h/12h.
+uint16_t alua_refusal_asc(AluaState s);
+
+// STATUS CODE of a target port group descriptor (REPORT TARGET PORT GROUPS).
+enum class AluaStatusCode : uint8_t { kNone = 0x00, kSetByStpg = 0x01, kImplicit = 0x02 };
+
+struct TargetPortGroupSpec {
+  std::string name;
+  uint16_t group_id = 0;  // 1..65535, unique in the device group
+  AluaState state = AluaState::kActiveOptimized;
+  std::vector<uint16_t> rel_tgt_ids;  // member ports, local and remote
+};
+
+class TargetPortGroup {
+ public:
+  explicit TargetPortGroup(TargetPortGroupSpec spec);
+
+  const std::string& name() const { return name_; }
+  uint16_t group_id() const { return group_id_; }
+  const std::vector<uint16_t>& rel_tgt_ids() const { return ports_; }
+  AluaState state() const { return AluaState(state_.load(std::memory_order_acquire)); }
+  AluaStatusCode status_code() const { return AluaStatusCode(status_.load(std::memory_order_acquire)); }
+
+ private:
+  friend class DeviceGroup;
+  std::string name_;
+  uint16_t group_id_;
+  std::vector<uint16_t> ports_;
+  std::atomic<uint8_t> state_;
+  std::atomic<uint8_t> status_{uint8_t(AluaStatusCode::kNone)};
+};
+
+class DeviceGroup {
+ public:
+  // REQUIRES: group ids unique and non-zero, a port in at most one group
+  // (config/ validates this; make_device_group() checks it).
+  DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups);
+  DeviceGroup(const DeviceGroup&) = delete;
+  DeviceGroup& operator=(const DeviceGroup&) = delete;
+
+  const std::string& name() const { return name_; }
+  // In configuration order (REPORT TARGET PORT GROUPS reports them so).
+  size_t size() const { return groups_.size(); }
+  const TargetPortGroup& group(size_t i) const { return *groups_[i]; }
+
+  // Lock-free lookups; nullptr when absent.
+  const TargetPortGroup* group_of_port(uint16_t rel_tgt_id) const;
+  const TargetPortGroup* group_by_id(uint16_t group_id) const;
+  const TargetPortGroup* group_by_name(std::string_view name) const;
+
+  struct Change {
+    uint16_t group_id;
+    AluaState state;
+  };
+  enum class Cause : uint8_t { kExplicit /* SET TARGET PORT GROUPS */, kImplicit /* runtime API */ };
+  // Applies all changes or none. Errors: kNotFound (unknown group id);
+  // kBusy when an explicit change meets a group in the transitioning state.
+  esan::Status apply(std::span<const Change> changes, Cause cause, std::optional<uint64_t> requester = {});
+
+  // LUs of this group (for unit attentions); use join_device_group().
+  void add_lu(const std::shared_ptr<LogicalUnit>& lu);
+
+ private:
+  std::string name_;
+  std::vector<std::unique_ptr<TargetPortGroup>> groups_;
+  std::mutex mu_;                               // serializes apply()
+  std::vector<std::weak_ptr<LogicalUnit>> lus_;  // guarded by mu_
+};
+
+// Validates the specs (non-empty name, ids 1..65535 unique, ports unique
+// across groups) and builds the group.
+Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::vector<TargetPortGroupSpec> groups);
+
+// Makes `lu` a member of `dg`. REQUIRES: before the LU is mapped into any nexus.
+void join_device_group(const std::shared_ptr<DeviceGroup>& dg, const std::shared_ptr<LogicalUnit>& lu);
+
+class AluaRegistry {
+ public:
+  // kExists when a group of that name is already registered.
+  esan::Status add(std::shared_ptr<DeviceGroup> dg);
+  std::shared_ptr<DeviceGroup> find(std::string_view name) const;
+  std::vector<std::string> names() const;
+
+  // Implicit change of one target group's state (HA agent, management
+  // plane). Errors (nothing changed): kNotFound for an unknown device group
+  // or target group, kInvalidArgument for an unknown state name.
+  esan::Status set_target_group_state(std::string_view device_group, std::string_view target_group,
+                                      std::string_view state);
+  esan::Status set_target_group_state(std::string_view device_group, std::string_view target_group,
+                                      AluaState state);
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<DeviceGroup>, std::less<>> groups_;
+};
+
+}  // namespace esan::scsi
