@@ -85,6 +85,7 @@ Flow cmd_mode_select(Cmd& c);  // MODE SELECT(6) and (10)
 Flow cmd_start_stop_unit(Cmd& c);
 Flow cmd_prevent_allow(Cmd& c);
 Flow cmd_report_supported_opcodes(Cmd& c);
+Flow cmd_report_supported_tmfs(Cmd& c);
 Flow cmd_read_capacity10(Cmd& c);
 Flow cmd_read_capacity16(Cmd& c);
 Flow cmd_read(Cmd& c);          // READ(6/10/12/16)
@@ -97,5 +98,6 @@ Flow cmd_unmap(Cmd& c);
 Flow cmd_get_lba_status(Cmd& c);
 Flow cmd_compare_and_write(Cmd& c);
 Flow cmd_orwrite(Cmd& c);       // ORWRITE(16)
+Flow cmd_read_defect_data(Cmd& c);  // READ DEFECT DATA(10/12)
 
 }  // namespace esan::scsi

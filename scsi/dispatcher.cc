@@ -49,6 +49,7 @@ Flow run(Cmd& c) {
       return fail_cdb(c, 1, 4);
     case op::kMaintenanceIn:
       if ((c.cdb[1] & 0x1F) == op::kSaReportSupportedOpcodes) return cmd_report_supported_opcodes(c);
+      if ((c.cdb[1] & 0x1F) == op::kSaReportSupportedTmfs) return cmd_report_supported_tmfs(c);
       return fail_cdb(c, 1, 4);
     case op::kRead6:
     case op::kRead10:
@@ -73,6 +74,8 @@ Flow run(Cmd& c) {
     case op::kUnmap: return cmd_unmap(c);
     case op::kCompareAndWrite: return cmd_compare_and_write(c);
     case op::kOrWrite16: return cmd_orwrite(c);
+    case op::kReadDefectData10:
+    case op::kReadDefectData12: return cmd_read_defect_data(c);
     default: return fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
   }
 }

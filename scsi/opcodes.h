@@ -22,8 +22,10 @@ inline constexpr uint8_t kWriteVerify10 = 0x2E;
 inline constexpr uint8_t kVerify10 = 0x2F;
 inline constexpr uint8_t kPrefetch10 = 0x34;
 inline constexpr uint8_t kSyncCache10 = 0x35;
+inline constexpr uint8_t kReadDefectData10 = 0x37;
 inline constexpr uint8_t kWriteSame10 = 0x41;
 inline constexpr uint8_t kUnmap = 0x42;
+inline constexpr uint8_t kSanitize = 0x48;
 inline constexpr uint8_t kModeSelect10 = 0x55;
 inline constexpr uint8_t kModeSense10 = 0x5A;
 inline constexpr uint8_t kPersistentReserveIn = 0x5E;
@@ -36,6 +38,7 @@ inline constexpr uint8_t kVerify16 = 0x8F;
 inline constexpr uint8_t kPrefetch16 = 0x90;
 inline constexpr uint8_t kSyncCache16 = 0x91;
 inline constexpr uint8_t kWriteSame16 = 0x93;
+inline constexpr uint8_t kWriteAtomic16 = 0x9C;
 inline constexpr uint8_t kServiceActionIn16 = 0x9E;
 inline constexpr uint8_t kReportLuns = 0xA0;
 inline constexpr uint8_t kMaintenanceIn = 0xA3;
@@ -43,12 +46,14 @@ inline constexpr uint8_t kRead12 = 0xA8;
 inline constexpr uint8_t kWrite12 = 0xAA;
 inline constexpr uint8_t kWriteVerify12 = 0xAE;
 inline constexpr uint8_t kVerify12 = 0xAF;
+inline constexpr uint8_t kReadDefectData12 = 0xB7;
 
 // SERVICE ACTION IN(16)
 inline constexpr uint8_t kSaReadCapacity16 = 0x10;
 inline constexpr uint8_t kSaGetLbaStatus = 0x12;
 // MAINTENANCE IN
 inline constexpr uint8_t kSaReportSupportedOpcodes = 0x0C;
+inline constexpr uint8_t kSaReportSupportedTmfs = 0x0D;
 
 // CDB length implied by the operation code's group (SPC-4 4.2.5.1);
 // 0 for groups whose length is not defined by the opcode.
