@@ -44,6 +44,9 @@ LogicalUnit::LogicalUnit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev
   block_shift_ = unsigned(__builtin_ctz(cfg_.block_size));
   num_blocks_ = dev_->size_bytes() >> block_shift_;
   thin_ = cfg_.thin_provisioned && dev_->supports_discard();
+  uint32_t pbs = dev_->physical_block_size();
+  if (cfg_.lb_per_pb_exp && pbs > cfg_.block_size && (pbs & (pbs - 1)) == 0)
+    lbppb_exp_ = unsigned(__builtin_ctz(pbs)) - block_shift_;
   wce_.store(!cfg_.write_through);
 }
 

@@ -42,6 +42,10 @@ struct LuConfig {
   uint32_t block_size = 512;   // 512/1024/2048/4096
   bool read_only = false, removable = false, rotational = false, thin_provisioned = false;
   bool write_through = false, nv_cache = false;
+  // SCST's lb_per_pb_exp: report the backend's physical block size through
+  // the logical blocks per physical block exponent (READ CAPACITY(16)) and
+  // the Block Limits granularities; false reports physical == logical.
+  bool lb_per_pb_exp = true;
   // Empty = defaults: "ESAN", "esan-disk", "0100", name, hash-derived serial.
   std::string t10_vend_id, prod_id, prod_rev_lvl, t10_dev_id, usn;
   // 0 = derived from the name. Used as the 64-bit vendor specific identifier
@@ -81,6 +85,11 @@ class LogicalUnit {
   // Thin provisioning is in effect (configured and the backend can discard).
   bool thin() const { return thin_; }
   uint32_t max_transfer_blocks() const { return kMaxTransferBytes >> block_shift_; }
+  // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (READ CAPACITY(16)): log2 of
+  // physical / logical block size when lb_per_pb_exp is set (0 when the
+  // physical block is not larger), else 0.
+  unsigned lbppb_exp() const { return lbppb_exp_; }
+  uint32_t lbppb() const { return 1u << lbppb_exp_; }
   // MAXIMUM UNMAP LBA COUNT: 1 GiB, and at most 2^20 blocks.
   uint32_t max_unmap_blocks() const {
     uint32_t n = kMaxUnmapBytes >> block_shift_;
@@ -156,6 +165,7 @@ class LogicalUnit {
   unsigned block_shift_ = 9;
   uint64_t num_blocks_ = 0;
   bool thin_ = false;
+  unsigned lbppb_exp_ = 0;
 
   std::atomic<bool> wce_{true};
   std::atomic<bool> d_sense_{false};

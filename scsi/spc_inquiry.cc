@@ -138,7 +138,7 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
       break;
     case 0xB0: {
       d.resize(64, 0);
-      uint32_t gran = lu.block_size() < 4096 ? 4096 / lu.block_size() : 1;
+      uint32_t gran = lu.lbppb();  // one physical block
       d[5] = uint8_t(kMaxCompareAndWriteBlocks);      // MAXIMUM COMPARE AND WRITE LENGTH
       store_be16(&d[6], uint16_t(gran));              // OPTIMAL TRANSFER LENGTH GRANULARITY
       store_be32(&d[8], lu.max_transfer_blocks());    // MAXIMUM TRANSFER LENGTH
