@@ -1,4 +1,4 @@
-// WRITE SAME(10/16), UNMAP and GET LBA STATUS (SBC-3 5.42-5.44, 5.28, 5.7).
+// WRITE SAME(10/16) and UNMAP (SBC-3 5.42-5.44, 5.28).
 //
 // WRITE SAME: one block of Data-Out (exactly one block, else INVALID FIELD IN
 // CDB at the length field; WRITE SAME(16) NDOB=1 means a zero block without
@@ -22,10 +22,6 @@
 // validated first (count <= MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT, range in
 // capacity, total <= MAXIMUM UNMAP LBA COUNT), then the ranges are discarded
 // in order. A truncated header is PARAMETER LIST LENGTH ERROR.
-//
-// GET LBA STATUS reports one descriptor from the starting LBA to the end of
-// the LU (capped at FFFFFFFFh blocks) as "mapped or unknown" (status 0): the
-// backends cannot tell allocated from deallocated ranges.
 #include <cerrno>
 #include <cstring>
 
@@ -214,21 +210,6 @@ Flow cmd_unmap(Cmd& c) {
   t.scratch[2] = 0;
   run_steps(t, unmap_step);
   return Flow::kAsync;
-}
-
-Flow cmd_get_lba_status(Cmd& c) {
-  uint64_t lba = load_be64(c.cdb + 2);
-  uint32_t alloc = load_be32(c.cdb + 10);
-  if (no_medium(c)) return Flow::kDone;
-  uint64_t cap = c.lu->num_blocks();
-  if (lba >= cap) return fail(c, Sense::illegal(asc::kLbaOutOfRange));
-  uint8_t d[24] = {};
-  store_be32(d, 20);
-  store_be64(d + 8, lba);
-  uint64_t n = cap - lba;
-  store_be32(d + 16, n > 0xFFFFFFFFull ? 0xFFFFFFFFu : uint32_t(n));
-  d[20] = 0x00;  // mapped or unknown
-  return reply(c, d, alloc);
 }
 
 }  // namespace esan::scsi
