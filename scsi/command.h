@@ -47,8 +47,18 @@ Flow reply(Cmd& c, std::span<const uint8_t> produced, size_t alloc_len);
 // Sets CHECK CONDITION for a backend error (-errno) on a read or write.
 void fail_io(Task& t, int err, bool is_write, bool desc);
 
-// Releases the LU hold and reports the task to its owner.
+// Releases the task's RangeGuard hold and reports the task to its owner.
 void complete(Task& t);
+void release_hold(Task& t);  // the RangeGuard hold only
+
+// Plain writes call this before their I/O: false (BUSY status set) when the
+// range overlaps one held by COMPARE AND WRITE / ORWRITE / WRITE ATOMIC.
+inline bool write_blocked(Cmd& c, uint64_t lba, uint64_t blocks) {
+  if (c.lu->ranges().begin_write(c.task, lba, blocks)) return false;
+  c.task.data.clear();
+  c.task.status = kBusy;
+  return true;
+}
 
 // NOT READY / MEDIUM NOT PRESENT when a removable LU has no medium loaded.
 // Returns true (and sets the sense) when the command must stop.
@@ -98,6 +108,7 @@ Flow cmd_unmap(Cmd& c);
 Flow cmd_get_lba_status(Cmd& c);
 Flow cmd_compare_and_write(Cmd& c);
 Flow cmd_orwrite(Cmd& c);       // ORWRITE(16)
+Flow cmd_write_atomic16(Cmd& c);
 Flow cmd_read_defect_data(Cmd& c);  // READ DEFECT DATA(10/12)
 
 }  // namespace esan::scsi

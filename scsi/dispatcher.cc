@@ -18,7 +18,14 @@ Flow reply(Cmd& c, std::span<const uint8_t> produced, size_t alloc_len) {
   return Flow::kDone;
 }
 
-void complete(Task& t) { t.owner->task_done(t); }
+void release_hold(Task& t) {
+  if (t.hold.kind != RangeHold::kNone) t.lu_hold->ranges().release(t);
+}
+
+void complete(Task& t) {
+  release_hold(t);
+  t.owner->task_done(t);
+}
 
 namespace {
 
@@ -74,6 +81,7 @@ Flow run(Cmd& c) {
     case op::kUnmap: return cmd_unmap(c);
     case op::kCompareAndWrite: return cmd_compare_and_write(c);
     case op::kOrWrite16: return cmd_orwrite(c);
+    case op::kWriteAtomic16: return cmd_write_atomic16(c);
     case op::kReadDefectData10:
     case op::kReadDefectData12: return cmd_read_defect_data(c);
     default: return fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
@@ -116,6 +124,7 @@ void execute(Nexus& nexus, Task& task) {
     }
   }
   if (flow == Flow::kDone) {
+    release_hold(task);
     task.lu_hold.reset();
     complete(task);
   }

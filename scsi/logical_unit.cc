@@ -152,25 +152,6 @@ size_t LogicalUnit::ua_pending(uint64_t nexus_id) const {
   return it == nexus_.end() ? 0 : it->second.ua.size();
 }
 
-bool LogicalUnit::try_lock_range(uint64_t lba, uint32_t blocks) {
-  std::lock_guard lk(mu_);
-  for (const LockedRange& r : locked_)
-    if (lba < r.lba + r.blocks && r.lba < lba + blocks) return false;
-  locked_.push_back({lba, blocks});
-  return true;
-}
-
-void LogicalUnit::unlock_range(uint64_t lba, uint32_t blocks) {
-  std::lock_guard lk(mu_);
-  for (size_t i = 0; i < locked_.size(); ++i) {
-    if (locked_[i].lba == lba && locked_[i].blocks == blocks) {
-      locked_[i] = locked_.back();
-      locked_.pop_back();
-      return;
-    }
-  }
-}
-
 void LogicalUnit::reset_state() {
   std::lock_guard lk(mu_);
   for (auto& [id, ns] : nexus_) ns.prevent = false;

@@ -7,9 +7,11 @@
 //  - Mutable state is shared by sessions running on several reactor threads:
 //      * WCE (caching page) and D_SENSE (control page): atomics.
 //      * Medium loaded (removable LUs): atomic, read on every media command.
-//      * Medium-removal prevention (one flag per I_T nexus), the unit
-//        attention queues (one per I_T nexus) and the LBA ranges held by
-//        COMPARE AND WRITE / ORWRITE: behind a per-LU mutex.
+//      * Medium-removal prevention (one flag per I_T nexus) and the unit
+//        attention queues (one per I_T nexus): behind a per-LU mutex.
+//      * Write ordering against COMPARE AND WRITE / ORWRITE / WRITE ATOMIC:
+//        the LU's RangeGuard (scsi/range_guard.h), lock-free while nothing
+//        is held.
 //    The READ/WRITE fast path takes no lock: it checks an atomic count of
 //    queued unit attentions and only locks when that count is non-zero.
 //  - Unit attention queues exist only for registered nexuses
@@ -34,6 +36,7 @@
 
 #include "backend/block_device.h"
 #include "common/result.h"
+#include "scsi/range_guard.h"
 
 namespace esan::scsi {
 
@@ -90,6 +93,9 @@ class LogicalUnit {
   // physical block is not larger), else 0.
   unsigned lbppb_exp() const { return lbppb_exp_; }
   uint32_t lbppb() const { return 1u << lbppb_exp_; }
+  // MAXIMUM ATOMIC TRANSFER LENGTH (WRITE ATOMIC): the maximum transfer
+  // length, a multiple of the atomic granularity lbppb().
+  uint32_t max_atomic_blocks() const { return max_transfer_blocks() / lbppb() * lbppb(); }
   // MAXIMUM UNMAP LBA COUNT: 1 GiB, and at most 2^20 blocks.
   uint32_t max_unmap_blocks() const {
     uint32_t n = kMaxUnmapBytes >> block_shift_;
@@ -141,12 +147,8 @@ class LogicalUnit {
   // Number of UAs queued for this nexus (tests, logs).
   size_t ua_pending(uint64_t nexus_id) const;
 
-  // ---- read-modify-write serialization ----
-  // COMPARE AND WRITE and ORWRITE hold their LBA range for the duration of
-  // their read + write. Returns false (nothing held) when [lba, lba+blocks)
-  // overlaps a range held by another command.
-  bool try_lock_range(uint64_t lba, uint32_t blocks);
-  void unlock_range(uint64_t lba, uint32_t blocks);
+  // ---- write ordering (COMPARE AND WRITE, ORWRITE, WRITE ATOMIC) ----
+  RangeGuard& ranges() { return ranges_; }
 
   // Hard reset (LOGICAL UNIT RESET, target reset) effects on LU state
   // (SAM-5 hard reset): clears every nexus' prevent flag and returns the mode
@@ -175,11 +177,7 @@ class LogicalUnit {
 
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, NexusState> nexus_;  // guarded by mu_
-  struct LockedRange {
-    uint64_t lba;
-    uint32_t blocks;
-  };
-  std::vector<LockedRange> locked_;  // guarded by mu_
+  RangeGuard ranges_;
 };
 
 // Validates the config (block size, capacity) and builds the LU.

@@ -22,6 +22,10 @@
 // validated first (count <= MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT, range in
 // capacity, total <= MAXIMUM UNMAP LBA COUNT), then the ranges are discarded
 // in order. A truncated header is PARAMETER LIST LENGTH ERROR.
+//
+// Both are writes for the LU's RangeGuard (UNMAP over the span from its
+// lowest to its highest descriptor): BUSY while they overlap a range held by
+// COMPARE AND WRITE, ORWRITE or WRITE ATOMIC.
 #include <cerrno>
 #include <cstring>
 
@@ -163,6 +167,7 @@ Flow cmd_write_same(Cmd& c) {
     return fail_cdb(c, len_byte);
   }
   if (blocks == 0) return Flow::kDone;
+  if (write_blocked(c, lba, blocks)) return Flow::kDone;
   bool zero = all_zero(t.data.data(), lu.block_size());
   put_u64(t, 0, lba);
   t.scratch[2] = blocks;
@@ -196,7 +201,7 @@ Flow cmd_unmap(Cmd& c) {
   if (bddl > n - 8) bddl = n - 8;
   uint32_t count = uint32_t(bddl / 16);
   if (count > kMaxUnmapDescriptors) return fail(c, Sense::invalid_param(2));
-  uint64_t total = 0;
+  uint64_t total = 0, first = UINT64_MAX, end = 0;
   for (uint32_t i = 0; i < count; ++i) {
     const uint8_t* d = p + 8 + 16 * i;
     uint64_t lba = load_be64(d);
@@ -204,7 +209,10 @@ Flow cmd_unmap(Cmd& c) {
     if (lba_out_of_range(c, lba, blocks)) return Flow::kDone;
     total += blocks;
     if (total > lu.max_unmap_blocks()) return fail(c, Sense::invalid_param(uint16_t(8 + 16 * i + 8)));
+    if (blocks && lba < first) first = lba;
+    if (blocks && lba + blocks > end) end = lba + blocks;
   }
+  if (end > 0 && write_blocked(c, first, end - first)) return Flow::kDone;
   t.scratch[0] = 0;
   t.scratch[1] = count;
   t.scratch[2] = 0;

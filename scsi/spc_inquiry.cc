@@ -149,6 +149,10 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
         store_be32(&d[28], gran);                     // OPTIMAL UNMAP GRANULARITY
       }
       store_be64(&d[36], lu.max_write_same_blocks());  // MAXIMUM WRITE SAME LENGTH
+      store_be32(&d[44], lu.max_atomic_blocks());      // MAXIMUM ATOMIC TRANSFER LENGTH
+      store_be32(&d[48], lu.lbppb());                  // ATOMIC ALIGNMENT
+      store_be32(&d[52], lu.lbppb());                  // ATOMIC TRANSFER LENGTH GRANULARITY
+      // 56..63: no atomic boundary support (WRITE ATOMIC's ATOMIC BOUNDARY must be 0)
       break;
     }
     case 0xB1:
