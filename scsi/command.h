@@ -109,6 +109,7 @@ Flow cmd_get_lba_status(Cmd& c);
 Flow cmd_compare_and_write(Cmd& c);
 Flow cmd_orwrite(Cmd& c);       // ORWRITE(16)
 Flow cmd_write_atomic16(Cmd& c);
+Flow cmd_sanitize(Cmd& c);
 Flow cmd_read_defect_data(Cmd& c);  // READ DEFECT DATA(10/12)
 
 }  // namespace esan::scsi

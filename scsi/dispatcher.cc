@@ -7,6 +7,7 @@
 #include "scsi/command.h"
 #include "scsi/logical_unit.h"
 #include "scsi/opcodes.h"
+#include "scsi/sanitize.h"
 
 namespace esan::scsi {
 
@@ -82,6 +83,7 @@ Flow run(Cmd& c) {
     case op::kCompareAndWrite: return cmd_compare_and_write(c);
     case op::kOrWrite16: return cmd_orwrite(c);
     case op::kWriteAtomic16: return cmd_write_atomic16(c);
+    case op::kSanitize: return cmd_sanitize(c);
     case op::kReadDefectData10:
     case op::kReadDefectData12: return cmd_read_defect_data(c);
     default: return fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
@@ -113,8 +115,10 @@ void execute(Nexus& nexus, Task& task) {
     fail(c, Sense::illegal(asc::kLogicalUnitNotSupported));
   } else {
     std::optional<uint16_t> ua;
-    if (c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
-    if (ua) {
+    bool blocked = c.lu && sanitize_blocks(c);  // before unit attentions, which stay pending
+    if (!blocked && c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
+    if (blocked) {
+    } else if (ua) {
       fail(c, Sense::make(SenseKey::kUnitAttention, *ua));
     } else if (task.cdb[len - 1] & 0x04) {  // NACA=1: ACA is not supported
       fail_cdb(c, uint16_t(len - 1), 2);
@@ -168,6 +172,7 @@ void lun_reset(Nexus& nexus, uint64_t lun) {
   if (!m) return;
   m->lu->reset_state();
   m->lu->ua_queue_all(asc::kBusDeviceResetFunctionOccurred);
+  sanitize_detach(*m->lu, nexus.id);
 }
 
 void target_reset(Nexus& nexus, bool cold) {
@@ -177,6 +182,7 @@ void target_reset(Nexus& nexus, bool cold) {
     if (!m.lu) continue;
     m.lu->reset_state();
     m.lu->ua_queue_all(a);
+    sanitize_detach(*m.lu, nexus.id);
   }
 }
 

@@ -37,6 +37,7 @@
 #include "backend/block_device.h"
 #include "common/result.h"
 #include "scsi/range_guard.h"
+#include "scsi/sanitize_state.h"
 
 namespace esan::scsi {
 
@@ -150,6 +151,10 @@ class LogicalUnit {
   // ---- write ordering (COMPARE AND WRITE, ORWRITE, WRITE ATOMIC) ----
   RangeGuard& ranges() { return ranges_; }
 
+  // ---- SANITIZE (scsi/sanitize.cc) ----
+  SanitizeState& sanitize() { return sanitize_; }
+  const SanitizeState& sanitize() const { return sanitize_; }
+
   // Hard reset (LOGICAL UNIT RESET, target reset) effects on LU state
   // (SAM-5 hard reset): clears every nexus' prevent flag and returns the mode
   // parameters (WCE, D_SENSE) to their defaults. UAs are queued by the caller.
@@ -178,6 +183,7 @@ class LogicalUnit {
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, NexusState> nexus_;  // guarded by mu_
   RangeGuard ranges_;
+  SanitizeState sanitize_;
 };
 
 // Validates the config (block size, capacity) and builds the LU.

@@ -7,6 +7,8 @@
 //    number written. Fixed format is 18 bytes; descriptor format is 8 bytes
 //    plus one descriptor per optional field set (information, sense-key
 //    specific).
+//  - A progress indication (sense-key specific, SKSV=1) is emitted when set
+//    (NOT READY during a sanitize operation).
 //  - A field pointer (sense-key specific, SKSV=1) is emitted for ILLEGAL
 //    REQUEST sense: C/D=1 points into the CDB, C/D=0 into the parameter list;
 //    BPV=1 with a bit pointer when the offending bit is known.
@@ -41,6 +43,7 @@ enum class SenseKey : uint8_t {
 namespace asc {
 inline constexpr uint16_t kNoAdditionalSense = 0x0000;
 inline constexpr uint16_t kNotReadyCauseNotReportable = 0x0400;
+inline constexpr uint16_t kSanitizeInProgress = 0x041B;
 inline constexpr uint16_t kWriteError = 0x0C00;
 inline constexpr uint16_t kInvalidFieldInInformationUnit = 0x0E03;
 inline constexpr uint16_t kUnrecoveredReadError = 0x1100;
@@ -61,6 +64,7 @@ inline constexpr uint16_t kItNexusLossOccurred = 0x2907;
 inline constexpr uint16_t kModeParametersChanged = 0x2A01;
 inline constexpr uint16_t kCapacityDataHasChanged = 0x2A09;
 inline constexpr uint16_t kCommandsClearedByAnotherInitiator = 0x2F00;
+inline constexpr uint16_t kSanitizeCommandFailed = 0x3103;
 inline constexpr uint16_t kSavingParametersNotSupported = 0x3900;
 inline constexpr uint16_t kMediumNotPresent = 0x3A00;
 inline constexpr uint16_t kMediumNotPresentTrayClosed = 0x3A01;
@@ -84,14 +88,17 @@ struct Sense {
   uint16_t asc = asc::kNoAdditionalSense;
   std::optional<FieldPointer> field;  // sense-key specific field pointer
   std::optional<uint64_t> information;
+  // Sense-key specific progress indication (NOT READY), 0..65535 of 65536;
+  // used instead of `field`.
+  std::optional<uint16_t> progress;
 
-  static Sense make(SenseKey k, uint16_t a) { return Sense{k, a, std::nullopt, std::nullopt}; }
+  static Sense make(SenseKey k, uint16_t a) { return Sense{k, a, std::nullopt, std::nullopt, std::nullopt}; }
   static Sense invalid_cdb(uint16_t byte, int8_t bit = -1) {
-    return Sense{SenseKey::kIllegalRequest, asc::kInvalidFieldInCdb, FieldPointer{true, byte, bit}, std::nullopt};
+    return Sense{SenseKey::kIllegalRequest, asc::kInvalidFieldInCdb, FieldPointer{true, byte, bit}, std::nullopt, std::nullopt};
   }
   static Sense invalid_param(uint16_t byte, int8_t bit = -1) {
     return Sense{SenseKey::kIllegalRequest, asc::kInvalidFieldInParameterList, FieldPointer{false, byte, bit},
-                 std::nullopt};
+                 std::nullopt, std::nullopt};
   }
   static Sense illegal(uint16_t a) { return make(SenseKey::kIllegalRequest, a); }
 };

@@ -158,6 +158,7 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
     case 0xB1:
       d.resize(64, 0);
       store_be16(&d[4], lu.rotational() ? 0 : 1);  // MEDIUM ROTATION RATE: 1 = non-rotating
+      if (lu.thin()) d[7] = 0x40;  // WABEREQ 01b: reads after SANITIZE BLOCK ERASE succeed (zeros)
       break;
     case 0xB2:
       d.resize(8, 0);
