@@ -27,7 +27,7 @@ struct Cmd {
   Nexus& nexus;
   Task& task;
   LogicalUnit* lu;       // nullptr when the LUN is not mapped
-  bool write_protected;  // LU read-only or the LUN mapping read-only
+  bool write_protected;  // LU read-only, LUN mapping read-only, or SWP set
   const uint8_t* cdb;
 
   bool desc() const { return lu && lu->d_sense(); }

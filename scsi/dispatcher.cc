@@ -104,7 +104,8 @@ void execute(Nexus& nexus, Task& task) {
   if (task.dir != DataDir::kOut) task.data.clear();
 
   const LunMapping* m = find_lun(nexus, task.lun);
-  Cmd c{nexus, task, m ? m->lu.get() : nullptr, m && (m->read_only || m->lu->read_only()), task.cdb};
+  Cmd c{nexus, task, m ? m->lu.get() : nullptr, m && (m->read_only || m->lu->read_only() || m->lu->swp()),
+        task.cdb};
   uint8_t opcode = task.cdb[0];
   unsigned len = op::cdb_length(opcode);
 

@@ -158,6 +158,7 @@ void LogicalUnit::reset_state() {
   prevent_count_.store(0);
   wce_.store(!cfg_.write_through);
   d_sense_.store(false);
+  swp_.store(false);
 }
 
 Result<std::shared_ptr<LogicalUnit>> make_logical_unit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev) {

@@ -117,6 +117,10 @@ class LogicalUnit {
   void set_wce(bool v) { wce_.store(v, std::memory_order_relaxed); }
   bool d_sense() const { return d_sense_.load(std::memory_order_relaxed); }
   void set_d_sense(bool v) { d_sense_.store(v, std::memory_order_relaxed); }
+  // Control page SWP (software write protect): every write of every nexus
+  // gets DATA PROTECT while set; cleared by a reset.
+  bool swp() const { return swp_.load(std::memory_order_relaxed); }
+  void set_swp(bool v) { swp_.store(v, std::memory_order_relaxed); }
   // Writes must reach stable storage before completion (FUA on every write).
   bool force_fua() const { return cfg_.write_through || !wce(); }
 
@@ -157,7 +161,7 @@ class LogicalUnit {
 
   // Hard reset (LOGICAL UNIT RESET, target reset) effects on LU state
   // (SAM-5 hard reset): clears every nexus' prevent flag and returns the mode
-  // parameters (WCE, D_SENSE) to their defaults. UAs are queued by the caller.
+  // parameters (WCE, D_SENSE, SWP) to their defaults. UAs are queued by the caller.
   void reset_state();
 
  private:
@@ -176,6 +180,7 @@ class LogicalUnit {
 
   std::atomic<bool> wce_{true};
   std::atomic<bool> d_sense_{false};
+  std::atomic<bool> swp_{false};
   std::atomic<bool> medium_present_{true};
   std::atomic<uint32_t> ua_count_{0};
   std::atomic<uint32_t> prevent_count_{0};
