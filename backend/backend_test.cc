@@ -133,5 +133,54 @@ TEST(FileDevice, ReadOnlyWriteFails) {
   unlink(path.c_str());
 }
 
+TEST(FileDevice, MapStatusFollowsHolesAndData) {
+  constexpr uint64_t kSize = 1 << 20;
+  std::string path = temp_file(kSize);  // sparse: one big hole
+  auto dev = open_file_device(FileOptions{.path = path, .size_bytes = 2 * kSize});
+  ASSERT_TRUE(dev.has_value());
+  BlockDevice& d = **dev;
+  EXPECT_EQ(d.physical_block_size(), 4096u);
+  MapExtent e = d.map_status(0, 2 * kSize);
+  EXPECT_FALSE(e.mapped);
+  EXPECT_EQ(e.len, 2 * kSize);  // the hole runs past the file's end
+
+  AlignedBuffer buf(8192);
+  std::memset(buf.data(), 0x5a, 8192);
+  Done done;
+  IoRequest w{.op = IoOp::kWrite, .offset = 65536, .len = 8192, .buf = buf.data(), .on_done = record, .user = &done};
+  d.submit(w);
+  ASSERT_EQ(done.result, 8192);
+  e = d.map_status(0, kSize);
+  EXPECT_FALSE(e.mapped);
+  EXPECT_EQ(e.len, 65536u);
+  e = d.map_status(65536, kSize - 65536);
+  EXPECT_TRUE(e.mapped);
+  EXPECT_EQ(e.len, 8192u);
+  e = d.map_status(65536, 4096);  // capped at the length asked for
+  EXPECT_TRUE(e.mapped);
+  EXPECT_EQ(e.len, 4096u);
+  e = d.map_status(65536 + 8192, 2 * kSize - 65536 - 8192);
+  EXPECT_FALSE(e.mapped);
+  EXPECT_EQ(e.len, 2 * kSize - 65536 - 8192);
+
+  IoRequest z{.op = IoOp::kDiscard, .offset = 65536, .len = 4096, .on_done = record, .user = &done};
+  d.submit(z);
+  ASSERT_EQ(done.result, 4096);
+  e = d.map_status(0, kSize);
+  EXPECT_FALSE(e.mapped);
+  EXPECT_EQ(e.len, 65536u + 4096u);
+  e = d.map_status(65536 + 4096, kSize);
+  EXPECT_TRUE(e.mapped);
+  EXPECT_EQ(e.len, 4096u);
+  unlink(path.c_str());
+}
+
+TEST(NullDevice, MapStatusIsDeallocated) {
+  auto dev = make_null_device(1 << 20);
+  MapExtent e = dev->map_status(4096, 8192);
+  EXPECT_FALSE(e.mapped);
+  EXPECT_EQ(e.len, 8192u);
+}
+
 }  // namespace
 }  // namespace esan::backend

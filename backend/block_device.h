@@ -28,6 +28,13 @@ enum class IoOp : uint8_t {
   kWriteZeroes,  // write zeros to [offset, offset+len)
 };
 
+// One extent of the provisioning map: [offset, offset + len) is mapped
+// (holds data) or deallocated (reads return zeros, no storage allocated).
+struct MapExtent {
+  bool mapped = true;
+  uint64_t len = 0;  // bytes, > 0
+};
+
 struct IoRequest {
   IoOp op = IoOp::kRead;
   bool fua = false;       // kWrite: data is on stable storage before completion
@@ -50,6 +57,18 @@ class BlockDevice {
   virtual void submit(IoRequest& req) = 0;
   // True when kDiscard really deallocates (reads then return zeros).
   virtual bool supports_discard() const { return false; }
+  // Physical block size in bytes (a power of two), for READ CAPACITY(16)'s
+  // logical blocks per physical block exponent.
+  virtual uint32_t physical_block_size() const { return 4096; }
+  // Provisioning status of the extent starting at `offset`: whether it is
+  // mapped, and how far (len, at most `len`) that status holds. Synchronous
+  // and cheap (an lseek(SEEK_DATA/SEEK_HOLE) for files); any thread.
+  // REQUIRES: len > 0 and offset + len <= size_bytes(). Backends that cannot
+  // tell report the whole range mapped (the default).
+  virtual MapExtent map_status(uint64_t offset, uint64_t len) const {
+    (void)offset;
+    return MapExtent{true, len};
+  }
 };
 
 struct FileOptions {
@@ -60,6 +79,7 @@ struct FileOptions {
 };
 
 // A device of `size_bytes` that completes everything inline; reads zeros.
+// It stores nothing, so map_status() reports every extent deallocated.
 std::unique_ptr<BlockDevice> make_null_device(uint64_t size_bytes);
 // Buffered io_uring I/O on a regular file (or block device).
 Result<std::unique_ptr<BlockDevice>> open_file_device(const FileOptions& opts);

@@ -32,7 +32,29 @@ class UringDevice::PendingOp final : public reactor::Op {
 };
 
 UringDevice::UringDevice(int fd, uint64_t size, bool write_through, bool direct, bool is_blockdev)
-    : fd_(fd), size_(size), write_through_(write_through), direct_(direct), is_blockdev_(is_blockdev) {}
+    : fd_(fd), size_(size), write_through_(write_through), direct_(direct), is_blockdev_(is_blockdev) {
+  unsigned int pbs = 0;
+  if (is_blockdev_ && ioctl(fd_, BLKPBSZGET, &pbs) == 0 && pbs >= 512 && (pbs & (pbs - 1)) == 0) phys_block_ = pbs;
+}
+
+MapExtent UringDevice::map_status(uint64_t offset, uint64_t len) const {
+  if (is_blockdev_) return MapExtent{true, len};
+  // lseek moves the shared file offset, which no I/O here uses (all I/O is
+  // positional), so concurrent calls are harmless.
+  off_t data = lseek(fd_, off_t(offset), SEEK_DATA);
+  if (data < 0) {
+    if (errno == ENXIO) return MapExtent{false, len};  // only a hole (or EOF) from here on
+    return MapExtent{true, len};                       // cannot tell: mapped
+  }
+  if (uint64_t(data) > offset) {
+    uint64_t n = uint64_t(data) - offset;
+    return MapExtent{false, n < len ? n : len};
+  }
+  off_t hole = lseek(fd_, off_t(offset), SEEK_HOLE);
+  if (hole < 0 || uint64_t(hole) <= offset) return MapExtent{true, len};
+  uint64_t n = uint64_t(hole) - offset;
+  return MapExtent{true, n < len ? n : len};
+}
 
 UringDevice::~UringDevice() {
   if (fd_ >= 0) {

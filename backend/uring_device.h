@@ -6,7 +6,8 @@
 // Called off a reactor thread (Reactor::current() == nullptr, e.g. in unit
 // tests or at shutdown), submit() performs the I/O synchronously instead.
 // Short transfers are continued until complete; reading past the end of a
-// file shorter than size_bytes() yields zeros.
+// file shorter than size_bytes() yields zeros. Physical block size: the
+// device's (BLKPBSZGET) for block devices, 4096 for files.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,10 @@ class UringDevice final : public BlockDevice {
   const char* kind() const override { return direct_ ? "block" : "file"; }
   void submit(IoRequest& req) override;
   bool supports_discard() const override { return true; }
+  uint32_t physical_block_size() const override { return phys_block_; }
+  // Files: SEEK_DATA/SEEK_HOLE (holes are deallocated; past the end of a
+  // file shorter than size_bytes() too). Block devices: always mapped.
+  MapExtent map_status(uint64_t offset, uint64_t len) const override;
 
  private:
   class PendingOp;
@@ -36,6 +41,7 @@ class UringDevice final : public BlockDevice {
   bool write_through_;
   bool direct_;
   bool is_blockdev_;
+  uint32_t phys_block_ = 4096;  // BLKPBSZGET for block devices
 };
 
 }  // namespace esan::backend

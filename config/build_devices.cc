@@ -42,6 +42,7 @@ constexpr BoolField kBools[] = {
     {"write_through", &DeviceConfig::write_through},
     {"nv_cache", &DeviceConfig::nv_cache},
     {"o_direct", &DeviceConfig::o_direct},
+    {"lb_per_pb_exp", &DeviceConfig::lb_per_pb_exp},
 };
 
 constexpr uint64_t kMiB = 1024 * 1024;

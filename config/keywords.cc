@@ -19,7 +19,7 @@ bool in(std::string_view list, std::string_view word) {
 constexpr std::string_view kOneArg =
     "HANDLER DEVICE TARGET_DRIVER TARGET GROUP INITIATOR DEVICE_GROUP TARGET_GROUP enabled "
     "rel_tgt_id group_id state blocksize read_only removable rotational thin_provisioned "
-    "write_through nv_cache o_direct size size_mb";
+    "write_through nv_cache o_direct lb_per_pb_exp size size_mb";
 
 constexpr std::string_view kRestOfLine =
     "filename t10_dev_id t10_vend_id prod_id prod_rev_lvl usn IncomingUser OutgoingUser";
@@ -34,7 +34,7 @@ constexpr std::string_view kIscsiParams =
 // which scstadmin also writes for vdisk devices.
 constexpr std::string_view kDeviceUnimplemented =
     "threads_num threads_pool_type cluster_mode dif_mode dif_type dif_static_app_tag "
-    "dif_filename lb_per_pb_exp numa_node_id pr_file_name expl_alua tst async bind_alua_state "
+    "dif_filename numa_node_id pr_file_name expl_alua tst async bind_alua_state "
     "zero_copy dummy active naa_id eui64_id vend_specific_id scsi_device_name";
 
 constexpr std::string_view kDriverUnimplemented =

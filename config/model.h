@@ -39,6 +39,9 @@ struct DeviceConfig {
   uint32_t blocksize = 512;  // 512, 1024, 2048 or 4096
   bool read_only = false, removable = false, rotational = false, thin_provisioned = false;
   bool write_through = false, nv_cache = false, o_direct = false;
+  // SCST lb_per_pb_exp: report the logical blocks per physical block
+  // exponent in READ CAPACITY(16) (true, the default) or 0 (false).
+  bool lb_per_pb_exp = true;
   uint64_t size_bytes = 0;  // from size (bytes) or size_mb; 0 = file size (fileio/blockio)
                             // or the backend's default (nullio); a multiple of blocksize
   // Inquiry strings; empty = default chosen by the SCSI layer.

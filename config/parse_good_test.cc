@@ -228,7 +228,7 @@ TEST(ConfigParse, DeviceAttributesAndSizes) {
       "HANDLER vdisk_fileio {\n"
       "  DEVICE a { filename /a\n blocksize 2048\n size 4096\n removable 1\n rotational 1\n"
       "    write_through 1\n nv_cache 1\n o_direct 1\n t10_vend_id ESAN\n usn 0123456789abcdef }\n"
-      "  DEVICE b { filename /b\n blocksize 1024\n size_mb 3 }\n"
+      "  DEVICE b { filename /b\n blocksize 1024\n size_mb 3\n lb_per_pb_exp 0 }\n"
       "}\n");
   ASSERT_EQ(c.devices.size(), 2u);
   const DeviceConfig& a = c.devices[0];
@@ -238,6 +238,8 @@ TEST(ConfigParse, DeviceAttributesAndSizes) {
   EXPECT_EQ(a.t10_vend_id, "ESAN");
   EXPECT_EQ(a.usn, "0123456789abcdef");
   EXPECT_EQ(c.devices[1].blocksize, 1024u);
+  EXPECT_TRUE(a.lb_per_pb_exp);  // SCST's default
+  EXPECT_FALSE(c.devices[1].lb_per_pb_exp);
   EXPECT_EQ(c.devices[1].size_bytes, 3u * 1024 * 1024);
 }
 

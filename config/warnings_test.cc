@@ -24,7 +24,7 @@ TEST(ConfigWarnings, TopLevelKeys) {
 TEST(ConfigWarnings, EveryUnimplementedDeviceAttribute) {
   const std::vector<std::string> attrs = {
       "threads_num",  "threads_pool_type",  "cluster_mode", "dif_mode",
-      "dif_type",     "dif_static_app_tag", "dif_filename", "lb_per_pb_exp",
+      "dif_type",     "dif_static_app_tag", "dif_filename",
       "numa_node_id", "pr_file_name",       "expl_alua",    "tst",
       "async",        "bind_alua_state",    "zero_copy",    "dummy",
       "active"};

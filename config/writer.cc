@@ -76,6 +76,7 @@ void write_device(Writer& w, const DeviceConfig& d) {
   w.flag("write_through", d.write_through);
   w.flag("nv_cache", d.nv_cache);
   w.flag("o_direct", d.o_direct);
+  if (!d.lb_per_pb_exp) w.line("lb_per_pb_exp", uint64_t{0});  // default 1
   if (d.size_bytes != 0) w.line("size", d.size_bytes);
   if (!d.t10_dev_id.empty()) w.line("t10_dev_id", d.t10_dev_id);
   if (!d.t10_vend_id.empty()) w.line("t10_vend_id", d.t10_vend_id);

@@ -47,6 +47,7 @@ TEST(ConfigWriter, EveryFieldRoundTrips) {
   f.blocksize = 4096;
   f.read_only = f.removable = f.rotational = f.thin_provisioned = true;
   f.write_through = f.nv_cache = f.o_direct = true;
+  f.lb_per_pb_exp = false;  // not the default: must be written as 0
   f.size_bytes = 8192;
   f.t10_dev_id = "id {1}";
   f.t10_vend_id = "VEND";
@@ -93,6 +94,10 @@ TEST(ConfigWriter, EveryFieldRoundTrips) {
   EXPECT_TRUE(equivalent(c, back)) << write_config(c);
   EXPECT_EQ(back.devices.at(0).filename, "/a b/#x\"y\\z.img");
   EXPECT_EQ(back.devices.at(3).name, "n2");
+  EXPECT_FALSE(back.devices.at(0).lb_per_pb_exp);
+  EXPECT_TRUE(back.devices.at(1).lb_per_pb_exp);
+  EXPECT_NE(write_config(c).find("lb_per_pb_exp 0"), std::string::npos);
+  EXPECT_EQ(write_config(c).find("lb_per_pb_exp 1"), std::string::npos);  // the default is not written
 }
 
 TEST(ConfigWriter, ScstadminFileRoundTripsWithoutIgnoredParts) {

@@ -35,6 +35,7 @@ Result<std::shared_ptr<scsi::LogicalUnit>> open_device(const config::DeviceConfi
   lc.thin_provisioned = d.thin_provisioned;
   lc.write_through = d.write_through;
   lc.nv_cache = d.nv_cache;
+  lc.lb_per_pb_exp = d.lb_per_pb_exp;
   lc.t10_vend_id = d.t10_vend_id;
   lc.prod_id = d.prod_id;
   lc.prod_rev_lvl = d.prod_rev_lvl;

@@ -27,7 +27,7 @@ struct Cmd {
   Nexus& nexus;
   Task& task;
   LogicalUnit* lu;       // nullptr when the LUN is not mapped
-  bool write_protected;  // LU read-only or the LUN mapping read-only
+  bool write_protected;  // LU read-only, LUN mapping read-only, or SWP set
   const uint8_t* cdb;
 
   bool desc() const { return lu && lu->d_sense(); }
@@ -47,8 +47,18 @@ Flow reply(Cmd& c, std::span<const uint8_t> produced, size_t alloc_len);
 // Sets CHECK CONDITION for a backend error (-errno) on a read or write.
 void fail_io(Task& t, int err, bool is_write, bool desc);
 
-// Releases the LU hold and reports the task to its owner.
+// Releases the task's RangeGuard hold and reports the task to its owner.
 void complete(Task& t);
+void release_hold(Task& t);  // the RangeGuard hold only
+
+// Plain writes call this before their I/O: false (BUSY status set) when the
+// range overlaps one held by COMPARE AND WRITE / ORWRITE / WRITE ATOMIC.
+inline bool write_blocked(Cmd& c, uint64_t lba, uint64_t blocks) {
+  if (c.lu->ranges().begin_write(c.task, lba, blocks)) return false;
+  c.task.data.clear();
+  c.task.status = kBusy;
+  return true;
+}
 
 // NOT READY / MEDIUM NOT PRESENT when a removable LU has no medium loaded.
 // Returns true (and sets the sense) when the command must stop.
@@ -96,6 +106,7 @@ Flow cmd_prevent_allow(Cmd& c);
 Flow cmd_report_supported_opcodes(Cmd& c);
 Flow cmd_report_target_port_groups(Cmd& c);
 Flow cmd_set_target_port_groups(Cmd& c);
+Flow cmd_report_supported_tmfs(Cmd& c);
 Flow cmd_read_capacity10(Cmd& c);
 Flow cmd_read_capacity16(Cmd& c);
 Flow cmd_read(Cmd& c);          // READ(6/10/12/16)
@@ -110,5 +121,8 @@ Flow cmd_compare_and_write(Cmd& c);
 Flow cmd_orwrite(Cmd& c);       // ORWRITE(16)
 Flow cmd_extended_copy(Cmd& c);          // EXTENDED COPY (LID1)
 Flow cmd_receive_copy_results(Cmd& c);   // RECEIVE COPY RESULTS (LID1)
+Flow cmd_write_atomic16(Cmd& c);
+Flow cmd_sanitize(Cmd& c);
+Flow cmd_read_defect_data(Cmd& c);  // READ DEFECT DATA(10/12)
 
 }  // namespace esan::scsi

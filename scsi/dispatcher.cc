@@ -7,6 +7,7 @@
 #include "scsi/command.h"
 #include "scsi/logical_unit.h"
 #include "scsi/opcodes.h"
+#include "scsi/sanitize.h"
 
 namespace esan::scsi {
 
@@ -18,7 +19,14 @@ Flow reply(Cmd& c, std::span<const uint8_t> produced, size_t alloc_len) {
   return Flow::kDone;
 }
 
-void complete(Task& t) { t.owner->task_done(t); }
+void release_hold(Task& t) {
+  if (t.hold.kind != RangeHold::kNone) t.lu_hold->ranges().release(t);
+}
+
+void complete(Task& t) {
+  release_hold(t);
+  t.owner->task_done(t);
+}
 
 namespace {
 
@@ -55,6 +63,7 @@ Flow run(Cmd& c) {
     case op::kMaintenanceIn:
       if ((c.cdb[1] & 0x1F) == op::kSaReportTargetPortGroups) return cmd_report_target_port_groups(c);
       if ((c.cdb[1] & 0x1F) == op::kSaReportSupportedOpcodes) return cmd_report_supported_opcodes(c);
+      if ((c.cdb[1] & 0x1F) == op::kSaReportSupportedTmfs) return cmd_report_supported_tmfs(c);
       return fail_cdb(c, 1, 4);
     case op::kMaintenanceOut:
       if ((c.cdb[1] & 0x1F) == op::kSaSetTargetPortGroups) return cmd_set_target_port_groups(c);
@@ -84,6 +93,10 @@ Flow run(Cmd& c) {
     case op::kOrWrite16: return cmd_orwrite(c);
     case op::kExtendedCopy: return cmd_extended_copy(c);
     case op::kReceiveCopyResults: return cmd_receive_copy_results(c);
+    case op::kWriteAtomic16: return cmd_write_atomic16(c);
+    case op::kSanitize: return cmd_sanitize(c);
+    case op::kReadDefectData10:
+    case op::kReadDefectData12: return cmd_read_defect_data(c);
     default: return fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
   }
 }
@@ -102,7 +115,8 @@ void execute(Nexus& nexus, Task& task) {
   if (task.dir != DataDir::kOut) task.data.clear();
 
   const LunMapping* m = find_lun(nexus, task.lun);
-  Cmd c{nexus, task, m ? m->lu.get() : nullptr, m && (m->read_only || m->lu->read_only()), task.cdb};
+  Cmd c{nexus, task, m ? m->lu.get() : nullptr, m && (m->read_only || m->lu->read_only() || m->lu->swp()),
+        task.cdb};
   uint8_t opcode = task.cdb[0];
   unsigned len = op::cdb_length(opcode);
 
@@ -113,8 +127,10 @@ void execute(Nexus& nexus, Task& task) {
     fail(c, Sense::illegal(asc::kLogicalUnitNotSupported));
   } else {
     std::optional<uint16_t> ua;
-    if (c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
-    if (ua) {
+    bool blocked = c.lu && sanitize_blocks(c);  // before unit attentions, which stay pending
+    if (!blocked && c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
+    if (blocked) {
+    } else if (ua) {
       fail(c, Sense::make(SenseKey::kUnitAttention, *ua));
     } else if (alua_refused(c)) {
       // NOT READY: the target port group's ALUA state does not allow it
@@ -128,6 +144,7 @@ void execute(Nexus& nexus, Task& task) {
     }
   }
   if (flow == Flow::kDone) {
+    release_hold(task);
     task.lu_hold.reset();
     complete(task);
   }
@@ -183,6 +200,7 @@ void lun_reset(Nexus& nexus, uint64_t lun) {
   if (!m) return;
   m->lu->reset_state();
   m->lu->ua_queue_all(asc::kBusDeviceResetFunctionOccurred);
+  sanitize_detach(*m->lu, nexus.id);
 }
 
 void target_reset(Nexus& nexus, bool cold) {
@@ -192,6 +210,7 @@ void target_reset(Nexus& nexus, bool cold) {
     if (!m.lu) continue;
     m.lu->reset_state();
     m.lu->ua_queue_all(a);
+    sanitize_detach(*m.lu, nexus.id);
   }
 }
 

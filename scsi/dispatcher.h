@@ -38,6 +38,12 @@
 //  - target_reset: the same for every LU mapped through this nexus; warm
 //    reset queues 29h/03h (SAM: TARGET RESET), cold reset queues POWER ON
 //    OCCURRED (29h/01h), for every nexus of those LUs.
+//  - lun_reset / target_reset also detach this nexus' SANITIZE command that
+//    waits for a sanitize operation (status TASK ABORTED); the operation
+//    itself continues (SBC-4: resets do not stop a sanitize).
+//  - while a sanitize operation runs (or failed), commands other than
+//    INQUIRY, REPORT LUNS, REQUEST SENSE (and SANITIZE after a failure) end
+//    with its sense before unit attentions are considered (sanitize.cc).
 //  - clear_task_set: queues COMMANDS CLEARED BY ANOTHER INITIATOR (2Fh/00h)
 //    for every other nexus of that LU (the control mode page reports TST=0,
 //    one task set shared by all nexuses). Aborting tasks is the transport's.

@@ -44,6 +44,9 @@ LogicalUnit::LogicalUnit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev
   block_shift_ = unsigned(__builtin_ctz(cfg_.block_size));
   num_blocks_ = dev_->size_bytes() >> block_shift_;
   thin_ = cfg_.thin_provisioned && dev_->supports_discard();
+  uint32_t pbs = dev_->physical_block_size();
+  if (cfg_.lb_per_pb_exp && pbs > cfg_.block_size && (pbs & (pbs - 1)) == 0)
+    lbppb_exp_ = unsigned(__builtin_ctz(pbs)) - block_shift_;
   wce_.store(!cfg_.write_through);
 }
 
@@ -149,25 +152,6 @@ size_t LogicalUnit::ua_pending(uint64_t nexus_id) const {
   return it == nexus_.end() ? 0 : it->second.ua.size();
 }
 
-bool LogicalUnit::try_lock_range(uint64_t lba, uint32_t blocks) {
-  std::lock_guard lk(mu_);
-  for (const LockedRange& r : locked_)
-    if (lba < r.lba + r.blocks && r.lba < lba + blocks) return false;
-  locked_.push_back({lba, blocks});
-  return true;
-}
-
-void LogicalUnit::unlock_range(uint64_t lba, uint32_t blocks) {
-  std::lock_guard lk(mu_);
-  for (size_t i = 0; i < locked_.size(); ++i) {
-    if (locked_[i].lba == lba && locked_[i].blocks == blocks) {
-      locked_[i] = locked_.back();
-      locked_.pop_back();
-      return;
-    }
-  }
-}
-
 void LogicalUnit::reset_state() {
   rsv_.reset();
   std::lock_guard lk(mu_);
@@ -175,6 +159,7 @@ void LogicalUnit::reset_state() {
   prevent_count_.store(0);
   wce_.store(!cfg_.write_through);
   d_sense_.store(false);
+  swp_.store(false);
 }
 
 Result<std::shared_ptr<LogicalUnit>> make_logical_unit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev) {

@@ -7,9 +7,11 @@
 //  - Mutable state is shared by sessions running on several reactor threads:
 //      * WCE (caching page) and D_SENSE (control page): atomics.
 //      * Medium loaded (removable LUs): atomic, read on every media command.
-//      * Medium-removal prevention (one flag per I_T nexus), the unit
-//        attention queues (one per I_T nexus) and the LBA ranges held by
-//        COMPARE AND WRITE / ORWRITE: behind a per-LU mutex.
+//      * Medium-removal prevention (one flag per I_T nexus) and the unit
+//        attention queues (one per I_T nexus): behind a per-LU mutex.
+//      * Write ordering against COMPARE AND WRITE / ORWRITE / WRITE ATOMIC:
+//        the LU's RangeGuard (scsi/range_guard.h), lock-free while nothing
+//        is held.
 //    The READ/WRITE fast path takes no lock: it checks an atomic count of
 //    queued unit attentions and only locks when that count is non-zero.
 //  - Unit attention queues exist only for registered nexuses
@@ -40,6 +42,8 @@
 #include "backend/block_device.h"
 #include "common/result.h"
 #include "scsi/reservations.h"
+#include "scsi/range_guard.h"
+#include "scsi/sanitize_state.h"
 
 namespace esan::scsi {
 
@@ -50,6 +54,10 @@ struct LuConfig {
   uint32_t block_size = 512;   // 512/1024/2048/4096
   bool read_only = false, removable = false, rotational = false, thin_provisioned = false;
   bool write_through = false, nv_cache = false;
+  // SCST's lb_per_pb_exp: report the backend's physical block size through
+  // the logical blocks per physical block exponent (READ CAPACITY(16)) and
+  // the Block Limits granularities; false reports physical == logical.
+  bool lb_per_pb_exp = true;
   // Empty = defaults: "ESAN", "esan-disk", "0100", name, hash-derived serial.
   std::string t10_vend_id, prod_id, prod_rev_lvl, t10_dev_id, usn;
   // 0 = derived from the name. Used as the 64-bit vendor specific identifier
@@ -89,6 +97,14 @@ class LogicalUnit {
   // Thin provisioning is in effect (configured and the backend can discard).
   bool thin() const { return thin_; }
   uint32_t max_transfer_blocks() const { return kMaxTransferBytes >> block_shift_; }
+  // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (READ CAPACITY(16)): log2 of
+  // physical / logical block size when lb_per_pb_exp is set (0 when the
+  // physical block is not larger), else 0.
+  unsigned lbppb_exp() const { return lbppb_exp_; }
+  uint32_t lbppb() const { return 1u << lbppb_exp_; }
+  // MAXIMUM ATOMIC TRANSFER LENGTH (WRITE ATOMIC): the maximum transfer
+  // length, a multiple of the atomic granularity lbppb().
+  uint32_t max_atomic_blocks() const { return max_transfer_blocks() / lbppb() * lbppb(); }
   // MAXIMUM UNMAP LBA COUNT: 1 GiB, and at most 2^20 blocks.
   uint32_t max_unmap_blocks() const {
     uint32_t n = kMaxUnmapBytes >> block_shift_;
@@ -109,6 +125,10 @@ class LogicalUnit {
   void set_wce(bool v) { wce_.store(v, std::memory_order_relaxed); }
   bool d_sense() const { return d_sense_.load(std::memory_order_relaxed); }
   void set_d_sense(bool v) { d_sense_.store(v, std::memory_order_relaxed); }
+  // Control page SWP (software write protect): every write of every nexus
+  // gets DATA PROTECT while set; cleared by a reset.
+  bool swp() const { return swp_.load(std::memory_order_relaxed); }
+  void set_swp(bool v) { swp_.store(v, std::memory_order_relaxed); }
   // Writes must reach stable storage before completion (FUA on every write).
   bool force_fua() const { return cfg_.write_through || !wce(); }
 
@@ -146,16 +166,16 @@ class LogicalUnit {
   // REQUIRES: before the LU is mapped into any nexus (use join_device_group()).
   void set_alua_group(std::shared_ptr<DeviceGroup> dg) { alua_group_ = std::move(dg); }
 
-  // ---- read-modify-write serialization ----
-  // COMPARE AND WRITE and ORWRITE hold their LBA range for the duration of
-  // their read + write. Returns false (nothing held) when [lba, lba+blocks)
-  // overlaps a range held by another command.
-  bool try_lock_range(uint64_t lba, uint32_t blocks);
-  void unlock_range(uint64_t lba, uint32_t blocks);
+  // ---- write ordering (COMPARE AND WRITE, ORWRITE, WRITE ATOMIC) ----
+  RangeGuard& ranges() { return ranges_; }
+
+  // ---- SANITIZE (scsi/sanitize.cc) ----
+  SanitizeState& sanitize() { return sanitize_; }
+  const SanitizeState& sanitize() const { return sanitize_; }
 
   // Hard reset (LOGICAL UNIT RESET, target reset) effects on LU state
   // (SAM-5 hard reset): clears every nexus' prevent flag, returns the mode
-  // parameters (WCE, D_SENSE) to their defaults and ends an SPC-2
+  // parameters (WCE, D_SENSE, SWP) to their defaults and ends an SPC-2
   // reservation (persistent reservations survive). UAs are queued by the
   // caller.
   void reset_state();
@@ -176,22 +196,21 @@ class LogicalUnit {
   unsigned block_shift_ = 9;
   uint64_t num_blocks_ = 0;
   bool thin_ = false;
+  unsigned lbppb_exp_ = 0;
 
   std::shared_ptr<DeviceGroup> alua_group_;  // set before sharing, then read-only
 
   std::atomic<bool> wce_{true};
   std::atomic<bool> d_sense_{false};
+  std::atomic<bool> swp_{false};
   std::atomic<bool> medium_present_{true};
   std::atomic<uint32_t> ua_count_{0};
   std::atomic<uint32_t> prevent_count_{0};
 
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, NexusState> nexus_;  // guarded by mu_
-  struct LockedRange {
-    uint64_t lba;
-    uint32_t blocks;
-  };
-  std::vector<LockedRange> locked_;  // guarded by mu_
+  RangeGuard ranges_;
+  SanitizeState sanitize_;
 
   Reservations rsv_{[this](uint64_t nexus_id, uint16_t asc) { ua_queue(nexus_id, asc); }};
 };

@@ -1,5 +1,7 @@
 // MODE SENSE(6/10) and MODE SELECT(6/10) (SPC-4 6.11-6.14) with the pages
-//   08h caching (WCE changeable unless write-through), 0Ah control (D_SENSE changeable),
+//   08h caching (WCE changeable unless write-through), 0Ah control (D_SENSE
+//   and SWP changeable; SWP=1 write-protects the LU for every nexus until
+//   cleared or a reset),
 //   1Ch informational exceptions control (nothing changeable), 3Fh = all.
 //
 // MODE SENSE: page control current/changeable/default; saved answers
@@ -7,7 +9,7 @@
 // subpages: our pages have none). One short (8-byte) block descriptor unless
 // DBD=1; MODE SENSE(10) with LLBAA=1 returns a 16-byte one. The device
 // specific parameter has DPOFUA, and WP when the LU or its mapping is
-// read-only. Data-In is truncated to the allocation length.
+// read-only or SWP is set. Data-In is truncated to the allocation length.
 //
 // MODE SELECT: PF must be 1 and SP 0 (INVALID FIELD IN CDB otherwise). The
 // parameter list is validated completely before anything changes: a block
@@ -57,6 +59,8 @@ size_t build_page(const LogicalUnit& lu, uint8_t page, Pc pc, uint8_t* out) {
     case kPageControl: {
       bool d_sense = pc == Pc::kCurrent ? lu.d_sense() : pc == Pc::kChangeable;
       if (d_sense) out[2] |= 0x04;
+      bool swp = pc == Pc::kCurrent ? lu.swp() : pc == Pc::kChangeable;
+      if (swp) out[4] |= 0x08;
       if (pc != Pc::kChangeable) out[3] = 0x10;  // QUEUE ALGORITHM MODIFIER 1: unrestricted reordering
       break;
     }
@@ -149,7 +153,7 @@ Flow mode_select(Cmd& c) {
     off += bdl;
   }
   // Validate every page, then apply.
-  int new_wce = -1, new_dsense = -1;
+  int new_wce = -1, new_dsense = -1, new_swp = -1;
   while (off < n) {
     if (n - off < 2) return param_len_error(c);
     uint8_t page = p[off] & 0x3F;
@@ -166,12 +170,16 @@ Flow mode_select(Cmd& c) {
       if (diff) return fail(c, Sense::invalid_param(uint16_t(off + i), int8_t(31 - __builtin_clz(diff))));
     }
     if (page == kPageCaching) new_wce = (p[off + 2] & 0x04) != 0;
-    if (page == kPageControl) new_dsense = (p[off + 2] & 0x04) != 0;
+    if (page == kPageControl) {
+      new_dsense = (p[off + 2] & 0x04) != 0;
+      new_swp = (p[off + 4] & 0x08) != 0;
+    }
     off += len;
   }
   bool changed = false;
   if (new_wce >= 0 && bool(new_wce) != lu.wce()) lu.set_wce(new_wce), changed = true;
   if (new_dsense >= 0 && bool(new_dsense) != lu.d_sense()) lu.set_d_sense(new_dsense), changed = true;
+  if (new_swp >= 0 && bool(new_swp) != lu.swp()) lu.set_swp(new_swp), changed = true;
   if (changed) lu.ua_queue_others(c.nexus.id, asc::kModeParametersChanged);
   c.task.data.clear();
   return Flow::kDone;

@@ -77,8 +77,8 @@ TEST(ModeSense, PageControlValues) {
   Task chg = f.run(sense6(0x40 | 0x08, 0, 255, true), DataDir::kIn, {}, 255);
   EXPECT_EQ(chg.data.data()[6], 0x04);  // only WCE changeable
   Task chg_ctl = f.run(sense6(0x40 | 0x0A, 0, 255, true), DataDir::kIn, {}, 255);
-  EXPECT_EQ(chg_ctl.data.data()[6], 0x04);  // only D_SENSE changeable
-  EXPECT_EQ(chg_ctl.data.data()[4 + 4], 0);  // SWP not changeable
+  EXPECT_EQ(chg_ctl.data.data()[6], 0x04);     // D_SENSE changeable
+  EXPECT_EQ(chg_ctl.data.data()[4 + 4], 0x08);  // and SWP
   Task def = f.run(sense6(0x80 | 0x08, 0, 255, true), DataDir::kIn, {}, 255);
   EXPECT_EQ(def.data.data()[6] & 0x04, 0x04);
   expect_sense(f.run(sense6(0xC0 | 0x08), DataDir::kIn, {}, 255), SenseKey::kIllegalRequest,
@@ -155,6 +155,26 @@ TEST(ModeSelect, DSenseSwitchesSenseFormat) {
   expect_sense(t, SenseKey::kIllegalRequest, asc::kLbaOutOfRange);
 }
 
+TEST(ModeSelect, SoftwareWriteProtectAppliesToEveryNexusUntilReset) {
+  Fixture f;
+  auto n2 = f.make_nexus(f.nexus->luns);
+  auto page = current_page(f, 0x0A);
+  page[4] |= 0x08;  // SWP
+  auto pl = plist6(page);
+  expect_good(f.run(select6(uint8_t(pl.size())), DataDir::kOut, pl, uint32_t(pl.size()), n2.get()));
+  EXPECT_TRUE(f.lu->swp());
+  expect_sense(f.run({0, 0, 0, 0, 0, 0}), SenseKey::kUnitAttention, asc::kModeParametersChanged);
+  expect_sense(f.run(testing::cdb10(op::kWrite10, 0, 1), DataDir::kOut, pattern(512, 0), 512),
+               SenseKey::kDataProtect, asc::kWriteProtected);
+  Task ms = f.run(sense6(0x0A, 0, 255, true), DataDir::kIn, {}, 255);
+  EXPECT_EQ(ms.data.data()[2] & 0x80, 0x80);  // WP in the device specific parameter
+  expect_good(f.run(testing::cdb10(op::kRead10, 0, 1), DataDir::kIn, {}, 512));
+  lun_reset(*n2, 0);
+  EXPECT_FALSE(f.lu->swp());
+  f.run({0, 0, 0, 0, 0, 0});  // the reset's unit attention
+  expect_good(f.run(testing::cdb10(op::kWrite10, 0, 1), DataDir::kOut, pattern(512, 0), 512));
+}
+
 TEST(ModeSelect, OtherNexusGetsModeParametersChanged) {
   Fixture f;
   auto n2 = f.make_nexus(f.nexus->luns);
@@ -170,14 +190,14 @@ TEST(ModeSelect, OtherNexusGetsModeParametersChanged) {
 TEST(ModeSelect, UnchangeableFieldIsInvalidFieldInParameterList) {
   Fixture f;
   auto page = current_page(f, 0x0A);
-  page[4] |= 0x08;  // SWP
+  page[2] |= 0x02;  // GLTSD
   auto pl = plist6(page);
   Task t = f.run(select6(uint8_t(pl.size())), DataDir::kOut, pl, uint32_t(pl.size()));
   expect_sense(t, SenseKey::kIllegalRequest, asc::kInvalidFieldInParameterList);
   ParsedSense s = sense_of(t);
   ASSERT_TRUE(s.sksv);
-  EXPECT_EQ(s.sks[0], 0x80 | 0x08 | 3);  // parameter list, bit 3
-  EXPECT_EQ(load_be16(s.sks + 1), 4 + 4);
+  EXPECT_EQ(s.sks[0], 0x80 | 0x08 | 1);  // parameter list, bit 1
+  EXPECT_EQ(load_be16(s.sks + 1), 4 + 2);
   EXPECT_FALSE(f.lu->d_sense());
 }
 

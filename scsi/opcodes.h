@@ -24,8 +24,10 @@ inline constexpr uint8_t kWriteVerify10 = 0x2E;
 inline constexpr uint8_t kVerify10 = 0x2F;
 inline constexpr uint8_t kPrefetch10 = 0x34;
 inline constexpr uint8_t kSyncCache10 = 0x35;
+inline constexpr uint8_t kReadDefectData10 = 0x37;
 inline constexpr uint8_t kWriteSame10 = 0x41;
 inline constexpr uint8_t kUnmap = 0x42;
+inline constexpr uint8_t kSanitize = 0x48;
 inline constexpr uint8_t kModeSelect10 = 0x55;
 inline constexpr uint8_t kReserve10 = 0x56;
 inline constexpr uint8_t kRelease10 = 0x57;
@@ -43,6 +45,7 @@ inline constexpr uint8_t kVerify16 = 0x8F;
 inline constexpr uint8_t kPrefetch16 = 0x90;
 inline constexpr uint8_t kSyncCache16 = 0x91;
 inline constexpr uint8_t kWriteSame16 = 0x93;
+inline constexpr uint8_t kWriteAtomic16 = 0x9C;
 inline constexpr uint8_t kServiceActionIn16 = 0x9E;
 inline constexpr uint8_t kReportLuns = 0xA0;
 inline constexpr uint8_t kMaintenanceIn = 0xA3;
@@ -51,6 +54,7 @@ inline constexpr uint8_t kRead12 = 0xA8;
 inline constexpr uint8_t kWrite12 = 0xAA;
 inline constexpr uint8_t kWriteVerify12 = 0xAE;
 inline constexpr uint8_t kVerify12 = 0xAF;
+inline constexpr uint8_t kReadDefectData12 = 0xB7;
 
 // EXTENDED COPY / RECEIVE COPY RESULTS (LID1)
 inline constexpr uint8_t kSaExtendedCopyLid1 = 0x00;
@@ -62,6 +66,7 @@ inline constexpr uint8_t kSaGetLbaStatus = 0x12;
 // MAINTENANCE IN
 inline constexpr uint8_t kSaReportTargetPortGroups = 0x0A;
 inline constexpr uint8_t kSaReportSupportedOpcodes = 0x0C;
+inline constexpr uint8_t kSaReportSupportedTmfs = 0x0D;
 // MAINTENANCE OUT
 inline constexpr uint8_t kSaSetTargetPortGroups = 0x0A;
 

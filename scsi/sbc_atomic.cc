@@ -1,11 +1,13 @@
-// Read-modify-write commands: COMPARE AND WRITE (SBC-3 5.2) and ORWRITE(16)
-// (SBC-3 5.10).
+// Commands that must not interleave with other writes: COMPARE AND WRITE
+// (SBC-3 5.2), ORWRITE(16) (SBC-3 5.10) and WRITE ATOMIC(16) (SBC-4 5.48).
 //
-// Both hold their LBA range on the LU (LogicalUnit::try_lock_range) from the
-// read until the write completes, so two such commands on overlapping
-// ranges never interleave; an overlapping one arriving meanwhile gets BUSY
-// status (the initiator retries). Plain WRITEs are not serialized against
-// them.
+// Each holds its LBA range exclusively in the LU's RangeGuard
+// (scsi/range_guard.h) from before its first I/O until it completes: no
+// other write of any session (WRITE*, WRITE SAME, UNMAP, or another of
+// these) to an overlapping range runs meanwhile -- those arriving get BUSY
+// status, and this command itself gets BUSY when it overlaps a write already
+// in flight. Writes that started before it on the lock-free path are waited
+// for (RangeGuard kWait) before its first I/O is issued.
 //
 // COMPARE AND WRITE: NUMBER OF LOGICAL BLOCKS N (<= MAXIMUM COMPARE AND WRITE
 // LENGTH, else INVALID FIELD IN CDB); Data-Out must be exactly 2N blocks
@@ -18,6 +20,18 @@
 // the whole blocks received, like WRITE).
 // Both honour FUA (and the LU's forced FUA); xxPROTECT != 0 is INVALID FIELD
 // IN CDB.
+// WRITE ATOMIC(16): one backend write of the whole range. Block Limits VPD:
+// MAXIMUM ATOMIC TRANSFER LENGTH = LogicalUnit::max_atomic_blocks(), ATOMIC
+// ALIGNMENT and ATOMIC TRANSFER LENGTH GRANULARITY = one physical block
+// (LogicalUnit::lbppb()), no atomic boundary support (both boundary fields
+// 0). Checks, in order: WRPROTECT != 0, ATOMIC BOUNDARY != 0, length above
+// the maximum -> INVALID FIELD IN CDB; no medium; LBA range (also for 0
+// blocks); LBA not aligned or length not a multiple of the granularity ->
+// INVALID FIELD IN CDB; write protection; Data-Out shorter than the length
+// -> INVALID FIELD IN CDB (an atomic write is never partial); 0 blocks is
+// GOOD. DPO/FUA accepted (FUA honoured). Atomic with respect to other
+// commands; against power loss only as far as the backend's single write
+// is (file and block backends do not promise that).
 #include <cstring>
 
 #include "common/bytes.h"
@@ -44,9 +58,8 @@ Step rmw_step(Task& t, int res) {
   size_t out = caw ? 2 * bytes : bytes;
   size_t med = aligned(out);
   auto finish = [&](Step s) {
-    lu.unlock_range(lba, blocks);
     t.data.clear();
-    return s;
+    return s;  // complete() releases the range
   };
   if (res < 0) {
     fail_io(t, res, t.scratch[3] == kDoneWriting, lu.d_sense());  // stage = what follows the failed request
@@ -83,22 +96,78 @@ Step rmw_step(Task& t, int res) {
   }
 }
 
+void resume_rmw(Task& t) { run_steps(t, rmw_step); }
+
+// Takes the exclusive range, then runs `resume` now or once earlier writes
+// have drained.
+Flow start_exclusive(Cmd& c, uint64_t lba, uint64_t blocks, RangeGuard::ResumeFn resume) {
+  Task& t = c.task;
+  switch (c.lu->ranges().begin_exclusive(t, lba, blocks, resume)) {
+    case RangeGuard::Grant::kBusy:
+      t.data.clear();
+      t.status = kBusy;
+      return Flow::kDone;
+    case RangeGuard::Grant::kGranted:
+      resume(t);
+      return Flow::kAsync;
+    case RangeGuard::Grant::kWait:
+      return Flow::kAsync;
+  }
+  return Flow::kAsync;
+}
+
 Flow start_rmw(Cmd& c, uint64_t lba, uint32_t blocks, bool fua, bool caw) {
   Task& t = c.task;
-  if (!c.lu->try_lock_range(lba, blocks)) {
-    t.data.clear();
-    t.status = kBusy;
-    return Flow::kDone;
-  }
   put_u64(t, 0, lba);
   t.scratch[2] = blocks;
   t.scratch[3] = kRead;
   t.scratch[4] = (fua ? 1u : 0u) | (caw ? 2u : 0u);
-  run_steps(t, rmw_step);
-  return Flow::kAsync;
+  return start_exclusive(c, lba, blocks, resume_rmw);
 }
 
+// WRITE ATOMIC: scratch [0,1] LBA, [2] blocks, [3] FUA.
+Step atomic_step(Task& t, int res) {
+  LogicalUnit& lu = *t.lu_hold;
+  if (res < 0) {
+    fail_io(t, res, true, lu.d_sense());
+    return Step::kDone;
+  }
+  if (t.scratch[3] & 2) return Step::kDone;  // the write has completed
+  t.scratch[3] |= 2;
+  unsigned shift = lu.block_shift();
+  set_io(t, backend::IoOp::kWrite, get_u64(t, 0) << shift, t.scratch[2] << shift, t.data.data(),
+         (t.scratch[3] & 1) || lu.force_fua());
+  return Step::kIssue;
+}
+
+void resume_atomic(Task& t) { run_steps(t, atomic_step); }
+
 }  // namespace
+
+Flow cmd_write_atomic16(Cmd& c) {
+  const uint8_t* cdb = c.cdb;
+  LogicalUnit& lu = *c.lu;
+  uint64_t lba = load_be64(cdb + 2);
+  uint32_t blocks = load_be16(cdb + 12);
+  unsigned shift = lu.block_shift();
+  c.task.out_wanted = uint32_t(uint64_t(blocks) << shift);
+  if (cdb[1] & 0xE0) return fail_cdb(c, 1, 7);         // WRPROTECT
+  if (load_be16(cdb + 10) != 0) return fail_cdb(c, 10);  // ATOMIC BOUNDARY: not supported
+  if (blocks > lu.max_atomic_blocks()) return fail_cdb(c, 12);
+  if (no_medium(c)) return Flow::kDone;
+  if (lba_out_of_range(c, lba, blocks)) return Flow::kDone;
+  if (lba % lu.lbppb() != 0) return fail_cdb(c, 2);
+  if (blocks % lu.lbppb() != 0) return fail_cdb(c, 12);
+  if (c.write_protected) return fail(c, Sense::make(SenseKey::kDataProtect, asc::kWriteProtected));
+  if (blocks == 0) return Flow::kDone;
+  if (c.task.data.size() < (size_t(blocks) << shift)) return fail_cdb(c, 12);
+  c.task.data.resize(size_t(blocks) << shift);
+  Task& t = c.task;
+  put_u64(t, 0, lba);
+  t.scratch[2] = blocks;
+  t.scratch[3] = (cdb[1] & 0x08) ? 1u : 0u;
+  return start_exclusive(c, lba, blocks, resume_atomic);
+}
 
 Flow cmd_compare_and_write(Cmd& c) {
   const uint8_t* cdb = c.cdb;

@@ -1,7 +1,8 @@
 // READ CAPACITY(10) and READ CAPACITY(16) (SBC-3 5.15, 5.16).
 // (10) returns FFFFFFFFh as the last LBA when the capacity does not fit;
-// (16) reports LBPME/LBPRZ for thin LUs, no protection information and a
-// logical-blocks-per-physical-block exponent of 0. Both need the medium.
+// (16) reports LBPME/LBPRZ for thin LUs, no protection information, the
+// LU's logical blocks per physical block exponent (LogicalUnit::lbppb_exp())
+// and LOWEST ALIGNED LOGICAL BLOCK ADDRESS 0. Both need the medium.
 #include "common/bytes.h"
 #include "scsi/command.h"
 
@@ -26,6 +27,7 @@ Flow cmd_read_capacity16(Cmd& c) {
   uint8_t d[32] = {};
   store_be64(d, c.lu->num_blocks() - 1);
   store_be32(d + 8, c.lu->block_size());
+  d[13] = uint8_t(c.lu->lbppb_exp());
   if (c.lu->thin()) d[14] = 0xC0;  // LBPME, LBPRZ
   return reply(c, d, alloc);
 }

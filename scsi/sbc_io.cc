@@ -17,6 +17,8 @@
 // blocks received are written (none if less than one block) and the command
 // completes GOOD; the transport reports the residual overflow. Extra data
 // beyond the CDB's transfer length is ignored.
+// A write overlapping a range held by COMPARE AND WRITE, ORWRITE or WRITE
+// ATOMIC ends with BUSY status (scsi/range_guard.h).
 // FUA is set on the backend write when the CDB has FUA, the LU is
 // write-through or WCE=0, and for every WRITE AND VERIFY (verification is
 // satisfied by the data reaching stable storage; BYTCHK 0 and 1 accepted).
@@ -202,6 +204,7 @@ Flow cmd_write(Cmd& c) {
   uint32_t blocks = r.blocks;
   if ((uint64_t(blocks) << shift) > c.task.data.size()) blocks = uint32_t(c.task.data.size() >> shift);
   if (blocks == 0) return Flow::kDone;
+  if (write_blocked(c, r.lba, blocks)) return Flow::kDone;
   bool fua = write_verify || (opcode != op::kWrite6 && (c.cdb[1] & 0x08)) || c.lu->force_fua();
   start_io(c, backend::IoOp::kWrite, r.lba, blocks, c.task.data.data(), fua, write_done);
   return Flow::kAsync;

@@ -1,4 +1,4 @@
-// WRITE SAME(10/16), UNMAP and GET LBA STATUS (SBC-3 5.42-5.44, 5.28, 5.7).
+// WRITE SAME(10/16) and UNMAP (SBC-3 5.42-5.44, 5.28).
 //
 // WRITE SAME: one block of Data-Out (exactly one block, else INVALID FIELD IN
 // CDB at the length field; WRITE SAME(16) NDOB=1 means a zero block without
@@ -23,9 +23,9 @@
 // capacity, total <= MAXIMUM UNMAP LBA COUNT), then the ranges are discarded
 // in order. A truncated header is PARAMETER LIST LENGTH ERROR.
 //
-// GET LBA STATUS reports one descriptor from the starting LBA to the end of
-// the LU (capped at FFFFFFFFh blocks) as "mapped or unknown" (status 0): the
-// backends cannot tell allocated from deallocated ranges.
+// Both are writes for the LU's RangeGuard (UNMAP over the span from its
+// lowest to its highest descriptor): BUSY while they overlap a range held by
+// COMPARE AND WRITE, ORWRITE or WRITE ATOMIC.
 #include <cerrno>
 #include <cstring>
 
@@ -167,6 +167,7 @@ Flow cmd_write_same(Cmd& c) {
     return fail_cdb(c, len_byte);
   }
   if (blocks == 0) return Flow::kDone;
+  if (write_blocked(c, lba, blocks)) return Flow::kDone;
   bool zero = all_zero(t.data.data(), lu.block_size());
   put_u64(t, 0, lba);
   t.scratch[2] = blocks;
@@ -200,7 +201,7 @@ Flow cmd_unmap(Cmd& c) {
   if (bddl > n - 8) bddl = n - 8;
   uint32_t count = uint32_t(bddl / 16);
   if (count > kMaxUnmapDescriptors) return fail(c, Sense::invalid_param(2));
-  uint64_t total = 0;
+  uint64_t total = 0, first = UINT64_MAX, end = 0;
   for (uint32_t i = 0; i < count; ++i) {
     const uint8_t* d = p + 8 + 16 * i;
     uint64_t lba = load_be64(d);
@@ -208,27 +209,15 @@ Flow cmd_unmap(Cmd& c) {
     if (lba_out_of_range(c, lba, blocks)) return Flow::kDone;
     total += blocks;
     if (total > lu.max_unmap_blocks()) return fail(c, Sense::invalid_param(uint16_t(8 + 16 * i + 8)));
+    if (blocks && lba < first) first = lba;
+    if (blocks && lba + blocks > end) end = lba + blocks;
   }
+  if (end > 0 && write_blocked(c, first, end - first)) return Flow::kDone;
   t.scratch[0] = 0;
   t.scratch[1] = count;
   t.scratch[2] = 0;
   run_steps(t, unmap_step);
   return Flow::kAsync;
-}
-
-Flow cmd_get_lba_status(Cmd& c) {
-  uint64_t lba = load_be64(c.cdb + 2);
-  uint32_t alloc = load_be32(c.cdb + 10);
-  if (no_medium(c)) return Flow::kDone;
-  uint64_t cap = c.lu->num_blocks();
-  if (lba >= cap) return fail(c, Sense::illegal(asc::kLbaOutOfRange));
-  uint8_t d[24] = {};
-  store_be32(d, 20);
-  store_be64(d + 8, lba);
-  uint64_t n = cap - lba;
-  store_be32(d + 16, n > 0xFFFFFFFFull ? 0xFFFFFFFFu : uint32_t(n));
-  d[20] = 0x00;  // mapped or unknown
-  return reply(c, d, alloc);
 }
 
 }  // namespace esan::scsi

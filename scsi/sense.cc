@@ -16,6 +16,15 @@ void encode_field_pointer(const FieldPointer& f, uint8_t* sks) {
   store_be16(sks + 1, f.byte);
 }
 
+void encode_sks(const Sense& s, uint8_t* sks) {
+  if (s.progress) {
+    sks[0] = 0x80;  // SKSV
+    store_be16(sks + 1, *s.progress);
+  } else {
+    encode_field_pointer(*s.field, sks);
+  }
+}
+
 }  // namespace
 
 size_t SenseBuilder::build(const Sense& s, uint8_t* out, size_t cap) const {
@@ -31,7 +40,7 @@ size_t SenseBuilder::build(const Sense& s, uint8_t* out, size_t cap) const {
     buf[7] = 10;  // additional sense length
     buf[12] = uint8_t(s.asc >> 8);
     buf[13] = uint8_t(s.asc);
-    if (s.field) encode_field_pointer(*s.field, buf + 15);
+    if (s.field || s.progress) encode_sks(s, buf + 15);
     len = 18;
   } else {
     buf[0] = 0x72;
@@ -47,11 +56,11 @@ size_t SenseBuilder::build(const Sense& s, uint8_t* out, size_t cap) const {
       store_be64(d + 4, *s.information);
       len += 12;
     }
-    if (s.field) {
+    if (s.field || s.progress) {
       uint8_t* d = buf + len;
       d[0] = 0x02;  // sense key specific descriptor
       d[1] = 0x06;
-      encode_field_pointer(*s.field, d + 4);
+      encode_sks(s, d + 4);
       len += 8;
     }
     buf[7] = uint8_t(len - 8);

@@ -7,6 +7,8 @@
 //    number written. Fixed format is 18 bytes; descriptor format is 8 bytes
 //    plus one descriptor per optional field set (information, sense-key
 //    specific).
+//  - A progress indication (sense-key specific, SKSV=1) is emitted when set
+//    (NOT READY during a sanitize operation).
 //  - A field pointer (sense-key specific, SKSV=1) is emitted for ILLEGAL
 //    REQUEST sense: C/D=1 points into the CDB, C/D=0 into the parameter list;
 //    BPV=1 with a bit pointer when the offending bit is known.
@@ -47,6 +49,7 @@ inline constexpr uint16_t kNotAccessibleAluaTransition = 0x040A;   // asymmetric
 inline constexpr uint16_t kNotAccessibleTargetPortStandby = 0x040B;
 inline constexpr uint16_t kNotAccessibleTargetPortUnavailable = 0x040C;
 inline constexpr uint16_t kNotReadyOffline = 0x0412;  // target port group offline (ALUA)
+inline constexpr uint16_t kSanitizeInProgress = 0x041B;
 inline constexpr uint16_t kWriteError = 0x0C00;
 inline constexpr uint16_t kCopyTargetDeviceNotReachable = 0x0D02;
 inline constexpr uint16_t kInvalidFieldInInformationUnit = 0x0E03;
@@ -79,6 +82,7 @@ inline constexpr uint16_t kRegistrationsPreempted = 0x2A05;
 inline constexpr uint16_t kAsymmetricAccessStateChanged = 0x2A06;
 inline constexpr uint16_t kCapacityDataHasChanged = 0x2A09;
 inline constexpr uint16_t kCommandsClearedByAnotherInitiator = 0x2F00;
+inline constexpr uint16_t kSanitizeCommandFailed = 0x3103;
 inline constexpr uint16_t kSavingParametersNotSupported = 0x3900;
 inline constexpr uint16_t kMediumNotPresent = 0x3A00;
 inline constexpr uint16_t kMediumNotPresentTrayClosed = 0x3A01;
@@ -105,14 +109,17 @@ struct Sense {
   uint16_t asc = asc::kNoAdditionalSense;
   std::optional<FieldPointer> field;  // sense-key specific field pointer
   std::optional<uint64_t> information;
+  // Sense-key specific progress indication (NOT READY), 0..65535 of 65536;
+  // used instead of `field`.
+  std::optional<uint16_t> progress;
 
-  static Sense make(SenseKey k, uint16_t a) { return Sense{k, a, std::nullopt, std::nullopt}; }
+  static Sense make(SenseKey k, uint16_t a) { return Sense{k, a, std::nullopt, std::nullopt, std::nullopt}; }
   static Sense invalid_cdb(uint16_t byte, int8_t bit = -1) {
-    return Sense{SenseKey::kIllegalRequest, asc::kInvalidFieldInCdb, FieldPointer{true, byte, bit}, std::nullopt};
+    return Sense{SenseKey::kIllegalRequest, asc::kInvalidFieldInCdb, FieldPointer{true, byte, bit}, std::nullopt, std::nullopt};
   }
   static Sense invalid_param(uint16_t byte, int8_t bit = -1) {
     return Sense{SenseKey::kIllegalRequest, asc::kInvalidFieldInParameterList, FieldPointer{false, byte, bit},
-                 std::nullopt};
+                 std::nullopt, std::nullopt};
   }
   static Sense illegal(uint16_t a) { return make(SenseKey::kIllegalRequest, a); }
 };

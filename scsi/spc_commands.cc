@@ -15,6 +15,7 @@
 
 #include "common/bytes.h"
 #include "scsi/command.h"
+#include "scsi/sanitize.h"
 
 namespace esan::scsi {
 
@@ -30,6 +31,8 @@ Flow cmd_request_sense(Cmd& c) {
   Sense s = Sense::make(SenseKey::kNoSense, asc::kNoAdditionalSense);
   if (!c.lu) {
     s = Sense::illegal(asc::kLogicalUnitNotSupported);
+  } else if (c.lu->sanitize().phase() != SanitizeState::kIdle) {
+    s = sanitize_sense(*c.lu);
   } else if (auto ua = c.lu->ua_take(c.nexus.id)) {
     s = Sense::make(SenseKey::kUnitAttention, *ua);
   } else if (!c.lu->medium_present()) {

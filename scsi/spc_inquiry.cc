@@ -155,7 +155,7 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
     }
     case 0xB0: {
       d.resize(64, 0);
-      uint32_t gran = lu.block_size() < 4096 ? 4096 / lu.block_size() : 1;
+      uint32_t gran = lu.lbppb();  // one physical block
       d[5] = uint8_t(kMaxCompareAndWriteBlocks);      // MAXIMUM COMPARE AND WRITE LENGTH
       store_be16(&d[6], uint16_t(gran));              // OPTIMAL TRANSFER LENGTH GRANULARITY
       store_be32(&d[8], lu.max_transfer_blocks());    // MAXIMUM TRANSFER LENGTH
@@ -166,11 +166,16 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
         store_be32(&d[28], gran);                     // OPTIMAL UNMAP GRANULARITY
       }
       store_be64(&d[36], lu.max_write_same_blocks());  // MAXIMUM WRITE SAME LENGTH
+      store_be32(&d[44], lu.max_atomic_blocks());      // MAXIMUM ATOMIC TRANSFER LENGTH
+      store_be32(&d[48], lu.lbppb());                  // ATOMIC ALIGNMENT
+      store_be32(&d[52], lu.lbppb());                  // ATOMIC TRANSFER LENGTH GRANULARITY
+      // 56..63: no atomic boundary support (WRITE ATOMIC's ATOMIC BOUNDARY must be 0)
       break;
     }
     case 0xB1:
       d.resize(64, 0);
       store_be16(&d[4], lu.rotational() ? 0 : 1);  // MEDIUM ROTATION RATE: 1 = non-rotating
+      if (lu.thin()) d[7] = 0x40;  // WABEREQ 01b: reads after SANITIZE BLOCK ERASE succeed (zeros)
       break;
     case 0xB2:
       d.resize(8, 0);

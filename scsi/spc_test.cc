@@ -107,7 +107,7 @@ TEST(Spc, ReadCapacity10And16) {
   EXPECT_EQ(load_be64(l.data.data()), 4999u);
   EXPECT_EQ(load_be32(l.data.data() + 8), 512u);
   EXPECT_EQ(l.data.data()[12], 0);  // no protection
-  EXPECT_EQ(l.data.data()[13], 0);  // LBPPBE 0
+  EXPECT_EQ(l.data.data()[13], 3);  // LBPPBE: 512-byte blocks on 4096-byte physical blocks
   EXPECT_EQ(l.data.data()[14], 0);  // not thin
   for (uint32_t a = 0; a < 16; ++a) {
     Task s = f.run(rc16(a), DataDir::kIn, {}, a);

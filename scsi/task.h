@@ -31,6 +31,15 @@ enum Status : uint8_t {
 class Task;
 class LogicalUnit;
 
+// What a task holds in its LU's RangeGuard (scsi/range_guard.h); SCSI-layer
+// scratch.
+struct RangeHold {
+  enum Kind : uint8_t { kNone, kFast, kShared, kExclusive };
+  Kind kind = kNone;
+  uint8_t shard = 0;
+  uint64_t lba = 0, blocks = 0;
+};
+
 class TaskOwner {
  public:
   virtual void task_done(Task& task) = 0;
@@ -69,6 +78,7 @@ class Task {
   backend::IoRequest io;
   uint32_t scratch[8] = {};
   void* scratch_ptr = nullptr;
+  RangeHold hold;  // released by the scsi layer before task_done()
   // Keeps the logical unit (and its BlockDevice) alive while the command is
   // in flight, even if the LUN map is swapped meanwhile. Released before
   // task_done() for commands that complete synchronously; after backend I/O

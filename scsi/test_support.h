@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -41,6 +42,9 @@ class MemDevice final : public backend::BlockDevice {
   uint64_t size_bytes() const override { return mem.size(); }
   const char* kind() const override { return "mem"; }
   bool supports_discard() const override { return discard_; }
+  backend::MapExtent map_status(uint64_t offset, uint64_t len) const override {
+    return map_fn ? map_fn(offset, len) : backend::MapExtent{true, len};
+  }
   void submit(IoRequest& req) override {
     log.push_back({req.op, req.fua, req.offset, req.len});
     int res = int(req.len);
@@ -76,6 +80,8 @@ class MemDevice final : public backend::BlockDevice {
 
   std::vector<uint8_t> mem;
   std::vector<Op> log;
+  // Scripted provisioning map (default: everything mapped).
+  std::function<backend::MapExtent(uint64_t, uint64_t)> map_fn;
   bool deferred = false;
   std::deque<std::pair<IoRequest*, int>> pending;
   std::optional<IoOp> fail_op;

@@ -1,0 +1,140 @@
+// GET LBA STATUS against a sparse temp file (the real file backend, used off
+// a reactor: synchronous I/O) and against a scripted map.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "scsi/opcodes.h"
+#include "scsi/test_support.h"
+
+namespace esan::scsi {
+namespace {
+
+using namespace testing;
+
+constexpr uint64_t kBlocks = 2048;  // 512-byte blocks: 1 MiB
+
+std::vector<uint8_t> glbas(uint64_t lba, uint32_t alloc) {
+  std::vector<uint8_t> c(16, 0);
+  c[0] = op::kServiceActionIn16;
+  c[1] = op::kSaGetLbaStatus;
+  store_be64(&c[2], lba);
+  store_be32(&c[10], alloc);
+  return c;
+}
+
+struct Desc {
+  uint64_t lba;
+  uint32_t blocks;
+  uint8_t status;
+  bool operator==(const Desc&) const = default;
+};
+std::vector<Desc> descs(const Task& t) {
+  std::vector<Desc> v;
+  const uint8_t* d = t.data.data();
+  EXPECT_EQ(load_be32(d) + 4, t.data.size());
+  for (size_t off = 8; off + 16 <= t.data.size(); off += 16)
+    v.push_back({load_be64(d + off), load_be32(d + off + 8), uint8_t(d[off + 12] & 0x0F)});
+  return v;
+}
+
+class SparseFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char p[] = "/tmp/esan-lbastatus-XXXXXX";
+    int fd = mkstemp(p);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(ftruncate(fd, off_t(kBlocks * 512)), 0);
+    close(fd);
+    path = p;
+    auto dev = backend::open_file_device(backend::FileOptions{.path = path});
+    ASSERT_TRUE(dev.has_value());
+    LuConfig cfg = named("sparse");
+    cfg.thin_provisioned = true;
+    f.lu = *make_logical_unit(cfg, std::move(*dev));
+    auto map = std::make_shared<LunMap>();
+    (*map)[0] = LunMapping{f.lu, false};
+    f.nexus = f.make_nexus(map);
+  }
+  void TearDown() override { unlink(path.c_str()); }
+
+  Fixture f;
+  std::string path;
+};
+
+TEST_F(SparseFile, FreshFileIsOneDeallocatedExtent) {
+  Task t = f.run(glbas(0, 8 + 16 * 4), DataDir::kIn, {}, 1024);
+  expect_good(t);
+  EXPECT_EQ(descs(t), (std::vector<Desc>{{0, uint32_t(kBlocks), 1}}));
+}
+
+TEST_F(SparseFile, WrittenBlocksAreMappedAndUnmapDeallocates) {
+  expect_good(f.run(cdb10(op::kWrite10, 64, 16), DataDir::kOut, pattern(16 * 512, 3)));
+  Task t = f.run(glbas(0, 8 + 16 * 4), DataDir::kIn, {}, 1024);
+  expect_good(t);
+  EXPECT_EQ(descs(t), (std::vector<Desc>{{0, 64, 1}, {64, 16, 0}, {80, uint32_t(kBlocks - 80), 1}}));
+
+  // Starting inside the mapped extent; the allocation length holds one descriptor.
+  Task one = f.run(glbas(70, 24), DataDir::kIn, {}, 24);
+  expect_good(one);
+  ASSERT_EQ(one.data.size(), 24u);
+  EXPECT_EQ(load_be32(one.data.data()), 20u);  // one descriptor returned
+  EXPECT_EQ(descs(one), (std::vector<Desc>{{70, 10, 0}}));
+
+  // UNMAP one physical block (8 x 512 = 4096 bytes, aligned).
+  std::vector<uint8_t> list(24, 0);
+  store_be16(&list[0], 22);
+  store_be16(&list[2], 16);
+  store_be64(&list[8], 64);
+  store_be32(&list[16], 8);
+  std::vector<uint8_t> unmap(10, 0);
+  unmap[0] = op::kUnmap;
+  store_be16(&unmap[7], 24);
+  expect_good(f.run(unmap, DataDir::kOut, list, 24));
+  Task u = f.run(glbas(0, 8 + 16 * 4), DataDir::kIn, {}, 1024);
+  EXPECT_EQ(descs(u), (std::vector<Desc>{{0, 72, 1}, {72, 8, 0}, {80, uint32_t(kBlocks - 80), 1}}));
+}
+
+TEST_F(SparseFile, BeyondTheEndIsOutOfRange) {
+  expect_sense(f.run(glbas(kBlocks, 24), DataDir::kIn, {}, 24), SenseKey::kIllegalRequest, asc::kLbaOutOfRange);
+  expect_sense(f.run(glbas(~0ull, 24), DataDir::kIn, {}, 24), SenseKey::kIllegalRequest, asc::kLbaOutOfRange);
+  Task last = f.run(glbas(kBlocks - 1, 24), DataDir::kIn, {}, 24);
+  expect_good(last);
+  EXPECT_EQ(descs(last), (std::vector<Desc>{{kBlocks - 1, 1, 1}}));
+}
+
+// 4096-byte logical blocks over a backend whose holes are 1 KiB aligned:
+// a partly deallocated block is reported mapped.
+TEST(GetLbaStatusRounding, PartialHolesCountAsMapped) {
+  LuConfig cfg = named("big");
+  cfg.block_size = 4096;
+  cfg.thin_provisioned = true;
+  Fixture f(cfg, 16);
+  // Bytes: [0, 5K) hole, [5K, 8K) data, [8K, 16K) hole, rest data.
+  f.dev->map_fn = [](uint64_t off, uint64_t len) {
+    struct Piece {
+      uint64_t end;
+      bool mapped;
+    };
+    const Piece map[] = {{5120, false}, {8192, true}, {16384, false}, {16 * 4096, true}};
+    for (const Piece& p : map) {
+      if (off < p.end) {
+        uint64_t n = p.end - off;
+        return backend::MapExtent{p.mapped, n < len ? n : len};
+      }
+    }
+    return backend::MapExtent{true, len};
+  };
+  Task t = f.run(glbas(0, 8 + 16 * 8), DataDir::kIn, {}, 1024);
+  expect_good(t);
+  // Block 0 is wholly a hole; block 1 partly: mapped, and joins the data
+  // after it; blocks 2-3 are holes; the rest is data.
+  EXPECT_EQ(descs(t), (std::vector<Desc>{{0, 1, 1}, {1, 1, 0}, {2, 2, 1}, {4, 12, 0}}));
+  LuConfig full = named("full");
+  Fixture g(full, 16);
+  g.dev->map_fn = f.dev->map_fn;  // not thin: the map is not consulted
+  Task m = g.run(glbas(0, 1024), DataDir::kIn, {}, 1024);
+  EXPECT_EQ(descs(m), (std::vector<Desc>{{0, 16, 0}}));
+}
+
+}  // namespace
+}  // namespace esan::scsi
