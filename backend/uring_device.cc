@@ -16,11 +16,14 @@ namespace esan::backend {
 // request; freed when the request completes.
 class UringDevice::PendingOp final : public reactor::Op {
  public:
-  PendingOp(UringDevice* dev, IoRequest* req, reactor::Reactor* r) : dev_(dev), req_(req), r_(r) {}
+  PendingOp(UringDevice* dev, IoRequest* req, reactor::Reactor* r) : dev_(dev), req_(req), r_(r) {
+    r_->worker_io_started();
+  }
   void complete(int res, uint32_t) override {
     UringDevice* dev = dev_;
     IoRequest* req = req_;
     reactor::Reactor* r = r_;
+    r->worker_io_done();
     delete this;
     dev->on_complete(*req, res, *r);
   }

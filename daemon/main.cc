@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--nop-timeout", opts.nop_timeout_s, "seconds to wait for a ping answer")->capture_default_str();
   app.add_option("--login-timeout", opts.login_timeout_s, "seconds allowed to complete login")->capture_default_str();
+  app.add_option("--poll-us", opts.poll_us,
+                 "microseconds a busy reactor polls for work before sleeping (0 = never; lower latency, more CPU)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1000u));
   app.set_version_flag("-V,--version", std::string("esand ") + ESAN_VERSION);
   CLI11_PARSE(app, argc, argv);
 

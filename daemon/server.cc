@@ -44,6 +44,7 @@ Result<std::unique_ptr<Server>> Server::start(Runtime rt, const ServerOptions& o
   for (unsigned i = 0; i < opts.reactors; ++i) {
     auto r = reactor::Reactor::create(int(i));
     if (!r) return std::unexpected(r.error());
+    (*r)->set_poll_us(opts.poll_us);
     s->reactors_.push_back(std::move(*r));
   }
   std::vector<iscsi::ReactorSlot> slots;

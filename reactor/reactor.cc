@@ -36,6 +36,21 @@ class Reactor::TimerOp final : public Op {
   Reactor* r_;
 };
 
+namespace {
+uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+}
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+}  // namespace
+
 Reactor::Reactor(int index) : index_(index) {}
 
 Result<std::unique_ptr<Reactor>> Reactor::create(int index, unsigned entries) {
@@ -138,8 +153,21 @@ void Reactor::run() {
   t_current = this;
   arm_wakeup();
   arm_timer();
+  uint64_t last_block_ns = UINT64_MAX;  // how long the last blocking wait took
   while (!stopping_.load(std::memory_order_relaxed)) {
-    io_uring_submit_and_wait(&ring_, 1);
+    if (poll_ns_ && worker_io_ == 0 && last_block_ns < kBusyWindowNs && !io_uring_cq_ready(&ring_)) {
+      // Busy: submit, then poll the completion queue for a short while.
+      io_uring_submit(&ring_);
+      uint64_t until = now_ns() + poll_ns_;
+      while (!io_uring_cq_ready(&ring_) && now_ns() < until) cpu_relax();
+    }
+    if (io_uring_cq_ready(&ring_)) {
+      io_uring_submit(&ring_);
+    } else {
+      uint64_t t0 = now_ns();
+      io_uring_submit_and_wait(&ring_, 1);
+      last_block_ns = now_ns() - t0;
+    }
     io_uring_cqe* cqe;
     unsigned head, seen = 0;
     io_uring_for_each_cqe(&ring_, head, cqe) {

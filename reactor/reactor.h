@@ -12,6 +12,15 @@
 //
 // Lifetime: an Op must stay alive until its completion has run. Call stop()
 // (thread-safe) to make run() return after the current batch of events.
+//
+// Waiting: when the loop runs out of completions it may poll the completion
+// queue for up to set_poll_us() microseconds before blocking, but only while
+// it is busy (its previous block lasted less than kBusyWindow): a command
+// arriving within that window is then picked up without the thread having
+// gone to sleep and being woken. An idle reactor blocks at once, and so does
+// one with backend I/O in flight (worker_io_started/done): file I/O may be
+// completed by io_uring's worker threads, which need the CPU the poll would
+// take (measured: polling then cost 4 KiB QD64 writes a third of their rate).
 #pragma once
 
 #include <liburing.h>
@@ -54,6 +63,13 @@ class Reactor {
   void start_thread();
   void join();
   void stop();
+
+  // Busy-poll budget before blocking (0 = never poll). REQUIRES: before run().
+  void set_poll_us(unsigned us) { poll_ns_ = uint64_t(us) * 1000; }
+
+  // Backends count their I/O in flight on this reactor (reactor thread only).
+  void worker_io_started() { ++worker_io_; }
+  void worker_io_done() { --worker_io_; }
 
   // Thread-safe: queues `fn` to run on this reactor's thread.
   void post(std::function<void()> fn);
@@ -98,6 +114,9 @@ class Reactor {
   std::unique_ptr<WakeOp> wake_op_;
   std::unique_ptr<TimerOp> timer_op_;
   __kernel_timespec tick_ts_{1, 0};
+  uint64_t poll_ns_ = 0;
+  uint64_t worker_io_ = 0;
+  static constexpr uint64_t kBusyWindowNs = 1'000'000;  // 1 ms
   struct Tick {
     uint64_t id;
     std::function<void()> fn;
