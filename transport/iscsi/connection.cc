@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/crc32c.h"
@@ -16,6 +17,7 @@ namespace {
 constexpr size_t kInitialRecvBuf = 16384;
 constexpr uint32_t kLoginMaxDataLen = 65536;  // login/text PDUs before negotiation
 constexpr size_t kMaxQueuedFrames = 1024;
+constexpr int kRefusedLoginTimeoutS = 5;
 }  // namespace
 
 Connection::Connection(ServerContext& ctx, reactor::Reactor& r, ConnectionSet& set, int fd, std::string peer,
@@ -278,8 +280,12 @@ void Connection::tick() {
     if (fd_ >= 0 && secs(closing_since_) >= 5) ::shutdown(fd_, SHUT_RDWR);
     return;
   }
-  if (phase_ == Phase::kLogin && secs(created_at_) >= ctx_.login_timeout_s) {
-    ESAN_LOG_INFO("{}: login not completed in {}s; dropping connection", peer_, ctx_.login_timeout_s);
+  // A connection beyond a limit only waits for the Login Request it will
+  // refuse: its descriptor is not held for the whole login timeout.
+  int login_timeout = over_connection_limit_ ? std::min(ctx_.login_timeout_s, kRefusedLoginTimeoutS)
+                                             : ctx_.login_timeout_s;
+  if (phase_ == Phase::kLogin && secs(created_at_) >= login_timeout) {
+    ESAN_LOG_INFO("{}: login not completed in {}s; dropping connection", peer_, login_timeout);
     close("login timeout");
     return;
   }
