@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "config/builders.h"
+#include "config/limits.h"
 
 namespace esan::config {
 
@@ -82,9 +83,11 @@ Status target_attribute(Context& ctx, const Node& c, TargetConfig& t, SeenOnce& 
     ctx.warn_unimplemented(c);
     return ok();
   }
-  bool known = c.keyword == "enabled" || c.keyword == "rel_tgt_id" || is_iscsi_param(c.keyword);
+  bool limit = is_limit_attribute(Section::kTarget, c.keyword);
+  bool known = c.keyword == "enabled" || c.keyword == "rel_tgt_id" || limit || is_iscsi_param(c.keyword);
   if (!known) return ctx.unknown(c, Section::kTarget);
   if (auto s = seen.check(ctx, c); !s) return s;
+  if (limit) return limit_attribute(ctx, c, t.attributes);
   if (c.keyword == "enabled") {
     auto v = ctx.boolean(c);
     if (!v) return std::unexpected(v.error());
@@ -145,6 +148,9 @@ Status build_iscsi_driver(Context& ctx, const Node& n) {
       auto v = ctx.boolean(c);
       if (!v) return std::unexpected(v.error());
       cfg.iscsi_enabled = *v;
+    } else if (is_limit_attribute(Section::kDriver, c.keyword)) {
+      if (auto s = seen.check(ctx, c); !s) return s;
+      if (auto s = limit_attribute(ctx, c, cfg.iscsi_attributes); !s) return s;
     } else if (is_iscsi_param(c.keyword)) {
       if (auto s = seen.check(ctx, c); !s) return s;
       auto v = ctx.text(c);

@@ -19,7 +19,8 @@ bool in(std::string_view list, std::string_view word) {
 constexpr std::string_view kOneArg =
     "HANDLER DEVICE TARGET_DRIVER TARGET GROUP INITIATOR DEVICE_GROUP TARGET_GROUP enabled "
     "rel_tgt_id group_id state blocksize read_only removable rotational thin_provisioned "
-    "write_through nv_cache o_direct lb_per_pb_exp size size_mb";
+    "write_through nv_cache o_direct lb_per_pb_exp size size_mb MaxSessions QueuedCommands "
+    "esan_max_connections esan_max_connections_per_initiator esan_max_buffered_mb";
 
 constexpr std::string_view kRestOfLine =
     "filename t10_dev_id t10_vend_id prod_id prod_rev_lvl usn IncomingUser OutgoingUser";
@@ -42,7 +43,7 @@ constexpr std::string_view kDriverUnimplemented =
 constexpr std::string_view kTopUnimplemented = "setup_id max_tasklet_cmd suspend trace_level";
 constexpr std::string_view kHandlerUnimplemented = "trace_level";
 constexpr std::string_view kTargetUnimplemented =
-    "black_hole MaxSessions RDMAExtensions TargetAlias tid redirect";
+    "black_hole RDMAExtensions TargetAlias tid redirect";
 constexpr std::string_view kGroupUnimplemented = "addr_method black_hole cpu_mask io_grouping_type";
 constexpr std::string_view kTargetGroupUnimplemented = "preferred";
 

@@ -80,7 +80,8 @@ struct TargetConfig {
   // most one, the target's own account for mutual CHAP.
   std::vector<std::string> incoming_users, outgoing_users;
   // Other accepted iSCSI target attributes (HeaderDigest, MaxRecvDataSegmentLength, ...),
-  // raw values, kept for later use.
+  // raw values, kept for later use; the limits MaxSessions and QueuedCommands
+  // (config/limits.h) validated and in decimal.
   std::map<std::string, std::string> attributes;
   int line = 0;
 
@@ -132,7 +133,8 @@ struct Config {
   bool iscsi_enabled = false;
   // TARGET_DRIVER-level accounts: they govern discovery sessions.
   std::vector<std::string> iscsi_incoming_users, iscsi_outgoing_users;
-  // iSCSI parameters given at TARGET_DRIVER iscsi level (raw values).
+  // iSCSI parameters given at TARGET_DRIVER iscsi level (raw values), and
+  // the limit attributes of config/limits.h (validated, in decimal).
   std::map<std::string, std::string> iscsi_attributes;
   std::vector<TargetConfig> targets;
   std::vector<DeviceGroupConfig> device_groups;

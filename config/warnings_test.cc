@@ -74,7 +74,6 @@ TEST(ConfigWarnings, AllIscsiTargetParamsAreStoredWithoutWarning) {
                                            "MaxBurstLength",
                                            "FirstBurstLength",
                                            "MaxOutstandingR2T",
-                                           "QueuedCommands",
                                            "RspTimeout",
                                            "NopInInterval",
                                            "NopInTimeout",

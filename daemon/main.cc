@@ -9,6 +9,7 @@
 // SIGINT stops accepting, closes sessions (in-flight commands finish or are
 // aborted), flushes file backends and exits 0.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,16 @@
 #ifndef ESAN_VERSION
 #define ESAN_VERSION "0.0.0"
 #endif
+
+// Every connection holds a descriptor: allow as many as the hard limit
+// (esan_max_connections bounds them below that).
+static void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) ESAN_LOG_WARN("cannot raise the open file limit");
+  }
+}
 
 int main(int argc, char** argv) {
   CLI::App app{"esand - esan iSCSI target daemon"};
@@ -53,6 +64,7 @@ int main(int argc, char** argv) {
 
   if (!esan::log::init(log_level)) ESAN_LOG_WARN("unknown log level '{}', using info", log_level);
   if (listens.empty()) listens.push_back("0.0.0.0:3260");
+  raise_fd_limit();
 
   auto cfg = esan::config::load_config_file(config_path, true);
   if (!cfg) {

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <type_traits>
 
 #include "backend/block_device.h"
 #include "common/log.h"
+#include "config/limits.h"
 
 namespace esan::daemon {
 
@@ -124,10 +126,25 @@ Status set_target_group_state(Runtime& rt, std::string_view device_group, std::s
   return rt.alua->set_target_group_state(device_group, target_group, state);
 }
 
+// TARGET_DRIVER iscsi limit attributes over the built-in defaults.
+static iscsi::Limits driver_limits(const std::map<std::string, std::string>& attrs) {
+  iscsi::Limits l;
+  auto get = [&](std::string_view name, auto& field) {
+    if (auto v = config::limit_value(attrs, name)) field = std::remove_reference_t<decltype(field)>(*v);
+  };
+  get("MaxSessions", l.max_sessions);
+  get("QueuedCommands", l.queued_commands);
+  get("esan_max_connections", l.max_connections);
+  get("esan_max_connections_per_initiator", l.max_connections_per_initiator);
+  if (auto mb = config::limit_value(attrs, "esan_max_buffered_mb")) l.max_buffered_bytes = *mb << 20;
+  return l;
+}
+
 Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path) {
   Runtime rt;
   rt.iscsi_enabled = cfg.iscsi_enabled;
   rt.discovery_auth = auth_settings(cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users);
+  rt.limits = driver_limits(cfg.iscsi_attributes);
   for (const auto& d : cfg.devices) {
     auto lu = open_device(d, path);
     if (!lu) return std::unexpected(lu.error());
@@ -154,6 +171,8 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
     }
     e.luns = make_map(t.luns, rt);
     e.auth = auth_settings(t.incoming_users, t.outgoing_users);
+    e.max_sessions = uint32_t(config::limit_value(t.attributes, "MaxSessions").value_or(0));
+    e.queued_commands = uint32_t(config::limit_value(t.attributes, "QueuedCommands").value_or(0));
     for (const auto& g : t.groups)
       e.groups.push_back(iscsi::TargetEntry::Group{g.name, g.initiators, make_map(g.luns, rt)});
     rt.targets.push_back(std::move(e));

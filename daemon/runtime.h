@@ -20,6 +20,7 @@
 #include "config/model.h"
 #include "scsi/alua.h"
 #include "scsi/logical_unit.h"
+#include "transport/iscsi/limits.h"
 #include "transport/iscsi/target_registry.h"
 
 namespace esan::daemon {
@@ -29,6 +30,8 @@ struct Runtime {
   std::vector<iscsi::TargetEntry> targets;
   bool iscsi_enabled = false;
   iscsi::AuthSettings discovery_auth;  // TARGET_DRIVER-level IncomingUser/OutgoingUser
+  // TARGET_DRIVER-level MaxSessions, QueuedCommands, esan_max_* (config/limits.h).
+  iscsi::Limits limits;
   // Never null after build_runtime(); shared so the management plane can
   // keep it while the Server owns the Runtime.
   std::shared_ptr<scsi::AluaRegistry> alua = std::make_shared<scsi::AluaRegistry>();

@@ -29,6 +29,7 @@ Result<std::unique_ptr<Server>> Server::start(Runtime rt, const ServerOptions& o
   std::unique_ptr<Server> s(new Server());
   s->rt_ = std::move(rt);
   s->ctx_.targets.set_targets(s->rt_.targets, s->rt_.iscsi_enabled, s->rt_.discovery_auth);
+  s->ctx_.limits = s->rt_.limits;
   s->ctx_.nop_interval_s = opts.nop_interval_s;
   s->ctx_.nop_timeout_s = opts.nop_timeout_s;
   s->ctx_.login_timeout_s = opts.login_timeout_s;

@@ -29,7 +29,7 @@ class CmdSnWindow {
   // Classifies a non-immediate command's CmdSN; kInOrder also advances
   // ExpCmdSN.
   Verdict accept(uint32_t cmdsn) {
-    if (cmdsn == exp_) {
+    if (cmdsn == exp_ && sn_le(cmdsn, max_)) {  // not when the window is closed
       ++exp_;
       return Verdict::kInOrder;
     }
@@ -43,10 +43,13 @@ class CmdSnWindow {
 
   // True if `sn` lies in [ExpCmdSN, MaxCmdSN].
   bool in_window(uint32_t sn) const { return sn_le(exp_, sn) && sn_le(sn, max_); }
+  bool closed() const { return max_ + 1 == exp_; }
 
-  // Recomputes MaxCmdSN for `busy` tasks in flight out of `limit`.
+  // Recomputes MaxCmdSN for `busy` unanswered commands out of `limit`. With
+  // no room left the window closes (MaxCmdSN = ExpCmdSN - 1, RFC 7143
+  // §4.2.2.1); the response that frees a slot reopens it.
   void update(uint32_t busy, uint32_t limit) {
-    uint32_t room = busy < limit ? limit - busy : 1;
+    uint32_t room = busy < limit ? limit - busy : 0;
     uint32_t candidate = exp_ + room - 1;
     if (sn_lt(max_, candidate)) max_ = candidate;
   }

@@ -47,13 +47,19 @@ TEST(CmdSnWindow, MaxCmdSnNeverShrinks) {
   for (uint32_t sn = 100; sn < 200; ++sn) ASSERT_NE(w.accept(sn), CmdSnWindow::Verdict::kAhead) << sn;
 }
 
-TEST(CmdSnWindow, RoomShrinksWhenBusy) {
+TEST(CmdSnWindow, RoomShrinksWhenBusyAndTheWindowClosesWhenFull) {
   CmdSnWindow w;
   w.reset(0, 1);
   w.update(63, 64);  // one slot left
   EXPECT_EQ(w.max_cmdsn(), 0u);
+  EXPECT_FALSE(w.closed());
   w.advance();
-  w.update(64, 64);  // full: still at least one slot so the initiator can make progress
+  w.update(64, 64);  // full: MaxCmdSN = ExpCmdSN - 1
+  EXPECT_EQ(w.max_cmdsn(), 0u);
+  EXPECT_TRUE(w.closed());
+  EXPECT_EQ(w.accept(1), CmdSnWindow::Verdict::kOutside);
+  w.update(63, 64);  // a response freed a slot: open again
+  EXPECT_FALSE(w.closed());
   EXPECT_EQ(w.max_cmdsn(), 1u);
 }
 

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/crc32c.h"
@@ -16,6 +17,7 @@ namespace {
 constexpr size_t kInitialRecvBuf = 16384;
 constexpr uint32_t kLoginMaxDataLen = 65536;  // login/text PDUs before negotiation
 constexpr size_t kMaxQueuedFrames = 1024;
+constexpr int kRefusedLoginTimeoutS = 5;
 }  // namespace
 
 Connection::Connection(ServerContext& ctx, reactor::Reactor& r, ConnectionSet& set, int fd, std::string peer,
@@ -30,11 +32,20 @@ Connection::Connection(ServerContext& ctx, reactor::Reactor& r, ConnectionSet& s
       send_op_(std::make_unique<SendOp>(this)),
       rbuf_(kInitialRecvBuf) {
   created_at_ = last_rx_ = Clock::now();
-  ctx_.live_connections.fetch_add(1);
+  const Limits& l = ctx_.limits;
+  uint32_t total = uint32_t(ctx_.live_connections.fetch_add(1) + 1);
+  uint32_t from_peer = ctx_.peers.add(peer_address(peer_));
+  if ((l.max_connections && total > l.max_connections) ||
+      (l.max_connections_per_initiator && from_peer > l.max_connections_per_initiator)) {
+    ESAN_LOG_WARN("{}: connection limit reached ({} connections, {} from this address); its login "
+                  "will be refused", peer_, total, from_peer);
+    over_connection_limit_ = true;
+  }
 }
 
 Connection::~Connection() {
   if (fd_ >= 0) ::close(fd_);
+  ctx_.peers.remove(peer_address(peer_));
   ctx_.live_connections.fetch_sub(1);
 }
 
@@ -66,7 +77,7 @@ void Connection::on_recv(int res) {
   if (phase_ == Phase::kClosing) return maybe_finish();
   // Back-pressure: with too many responses unsent or tasks open, stop
   // reading until they drain (resume_recv()).
-  if (frames_.size() > kMaxQueuedFrames || tasks_.size() > 2 * ctx_.max_tasks_per_session) {
+  if (frames_.size() > kMaxQueuedFrames || tasks_.size() > 2 * max_tasks_) {
     recv_paused_ = true;
     return;
   }
@@ -221,7 +232,7 @@ void Connection::run_queued_cmdsn() {
 
 void Connection::resume_recv() {
   if (!recv_paused_ || phase_ == Phase::kClosing) return;
-  if (frames_.size() > kMaxQueuedFrames / 2 || tasks_.size() > ctx_.max_tasks_per_session) return;
+  if (frames_.size() > kMaxQueuedFrames / 2 || tasks_.size() > max_tasks_) return;
   recv_paused_ = false;
   post_recv();
 }
@@ -269,8 +280,12 @@ void Connection::tick() {
     if (fd_ >= 0 && secs(closing_since_) >= 5) ::shutdown(fd_, SHUT_RDWR);
     return;
   }
-  if (phase_ == Phase::kLogin && secs(created_at_) >= ctx_.login_timeout_s) {
-    ESAN_LOG_INFO("{}: login not completed in {}s; dropping connection", peer_, ctx_.login_timeout_s);
+  // A connection beyond a limit only waits for the Login Request it will
+  // refuse: its descriptor is not held for the whole login timeout.
+  int login_timeout = over_connection_limit_ ? std::min(ctx_.login_timeout_s, kRefusedLoginTimeoutS)
+                                             : ctx_.login_timeout_s;
+  if (phase_ == Phase::kLogin && secs(created_at_) >= login_timeout) {
+    ESAN_LOG_INFO("{}: login not completed in {}s; dropping connection", peer_, login_timeout);
     close("login timeout");
     return;
   }

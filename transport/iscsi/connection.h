@@ -32,6 +32,10 @@
 #include "transport/iscsi/pdu.h"
 #include "transport/iscsi/server_context.h"
 
+namespace esan::scsi {
+struct Sense;
+}
+
 namespace esan::iscsi {
 
 class ConnectionSet;
@@ -97,6 +101,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
 
   // ---- login (connection_login.cc) ----
   void handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
+  void register_session(LoginResponse& out);
   void finish_login();
 
   // ---- sequence numbers (connection.cc) ----
@@ -116,6 +121,17 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void send_scsi_response(IscsiTask& t);
   IscsiTask* alloc_task();
   void release_task(IscsiTask* t);
+  // Commands in flight for the CmdSN window and QueuedCommands: tasks not
+  // answered yet (their status PDU not queued).
+  uint32_t unanswered() const { return uint32_t(tasks_.size()) - answered_; }
+  void mark_answered(IscsiTask& t);
+  // An unsolicited NOP-In (ITT and TTT 0xffffffff) that reopens a closed
+  // CmdSN window when a slot frees without any other PDU to carry it.
+  void announce_window();
+  // Limits (ServerContext::limits, QueuedCommands): true when the command
+  // was answered with TASK SET FULL or CHECK CONDITION instead of admitted.
+  bool refuse_command(const Bhs& bhs, uint32_t edtl);
+  void answer_status(const Bhs& bhs, uint8_t status, const scsi::Sense* sense);
   void maybe_release(IscsiTask* t);
 
   // ---- NOP, TMF, Text, Logout (connection_misc.cc) ----
@@ -135,6 +151,8 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   ConnectionSet& set_;
   int fd_;
   std::string peer_, local_;
+  // Beyond a connection limit: the first Login Request is refused (03/02).
+  bool over_connection_limit_ = false;
   std::unique_ptr<RecvOp> recv_op_;
   std::unique_ptr<SendOp> send_op_;
 
@@ -174,6 +192,9 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   bool nexus_attached_ = false;
   std::unordered_map<uint32_t, IscsiTask*> tasks_;  // by ITT, until released
   uint32_t executing_ = 0;
+  uint32_t answered_ = 0;      // tasks in tasks_ whose status PDU is queued
+  uint32_t max_tasks_ = 1;     // QueuedCommands of the session (CmdSN window)
+  uint64_t buffered_ = 0;      // data bytes charged by the tasks in tasks_
   uint32_t next_ttt_ = 1;
   std::vector<std::unique_ptr<IscsiTask>> task_store_;
   IscsiTask* free_tasks_ = nullptr;

@@ -12,6 +12,14 @@
 namespace esan::iscsi {
 
 namespace {
+LoginResponse out_of_resources() {
+  LoginResponse out{};
+  out.failed = true;
+  out.status_class = 3;   // target error
+  out.status_detail = 2;  // out of resources (RFC 7143 §11.13.5)
+  return out;
+}
+
 std::string isid_hex(const uint8_t* isid) {
   return fmt::format("{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}", isid[0], isid[1], isid[2], isid[3], isid[4], isid[5]);
 }
@@ -64,7 +72,8 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
   req.expstatsn = bhs.expstatsn();
   req.text = std::span<const uint8_t>(login_text_.data(), login_text_.size());
 
-  LoginResponse out = negotiator_->step(req);
+  // Beyond a connection limit the login is refused, not the socket dropped.
+  LoginResponse out = over_connection_limit_ ? out_of_resources() : negotiator_->step(req);
   login_text_.clear();
 
   // Adding a connection to an existing session (TSIH != 0) is not
@@ -75,6 +84,7 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
     out.status_class = 2;
     out.status_detail = ctx_.sessions.exists(bhs.tsih()) ? 0x06 /* too many connections */ : 0x0a;
   }
+  if (out.done && !out.failed) register_session(out);
 
   uint8_t flags = uint8_t((out.csg & 3) << 2 | (out.nsg & 3));
   if (out.transit) flags |= 0x80;
@@ -84,19 +94,7 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
   rsp.b[3] = 0;  // version active
   rsp.b[36] = out.status_class;
   rsp.b[37] = out.status_detail;
-  if (out.done && !out.failed) {
-    params_ = negotiator_->params();
-    std::string target = params_.discovery ? std::string() : params_.target_name;
-    SessionInfo info{0, params_.initiator_name, isid_hex(isid_), target, peer_, params_.discovery};
-    std::weak_ptr<Connection> weak = weak_from_this();
-    reactor::Reactor* r = &reactor_;
-    tsih_ = ctx_.sessions.add(info, [weak, r] {
-      r->post([weak] {
-        if (auto c = weak.lock()) c->close("session reinstated or shut down");
-      });
-    });
-    store_be16(rsp.b + 14, tsih_);
-  }
+  if (!out.failed) store_be16(rsp.b + 14, tsih_);
   fill_sn(rsp, true);
   queue_pdu_owned(rsp, std::move(out.text));
 
@@ -106,6 +104,32 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
     return;
   }
   if (out.done) finish_login();
+}
+
+// Registers the session (MaxSessions limits) and sizes its CmdSN window
+// (QueuedCommands); on refusal `out` becomes a 03/02 "out of resources".
+void Connection::register_session(LoginResponse& out) {
+  params_ = negotiator_->params();
+  std::string target = params_.discovery ? std::string() : params_.target_name;
+  uint32_t queued = params_.discovery ? 0 : ctx_.targets.queued_commands(target);
+  max_tasks_ = queued ? queued : std::max<uint32_t>(ctx_.limits.queued_commands, 1);
+  uint32_t per_target = params_.discovery ? 0 : ctx_.targets.max_sessions(target);
+  SessionInfo info{0, params_.initiator_name, isid_hex(isid_), target, peer_, params_.discovery};
+  std::weak_ptr<Connection> weak = weak_from_this();
+  reactor::Reactor* r = &reactor_;
+  tsih_ = ctx_.sessions.add(
+      info,
+      [weak, r] {
+        r->post([weak] {
+          if (auto c = weak.lock()) c->close("session reinstated or shut down");
+        });
+      },
+      ctx_.limits.max_sessions, per_target);
+  if (tsih_ == 0) {
+    ESAN_LOG_WARN("{}: session limit reached (MaxSessions {} total, {} for target {}); login refused",
+                  peer_, ctx_.limits.max_sessions, per_target, target);
+    out = out_of_resources();
+  }
 }
 
 void Connection::finish_login() {

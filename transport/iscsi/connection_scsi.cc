@@ -28,7 +28,15 @@ IscsiTask* Connection::alloc_task() {
 
 void Connection::release_task(IscsiTask* t) {
   auto it = tasks_.find(t->itt);
-  if (it != tasks_.end() && it->second == t) tasks_.erase(it);
+  if (it != tasks_.end() && it->second == t) {
+    tasks_.erase(it);
+    if (t->done_sending) --answered_;
+    // An aborted task leaves without a response: tell the initiator about
+    // the slot if the window was closed.
+    if (phase_ == Phase::kFullFeature && window_.closed() && unanswered() < max_tasks_) announce_window();
+  }
+  buffered_ -= t->charge;
+  t->charge = 0;
   // Large buffers are not kept around by idle tasks.
   if (t->scsi.data.capacity() > (1u << 20)) t->scsi.data = AlignedBuffer();
   t->next_free = free_tasks_;
@@ -63,6 +71,7 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
     close("invalid immediate data");
     return;
   }
+  if (refuse_command(bhs, edtl)) return;
   IscsiTask* t = alloc_task();
   t->itt = itt;
   t->cmdsn = bhs.cmdsn();
@@ -72,8 +81,10 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.cdb_len = 16;
   // An extended-CDB AHS (type 1) carries CDB bytes beyond the first 16.
   uint32_t ahs_len = bhs.ahs_len();
-  if (ahs_len >= 4 && ahs[2] == 0x01) {
-    uint32_t ext = std::min<uint32_t>(load_be16(ahs) - 1, 16);
+  // AHSLength counts the reserved byte, then the CDB bytes; junk lengths
+  // are clamped to the AHS actually received.
+  if (ahs_len >= 4 && ahs[2] == 0x01 && load_be16(ahs) > 1) {
+    uint32_t ext = std::min<uint32_t>({load_be16(ahs) - 1u, ahs_len - 4, 16});
     std::memcpy(s.cdb + 16, ahs + 4, ext);
     s.cdb_len = uint8_t(16 + ext);
   }
@@ -83,6 +94,8 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.task_attr = bhs.cmd_attr();
   s.tag = itt;
   tasks_.emplace(itt, t);
+  t->charge = edtl;  // the connection's data budget (refuse_command)
+  buffered_ += t->charge;
 
   if (!wr || edtl == 0) return execute(*t);
 
@@ -224,6 +237,7 @@ void Connection::send_scsi_response(IscsiTask& t) {
         d.set_itt(t.itt);
         d.set_u32(20, kReservedTag);
         if (last) {
+          mark_answered(t);  // before fill_sn: the freed slot is advertised now
           d.set_flags(uint8_t(0x80 | 0x01 | res_flags));
           d.b[3] = s.status;
           fill_sn(d, true);
@@ -234,7 +248,6 @@ void Connection::send_scsi_response(IscsiTask& t) {
         }
         d.set_u32(36, datasn++);
         d.set_u32(40, off);
-        if (last) t.done_sending = true;
         queue_pdu(d, s.data.data() + off, len, &t);
       }
       return;
@@ -250,6 +263,7 @@ void Connection::send_scsi_response(IscsiTask& t) {
   r.b[2] = 0;  // command completed at target
   r.b[3] = s.status;
   r.set_itt(t.itt);
+  mark_answered(t);
   fill_sn(r, true);
   r.set_u32(36, datasn);
   r.set_u32(44, residual);
@@ -259,7 +273,6 @@ void Connection::send_scsi_response(IscsiTask& t) {
     store_be16(sense.data(), s.sense_len);
     std::memcpy(sense.data() + 2, s.sense, s.sense_len);
   }
-  t.done_sending = true;
   queue_pdu_owned(r, std::move(sense));
 }
 

@@ -12,7 +12,7 @@
 namespace esan::iscsi {
 
 void Connection::fill_sn(Bhs& bhs, bool advance_statsn) {
-  window_.update(uint32_t(tasks_.size()), ctx_.max_tasks_per_session);
+  window_.update(unanswered(), max_tasks_);
   bhs.set_u32(24, advance_statsn ? stat_sn_++ : stat_sn_);
   bhs.set_u32(28, window_.exp_cmdsn());
   bhs.set_u32(32, window_.max_cmdsn());

@@ -34,6 +34,7 @@ struct IscsiTask {
   uint32_t datasn_expected = 0;  // DataSN expected in the current burst
   uint32_t sends_pending = 0;    // queued response frames referencing scsi.data
   bool done_sending = false;     // the status-carrying PDU has been queued
+  uint32_t charge = 0;           // bytes counted in the connection's data budget
   IscsiTask* next_free = nullptr;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/iscsi/limits.h"
 #include "transport/iscsi/login_negotiator.h"
 #include "transport/iscsi/session_registry.h"
 #include "transport/iscsi/target_registry.h"
@@ -18,11 +19,12 @@ struct ServerContext {
   SessionRegistry sessions;
   TargetPolicy policy;
   std::vector<std::string> portals;  // "ip:port,tpgt" for SendTargets
-  uint32_t max_tasks_per_session = 128;  // CmdSN window
+  Limits limits;
   int nop_interval_s = 15;   // ping an idle connection after this long
   int nop_timeout_s = 30;    // drop it when a ping is unanswered this long
   int login_timeout_s = 30;  // drop a connection that has not finished login
   std::atomic<int> live_connections{0};
+  PeerCounter peers;  // live connections per initiator address
 };
 
 }  // namespace esan::iscsi

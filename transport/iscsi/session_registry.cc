@@ -2,12 +2,25 @@
 
 namespace esan::iscsi {
 
-uint16_t SessionRegistry::add(SessionInfo info, Closer closer) {
+uint16_t SessionRegistry::add(SessionInfo info, Closer closer, uint32_t max_total, uint32_t max_target) {
   std::vector<Closer> to_close;
   uint16_t tsih;
   {
     std::lock_guard lk(mu_);
+    // Every TSIH in use: refuse rather than search forever.
+    if (sessions_.size() >= 65535) return 0;
     if (!info.discovery) {
+      uint32_t total = 0, same_target = 0;
+      for (const auto& [_, e] : sessions_) {
+        const SessionInfo& o = e.info;
+        if (o.discovery) continue;
+        if (o.initiator_name == info.initiator_name && o.isid_hex == info.isid_hex &&
+            o.target_name == info.target_name)
+          continue;  // to be reinstated
+        ++total;
+        if (o.target_name == info.target_name) ++same_target;
+      }
+      if ((max_total && total >= max_total) || (max_target && same_target >= max_target)) return 0;
       for (auto it = sessions_.begin(); it != sessions_.end();) {
         const SessionInfo& o = it->second.info;
         if (!o.discovery && o.initiator_name == info.initiator_name && o.isid_hex == info.isid_hex &&

@@ -30,7 +30,10 @@ class SessionRegistry {
 
   // Registers a new session and returns its TSIH. If a session with the same
   // (initiator, ISID, target) exists it is asked to close (reinstatement).
-  uint16_t add(SessionInfo info, Closer closer);
+  // A normal session is refused (returns 0, nothing changes) when the
+  // process already has max_total normal sessions or its target has
+  // max_target (0 = no limit; a session being reinstated does not count).
+  uint16_t add(SessionInfo info, Closer closer, uint32_t max_total = 0, uint32_t max_target = 0);
   void remove(uint16_t tsih);
   bool exists(uint16_t tsih) const;
   std::vector<SessionInfo> list() const;

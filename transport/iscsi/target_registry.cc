@@ -58,4 +58,16 @@ uint16_t TargetRegistry::rel_tgt_id(std::string_view target_name) const {
   return t ? t->rel_tgt_id : 0;
 }
 
+uint32_t TargetRegistry::max_sessions(std::string_view target_name) const {
+  std::shared_lock lk(mu_);
+  const TargetEntry* t = find_locked(target_name);
+  return t ? t->max_sessions : 0;
+}
+
+uint32_t TargetRegistry::queued_commands(std::string_view target_name) const {
+  std::shared_lock lk(mu_);
+  const TargetEntry* t = find_locked(target_name);
+  return t ? t->queued_commands : 0;
+}
+
 }  // namespace esan::iscsi

@@ -33,6 +33,8 @@ struct TargetEntry {
   std::shared_ptr<const scsi::LunMap> luns;  // seen by initiators matching no group
   std::vector<Group> groups;                 // first matching group wins
   AuthSettings auth;                         // IncomingUser/OutgoingUser of the target
+  uint32_t max_sessions = 0;     // MaxSessions: normal sessions on this target (0 = no limit)
+  uint32_t queued_commands = 0;  // QueuedCommands per session (0 = Limits::queued_commands)
 };
 
 class TargetRegistry final : public TargetDirectory {
@@ -49,6 +51,9 @@ class TargetRegistry final : public TargetDirectory {
   // The LUNs `initiator_name` sees on `target_name` (empty map if unknown).
   std::shared_ptr<const scsi::LunMap> luns_for(std::string_view target_name, std::string_view initiator_name) const;
   uint16_t rel_tgt_id(std::string_view target_name) const;
+  // MaxSessions / QueuedCommands of `target_name` (0 = not set or unknown).
+  uint32_t max_sessions(std::string_view target_name) const;
+  uint32_t queued_commands(std::string_view target_name) const;
 
  private:
   const TargetEntry* find_locked(std::string_view name) const;

@@ -1,0 +1,221 @@
+// Hostile input on the wire: garbage, truncated and oversized PDUs, AHS
+// junk, opcodes that do not belong to the phase, CmdSNs outside the
+// window, Data-Out for unknown tasks. After every case esand still serves a
+// normal session, its VmRSS stays bounded and its descriptors return to the
+// idle baseline (abuse_util.h). MalformedPdus in protocol_test.cc covers
+// the login-phase basics (garbage BHS, oversized login, command before
+// login) with a session running alongside.
+#include <gtest/gtest.h>
+
+#include "tests/integration/abuse_util.h"
+#include "tests/integration/iscsi_client.h"
+#include "tests/integration/test_util.h"
+
+namespace esan::it {
+namespace {
+
+using namespace std::chrono_literals;
+using abuse::RawSession;
+constexpr char kIqn[] = "iqn.2026-11.org.esan:abuse";
+
+class WireAbuse : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string image = esand_.Path("disk0.img");
+    ASSERT_TRUE(MakeSparseFile(image, 16 << 20));
+    esand_.WriteConfig(Handler("vdisk_fileio", FileioDevice("disk0", image)) +
+                       IscsiDriver(Target(kIqn, "        LUN 0 disk0\n")));
+    EsandProcess::Options o;
+    o.login_timeout = 60;  // closes seen below are not the login timer
+    o.log_level = "info";
+    ASSERT_TRUE(esand_.Start(o));
+    baseline_ = abuse::IdleFds(esand_);
+    ASSERT_GT(baseline_, 0);
+  }
+  void TearDown() override { EXPECT_TRUE(esand_.Stop()); }
+  ::testing::AssertionResult Healthy(const std::string& label) {
+    return abuse::Healthy(esand_, kIqn, baseline_, label);
+  }
+  std::unique_ptr<raw::Conn> Connect() {
+    std::string err;
+    auto c = raw::Conn::Connect(esand_.port(), &err);
+    EXPECT_TRUE(c) << err;
+    return c;
+  }
+
+  EsandProcess esand_{"abuse"};
+  int baseline_ = 0;
+};
+
+// A bare 48-byte header with opcode `op` and an ITT.
+raw::Pdu Bare(uint8_t op, uint32_t itt, uint32_t cmdsn) {
+  raw::Pdu p;
+  p.bhs[0] = op;
+  p.bhs[1] = 0x80;
+  p.Set32(16, itt);
+  p.Set32(20, 0xffffffff);
+  p.Set32(24, cmdsn);
+  return p;
+}
+
+size_t Count(const std::vector<raw::Pdu>& pdus, uint8_t opcode) {
+  size_t n = 0;
+  for (const auto& p : pdus) n += p.opcode() == opcode;
+  return n;
+}
+
+TEST_F(WireAbuse, GarbageAndTruncatedHeaders) {
+  for (int i = 0; i < 10; ++i) {
+    auto c = Connect();
+    ASSERT_TRUE(c);
+    std::vector<uint8_t> junk = TestData(64 * 1024, 100 + i);
+    junk[0] = 0x1e;  // no initiator opcode
+    c->SendAll(junk.data(), junk.size());  // esand may close midway
+    EXPECT_TRUE(c->WaitClosed(5s)) << "garbage connection " << i << " still open";
+  }
+  {
+    std::vector<std::unique_ptr<raw::Conn>> held;
+    for (size_t n = 1; n < 48; n += 3) {  // truncated BHS, some closed, some held open
+      auto c = Connect();
+      ASSERT_TRUE(c);
+      raw::Pdu login = raw::LoginRequest({0x80, 0, 0, 0, 0, 7}, 1, 1, 0, 1, 3, true, {});
+      ASSERT_TRUE(c->SendAll(login.bhs.data(), n));
+      if (n % 2) held.push_back(std::move(c));
+    }
+  }  // the held ones close here
+  EXPECT_TRUE(Healthy("garbage+truncated"));
+}
+
+TEST_F(WireAbuse, DataSegmentLongerThanNegotiated) {
+  const uint32_t lengths[] = {262144 + 512, 0xffffff};  // target MRDSL 262144; 16 MiB - 1
+  for (uint32_t dsl : lengths) {
+    RawSession s;
+    ASSERT_TRUE(s.Login(esand_.port(), kIqn));
+    raw::Pdu cmd = s.Command(true, 8, 4096);
+    cmd.SetDsl(dsl);
+    ASSERT_TRUE(s.Send(cmd));
+    std::vector<uint8_t> some(4096, 0xab);  // far less than announced
+    s.conn()->SendAll(some.data(), some.size());
+    std::vector<uint8_t> got;
+    EXPECT_TRUE(s.conn()->WaitClosed(5s, &got)) << "DSL " << dsl << ": connection kept";
+    ASSERT_GE(got.size(), 48u) << "DSL " << dsl << ": no Reject before the close";
+    EXPECT_EQ(got[0] & 0x3f, raw::kReject);
+  }
+  EXPECT_TRUE(Healthy("oversized data segment"));
+}
+
+TEST_F(WireAbuse, AhsJunk) {
+  {
+    RawSession s;
+    ASSERT_TRUE(s.Login(esand_.port(), kIqn));
+    for (int i = 0; i < 20; ++i) {
+      raw::Pdu cmd = s.Command(false, 8, 4096);
+      size_t words = i == 0 ? 255 : 1 + size_t(i) * 12;  // TotalAHSLength, 4-byte words
+      cmd.ahs = TestData(words * 4, 500 + i);
+      if (i % 2) {  // an extended-CDB AHS claiming more bytes than sent
+        cmd.ahs[0] = 0xff;
+        cmd.ahs[1] = uint8_t(i);
+        cmd.ahs[2] = 0x01;
+      }
+      if (i == 3) cmd.ahs[0] = cmd.ahs[1] = 0;  // AHSLength 0
+      cmd.bhs[4] = uint8_t(words);
+      ASSERT_TRUE(s.Send(cmd));
+      raw::Pdu answer;
+      EXPECT_TRUE(s.Await(cmd.Get32(16), &answer)) << "case " << i;
+      ASSERT_TRUE(s.Ping()) << "case " << i;
+    }
+  }
+  EXPECT_TRUE(Healthy("AHS junk"));
+}
+
+TEST_F(WireAbuse, OpcodesOutOfPhase) {
+  // Login phase: anything but a Login Request ends the connection.
+  const uint8_t login_phase[] = {0x00, 0x01, 0x02, 0x04, 0x05, 0x06, 0x10, 0x1c,
+                                 0x1e, 0x20, 0x21, 0x23, 0x31, 0x3f};
+  for (uint8_t op : login_phase) {
+    auto c = Connect();
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->SendPdu(Bare(op, 9, 1)));
+    std::vector<uint8_t> got;
+    EXPECT_TRUE(c->WaitClosed(5s, &got)) << "opcode " << int(op) << " in login phase";
+    if (got.size() >= 48) {
+      EXPECT_NE(got[0] & 0x3f, raw::kLoginResponse) << int(op);
+    }
+  }
+  // Full feature phase: a Reject, and the session carries on.
+  const uint8_t ffp[] = {0x03, 0x07, 0x08, 0x0f, 0x10, 0x1c, 0x1d, 0x1e, 0x20,
+                         0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x31, 0x32, 0x3f};
+  {
+    RawSession s;
+    ASSERT_TRUE(s.Login(esand_.port(), kIqn));
+    for (uint8_t op : ffp) {
+      ASSERT_TRUE(s.Send(Bare(op, s.next_itt(), s.cmdsn())));
+      std::vector<raw::Pdu> before;
+      ASSERT_TRUE(s.Ping(&before)) << "opcode " << int(op);
+      EXPECT_EQ(Count(before, raw::kReject), 1u) << "opcode " << int(op);
+    }
+  }
+  EXPECT_TRUE(Healthy("opcodes out of phase"));
+}
+
+TEST_F(WireAbuse, CmdSnFarOutsideTheWindow) {
+  {
+    RawSession s;
+    ASSERT_TRUE(s.Login(esand_.port(), kIqn));
+    uint32_t sn = s.cmdsn();
+    const uint32_t offsets[] = {1000, 100000, 0x7fffffff, 0x80000000u, uint32_t(-1), uint32_t(-1000)};
+    for (int round = 0; round < 200; ++round)
+      for (uint32_t off : offsets) {
+        s.set_cmdsn(sn + off);
+        ASSERT_TRUE(s.Send(s.Command(false, 8, 4096)));
+      }
+    s.set_cmdsn(sn);
+    std::vector<raw::Pdu> before;
+    ASSERT_TRUE(s.Ping(&before));
+    EXPECT_TRUE(before.empty()) << before.size() << " answers to commands outside the window";
+    // The window did not move: the next in-order command runs.
+    raw::Pdu cmd = s.Command(false, 8, 4096);
+    ASSERT_TRUE(s.Send(cmd));
+    raw::Pdu answer;
+    ASSERT_TRUE(s.Await(cmd.Get32(16), &answer));
+    EXPECT_NE(answer.opcode(), raw::kReject);
+    EXPECT_EQ(answer.Get32(28), sn + 1) << "ExpCmdSN";
+  }
+  EXPECT_TRUE(Healthy("CmdSN outside window"));
+}
+
+TEST_F(WireAbuse, DataOutForUnknownTasks) {
+  RawSession s;
+  ASSERT_TRUE(s.Login(esand_.port(), kIqn));
+  for (uint32_t i = 0; i < 1000; ++i) {
+    raw::Pdu d = Bare(raw::kDataOut, 0x7000000 + i, 0);
+    d.bhs[0] = raw::kDataOut;
+    d.Set32(20, i % 2 ? 0xffffffff : 0x5000 + i);  // TTT
+    d.Set32(40, i * 512);                           // buffer offset
+    d.data = TestData(512, i);
+    d.SetDsl(512);
+    ASSERT_TRUE(s.Send(d));
+  }
+  std::vector<raw::Pdu> before;
+  ASSERT_TRUE(s.Ping(&before)) << "session dropped by Data-Out for unknown ITTs";
+  EXPECT_TRUE(before.empty());
+  // A known ITT with a TTT the target never gave is a protocol error.
+  raw::Pdu cmd = s.Command(true, 8, 4096);
+  ASSERT_TRUE(s.Send(cmd));
+  raw::Pdu r2t;
+  ASSERT_EQ(s.Next(&r2t), raw::Conn::Recv::kOk);
+  ASSERT_EQ(r2t.opcode(), raw::kR2T);
+  raw::Pdu d = Bare(raw::kDataOut, cmd.Get32(16), 0);
+  d.Set32(20, r2t.Get32(20) ^ 0x55);
+  d.data = TestData(4096, 1);
+  d.SetDsl(4096);
+  ASSERT_TRUE(s.Send(d));
+  std::vector<uint8_t> got;
+  EXPECT_TRUE(s.conn()->WaitClosed(5s, &got));
+  ASSERT_GE(got.size(), 48u);
+  EXPECT_EQ(got[0] & 0x3f, raw::kReject);
+  EXPECT_TRUE(Healthy("Data-Out unknown task"));
+}
+
+}  // namespace
+}  // namespace esan::it
