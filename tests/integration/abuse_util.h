@@ -35,7 +35,7 @@ int IdleFds(const EsandProcess& e);
 // After an abusive case: esand is running, serves a new libiscsi session
 // on iqn LUN 0 (64 KiB write + read back), its VmRSS is below
 // kRssLimitKib, and once the session is gone its descriptors are back to
-// baseline_fds. Prints "[abuse] label: VmRSS ... fds ...".
+// baseline_fds (more is a leak). Prints "[abuse] label: VmRSS ... fds ...".
 ::testing::AssertionResult Healthy(EsandProcess& e, const std::string& iqn, int baseline_fds,
                                    const std::string& label);
 
