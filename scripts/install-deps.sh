@@ -9,11 +9,13 @@ PKGS=(cmake ninja-build g++ pkg-config python3
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps)
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart).
-# --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run.
+# --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;
+# version 19 (in Debian 12), the first to announce the C++20 concepts that
+# libstdc++ 12 requires for std::expected (clang 14 cannot compile common/result.h).
 for arg in "$@"; do
   case "$arg" in
     --bench) PKGS+=(tgt gnuplot-nox) ;;
-    --fuzz) PKGS+=(clang libclang-rt-14-dev) ;;
+    --fuzz) PKGS+=(clang-19 libclang-rt-19-dev) ;;
     *) echo "usage: $0 [--bench] [--fuzz]" >&2; exit 2 ;;
   esac
 done
