@@ -16,6 +16,8 @@
 using namespace esan;
 using namespace esan::config;
 
+ESAN_FUZZ_QUIET_LOGS()
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(in), size);
   auto cfg = parse_config(text, "fuzz.conf");

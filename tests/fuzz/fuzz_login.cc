@@ -163,6 +163,8 @@ void check_done(const LoginNegotiator& neg, const AuthSettings& settings, const 
 
 }  // namespace
 
+ESAN_FUZZ_QUIET_LOGS()
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
   static const bool verbose = std::getenv("ESAN_FUZZ_VERBOSE") != nullptr;
   if (size < 1) return 0;

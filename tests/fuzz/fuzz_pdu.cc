@@ -97,6 +97,8 @@ void decode(const PduFrame& f) {
 
 }  // namespace
 
+ESAN_FUZZ_QUIET_LOGS()
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
   if (size < 1) return 0;
   bool hd = in[0] & 1, dd = in[0] & 2, repair = in[0] & 4;

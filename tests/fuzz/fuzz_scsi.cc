@@ -179,6 +179,8 @@ std::unique_ptr<Nexus> attach(std::shared_ptr<const LunMap> map, const char* ini
 
 }  // namespace
 
+ESAN_FUZZ_QUIET_LOGS()
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
   if (size < 2) return 0;
   uint8_t f0 = in[0], f1 = in[1];
