@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages esan needs to build, test and demo.
 # Idempotent: apt runs only when something is missing.
-# Usage: install-deps.sh [--bench]
+# Usage: install-deps.sh [--bench] [--fuzz]
 set -euo pipefail
 PKGS=(cmake ninja-build g++ pkg-config python3
       liburing-dev libisal-dev libssl-dev libfmt-dev libspdlog-dev libcli11-dev
@@ -9,9 +9,16 @@ PKGS=(cmake ninja-build g++ pkg-config python3
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps)
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart).
-if [ "${1:-}" = "--bench" ]; then
-  PKGS+=(tgt gnuplot-nox)
-fi
+# --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;
+# version 19 (in Debian 12), the first to announce the C++20 concepts that
+# libstdc++ 12 requires for std::expected (clang 14 cannot compile common/result.h).
+for arg in "$@"; do
+  case "$arg" in
+    --bench) PKGS+=(tgt gnuplot-nox) ;;
+    --fuzz) PKGS+=(clang-19 libclang-rt-19-dev) ;;
+    *) echo "usage: $0 [--bench] [--fuzz]" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

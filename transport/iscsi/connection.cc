@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "common/crc32c.h"
 #include "common/log.h"
 #include "scsi/dispatcher.h"
+#include "transport/iscsi/pdu_frame.h"
 
 namespace esan::iscsi {
 
@@ -92,38 +92,33 @@ uint32_t Connection::max_data_len() const {
 
 void Connection::parse_pdus() {
   size_t off = 0;
-  while (phase_ != Phase::kClosing && rlen_ - off >= kBhsLen) {
-    Bhs bhs;
-    std::memcpy(bhs.b, rbuf_.data() + off, kBhsLen);
-    uint32_t ahs = bhs.ahs_len();
-    uint32_t dlen = bhs.data_len();
-    if (dlen > max_data_len()) {
-      ESAN_LOG_WARN("{}: DataSegmentLength {} exceeds limit {}; dropping connection", peer_, dlen, max_data_len());
-      send_reject(bhs, kRejectProtocolError);
+  while (phase_ != Phase::kClosing) {
+    std::span<const uint8_t> in(rbuf_.data() + off, rlen_ - off);
+    PduFrame f = parse_frame(in, hdr_digest_, data_digest_, max_data_len());
+    if (f.kind == PduFrame::Kind::kNeedMore) {
+      if (off == 0 && f.total > rbuf_.size()) rbuf_.resize(f.total + 4096);
+      break;
+    }
+    if (f.kind == PduFrame::Kind::kOversized) {
+      ESAN_LOG_WARN("{}: DataSegmentLength {} exceeds limit {}; dropping connection", peer_, f.dlen,
+                    max_data_len());
+      send_reject(f.bhs, kRejectProtocolError);
       close("oversized data segment");
       break;
     }
-    size_t hlen = kBhsLen + ahs + (hdr_digest_ ? kDigestLen : 0);
-    size_t total = hlen + pad4(dlen) + (data_digest_ && dlen ? kDigestLen : 0);
-    if (rlen_ - off < total) {
-      if (off == 0 && total > rbuf_.size()) rbuf_.resize(total + 4096);
-      break;
-    }
-    const uint8_t* p = rbuf_.data() + off;
-    if (hdr_digest_ && crc32c(p, kBhsLen + ahs) != load_digest(p + kBhsLen + ahs)) {
+    if (f.kind == PduFrame::Kind::kHeaderDigestError) {
       ESAN_LOG_WARN("{}: header digest error; dropping connection", peer_);
       close("header digest error");
       break;
     }
-    const uint8_t* data = p + hlen;
-    if (data_digest_ && dlen && crc32c(data, pad4(dlen)) != load_digest(data + pad4(dlen))) {
+    off += f.total;
+    if (f.kind == PduFrame::Kind::kDataDigestError) {
       // RFC 7143 §7.8: Reject (Data-Digest-Error) and discard the PDU.
-      send_reject(bhs, kRejectDigestError);
-      off += total;
-      if (bhs.opcode() == Opcode::kDataOut) {
+      send_reject(f.bhs, kRejectDigestError);
+      if (f.bhs.opcode() == Opcode::kDataOut) {
         // The header is good: the task keeps collecting its data and then
         // fails with CHECK CONDITION (protocol service CRC error).
-        handle_data_out(bhs, nullptr, dlen, true);
+        handle_data_out(f.bhs, nullptr, f.dlen, true);
         if (phase_ == Phase::kClosing) break;
         continue;
       }
@@ -131,12 +126,11 @@ void Connection::parse_pdus() {
       // available at ErrorRecoveryLevel 0) could plug: escalate to session
       // recovery, which RFC 7143 §7.8 allows.
       ESAN_LOG_WARN("{}: data digest error on opcode {:#x}; dropping connection", peer_,
-                    unsigned(bhs.opcode()));
+                    unsigned(f.bhs.opcode()));
       close("data digest error");
       break;
     }
-    off += total;
-    if (!handle_pdu(bhs, p + kBhsLen, data, dlen)) break;
+    if (!handle_pdu(f.bhs, f.ahs, f.data, f.dlen)) break;
   }
   if (off) {
     std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);

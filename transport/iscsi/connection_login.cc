@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "scsi/dispatcher.h"
 #include "transport/iscsi/connection.h"
+#include "transport/iscsi/pdu_frame.h"
 
 namespace esan::iscsi {
 
@@ -57,20 +58,8 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
     return;
   }
 
-  LoginRequest req{};
-  req.transit = bhs.login_transit();
-  req.cont = false;
-  req.csg = bhs.login_csg();
-  req.nsg = bhs.login_nsg();
-  req.version_max = bhs.version_max();
-  req.version_min = bhs.version_min();
-  std::memcpy(req.isid, isid_, 6);
-  req.tsih = bhs.tsih();
-  req.itt = bhs.itt();
-  req.cid = bhs.cid();
-  req.cmdsn = bhs.cmdsn();
-  req.expstatsn = bhs.expstatsn();
-  req.text = std::span<const uint8_t>(login_text_.data(), login_text_.size());
+  // C=0 here: the request ends the reassembled text; its ISID is isid_.
+  LoginRequest req = login_request(bhs, login_text_);
 
   // Beyond a connection limit the login is refused, not the socket dropped.
   LoginResponse out = over_connection_limit_ ? out_of_resources() : negotiator_->step(req);

@@ -6,6 +6,7 @@
 #include "scsi/dispatcher.h"
 #include "scsi/sense.h"
 #include "transport/iscsi/connection.h"
+#include "transport/iscsi/pdu_frame.h"
 
 namespace esan::iscsi {
 
@@ -72,22 +73,20 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
     return;
   }
   if (refuse_command(bhs, edtl)) return;
+  // An Extended-CDB AHS (type 1) carries CDB bytes beyond the first 16.
+  auto ext = extended_cdb({ahs, bhs.ahs_len()});
+  if (!ext) {
+    send_reject(bhs, kRejectInvalidPduField);
+    return;
+  }
   IscsiTask* t = alloc_task();
   t->itt = itt;
   t->cmdsn = bhs.cmdsn();
   t->immediate = bhs.immediate();
   scsi::Task& s = t->scsi;
   std::memcpy(s.cdb, bhs.cdb(), 16);
-  s.cdb_len = 16;
-  // An extended-CDB AHS (type 1) carries CDB bytes beyond the first 16.
-  uint32_t ahs_len = bhs.ahs_len();
-  // AHSLength counts the reserved byte, then the CDB bytes; junk lengths
-  // are clamped to the AHS actually received.
-  if (ahs_len >= 4 && ahs[2] == 0x01 && load_be16(ahs) > 1) {
-    uint32_t ext = std::min<uint32_t>({load_be16(ahs) - 1u, ahs_len - 4, 16});
-    std::memcpy(s.cdb + 16, ahs + 4, ext);
-    s.cdb_len = uint8_t(16 + ext);
-  }
+  if (!ext->empty()) std::memcpy(s.cdb + 16, ext->data(), ext->size());
+  s.cdb_len = uint8_t(16 + ext->size());
   s.lun = decode_lun(bhs.lun_raw());
   s.expected_len = edtl;
   s.dir = rd ? scsi::DataDir::kIn : wr ? scsi::DataDir::kOut : scsi::DataDir::kNone;
