@@ -99,6 +99,7 @@ class Reactor {
   void drain_posted();
   void run_ticks();
   void run_deferred();
+  void submit_poll_or_wait();
 
   class WakeOp;
   class TimerOp;
@@ -116,6 +117,7 @@ class Reactor {
   __kernel_timespec tick_ts_{1, 0};
   uint64_t poll_ns_ = 0;
   uint64_t worker_io_ = 0;
+  uint64_t last_block_ns_ = UINT64_MAX;  // how long the last blocking wait took (polling only)
   static constexpr uint64_t kBusyWindowNs = 1'000'000;  // 1 ms
   struct Tick {
     uint64_t id;
