@@ -5,7 +5,7 @@
 set -euo pipefail
 PKGS=(cmake ninja-build g++ pkg-config python3
       liburing-dev libisal-dev libssl-dev libfmt-dev libspdlog-dev libcli11-dev
-      nlohmann-json3-dev libgtest-dev libgmock-dev
+      nlohmann-json3-dev libcpp-httplib-dev libgtest-dev libgmock-dev
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps)
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart).
