@@ -108,6 +108,7 @@ class Reactor {
   io_uring ring_{};
   int event_fd_ = -1;
   uint64_t wake_value_ = 0;
+  bool deferred_taskrun_ = false;  // ring set up with SINGLE_ISSUER | DEFER_TASKRUN (disabled until run())
   std::atomic<bool> stopping_{false};
   std::mutex post_mu_;
   std::vector<std::function<void()>> posted_;
