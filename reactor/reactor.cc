@@ -1,6 +1,7 @@
 #include "reactor/reactor.h"
 
 #include <sys/eventfd.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -42,13 +43,6 @@ uint64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-}
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
 }
 }  // namespace
 
@@ -168,8 +162,11 @@ void Reactor::submit_poll_or_wait() {
     io_uring_submit(&ring_);
     uint64_t until = now_ns() + poll_ns_;
     while (!io_uring_cq_ready(&ring_) && now_ns() < until) {
-      if (deferred_taskrun_) io_uring_get_events(&ring_);  // completions wait for us to ask
-      else cpu_relax();
+      // Completions' task work runs only when we ask for events.
+      if (deferred_taskrun_) io_uring_get_events(&ring_);
+      // Let any other runnable thread (a local initiator, backend workers)
+      // have the CPU: on a busy machine the poll must not take it from them.
+      sched_yield();
     }
   }
   if (io_uring_cq_ready(&ring_)) {
