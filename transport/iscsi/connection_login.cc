@@ -110,7 +110,7 @@ void Connection::register_session(LoginResponse& out) {
       info,
       [weak, r] {
         r->post([weak] {
-          if (auto c = weak.lock()) c->close("session reinstated or shut down");
+          if (auto c = weak.lock()) c->close("session closed (reinstated, by the administrator, or shutdown)");
         });
       },
       ctx_.limits.max_sessions, per_target, counters_);
