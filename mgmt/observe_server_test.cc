@@ -243,6 +243,46 @@ TEST_F(ObserveServer, RawSessionSeesTheCloseOnItsSocket) {
   EXPECT_TRUE(raw.conn()->WaitClosed(std::chrono::seconds(10))) << "the connection was not closed";
 }
 
+TEST_F(ObserveServer, CommandWaitingForDataIsInFlightAndAbortedByClose) {
+  it::raw::Session raw;
+  it::raw::Session::Params p;
+  p.initiator = "iqn.2026-11.org.esan.test:raw-inflight";
+  p.target = kIqn;
+  p.immediate_data = "No";  // with InitialR2T=Yes every data byte waits for an R2T
+  ASSERT_TRUE(raw.Login(port_, p));
+  ASSERT_TRUE(raw.WaitReady(0));
+  uint64_t writes_before = device(server_->observe(), "d0").stats[OpClass::kWrite].commands;
+
+  it::raw::Pdu cmd;
+  cmd.bhs[0] = 0x01;                // SCSI Command
+  cmd.bhs[1] = 0x80 | 0x20 | 0x01;  // F, W, SIMPLE
+  cmd.Set32(16, 0x1234);            // ITT
+  cmd.Set32(20, 8192);              // expected data transfer length
+  cmd.Set32(24, raw.cmdsn());
+  cmd.Set32(28, raw.expstatsn());
+  std::vector<uint8_t> cdb = it::raw::Cdb16(0x8a, 0, 16);  // WRITE(16), 16 x 512 bytes
+  std::copy(cdb.begin(), cdb.end(), cmd.bhs.begin() + 32);
+  ASSERT_TRUE(raw.conn()->SendPdu(cmd));
+  it::raw::Pdu r2t;
+  std::string why;
+  ASSERT_EQ(raw.conn()->ReadPdu(&r2t, std::chrono::seconds(10), &why), it::raw::Conn::Recv::kOk) << why;
+  ASSERT_EQ(r2t.opcode(), 0x31) << "expected an R2T";
+
+  auto listed = sessions_of(p.initiator);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].counters.in_flight, 1u);
+  EXPECT_EQ(sessions_json(listed)[0]["counters"]["in_flight"], 1);
+  EXPECT_EQ(server_->observe().targets.at(kIqn).counters.in_flight, 1u);
+
+  ASSERT_TRUE(server_->close_session(listed[0].tsih));
+  EXPECT_TRUE(raw.conn()->WaitClosed(std::chrono::seconds(10)));
+  ASSERT_TRUE(wait_no_connections());
+  daemon::Observation after = server_->observe();
+  EXPECT_EQ(device(after, "d0").stats[OpClass::kWrite].commands, writes_before) << "the write never ran";
+  EXPECT_EQ(after.targets.at(kIqn).counters.in_flight, 0u);
+  EXPECT_EQ(after.targets.at(kIqn).sessions, 0u);
+}
+
 TEST(ObserveSessionId, Parse) {
   EXPECT_EQ(*parse_session_id("1"), 1);
   EXPECT_EQ(*parse_session_id("65535"), 65535);
