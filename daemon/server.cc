@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -90,6 +91,18 @@ Server::~Server() {
   portals_.clear();
   reactors_.clear();
   // Runtime (logical units, backends) goes last; file backends fdatasync on close.
+}
+
+Observation Server::observe() const {
+  Observation o;
+  for (const auto& [name, lu] : rt_.devices) o.devices.push_back({name, lu->stats().snapshot()});
+  o.targets = ctx_.sessions.target_totals();
+  for (const auto& name : ctx_.targets.names()) o.targets[name];  // idle targets show zeros
+  for (const auto& [_, t] : o.targets) o.sessions += t.sessions;
+  o.connections = uint64_t(std::max(0, ctx_.live_connections.load()));
+  for (const auto& r : reactors_)
+    o.reactors.push_back({r->index(), double(r->busy_ns()) * 1e-9, r->busy_ratio()});
+  return o;
 }
 
 }  // namespace esan::daemon

@@ -41,6 +41,7 @@
 
 #include "backend/block_device.h"
 #include "common/result.h"
+#include "scsi/lu_stats.h"
 #include "scsi/reservations.h"
 #include "scsi/range_guard.h"
 #include "scsi/sanitize_state.h"
@@ -180,6 +181,10 @@ class LogicalUnit {
   // caller.
   void reset_state();
 
+  // ---- command counters and latency (lu_stats.h; recorded by dispatcher.cc) ----
+  LuStats& stats() { return stats_; }
+  const LuStats& stats() const { return stats_; }
+
   // ---- reservations (thread-safe; see reservations.h) ----
   Reservations& reservations() { return rsv_; }
   const Reservations& reservations() const { return rsv_; }
@@ -211,6 +216,7 @@ class LogicalUnit {
   std::unordered_map<uint64_t, NexusState> nexus_;  // guarded by mu_
   RangeGuard ranges_;
   SanitizeState sanitize_;
+  LuStats stats_;
 
   Reservations rsv_{[this](uint64_t nexus_id, uint16_t asc) { ua_queue(nexus_id, asc); }};
 };

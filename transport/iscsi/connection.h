@@ -31,6 +31,7 @@
 #include "transport/iscsi/params.h"
 #include "transport/iscsi/pdu.h"
 #include "transport/iscsi/server_context.h"
+#include "transport/iscsi/session_counters.h"
 
 namespace esan::scsi {
 struct Sense;
@@ -187,6 +188,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   bool hdr_digest_ = false, data_digest_ = false;
 
   // session state
+  std::shared_ptr<SessionCounters> counters_ = std::make_shared<SessionCounters>();
   CmdSnWindow window_;
   uint32_t stat_sn_ = 0;
   std::map<uint32_t, std::vector<uint8_t>> cmdsn_queue_;  // whole PDUs ahead of ExpCmdSN
