@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -65,6 +67,27 @@ Result<std::unique_ptr<Server>> Server::start(Runtime rt, const ServerOptions& o
     ESAN_LOG_INFO("listening on {}", p->address());
   }
   return s;
+}
+
+bool Server::refresh_sessions() {
+  if (stopped_) return false;
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t left;
+  };
+  auto p = std::make_shared<Pending>();
+  p->left = reactors_.size();
+  for (size_t i = 0; i < reactors_.size(); ++i) {
+    iscsi::ConnectionSet* set = conn_sets_[i].get();
+    reactors_[i]->post([set, p] {
+      set->refresh_sessions();
+      std::lock_guard lk(p->mu);
+      if (--p->left == 0) p->cv.notify_all();
+    });
+  }
+  std::unique_lock lk(p->mu);
+  return p->cv.wait_for(lk, std::chrono::seconds(5), [&] { return p->left == 0; });
 }
 
 void Server::stop() {

@@ -56,6 +56,17 @@ class Server {
   // Device, target, session and reactor figures (daemon/observation.h).
   Observation observe() const;
 
+  // ---- runtime changes (management plane, mgmt/). REQUIRES: the caller
+  // serializes them (one management operation at a time). ----
+  // The live objects. Devices may be added and removed; the target list is
+  // what context().targets was last given.
+  Runtime& runtime() { return rt_; }
+  iscsi::ServerContext& context() { return ctx_; }
+  // Every connection runs Connection::refresh_session() on its own reactor
+  // (after context().targets changed); returns when all reactors have done
+  // so, or after 5 s (false).
+  bool refresh_sessions();
+
  private:
   Server() = default;
   Runtime rt_;

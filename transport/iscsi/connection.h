@@ -53,6 +53,12 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void task_done(scsi::Task& task) override;
   // Once-a-second housekeeping: login timeout, NOP-In ping, dead peer.
   void tick();
+  // After a runtime change of the target registry (connection_refresh.cc):
+  // a normal session whose target is gone or disabled is closed; otherwise
+  // it gets the LUN map the registry now gives it when that map differs
+  // (scsi::set_lun_map: REPORTED LUNS DATA HAS CHANGED) and its target's
+  // rel_tgt_id. Sessions whose map is unchanged are not touched.
+  void refresh_session();
 
  private:
   class RecvOp final : public reactor::Op {
@@ -224,6 +230,8 @@ class ConnectionSet {
   void add(std::shared_ptr<Connection> c);
   void remove(Connection* c);
   void close_all(const char* why);
+  // Connection::refresh_session() on every connection.
+  void refresh_sessions();
   size_t size() const { return conns_.size(); }
 
  private:
