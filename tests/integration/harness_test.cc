@@ -1,15 +1,19 @@
 // The integration harness itself: what counts as a sanitizer report in
-// esand's output (EsandProcess fails the test on one) and how it tells that
-// a listener is esand's.
+// esand's output (EsandProcess fails the test on one), how it tells that a
+// listener is esand's, and the CRC, block format and verification the
+// crash tests rely on.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <vector>
 
+#include "tests/integration/async_pump.h"
+#include "tests/integration/block_load.h"
 #include "tests/integration/esand_process.h"
 
 namespace esan::it {
@@ -41,6 +45,48 @@ TEST(Harness, ListensOnNamesTheProcessHoldingTheListener) {
   EXPECT_FALSE(ListensOn(::getppid(), port)) << "another process";
   ::close(fd);
   EXPECT_FALSE(ListensOn(::getpid(), port));
+}
+
+TEST(Harness, Crc32MatchesTheStandardCheckValue) {
+  const char* s = "123456789";
+  EXPECT_EQ(Crc32(reinterpret_cast<const uint8_t*>(s), 9), 0xCBF43926u);
+}
+
+TEST(Harness, CheckedBlocksDetectTearsAndMisplacement) {
+  std::vector<uint8_t> b(kCheckBlock, 0);
+  EXPECT_EQ(ParseBlock(b.data(), 5), 0u) << "zeros: never written";
+  MakeBlock(b.data(), 77, 5);
+  EXPECT_EQ(ParseBlock(b.data(), 5), 77u);
+  EXPECT_FALSE(ParseBlock(b.data(), 6)) << "a block written for another LBA";
+  std::vector<uint8_t> torn = b;
+  std::fill(torn.begin() + 256, torn.end(), 0);  // second half never arrived
+  EXPECT_FALSE(ParseBlock(torn.data(), 5));
+  b[100] ^= 1;
+  EXPECT_FALSE(ParseBlock(b.data(), 5));
+}
+
+TEST(Harness, VerifyBlocksFlagsLostAndTornBlocksAndAcceptsLandedOnes) {
+  std::vector<Expect> expect{{5, 0}, {5, 9}, {0, 0}, {4, 0}};
+  std::vector<uint8_t> data(4 * kCheckBlock, 0);
+  MakeBlock(data.data(), 3, 0);                    // older than acknowledged 5: lost
+  MakeBlock(data.data() + kCheckBlock, 9, 1);      // the write in flight landed
+  data[2 * kCheckBlock + 7] = 0xEE;                // garbage
+  MakeBlock(data.data() + 3 * kCheckBlock, 4, 3);  // as acknowledged
+  ::testing::TestPartResultArray failures;
+  VerifyCounts c;
+  {
+    ::testing::ScopedFakeTestPartResultReporter intercept(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+    c = VerifyBlocks(data, &expect, "t");
+  }
+  EXPECT_EQ(failures.size(), 2);
+  EXPECT_EQ(c.lost, 1u);
+  EXPECT_EQ(c.torn, 1u);
+  EXPECT_EQ(c.landed, 1u);
+  EXPECT_EQ(c.pending, 1u);
+  EXPECT_EQ(expect[0].acked, 3u) << "what is on disk becomes the next base";
+  EXPECT_EQ(expect[1].acked, 9u);
+  EXPECT_EQ(expect[1].pending, 0u);
 }
 
 }  // namespace
