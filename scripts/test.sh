@@ -4,7 +4,8 @@
 #   build        Release build in build/ (scripts/build.sh)
 #   tests        unit + integration tests (ctest) on build/
 #   conformance  libiscsi conformance (tests/conformance/run)
-#   asan-build   ASan + UBSan build (-DESAN_SANITIZE=ON, -O1) in build-asan/
+#   asan-build   ASan + UBSan build (-DESAN_SANITIZE=ON, -O1, without the
+#                esan-bench tool and its tests) in build-asan/
 #   asan-tests   unit + integration tests on build-asan/; any sanitizer
 #                report fails (see asan_env below)
 #   fuzz         each libFuzzer target for ESAN_FUZZ_SECONDS (default 60)
@@ -54,7 +55,7 @@ asan_env() {
 
 asan_build() {
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DESAN_SANITIZE=ON >/dev/null
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DESAN_SANITIZE=ON -DESAN_BENCH_TOOLS=OFF >/dev/null
   cmake --build build-asan -j "$jobs"
 }
 
