@@ -101,6 +101,17 @@ bool MakeSparseFile(const std::string& path, off_t size) {
   return ok;
 }
 
+std::string SanitizerReport(const std::string& output) {
+  for (const char* marker : {"Sanitizer:", ": runtime error:"}) {
+    size_t at = output.find(marker);
+    if (at == std::string::npos) continue;
+    size_t begin = output.rfind('\n', at);
+    begin = begin == std::string::npos ? 0 : begin + 1;
+    return output.substr(begin, output.find('\n', at) - begin);
+  }
+  return {};
+}
+
 EsandProcess::EsandProcess(const std::string& tag) {
   dir_ = MakeTempDir(tag);
   if (dir_.empty()) {
@@ -127,6 +138,10 @@ EsandProcess::~EsandProcess() {
     }
     pid_ = -1;
   }
+  // A sanitizer build's report (ASan, LSan, UBSan) lands in esand's log,
+  // whether or not the process still ran: any report fails the test.
+  if (std::string report = SanitizerReport(Output()); !report.empty())
+    ADD_FAILURE() << "esand reported a sanitizer error: " << report;
   if (::testing::Test::HasFailure()) PrintOutput();
   const char* keep = std::getenv("ESAN_IT_KEEP");
   if (!(keep && *keep == '1') && dir_ != "/tmp") {
@@ -198,25 +213,69 @@ pid_t EsandProcess::Spawn(const std::vector<std::string>& args) {
   return pid;
 }
 
+// True if process pid holds the socket listening on 127.0.0.1:port
+// (/proc/net/tcp gives the listener's inode, /proc/PID/fd the process's).
+bool ListensOn(pid_t pid, int port) {
+  std::ifstream tcp("/proc/net/tcp");
+  std::string line, inode;
+  char want[32];
+  std::snprintf(want, sizeof(want), "0100007F:%04X", port);
+  std::getline(tcp, line);  // header
+  while (std::getline(tcp, line)) {
+    std::istringstream f(line);
+    std::string sl, local, remote, st, skip;
+    f >> sl >> local >> remote >> st;
+    if (local != want || st != "0A") continue;
+    for (int i = 0; i < 5; ++i) f >> skip;  // tx:rx tr:when retrnsmt uid timeout
+    f >> inode;
+    break;
+  }
+  if (inode.empty()) return false;
+  std::string target = "socket:[" + inode + "]";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code ec2;
+    if (fs::read_symlink(e.path(), ec2).string() == target) return true;
+  }
+  return false;
+}
+
 ::testing::AssertionResult EsandProcess::Start(const Options& opts) {
   if (pid_ > 0 && Running()) return ::testing::AssertionFailure() << "esand already running";
   if (port_ == 0) port_ = FreeLoopbackPort();
   if (port_ <= 0) return ::testing::AssertionFailure() << "no free port";
-  pid_ = Spawn(Args(opts));
-  if (pid_ < 0) return ::testing::AssertionFailure() << "fork failed: " << std::strerror(errno);
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!Running()) {
-      return ::testing::AssertionFailure()
-             << "esand exited before listening on " << portal() << "; output:\n"
-             << Output();
+  // On a shared machine another process may take the port between a stop
+  // and a restart: the listener must be this esand, and if its bind fails
+  // because the port is taken, it starts again on a new port.
+  for (int attempt = 0;; ++attempt) {
+    size_t log_at = Output().size();
+    pid_ = Spawn(Args(opts));
+    if (pid_ < 0) return ::testing::AssertionFailure() << "fork failed: " << std::strerror(errno);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    bool exited = false;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!Running()) {
+        exited = true;
+        break;
+      }
+      // Ready: iSCSI accepts (on this esand), and so does the management API (it starts last).
+      if (PortAccepts(port_) && ListensOn(pid_, port_) && UnixSocketAccepts(mgmt_socket()))
+        return ::testing::AssertionSuccess();
+      std::this_thread::sleep_for(20ms);
     }
-    // Ready: iSCSI accepts, and so does the management API (it starts last).
-    if (PortAccepts(port_) && UnixSocketAccepts(mgmt_socket())) return ::testing::AssertionSuccess();
-    std::this_thread::sleep_for(20ms);
+    if (!exited) {
+      return ::testing::AssertionFailure() << "esand did not accept connections on " << portal()
+                                           << " within 10 s";
+    }
+    ExitInfo info = WaitExit(0ms);
+    if (Output().find("Address already in use", log_at) != std::string::npos && attempt < 3) {
+      port_ = FreeLoopbackPort();
+      continue;
+    }
+    return ::testing::AssertionFailure() << "esand exited (status " << info.exit_code
+                                         << ") before listening on " << portal() << "; output:\n"
+                                         << Output();
   }
-  return ::testing::AssertionFailure() << "esand did not accept connections on " << portal() << " and "
-                                       << mgmt_socket() << " within 10 s";
 }
 
 bool UnixSocketAccepts(const std::string& path) {

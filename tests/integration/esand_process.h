@@ -3,8 +3,9 @@
 // An EsandProcess owns a fresh temporary directory (config, backing files,
 // esand's stderr, and its --state-dir, dir()/state, kept across restarts), picks a free loopback port, starts esand on
 // 127.0.0.1:PORT, waits until the port accepts connections and stops it with
-// SIGTERM, expecting exit status 0.  If the test has failed by the time the
-// object is destroyed, esand's output is printed.
+// SIGTERM, expecting exit status 0.  When the object is destroyed, a
+// sanitizer report in esand's output (ASan/UBSan builds) fails the test; if
+// the test has failed by then, esand's output is printed.
 #pragma once
 
 #include <sys/types.h>
@@ -69,8 +70,8 @@ class EsandProcess {
   void WriteConfig(const std::string& text);
 
   // Starts esand on 127.0.0.1:port() (a free port is chosen on the first
-  // start and reused by later starts) and waits up to 10 s for the port to
-  // accept connections.
+  // start and reused by later starts, unless another process took it
+  // meanwhile) and waits up to 10 s until esand itself listens there.
   ::testing::AssertionResult Start(const Options& opts);
   ::testing::AssertionResult Start() { return Start(Options{}); }
 
@@ -116,6 +117,13 @@ class EsandProcess {
   int last_status_ = 0;
   bool have_status_ = false;
 };
+
+// The first line of a sanitizer report (ASan/LSan "...Sanitizer: ...",
+// UBSan "file:line: runtime error: ...") in a process's output, or "".
+std::string SanitizerReport(const std::string& output);
+
+// True if process pid holds the socket listening on 127.0.0.1:port.
+bool ListensOn(pid_t pid, int port);
 
 // True if a TCP connection to 127.0.0.1:port succeeds right now.
 bool PortAccepts(int port);
