@@ -130,6 +130,9 @@ Calls add_tgrp(const Opts& o) {
       return make_error(Errc::kInvalidArgument, "a target group has no attribute '" + k + "' (group_id, state)");
     }
   }
+  if (!body.contains("group_id"))  // SCST sets it later with -set_tgrp_attr; esan needs it now
+    return make_error(Errc::kInvalidArgument, "please specify -attributes group_id=N with -add_tgrp (esan gives a "
+                                              "target group its id when it is added)");
   return one(change("POST", dgrp(o.get("dev_group")) + "/target-groups", body, "target group " + o.name + " added"));
 }
 Calls add_tgrp_tgt(const Opts& o) {
@@ -150,6 +153,9 @@ Calls set_tgrp_attr(const Opts& o) {
   NEED("dev_group", "attributes");
   auto a = parse_attribute_list(o.get("attributes"));
   if (!a) return std::unexpected(a.error());
+  if (a->contains("group_id"))
+    return make_error(Errc::kInvalidArgument, "esan gives a target group its group_id when it is added: "
+                                              "-add_tgrp TG -dev_group DG -attributes group_id=N");
   if (a->size() != 1 || !a->contains("state"))
     return make_error(Errc::kInvalidArgument, "-set_tgrp_attr can change only the state attribute (state=S)");
   std::string s = (*a)["state"];
@@ -255,7 +261,10 @@ const Op kOps[] = {
   {"list_grp_attr", Arg::kValue, nullptr}, {"list_lun_attr", Arg::kValue, nullptr},
   {"list_init_attr", Arg::kValue, nullptr}, {"set_scst_attr", Arg::kFlag, nullptr},
   {"set_hnd_attr", Arg::kValue, nullptr}, {"set_dgrp_attr", Arg::kValue, nullptr},
-  {"set_ttgt_attr", Arg::kValue, nullptr}, {"set_grp_attr", Arg::kValue, nullptr},
+  {"set_ttgt_attr", Arg::kValue, [](const Opts&) -> Calls {
+     return make_error(Errc::kInvalidArgument, "esan gives a target group member its rel_tgt_id when it is added: "
+                                               "-add_tgrp_tgt T -dev_group DG -tgt_group TG -attributes rel_tgt_id=N"); }},
+  {"set_grp_attr", Arg::kValue, nullptr},
   {"set_lun_attr", Arg::kValue, nullptr}, {"set_init_attr", Arg::kValue, nullptr},
   {"resync_dev", Arg::kValue, nullptr}, {"clear_inits", Arg::kFlag, nullptr},
   {"clear_luns", Arg::kFlag, nullptr},
