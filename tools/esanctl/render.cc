@@ -70,11 +70,10 @@ std::string device(const json& d) {
          "\n" + attributes(d.value("attributes", json::object()));
 }
 
-std::string lun_rows(const json& luns, std::string group) {
-  std::vector<std::vector<std::string>> rows{{"LUN", "DEVICE", "READ ONLY", "GROUP"}};
+std::string lun_rows(const json& luns) {
+  std::vector<std::vector<std::string>> rows{{"LUN", "DEVICE", "READ ONLY"}};
   if (luns.is_array())
-    for (const auto& l : luns)
-      rows.push_back({field(l, "lun"), field(l, "device"), field(l, "read_only"), group.empty() ? "-" : group});
+    for (const auto& l : luns) rows.push_back({field(l, "lun"), field(l, "device"), field(l, "read_only")});
   return table(rows);
 }
 
@@ -106,7 +105,7 @@ std::string target(const json& t) {
                            {"rel_tgt_id", field(t, "rel_tgt_id")}, {"sessions", field(t, "sessions")},
                            {"incoming users", field(t, "incoming_users")}, {"outgoing user", field(t, "outgoing_user")}});
   out += "\n" + attributes(t.value("attributes", json::object()));
-  out += "\n" + lun_rows(t.value("luns", json::array()), "");
+  out += "\n" + lun_rows(t.value("luns", json::array()));
   json groups = t.value("groups", json::array());
   if (groups.is_array() && !groups.empty()) {
     Rows rows{kGroupHeader};
@@ -156,7 +155,7 @@ std::string render(const ApiCall& call, const std::string& body, bool as_json) {
     case View::kTargetList: if (list) return target_list(j, call.filter); break;
     case View::kTarget: if (j.is_object()) return target(j); break;
     case View::kAttributes: if (j.is_object()) return attributes(j.value("attributes", j)); break;
-    case View::kLunList: if (list) return lun_rows(j, ""); break;
+    case View::kLunList: if (list) return lun_rows(j); break;
     case View::kGroupList:
       if (list) {
         Rows rows{kGroupHeader};
