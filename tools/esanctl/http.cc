@@ -1,4 +1,5 @@
 #include "tools/esanctl/http.h"
+#include "tools/esanctl/util.h"
 
 #include <httplib.h>
 #include <sys/socket.h>
@@ -7,19 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace esan::ctl {
 namespace {
-
-Result<std::string> read_file(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(Errc::kInvalidArgument, std::string("cannot read ") + what + " " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Why connecting to a unix socket failed, in words (httplib only says "Connection").
 std::string socket_problem(const std::string& path) {
@@ -33,15 +24,6 @@ std::string socket_problem(const std::string& path) {
 
 }  // namespace
 
-Result<std::string> request_body(const ApiCall& call) {
-  if (!call.text_file.empty()) {
-    auto text = read_file(call.text_file, "configuration file");
-    if (!text) return std::unexpected(text.error());
-    return nlohmann::json{{"text", *text}}.dump();
-  }
-  return call.body ? call.body->dump() : std::string();
-}
-
 Result<Reply> send(const Connection& conn, const ApiCall& call) {
   auto body = request_body(call);
   if (!body) return std::unexpected(body.error());
@@ -54,7 +36,7 @@ Result<Reply> send(const Connection& conn, const ApiCall& call) {
   } else {
     cli = std::make_unique<httplib::Client>(conn.url);
     if (!conn.token_file.empty()) {
-      auto token = read_file(conn.token_file, "token file");
+      auto token = read_text_file(conn.token_file, "token file");
       if (!token) return std::unexpected(token.error());
       std::string first = token->substr(0, token->find_first_of("\r\n"));
       headers.emplace("Authorization", "Bearer " + first);

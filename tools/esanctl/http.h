@@ -12,10 +12,6 @@
 
 namespace esan::ctl {
 
-// The body text sent for call: its JSON body, or {"text": file contents}
-// for a call with text_file (read here).
-Result<std::string> request_body(const ApiCall& call);
-
 Result<Reply> send(const Connection& conn, const ApiCall& call);
 
 }  // namespace esan::ctl

@@ -1,7 +1,11 @@
 #include "tools/esanctl/util.h"
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace esan::ctl {
 
@@ -90,6 +94,23 @@ std::string absolute_path(const std::string& path, const std::string& cwd) {
   std::string base = cwd.empty() ? "/" : cwd;
   if (base.back() != '/') base += '/';
   return base + (path.starts_with("./") ? path.substr(2) : path);
+}
+
+Result<std::string> read_text_file(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::kInvalidArgument, std::string("cannot read ") + what + " " + path + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<std::string> request_body(const ApiCall& call) {
+  if (!call.text_file.empty()) {
+    auto text = read_text_file(call.text_file, "configuration file");
+    if (!text) return std::unexpected(text.error());
+    return nlohmann::json{{"text", *text}}.dump();
+  }
+  return call.body ? call.body->dump() : std::string();
 }
 
 ApiCall read_call(std::string path, View view, std::string filter) {

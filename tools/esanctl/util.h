@@ -31,6 +31,13 @@ Result<unsigned long long> parse_number(std::string_view text, std::string_view 
 // path made absolute against cwd (esand resolves paths in its own cwd).
 std::string absolute_path(const std::string& path, const std::string& cwd);
 
+// A whole file; the error (kInvalidArgument) names what it is and why it failed.
+Result<std::string> read_text_file(const std::string& path, const char* what);
+
+// The body text sent for call: its JSON body, or {"text": <file contents>}
+// for a call with text_file (read now).
+Result<std::string> request_body(const ApiCall& call);
+
 // A GET shown with view (filter: the one object to show).
 ApiCall read_call(std::string path, View view, std::string filter = "");
 // A change; done is printed when it succeeds.

@@ -1,5 +1,9 @@
 #include "tools/esanctl/util.h"
 
+#include <unistd.h>
+
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 namespace esan::ctl {
@@ -47,6 +51,24 @@ TEST(Util, NumbersAndPaths) {
   EXPECT_EQ(absolute_path("./a.conf", "/root/"), "/root/a.conf");
   EXPECT_EQ(absolute_path("/etc/a.conf", "/root"), "/etc/a.conf");
   EXPECT_EQ(absolute_path("../a.conf", "/root"), "/root/../a.conf");
+}
+
+TEST(Util, RequestBodies) {
+  ApiCall c = change_call("POST", "/v1/devices", nlohmann::json{{"name", "d0"}}, "added");
+  EXPECT_EQ(*request_body(c), R"({"name":"d0"})");
+  c.body.reset();
+  EXPECT_EQ(*request_body(c), "");
+
+  std::string path = ::testing::TempDir() + "esanctl-body-" + std::to_string(::getpid()) + ".conf";
+  { std::ofstream(path) << "TARGET_DRIVER iscsi {\n  enabled 1\n}\n"; }
+  c.text_file = path;
+  auto body = request_body(c);
+  ASSERT_TRUE(body) << body.error().message;
+  EXPECT_EQ(nlohmann::json::parse(*body), (nlohmann::json{{"text", "TARGET_DRIVER iscsi {\n  enabled 1\n}\n"}}));
+  ::unlink(path.c_str());
+  body = request_body(c);
+  ASSERT_FALSE(body);
+  EXPECT_EQ(body.error().message, "cannot read configuration file " + path + ": No such file or directory");
 }
 
 }  // namespace
