@@ -57,8 +57,16 @@ Result<Reply> send(const Connection& conn, const ApiCall& call) {
   }();
   if (!res) {
     std::string where = conn.url.empty() ? conn.socket : conn.url;
-    std::string why = httplib::to_string(res.error());
-    if (res.error() == httplib::Error::Connection && conn.url.empty()) why = socket_problem(conn.socket);
+    std::string why;
+    switch (res.error()) {
+      case httplib::Error::Connection:
+        why = conn.url.empty() ? socket_problem(conn.socket) : "could not connect (is esand's --mgmt-listen there?)";
+        break;
+      case httplib::Error::ConnectionTimeout: why = "timed out connecting"; break;
+      case httplib::Error::Read: why = "no answer (the connection was closed)"; break;
+      case httplib::Error::Write: why = "the connection was closed while sending"; break;
+      default: why = httplib::to_string(res.error());
+    }
     return make_error(Errc::kIo, "cannot talk to esand at " + where + ": " + why);
   }
   return Reply{res->status, res->body};
