@@ -2,31 +2,14 @@
 // operation per run, as SCST's scstadmin parses it (Getopt::Long: "-x" or
 // "--x", "-x=v" or "-x v"; an operation with an optional name takes the next
 // word only when it is not an option). Operations esan has no counterpart
-// for are refused by name.
-#include <map>
-
-#include "tools/esanctl/call.h"
+// for are refused by name. This file: what each operation asks of the API.
+#include "tools/esanctl/scstadmin.h"
 #include "tools/esanctl/util.h"
 
-namespace esan::ctl {
+namespace esan::ctl::scst {
 namespace {
 
 using json = nlohmann::json;
-using Calls = Result<std::vector<ApiCall>>;
-
-enum class Arg { kValue, kOptional, kFlag };
-
-struct Opts {
-  std::string op;          // the operation, without its dash
-  std::string name;        // the operation's value
-  std::map<std::string, std::string> p;  // parameters (-driver iscsi ...)
-  bool force = false;
-  const Context* ctx = nullptr;
-  std::string get(const std::string& k) const {
-    auto it = p.find(k);
-    return it == p.end() ? "" : it->second;
-  }
-};
 
 Calls one(ApiCall c) { return std::vector<ApiCall>{std::move(c)}; }
 ApiCall get(std::string path, View view, std::string filter = "") { return read_call(std::move(path), view, std::move(filter)); }
@@ -162,15 +145,8 @@ Calls set_tgrp_attr(const Opts& o) {
   return one(change("PUT", tgrp(o, o.name) + "/state", json{{"state", s}}, "target group " + o.name + " is now " + s));
 }
 
-using Build = Calls (*)(const Opts&);
-struct Op {
-  std::string_view name;
-  Arg arg;
-  Build build;  // nullptr: recognised but not supported by esan
-};
-
 // clang-format off
-const Op kOps[] = {
+const Op kTable[] = {
   {"open_dev", Arg::kValue, open_dev},
   {"close_dev", Arg::kValue, [](const Opts& o) -> Calls { NEED("handler");
      return one(change("DELETE", forced("/v1/devices/" + seg(o.name), o.force), std::nullopt, "device " + o.name + " removed")); }},
@@ -271,53 +247,13 @@ const Op kOps[] = {
 };
 // clang-format on
 
-const char* const kParams[] = {"handler", "attributes", "driver", "target", "group", "to", "device", "dev_group", "tgt_group"};
-const char* const kFlags[] = {"noprompt", "force", "nonkey", "cont_on_err", "no_lip", "debug"};
+const char* const kParamNames[] = {"handler", "attributes", "driver", "target", "group", "to", "device", "dev_group", "tgt_group"};
+const char* const kFlagNames[] = {"noprompt", "force", "nonkey", "cont_on_err", "no_lip", "debug"};
 
 }  // namespace
 
-Calls translate_scstadmin(const std::vector<std::string>& args, const Context& ctx) {
-  Opts o;
-  o.ctx = &ctx;
-  const Op* op = nullptr;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.size() < 2 || a[0] != '-') return make_error(Errc::kInvalidArgument, "unexpected argument '" + a + "'");
-    std::string name = a.substr(a.starts_with("--") ? 2 : 1), value;
-    bool has_value = false;
-    if (auto eq = name.find('='); eq != std::string::npos) value = name.substr(eq + 1), name.resize(eq), has_value = true;
-    auto next_value = [&]() -> bool {
-      if (has_value) return true;
-      if (i + 1 < args.size()) return value = args[++i], true;
-      return false;
-    };
-    if (std::find(std::begin(kFlags), std::end(kFlags), name) != std::end(kFlags)) {
-      if (has_value) return make_error(Errc::kInvalidArgument, "option -" + name + " takes no value");
-      if (name == "force") o.force = true;
-      continue;
-    }
-    if (std::find(std::begin(kParams), std::end(kParams), name) != std::end(kParams)) {
-      if (!next_value()) return make_error(Errc::kInvalidArgument, "option -" + name + " needs a value");
-      if (o.p.contains(name)) return make_error(Errc::kInvalidArgument, "option -" + name + " given twice");
-      o.p[name] = value;
-      continue;
-    }
-    const Op* found = nullptr;
-    for (const auto& cand : kOps)
-      if (cand.name == name) found = &cand;
-    if (!found) return make_error(Errc::kInvalidArgument, "unknown option -" + name);
-    if (op) return make_error(Errc::kInvalidArgument, "please specify only one operation at a time (-" + o.op + " and -" + name + ")");
-    op = found;
-    o.op = name;
-    if (found->arg == Arg::kFlag && has_value) return make_error(Errc::kInvalidArgument, "option -" + name + " takes no value");
-    if (found->arg == Arg::kValue && !next_value()) return make_error(Errc::kInvalidArgument, "option -" + name + " needs a value");
-    if (found->arg == Arg::kOptional && !has_value && i + 1 < args.size() && !args[i + 1].starts_with("-")) value = args[++i];
-    if (found->arg == Arg::kValue && value.empty()) return make_error(Errc::kInvalidArgument, "option -" + name + " needs a value");
-    o.name = value;
-  }
-  if (!op) return make_error(Errc::kInvalidArgument, "no operation given (try -help)");
-  if (!op->build) return make_error(Errc::kUnsupported, "-" + o.op + " is not supported by esan");
-  return op->build(o);
-}
+const std::span<const Op> kOps(kTable);
+const std::span<const char* const> kParams(kParamNames);
+const std::span<const char* const> kFlags(kFlagNames);
 
-}  // namespace esan::ctl
+}  // namespace esan::ctl::scst
