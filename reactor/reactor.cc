@@ -1,6 +1,8 @@
 #include "reactor/reactor.h"
 
 #include <sys/eventfd.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -42,22 +44,25 @@ uint64_t now_ns() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
 }
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 }  // namespace
 
 Reactor::Reactor(int index) : index_(index) {}
 
 Result<std::unique_ptr<Reactor>> Reactor::create(int index, unsigned entries) {
   std::unique_ptr<Reactor> r(new Reactor(index));
+  // Only this reactor's thread submits (SINGLE_ISSUER), and completions'
+  // task work runs when that thread asks for events instead of interrupting
+  // it (DEFER_TASKRUN, Linux 6.1). The ring starts disabled so its issuer is
+  // the thread that enables it in run(). Older kernels: a plain ring.
   io_uring_params p{};
-  p.flags = IORING_SETUP_CLAMP;
+  p.flags = IORING_SETUP_CLAMP | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED;
   int rc = io_uring_queue_init_params(entries, &r->ring_, &p);
+  if (rc == -EINVAL) {
+    p = io_uring_params{};
+    p.flags = IORING_SETUP_CLAMP;
+    rc = io_uring_queue_init_params(entries, &r->ring_, &p);
+  }
+  r->deferred_taskrun_ = (p.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
   if (rc < 0) return make_error(Errc::kIo, std::string("io_uring_queue_init: ") + strerror(-rc));
   r->event_fd_ = eventfd(0, EFD_CLOEXEC);
   if (r->event_fd_ < 0) return make_error(Errc::kIo, std::string("eventfd: ") + strerror(errno));
@@ -156,7 +161,13 @@ void Reactor::submit_poll_or_wait() {
   if (worker_io_ == 0 && last_block_ns_ < kBusyWindowNs && !io_uring_cq_ready(&ring_)) {
     io_uring_submit(&ring_);
     uint64_t until = now_ns() + poll_ns_;
-    while (!io_uring_cq_ready(&ring_) && now_ns() < until) cpu_relax();
+    while (!io_uring_cq_ready(&ring_) && now_ns() < until) {
+      // Completions' task work runs only when we ask for events.
+      if (deferred_taskrun_) io_uring_get_events(&ring_);
+      // Let any other runnable thread (a local initiator, backend workers)
+      // have the CPU: on a busy machine the poll must not take it from them.
+      sched_yield();
+    }
   }
   if (io_uring_cq_ready(&ring_)) {
     io_uring_submit(&ring_);
@@ -169,6 +180,11 @@ void Reactor::submit_poll_or_wait() {
 
 void Reactor::run() {
   t_current = this;
+  if (deferred_taskrun_) {
+    // liburing 2.3 declares io_uring_enable_rings() but does not export it.
+    if (syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0)
+      ESAN_LOG_ERROR("reactor {}: enabling the ring: {}", index_, strerror(errno));
+  }
   arm_wakeup();
   arm_timer();
   while (!stopping_.load(std::memory_order_relaxed)) {

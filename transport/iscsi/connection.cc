@@ -60,12 +60,14 @@ void Connection::post_recv() {
   if (rbuf_.size() - rlen_ < 4096) rbuf_.resize(rbuf_.size() * 2);
   io_uring_sqe* sqe = reactor_.get_sqe();
   io_uring_prep_recv(sqe, fd_, rbuf_.data() + rlen_, rbuf_.size() - rlen_, 0);
+  if (recv_drained_) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
   reactor::Reactor::set_op(sqe, recv_op_.get());
   recv_inflight_ = true;
 }
 
-void Connection::on_recv(int res) {
+void Connection::on_recv(int res, uint32_t cqe_flags) {
   recv_inflight_ = false;
+  recv_drained_ = res > 0 && !(cqe_flags & IORING_CQE_F_SOCK_NONEMPTY);
   if (phase_ == Phase::kClosing) return maybe_finish();
   if (res <= 0) {
     close(res == 0 ? "peer closed the connection" : "receive error");

@@ -57,7 +57,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   class RecvOp final : public reactor::Op {
    public:
     explicit RecvOp(Connection* c) : c_(c) {}
-    void complete(int res, uint32_t) override { c_->on_recv(res); }
+    void complete(int res, uint32_t flags) override { c_->on_recv(res, flags); }
 
    private:
     Connection* c_;
@@ -84,7 +84,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   // ---- receive path (connection.cc) ----
   void post_recv();
   void resume_recv();
-  void on_recv(int res);
+  void on_recv(int res, uint32_t cqe_flags);
   void parse_pdus();
   bool handle_pdu(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
   uint32_t max_data_len() const;
@@ -161,6 +161,9 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   size_t rlen_ = 0;
   bool recv_inflight_ = false;
   bool recv_paused_ = false;
+  // The last receive left the socket empty: the next one waits for data
+  // before trying (saves a recv that would only return EAGAIN).
+  bool recv_drained_ = false;
 
   // send queue: frames_ front is partially sent by sent_off_ bytes
   std::deque<Frame> frames_;
