@@ -8,7 +8,8 @@
 // never throws and never crashes on an I/O error: it reports -errno.
 //
 // Thread-safety: one BlockDevice is shared by every reactor; submit() may be
-// called concurrently from several reactor threads. Async backends submit on
+// called concurrently from several reactor threads. size_bytes() may change
+// at runtime (resize()); it is an atomic load. Async backends submit on
 // the calling thread's reactor (reactor::Reactor::current()).
 #pragma once
 
@@ -69,6 +70,19 @@ class BlockDevice {
     (void)offset;
     return MapExtent{true, len};
   }
+  // Runtime changes (management plane; any thread, concurrent with I/O).
+  // resize: the new capacity; a regular file shorter than it is extended
+  // (sparse), never truncated; a block device cannot grow beyond its size
+  // (kInvalidArgument). Nothing changes on error.
+  // Default: kUnsupported.
+  virtual Status resize(uint64_t size_bytes) {
+    (void)size_bytes;
+    return make_error(Errc::kUnsupported, std::string(kind()) + " device cannot be resized");
+  }
+  // False when opened read-only (a writable LU needs it reopened).
+  virtual bool writable() const { return true; }
+  // write_through: every write is stable before completion (RWF_DSYNC).
+  virtual void set_write_through(bool on) { (void)on; }
 };
 
 struct FileOptions {

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <cstring>
 
 #include "backend/block_device.h"
@@ -8,7 +9,11 @@ namespace {
 class NullDevice final : public BlockDevice {
  public:
   explicit NullDevice(uint64_t size) : size_(size) {}
-  uint64_t size_bytes() const override { return size_; }
+  uint64_t size_bytes() const override { return size_.load(std::memory_order_relaxed); }
+  Status resize(uint64_t size_bytes) override {
+    size_.store(size_bytes);
+    return ok();
+  }
   const char* kind() const override { return "null"; }
   void submit(IoRequest& req) override {
     if (req.op == IoOp::kRead && req.len) std::memset(req.buf, 0, req.len);
@@ -18,7 +23,7 @@ class NullDevice final : public BlockDevice {
   MapExtent map_status(uint64_t, uint64_t len) const override { return MapExtent{false, len}; }
 
  private:
-  uint64_t size_;
+  std::atomic<uint64_t> size_;
 };
 
 }  // namespace

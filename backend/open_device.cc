@@ -61,7 +61,7 @@ Result<std::unique_ptr<BlockDevice>> open_device(const FileOptions& opts, bool d
     close(fd);
     return make_error(Errc::kInvalidArgument, "'" + opts.path + "' is empty (size 0)");
   }
-  return std::unique_ptr<BlockDevice>(new UringDevice(fd, size, opts.write_through, direct, blockdev));
+  return std::unique_ptr<BlockDevice>(new UringDevice(fd, size, opts.write_through, direct, blockdev, opts.read_only));
 }
 
 }  // namespace

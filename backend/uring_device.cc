@@ -4,6 +4,7 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,8 +35,9 @@ class UringDevice::PendingOp final : public reactor::Op {
   reactor::Reactor* r_;
 };
 
-UringDevice::UringDevice(int fd, uint64_t size, bool write_through, bool direct, bool is_blockdev)
-    : fd_(fd), size_(size), write_through_(write_through), direct_(direct), is_blockdev_(is_blockdev) {
+UringDevice::UringDevice(int fd, uint64_t size, bool write_through, bool direct, bool is_blockdev, bool read_only)
+    : fd_(fd), size_(size), write_through_(write_through), direct_(direct), is_blockdev_(is_blockdev),
+      read_only_(read_only) {
   unsigned int pbs = 0;
   if (is_blockdev_ && ioctl(fd_, BLKPBSZGET, &pbs) == 0 && pbs >= 512 && (pbs & (pbs - 1)) == 0) phys_block_ = pbs;
 }
@@ -57,6 +59,24 @@ MapExtent UringDevice::map_status(uint64_t offset, uint64_t len) const {
   if (hole < 0 || uint64_t(hole) <= offset) return MapExtent{true, len};
   uint64_t n = uint64_t(hole) - offset;
   return MapExtent{true, n < len ? n : len};
+}
+
+Status UringDevice::resize(uint64_t size_bytes) {
+  if (size_bytes == 0) return make_error(Errc::kInvalidArgument, "size 0");
+  if (is_blockdev_) {
+    uint64_t max = 0;
+    if (ioctl(fd_, BLKGETSIZE64, &max) < 0) return make_error(Errc::kIo, std::string("cannot size: ") + strerror(errno));
+    if (size_bytes > max)
+      return make_error(Errc::kInvalidArgument, "size " + std::to_string(size_bytes) +
+                                                    " is larger than the block device (" + std::to_string(max) + ")");
+  } else {
+    struct stat st {};
+    if (fstat(fd_, &st) < 0) return make_error(Errc::kIo, std::string("cannot stat: ") + strerror(errno));
+    if (uint64_t(st.st_size) < size_bytes && ftruncate(fd_, off_t(size_bytes)) < 0)
+      return make_error(Errc::kIo, std::string("cannot extend the file: ") + strerror(errno));
+  }
+  size_.store(size_bytes);
+  return ok();
 }
 
 UringDevice::~UringDevice() {
@@ -83,7 +103,7 @@ void UringDevice::issue(IoRequest& req, reactor::Reactor& r) {
       break;
     case IoOp::kWrite:
       io_uring_prep_write(sqe, fd_, req.buf + off, req.len - off, req.offset + off);
-      if (req.fua || write_through_) sqe->rw_flags = RWF_DSYNC;
+      if (req.fua || write_through_.load(std::memory_order_relaxed)) sqe->rw_flags = RWF_DSYNC;
       break;
     case IoOp::kFlush:
       io_uring_prep_fsync(sqe, fd_, IORING_FSYNC_DATASYNC);
@@ -133,7 +153,7 @@ void UringDevice::submit_sync(IoRequest& req) {
         }
         req.done_bytes += uint32_t(n);
       }
-      if (result >= 0 && req.op == IoOp::kWrite && (req.fua || write_through_) && fdatasync(fd_) < 0)
+      if (result >= 0 && req.op == IoOp::kWrite && (req.fua || write_through_.load(std::memory_order_relaxed)) && fdatasync(fd_) < 0)
         result = -errno;
       break;
     case IoOp::kFlush:

@@ -10,6 +10,7 @@
 // device's (BLKPBSZGET) for block devices, 4096 for files.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "backend/block_device.h"
@@ -19,9 +20,12 @@ namespace esan::backend {
 
 class UringDevice final : public BlockDevice {
  public:
-  UringDevice(int fd, uint64_t size, bool write_through, bool direct, bool is_blockdev);
+  UringDevice(int fd, uint64_t size, bool write_through, bool direct, bool is_blockdev, bool read_only = false);
   ~UringDevice() override;
-  uint64_t size_bytes() const override { return size_; }
+  uint64_t size_bytes() const override { return size_.load(std::memory_order_relaxed); }
+  Status resize(uint64_t size_bytes) override;
+  bool writable() const override { return !read_only_; }
+  void set_write_through(bool on) override { write_through_.store(on, std::memory_order_relaxed); }
   const char* kind() const override { return direct_ ? "block" : "file"; }
   void submit(IoRequest& req) override;
   bool supports_discard() const override { return true; }
@@ -37,10 +41,11 @@ class UringDevice final : public BlockDevice {
   void on_complete(IoRequest& req, int res, reactor::Reactor& r);
 
   int fd_;
-  uint64_t size_;
-  bool write_through_;
+  std::atomic<uint64_t> size_;
+  std::atomic<bool> write_through_;
   bool direct_;
   bool is_blockdev_;
+  bool read_only_;
   uint32_t phys_block_ = 4096;  // BLKPBSZGET for block devices
 };
 

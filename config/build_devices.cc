@@ -131,6 +131,8 @@ class DeviceBuilder {
   int size_line_ = 0;
 };
 
+}  // namespace
+
 Status build_device(Context& ctx, const Node& n, Handler handler) {
   auto name = ctx.name(n);
   if (!name) return std::unexpected(name.error());
@@ -148,8 +150,6 @@ Status build_device(Context& ctx, const Node& n, Handler handler) {
   ctx.cfg().devices.push_back(std::move(d));
   return ok();
 }
-
-}  // namespace
 
 Status build_handler(Context& ctx, const Node& n) {
   auto name = ctx.name(n);

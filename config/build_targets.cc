@@ -76,6 +76,8 @@ Status check_initiators_unique(const Context& ctx, const TargetConfig& t) {
   return ok();
 }
 
+}  // namespace
+
 Status target_attribute(Context& ctx, const Node& c, TargetConfig& t, SeenOnce& seen) {
   if (c.keyword == "IncomingUser" || c.keyword == "OutgoingUser")
     return add_user(ctx, c, t.incoming_users, t.outgoing_users, &t);
@@ -105,6 +107,8 @@ Status target_attribute(Context& ctx, const Node& c, TargetConfig& t, SeenOnce& 
   return ok();
 }
 
+namespace {
+
 Status build_target(Context& ctx, const Node& n) {
   auto name = ctx.name(n);
   if (!name) return std::unexpected(name.error());
@@ -132,38 +136,44 @@ Status build_target(Context& ctx, const Node& n) {
 }
 
 Status build_iscsi_driver(Context& ctx, const Node& n) {
-  Config& cfg = ctx.cfg();
   SeenOnce seen;
   for (const Node& c : n.children) {
-    if (c.keyword == "TARGET") {
-      if (auto s = build_target(ctx, c); !s) return s;
-    } else if (c.keyword == "IncomingUser" || c.keyword == "OutgoingUser") {
-      if (auto s = add_user(ctx, c, cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users, nullptr);
-          !s)
-        return s;
-    } else if (is_unimplemented(Section::kDriver, c.keyword)) {
-      ctx.warn_unimplemented(c);
-    } else if (c.keyword == "enabled") {
-      if (auto s = seen.check(ctx, c); !s) return s;
-      auto v = ctx.boolean(c);
-      if (!v) return std::unexpected(v.error());
-      cfg.iscsi_enabled = *v;
-    } else if (is_limit_attribute(Section::kDriver, c.keyword)) {
-      if (auto s = seen.check(ctx, c); !s) return s;
-      if (auto s = limit_attribute(ctx, c, cfg.iscsi_attributes); !s) return s;
-    } else if (is_iscsi_param(c.keyword)) {
-      if (auto s = seen.check(ctx, c); !s) return s;
-      auto v = ctx.text(c);
-      if (!v) return std::unexpected(v.error());
-      cfg.iscsi_attributes[c.keyword] = std::move(*v);
-    } else {
-      return ctx.unknown(c, Section::kDriver);
-    }
+    Status s = c.keyword == "TARGET" ? build_target(ctx, c) : driver_attribute(ctx, c, seen);
+    if (!s) return s;
   }
   return ok();
 }
 
 }  // namespace
+
+Status driver_attribute(Context& ctx, const Node& c, SeenOnce& seen) {
+  Config& cfg = ctx.cfg();
+  if (c.keyword == "IncomingUser" || c.keyword == "OutgoingUser")
+    return add_user(ctx, c, cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users, nullptr);
+  if (is_unimplemented(Section::kDriver, c.keyword)) {
+    ctx.warn_unimplemented(c);
+    return ok();
+  }
+  if (c.keyword == "enabled") {
+    if (auto s = seen.check(ctx, c); !s) return s;
+    auto v = ctx.boolean(c);
+    if (!v) return std::unexpected(v.error());
+    cfg.iscsi_enabled = *v;
+    return ok();
+  }
+  if (is_limit_attribute(Section::kDriver, c.keyword)) {
+    if (auto s = seen.check(ctx, c); !s) return s;
+    return limit_attribute(ctx, c, cfg.iscsi_attributes);
+  }
+  if (is_iscsi_param(c.keyword)) {
+    if (auto s = seen.check(ctx, c); !s) return s;
+    auto v = ctx.text(c);
+    if (!v) return std::unexpected(v.error());
+    cfg.iscsi_attributes[c.keyword] = std::move(*v);
+    return ok();
+  }
+  return ctx.unknown(c, Section::kDriver);
+}
 
 Status build_target_driver(Context& ctx, const Node& n) {
   auto name = ctx.name(n);

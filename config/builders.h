@@ -16,6 +16,15 @@ Status build_handler(Context& ctx, const Node& n);        // HANDLER x { DEVICE 
 Status build_target_driver(Context& ctx, const Node& n);  // TARGET_DRIVER x { ... }
 Status build_device_group(Context& ctx, const Node& n);   // DEVICE_GROUP x { ... }
 Status check_references(const Context& ctx);
+
+// One attribute node of a section, as the section builders apply it (also
+// used by config/edit.h for management requests): a DEVICE of `handler`
+// appended to ctx.cfg().devices; a TARGET attribute (enabled, rel_tgt_id,
+// limits, iSCSI keys, IncomingUser/OutgoingUser) set on t; a TARGET_DRIVER
+// iscsi attribute set on ctx.cfg().
+Status build_device(Context& ctx, const Node& n, Handler handler);
+Status target_attribute(Context& ctx, const Node& c, TargetConfig& t, SeenOnce& seen);
+Status driver_attribute(Context& ctx, const Node& c, SeenOnce& seen);
 // TARGET_GROUP members against the TARGET sections: a target is in at most
 // one target group of a device group; a local target's member rel_tgt_id (if
 // given) equals the target's own; a target that is not local (another

@@ -10,10 +10,12 @@
 namespace esan::config {
 
 std::unexpected<Error> Context::fail(int line, std::string_view reason) const {
+  if (file_.empty()) return make_error(Errc::kInvalidArgument, std::string(reason));
   return make_error(Errc::kInvalidArgument, fmt::format("{}:{}: {}", file_, line, reason));
 }
 
 void Context::warn(int line, std::string_view message) {
+  if (file_.empty()) return warnings_.emplace_back(line, std::string(message)), void();
   warnings_.emplace_back(line, fmt::format("{}:{}: {}", file_, line, message));
 }
 

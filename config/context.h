@@ -1,7 +1,9 @@
 // Shared state and helpers of the model builders (internal to config/).
 //
 // Contract: every helper returning an error formats it as
-// "file:line: reason" with Errc::kInvalidArgument, using the node's line.
+// "file:line: reason" with Errc::kInvalidArgument, using the node's line;
+// with an empty file name (attributes from a management request, config/
+// edit.h) the message is the reason alone.
 // Attribute helpers reject nodes that open a block and check the number of
 // values; text() joins several values with one space.
 #pragma once

@@ -1,7 +1,11 @@
 // esand: the esan iSCSI target daemon (foreground).
 //
 //   esand --config FILE --listen HOST:PORT [--listen HOST:PORT ...] [--state-dir DIR]
+//         [--mgmt-socket PATH] [--mgmt-listen HOST:PORT --mgmt-token-file FILE] [--no-write-back]
 //
+// The management API (docs/API.md, mgmt/) serves on the unix socket (and
+// optionally TCP) once the target runs; SIGHUP reloads the config file,
+// applying only the difference.
 // Loads the scst.conf-syntax config (any error stops it before it listens),
 // then the saved state from the state directory (daemon/state_dir.h; an
 // unusable directory or a corrupt file stops it too),
@@ -22,6 +26,9 @@
 #include "daemon/runtime.h"
 #include "daemon/server.h"
 #include "daemon/state_dir.h"
+#include "mgmt/api_server.h"
+#include "mgmt/engine.h"
+#include "mgmt/routes.h"
 
 #ifndef ESAN_VERSION
 #define ESAN_VERSION "0.0.0"
@@ -45,6 +52,9 @@ int main(int argc, char** argv) {
   std::string state_dir = esan::daemon::kDefaultStateDir;
   unsigned reactors = 0;
   esan::daemon::ServerOptions opts;
+  esan::mgmt::ApiOptions api_opts;
+  api_opts.socket_path = "/run/esan/esand.sock";
+  bool no_write_back = false;
   app.add_option("-c,--config", config_path, "scst.conf-syntax configuration file")->required();
   app.add_option("-l,--listen", listens, "HOST:PORT to accept iSCSI on (repeatable; default 0.0.0.0:3260)");
   app.add_option("--state-dir", state_dir, "directory for state kept across restarts (persistent reservations)")
@@ -59,6 +69,11 @@ int main(int argc, char** argv) {
                  "microseconds a busy reactor polls for work before sleeping (0 = never; lower latency, more CPU)")
       ->capture_default_str()
       ->check(CLI::Range(0u, 1000u));
+  app.add_option("--mgmt-socket", api_opts.socket_path, "management API unix socket ('' = none)")
+      ->capture_default_str();
+  app.add_option("--mgmt-listen", api_opts.listen, "also serve the management API on HOST:PORT (needs a token)");
+  app.add_option("--mgmt-token-file", api_opts.token_file, "file whose first line is the API bearer token (TCP)");
+  app.add_flag("--no-write-back", no_write_back, "do not write runtime changes back to the config file");
   app.set_version_flag("-V,--version", std::string("esand ") + ESAN_VERSION);
   CLI11_PARSE(app, argc, argv);
 
@@ -99,6 +114,19 @@ int main(int argc, char** argv) {
     ESAN_LOG_ERROR("{}", server.error().message);
     return 1;
   }
+  esan::mgmt::Engine engine(**server, *cfg, esan::mgmt::EngineOptions{config_path, !no_write_back});
+  auto router = std::make_shared<esan::mgmt::Router>();
+  esan::mgmt::add_all_routes(*router, engine, ESAN_VERSION);
+  std::unique_ptr<esan::mgmt::ApiServer> api;
+  if (!api_opts.socket_path.empty() || !api_opts.listen.empty()) {
+    auto a = esan::mgmt::ApiServer::start(api_opts, router);
+    if (!a) {
+      ESAN_LOG_ERROR("management API: {}", a.error().message);
+      (*server)->stop();
+      return 1;
+    }
+    api = std::move(*a);
+  }
   ESAN_LOG_INFO("esand {} ready: {} device(s), {} target(s), {} reactor(s)", ESAN_VERSION, (*server)->device_count(),
                 (*server)->target_count(), opts.reactors);
 
@@ -106,12 +134,14 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&sigs, &sig);
     if (sig == SIGHUP) {
-      ESAN_LOG_INFO("SIGHUP: configuration reload is not implemented yet; ignoring");
+      ESAN_LOG_INFO("SIGHUP: reloading {}", config_path);
+      if (auto s = engine.reload(); !s) ESAN_LOG_ERROR("reload failed, nothing changed: {}", s.error().message);
       continue;
     }
     ESAN_LOG_INFO("signal {}: shutting down", sig);
     break;
   }
+  if (api) api->stop();
   (*server)->stop();
   server->reset();
   ESAN_LOG_INFO("esand stopped");

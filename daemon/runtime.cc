@@ -11,23 +11,7 @@
 
 namespace esan::daemon {
 
-namespace {
-
-Result<std::shared_ptr<scsi::LogicalUnit>> open_device(const config::DeviceConfig& d, const std::string& path) {
-  std::unique_ptr<backend::BlockDevice> dev;
-  if (d.handler == config::Handler::kNullIo) {
-    dev = backend::make_null_device(d.size_bytes ? d.size_bytes : kDefaultNullSize);
-  } else {
-    backend::FileOptions opts{.path = d.filename, .size_bytes = d.size_bytes, .read_only = d.read_only,
-                              .write_through = d.write_through};
-    auto r = d.handler == config::Handler::kBlockIo || d.o_direct ? backend::open_block_device(opts)
-                                                                  : backend::open_file_device(opts);
-    if (!r) return make_error(r.error().code, fmt::format("{}:{}: device '{}': {}", path, d.line, d.name, r.error().message));
-    dev = std::move(*r);
-  }
-  if (dev->size_bytes() < d.blocksize)
-    return make_error(Errc::kInvalidArgument,
-                      fmt::format("{}:{}: device '{}' is smaller than one block", path, d.line, d.name));
+scsi::LuConfig lu_config(const config::DeviceConfig& d) {
   scsi::LuConfig lc;
   lc.name = d.name;
   lc.block_size = d.blocksize;
@@ -43,16 +27,44 @@ Result<std::shared_ptr<scsi::LogicalUnit>> open_device(const config::DeviceConfi
   lc.prod_rev_lvl = d.prod_rev_lvl;
   lc.t10_dev_id = d.t10_dev_id;
   lc.usn = d.usn;
-  auto lu = scsi::make_logical_unit(std::move(lc), std::move(dev));
-  if (!lu) return make_error(lu.error().code, fmt::format("{}:{}: device '{}': {}", path, d.line, d.name, lu.error().message));
+  return lc;
+}
+
+namespace {
+std::string where(const std::string& path, const config::DeviceConfig& d) {
+  return path.empty() ? fmt::format("device '{}'", d.name) : fmt::format("{}:{}: device '{}'", path, d.line, d.name);
+}
+}  // namespace
+
+Result<std::shared_ptr<scsi::LogicalUnit>> open_device(const config::DeviceConfig& d, const std::string& path) {
+  std::unique_ptr<backend::BlockDevice> dev;
+  if (d.handler == config::Handler::kNullIo) {
+    dev = backend::make_null_device(d.size_bytes ? d.size_bytes : kDefaultNullSize);
+  } else {
+    backend::FileOptions opts{.path = d.filename, .size_bytes = d.size_bytes, .read_only = d.read_only,
+                              .write_through = d.write_through};
+    auto r = d.handler == config::Handler::kBlockIo || d.o_direct ? backend::open_block_device(opts)
+                                                                  : backend::open_file_device(opts);
+    if (!r) return make_error(r.error().code, fmt::format("{}: {}", where(path, d), r.error().message));
+    dev = std::move(*r);
+  }
+  if (dev->size_bytes() < d.blocksize)
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("{} is smaller than one block", where(path, d)));
+  auto lu = scsi::make_logical_unit(lu_config(d), std::move(dev));
+  if (!lu) return make_error(lu.error().code, fmt::format("{}: {}", where(path, d), lu.error().message));
   return *lu;
 }
+
+namespace {
 
 std::shared_ptr<const scsi::LunMap> make_map(const std::vector<config::LunConfig>& luns, const Runtime& rt) {
   auto map = std::make_shared<scsi::LunMap>();
   for (const auto& l : luns) (*map)[l.lun] = scsi::LunMapping{rt.devices.at(l.device), l.read_only};
   return map;
 }
+
+}  // namespace
 
 // Validated "name secret" strings (config::split_user) -> CHAP accounts.
 iscsi::AuthSettings auth_settings(const std::vector<std::string>& incoming,
@@ -68,6 +80,8 @@ iscsi::AuthSettings auth_settings(const std::vector<std::string>& incoming,
   }
   return a;
 }
+
+namespace {
 
 const iscsi::TargetEntry* find_target(const Runtime& rt, std::string_view name) {
   for (const auto& t : rt.targets)
@@ -96,7 +110,12 @@ void warn_unlisted_targets(const Runtime& rt, const config::DeviceGroupConfig& d
   }
 }
 
-Status build_device_groups(const config::Config& cfg, const std::string& path, Runtime& rt) {
+}  // namespace
+
+Result<std::vector<std::shared_ptr<scsi::DeviceGroup>>> make_device_groups(const config::Config& cfg,
+                                                                        const std::string& path,
+                                                                        const Runtime& rt) {
+  std::vector<std::shared_ptr<scsi::DeviceGroup>> out;
   for (const auto& dg : cfg.device_groups) {
     std::vector<scsi::TargetPortGroupSpec> specs;
     for (const auto& tg : dg.target_groups) {
@@ -109,17 +128,29 @@ Status build_device_groups(const config::Config& cfg, const std::string& path, R
       specs.push_back(std::move(s));
     }
     auto g = scsi::make_device_group(dg.name, std::move(specs));
-    if (!g) return make_error(g.error().code, fmt::format("{}:{}: {}", path, dg.line, g.error().message));
-    for (const auto& d : dg.devices) scsi::join_device_group(*g, rt.devices.at(d));
-    if (auto s = rt.alua->add(*g); !s)
-      return make_error(s.error().code, fmt::format("{}:{}: device group '{}': {}", path, dg.line, dg.name,
-                                                    s.error().message));
-    warn_unlisted_targets(rt, dg, **g);
+    if (!g) return make_error(g.error().code, path.empty() ? g.error().message
+                                                           : fmt::format("{}:{}: {}", path, dg.line, g.error().message));
+    out.push_back(std::move(*g));
   }
-  return ok();
+  return out;
 }
 
-}  // namespace
+void install_device_groups(const config::Config& cfg, std::vector<std::shared_ptr<scsi::DeviceGroup>> groups,
+                           Runtime& rt) {
+  std::map<std::string, std::shared_ptr<scsi::DeviceGroup>> of_device;
+  for (size_t i = 0; i < cfg.device_groups.size() && i < groups.size(); ++i) {
+    for (const auto& d : cfg.device_groups[i].devices) of_device[d] = groups[i];
+    warn_unlisted_targets(rt, cfg.device_groups[i], *groups[i]);
+  }
+  for (auto& [name, lu] : rt.devices) {
+    auto it = of_device.find(name);
+    if (it != of_device.end())
+      scsi::join_device_group(it->second, lu);
+    else if (lu->alua_group())
+      lu->set_alua_group(nullptr);
+  }
+  rt.alua->replace(std::move(groups));
+}
 
 Status set_target_group_state(Runtime& rt, std::string_view device_group, std::string_view target_group,
                               std::string_view state) {
@@ -127,7 +158,7 @@ Status set_target_group_state(Runtime& rt, std::string_view device_group, std::s
 }
 
 // TARGET_DRIVER iscsi limit attributes over the built-in defaults.
-static iscsi::Limits driver_limits(const std::map<std::string, std::string>& attrs) {
+iscsi::Limits driver_limits(const std::map<std::string, std::string>& attrs) {
   iscsi::Limits l;
   auto get = [&](std::string_view name, auto& field) {
     if (auto v = config::limit_value(attrs, name)) field = std::remove_reference_t<decltype(field)>(*v);
@@ -140,16 +171,8 @@ static iscsi::Limits driver_limits(const std::map<std::string, std::string>& att
   return l;
 }
 
-Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path) {
-  Runtime rt;
-  rt.iscsi_enabled = cfg.iscsi_enabled;
-  rt.discovery_auth = auth_settings(cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users);
-  rt.limits = driver_limits(cfg.iscsi_attributes);
-  for (const auto& d : cfg.devices) {
-    auto lu = open_device(d, path);
-    if (!lu) return std::unexpected(lu.error());
-    rt.devices.emplace(d.name, std::move(*lu));
-  }
+std::vector<iscsi::TargetEntry> build_targets(const config::Config& cfg, const Runtime& rt,
+                                              const std::vector<iscsi::TargetEntry>& previous) {
   std::set<uint16_t> used;
   for (const auto& t : cfg.targets)
     if (t.rel_tgt_id) used.insert(t.rel_tgt_id);
@@ -157,6 +180,17 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
     for (const auto& tg : dg.target_groups)
       for (const auto& m : tg.targets)
         if (m.rel_tgt_id && !cfg.find_target(m.target)) used.insert(m.rel_tgt_id);
+  // Targets that had an assigned id keep it while nothing else claims it.
+  std::map<std::string, uint16_t> kept;
+  for (const auto& t : cfg.targets) {
+    if (t.rel_tgt_id) continue;
+    for (const auto& p : previous)
+      if (p.name == t.name && !used.count(p.rel_tgt_id)) {
+        kept[t.name] = p.rel_tgt_id;
+        used.insert(p.rel_tgt_id);
+      }
+  }
+  std::vector<iscsi::TargetEntry> out;
   uint16_t next_id = 1;
   for (const auto& t : cfg.targets) {
     iscsi::TargetEntry e;
@@ -164,6 +198,7 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
     e.enabled = t.enabled;
     if (auto it = t.attributes.find("alias"); it != t.attributes.end()) e.alias = it->second;
     e.rel_tgt_id = t.rel_tgt_id;
+    if (auto it = kept.find(t.name); !e.rel_tgt_id && it != kept.end()) e.rel_tgt_id = it->second;
     if (!e.rel_tgt_id) {
       while (used.count(next_id)) ++next_id;
       e.rel_tgt_id = next_id;
@@ -175,9 +210,25 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
     e.queued_commands = uint32_t(config::limit_value(t.attributes, "QueuedCommands").value_or(0));
     for (const auto& g : t.groups)
       e.groups.push_back(iscsi::TargetEntry::Group{g.name, g.initiators, make_map(g.luns, rt)});
-    rt.targets.push_back(std::move(e));
+    out.push_back(std::move(e));
   }
-  if (auto st = build_device_groups(cfg, path, rt); !st) return std::unexpected(st.error());
+  return out;
+}
+
+Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path) {
+  Runtime rt;
+  rt.iscsi_enabled = cfg.iscsi_enabled;
+  rt.discovery_auth = auth_settings(cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users);
+  rt.limits = driver_limits(cfg.iscsi_attributes);
+  for (const auto& d : cfg.devices) {
+    auto lu = open_device(d, path);
+    if (!lu) return std::unexpected(lu.error());
+    rt.devices.emplace(d.name, std::move(*lu));
+  }
+  rt.targets = build_targets(cfg, rt);
+  auto groups = make_device_groups(cfg, path, rt);
+  if (!groups) return std::unexpected(groups.error());
+  install_device_groups(cfg, std::move(*groups), rt);
   return rt;
 }
 

@@ -35,12 +35,37 @@ struct Runtime {
   // Never null after build_runtime(); shared so the management plane can
   // keep it while the Server owns the Runtime.
   std::shared_ptr<scsi::AluaRegistry> alua = std::make_shared<scsi::AluaRegistry>();
+  // --state-dir once attach_state_dir() ran (devices added later get their
+  // persistent reservation store there too); empty = none.
+  std::string state_dir;
 };
 
 // Default capacity of a vdisk_nullio device without size/size_mb.
 inline constexpr uint64_t kDefaultNullSize = 1ull << 30;
 
 Result<Runtime> build_runtime(const config::Config& cfg, const std::string& config_path);
+
+// The pieces of build_runtime(), reused by the management plane (mgmt/) for
+// runtime changes. Messages carry "config_path:line: " when config_path is
+// not empty.
+scsi::LuConfig lu_config(const config::DeviceConfig& d);
+// Opens the backend and builds the LU (no persistent reservation store).
+Result<std::shared_ptr<scsi::LogicalUnit>> open_device(const config::DeviceConfig& d, const std::string& config_path);
+iscsi::AuthSettings auth_settings(const std::vector<std::string>& incoming, const std::vector<std::string>& outgoing);
+iscsi::Limits driver_limits(const std::map<std::string, std::string>& attrs);
+// The target table of cfg over rt.devices (every LUN's device must be
+// there). A target without rel_tgt_id keeps the id it has in `previous` when
+// nothing else claims it, else gets the lowest free one.
+std::vector<iscsi::TargetEntry> build_targets(const config::Config& cfg, const Runtime& rt,
+                                              const std::vector<iscsi::TargetEntry>& previous = {});
+// ALUA device groups of cfg, ports resolved through rt.targets (no side effects).
+Result<std::vector<std::shared_ptr<scsi::DeviceGroup>>> make_device_groups(const config::Config& cfg,
+                                                                        const std::string& config_path,
+                                                                        const Runtime& rt);
+// Makes them the running groups: rt.alua holds exactly these, every device
+// of a group joins it and every other LU leaves its group.
+void install_device_groups(const config::Config& cfg, std::vector<std::shared_ptr<scsi::DeviceGroup>> groups,
+                           Runtime& rt);
 
 // Runtime API (management plane, HA resource agent): sets the ALUA state of
 // TARGET_GROUP `target_group` of DEVICE_GROUP `device_group` to `state`

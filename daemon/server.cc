@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -66,6 +69,27 @@ Result<std::unique_ptr<Server>> Server::start(Runtime rt, const ServerOptions& o
   return s;
 }
 
+bool Server::refresh_sessions() {
+  if (stopped_) return false;
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t left;
+  };
+  auto p = std::make_shared<Pending>();
+  p->left = reactors_.size();
+  for (size_t i = 0; i < reactors_.size(); ++i) {
+    iscsi::ConnectionSet* set = conn_sets_[i].get();
+    reactors_[i]->post([set, p] {
+      set->refresh_sessions();
+      std::lock_guard lk(p->mu);
+      if (--p->left == 0) p->cv.notify_all();
+    });
+  }
+  std::unique_lock lk(p->mu);
+  return p->cv.wait_for(lk, std::chrono::seconds(5), [&] { return p->left == 0; });
+}
+
 void Server::stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -90,6 +114,18 @@ Server::~Server() {
   portals_.clear();
   reactors_.clear();
   // Runtime (logical units, backends) goes last; file backends fdatasync on close.
+}
+
+Observation Server::observe() const {
+  Observation o;
+  for (const auto& [name, lu] : rt_.devices) o.devices.push_back({name, lu->stats().snapshot()});
+  o.targets = ctx_.sessions.target_totals();
+  for (const auto& name : ctx_.targets.names()) o.targets[name];  // idle targets show zeros
+  for (const auto& [_, t] : o.targets) o.sessions += t.sessions;
+  o.connections = uint64_t(std::max(0, ctx_.live_connections.load()));
+  for (const auto& r : reactors_)
+    o.reactors.push_back({r->index(), double(r->busy_ns()) * 1e-9, r->busy_ratio()});
+  return o;
 }
 
 }  // namespace esan::daemon

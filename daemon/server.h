@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "daemon/observation.h"
 #include "daemon/runtime.h"
 #include "reactor/reactor.h"
 #include "transport/iscsi/connection.h"
@@ -35,8 +36,36 @@ class Server {
   void stop();
   size_t device_count() const { return rt_.devices.size(); }
   size_t target_count() const { return rt_.targets.size(); }
+  // The portals' bound addresses ("host:port"; a port 0 in the options is resolved).
+  std::vector<std::string> portal_addresses() const {
+    std::vector<std::string> out;
+    for (const auto& p : portals_) out.push_back(p->address());
+    return out;
+  }
   // ALUA states at runtime (management plane, HA agent); see runtime.h.
   std::shared_ptr<scsi::AluaRegistry> alua() const { return rt_.alua; }
+
+  // ---- observability (management plane; thread-safe, any thread) ----
+  // Sessions now (normal and discovery; closing ones excluded), by TSIH,
+  // with the parameters negotiated at login and their counters.
+  std::vector<iscsi::SessionInfo> list_sessions() const { return ctx_.sessions.list(); }
+  // Drops session `tsih`: its connection closes on its own reactor, its
+  // commands in flight are aborted. kNotFound when there is no such session.
+  // Returns once the close is requested (the session leaves the list at once).
+  Status close_session(uint16_t tsih) { return ctx_.sessions.close(tsih); }
+  // Device, target, session and reactor figures (daemon/observation.h).
+  Observation observe() const;
+
+  // ---- runtime changes (management plane, mgmt/). REQUIRES: the caller
+  // serializes them (one management operation at a time). ----
+  // The live objects. Devices may be added and removed; the target list is
+  // what context().targets was last given.
+  Runtime& runtime() { return rt_; }
+  iscsi::ServerContext& context() { return ctx_; }
+  // Every connection runs Connection::refresh_session() on its own reactor
+  // (after context().targets changed); returns when all reactors have done
+  // so, or after 5 s (false).
+  bool refresh_sessions();
 
  private:
   Server() = default;

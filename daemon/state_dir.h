@@ -21,4 +21,7 @@ inline constexpr const char* kDefaultStateDir = "/var/lib/esan";
 
 Status attach_state_dir(Runtime& rt, const std::string& dir);
 
+// The same for one device added at runtime (rt.state_dir; nothing when empty).
+Status attach_device_state(const std::string& dir, const std::string& name, scsi::LogicalUnit& lu);
+
 }  // namespace esan::daemon

@@ -5,7 +5,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "common/log.h"
 
@@ -133,7 +135,38 @@ void Reactor::cancel_tick(uint64_t id) {
     if (t.id == id) t.fn = nullptr;
 }
 
+namespace {
+std::optional<uint64_t> clock_ns(clockid_t id) {
+  timespec ts;
+  if (clock_gettime(id, &ts) != 0) return std::nullopt;
+  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+}
+}  // namespace
+
+uint64_t Reactor::busy_ns() const {
+  if (running_.load(std::memory_order_acquire)) {
+    auto cpu = clock_ns(cpu_clock_.load(std::memory_order_relaxed));
+    // The thread may have just ended (its clock is gone): use the final figure.
+    if (cpu && running_.load(std::memory_order_acquire)) {
+      uint64_t poll = poll_spent_ns_.load(std::memory_order_relaxed);
+      return *cpu > poll ? *cpu - poll : 0;
+    }
+  }
+  return final_busy_ns_.load(std::memory_order_acquire);
+}
+
+void Reactor::sample_load() {
+  uint64_t wall = now_ns(), busy = busy_ns();
+  if (sample_wall_ns_ && wall > sample_wall_ns_) {
+    double r = double(busy - std::min(busy, sample_busy_ns_)) / double(wall - sample_wall_ns_);
+    busy_ratio_.store(std::min(r, 1.0), std::memory_order_relaxed);
+  }
+  sample_wall_ns_ = wall;
+  sample_busy_ns_ = busy;
+}
+
 void Reactor::run_ticks() {
+  sample_load();
   // Ticks may add or cancel ticks while running: iterate by index over a
   // snapshot of the size, then compact cancelled entries.
   size_t n = ticks_.size();
@@ -160,6 +193,9 @@ void Reactor::run_deferred() {
 void Reactor::submit_poll_or_wait() {
   if (worker_io_ == 0 && last_block_ns_ < kBusyWindowNs && !io_uring_cq_ready(&ring_)) {
     io_uring_submit(&ring_);
+    // Poll time is counted in this thread's CPU time, not wall time: the
+    // yields below give the CPU away.
+    uint64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID).value_or(0);
     uint64_t until = now_ns() + poll_ns_;
     while (!io_uring_cq_ready(&ring_) && now_ns() < until) {
       // Completions' task work runs only when we ask for events.
@@ -168,6 +204,9 @@ void Reactor::submit_poll_or_wait() {
       // have the CPU: on a busy machine the poll must not take it from them.
       sched_yield();
     }
+    uint64_t cpu1 = clock_ns(CLOCK_THREAD_CPUTIME_ID).value_or(cpu0);
+    poll_spent_ns_.store(poll_spent_ns_.load(std::memory_order_relaxed) + (cpu1 - std::min(cpu0, cpu1)),
+                         std::memory_order_relaxed);
   }
   if (io_uring_cq_ready(&ring_)) {
     io_uring_submit(&ring_);
@@ -185,6 +224,12 @@ void Reactor::run() {
     if (syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0)
       ESAN_LOG_ERROR("reactor {}: enabling the ring: {}", index_, strerror(errno));
   }
+  clockid_t cid;
+  if (pthread_getcpuclockid(pthread_self(), &cid) == 0) {
+    cpu_clock_.store(cid, std::memory_order_relaxed);
+    running_.store(true, std::memory_order_release);
+  }
+  sample_load();  // the first tick measures from here
   arm_wakeup();
   arm_timer();
   while (!stopping_.load(std::memory_order_relaxed)) {
@@ -205,6 +250,9 @@ void Reactor::run() {
     run_deferred();
   }
   drain_posted();
+  uint64_t busy = busy_ns();
+  final_busy_ns_.store(busy, std::memory_order_release);
+  running_.store(false, std::memory_order_release);
   t_current = nullptr;
 }
 

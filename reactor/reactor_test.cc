@@ -62,5 +62,63 @@ TEST(Reactor, CompletionsPostsAndStopWithoutPolling) { RunChainAndPosts(0); }
 TEST(Reactor, CompletionsPostsAndStopWithBusyPolling) { RunChainAndPosts(50); }
 TEST(Reactor, CompletionsPostsAndStopWithLongBusyPolling) { RunChainAndPosts(1000); }
 
+// Burns the calling thread's CPU for `ms` of its own CPU time.
+void burn_cpu_ms(int ms) {
+  timespec ts;
+  auto cpu_ns = [&] {
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+  };
+  uint64_t until = cpu_ns() + uint64_t(ms) * 1'000'000u;
+  while (cpu_ns() < until) {
+  }
+}
+
+TEST(Reactor, BusyTimeCountsWorkNotWaiting) {
+  auto r = Reactor::create(0);
+  ASSERT_TRUE(r) << r.error().message;
+  Reactor& reactor = **r;
+  EXPECT_EQ(reactor.busy_ns(), 0u) << "not running yet";
+  reactor.start_thread();
+  std::atomic<bool> done{false};
+  reactor.post([&] {
+    burn_cpu_ms(200);
+    done = true;
+  });
+  while (!done) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  uint64_t after_work = reactor.busy_ns();
+  EXPECT_GE(after_work, 200'000'000u);
+  // Idle: waiting in the kernel adds (almost) nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  uint64_t after_idle = reactor.busy_ns();
+  EXPECT_GE(after_idle, after_work) << "a total never goes down";
+  EXPECT_LT(after_idle - after_work, 50'000'000u);
+  reactor.stop();
+  reactor.join();
+  EXPECT_GE(reactor.busy_ns(), after_idle) << "kept after the thread ended";
+}
+
+TEST(Reactor, BusyRatioOfTheLastTick) {
+  auto r = Reactor::create(0);
+  ASSERT_TRUE(r) << r.error().message;
+  Reactor& reactor = **r;
+  reactor.start_thread();
+  // Busy through the first tick (1 s after start): its interval was all work.
+  reactor.post([] { burn_cpu_ms(1100); });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (reactor.busy_ratio() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // 1.1 s of CPU within the 10 s deadline: well above 0.1 even on a loaded machine.
+  EXPECT_GT(reactor.busy_ratio(), 0.1);
+  EXPECT_LE(reactor.busy_ratio(), 1.0);
+  // Then idle ticks bring it down.
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (reactor.busy_ratio() > 0.05 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_LE(reactor.busy_ratio(), 0.05);
+  reactor.stop();
+  reactor.join();
+}
+
 }  // namespace
 }  // namespace esan::reactor

@@ -145,6 +145,16 @@ esan::Status AluaRegistry::add(std::shared_ptr<DeviceGroup> dg) {
   return ok();
 }
 
+void AluaRegistry::replace(std::vector<std::shared_ptr<DeviceGroup>> groups) {
+  std::map<std::string, std::shared_ptr<DeviceGroup>, std::less<>> next;
+  for (auto& g : groups) {
+    std::string key = g->name();
+    next.emplace(std::move(key), std::move(g));
+  }
+  std::unique_lock lk(mu_);
+  groups_.swap(next);
+}
+
 std::shared_ptr<DeviceGroup> AluaRegistry::find(std::string_view name) const {
   std::shared_lock lk(mu_);
   auto it = groups_.find(name);

@@ -146,6 +146,8 @@ class AluaRegistry {
  public:
   // kExists when a group of that name is already registered.
   esan::Status add(std::shared_ptr<DeviceGroup> dg);
+  // Makes `groups` (unique names) the whole registry (management plane).
+  void replace(std::vector<std::shared_ptr<DeviceGroup>> groups);
   std::shared_ptr<DeviceGroup> find(std::string_view name) const;
   std::vector<std::string> names() const;
 

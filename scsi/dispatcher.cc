@@ -3,6 +3,7 @@
 #include <cstring>
 #include <optional>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "scsi/command.h"
 #include "scsi/logical_unit.h"
@@ -23,7 +24,24 @@ void release_hold(Task& t) {
   if (t.hold.kind != RangeHold::kNone) t.lu_hold->ranges().release(t);
 }
 
+namespace {
+// Counts a command in its LU's statistics (lu_stats.h).
+void account(LogicalUnit& lu, const Task& t) {
+  OpClass c = op_class(t.cdb[0]);
+  uint64_t bytes = 0;
+  if (t.status == kGood || t.status == kConditionMet) {
+    if (c == OpClass::kRead) bytes = t.data.size() < t.expected_len ? t.data.size() : t.expected_len;
+    else if (c == OpClass::kWrite) bytes = t.data.size();
+  }
+  lu.stats().record(c, bytes, mono_ns() - t.start_ns, t.status == kCheckCondition);
+}
+}  // namespace
+
 void complete(Task& t) {
+  // Commands that went asynchronous hold their LU; execute() accounts for
+  // the synchronous ones itself (after dropping the hold). Internal tasks
+  // (a sanitize job's) never passed execute(): start_ns 0, not counted.
+  if (t.lu_hold && t.start_ns) account(*t.lu_hold, t);
   release_hold(t);
   t.owner->task_done(t);
 }
@@ -109,6 +127,7 @@ bool ua_exempt(uint8_t opcode) {
 }  // namespace
 
 void execute(Nexus& nexus, Task& task) {
+  task.start_ns = mono_ns();
   task.status = kGood;
   task.sense_len = 0;
   task.out_wanted = 0;
@@ -144,6 +163,7 @@ void execute(Nexus& nexus, Task& task) {
     }
   }
   if (flow == Flow::kDone) {
+    if (c.lu) account(*c.lu, task);
     release_hold(task);
     task.lu_hold.reset();
     complete(task);

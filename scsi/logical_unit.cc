@@ -44,10 +44,93 @@ LogicalUnit::LogicalUnit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev
   block_shift_ = unsigned(__builtin_ctz(cfg_.block_size));
   num_blocks_ = dev_->size_bytes() >> block_shift_;
   thin_ = cfg_.thin_provisioned && dev_->supports_discard();
+  read_only_ = cfg_.read_only;
+  removable_ = cfg_.removable;
+  rotational_ = cfg_.rotational;
+  write_through_ = cfg_.write_through;
+  nv_cache_ = cfg_.nv_cache;
   uint32_t pbs = dev_->physical_block_size();
   if (cfg_.lb_per_pb_exp && pbs > cfg_.block_size && (pbs & (pbs - 1)) == 0)
     lbppb_exp_ = unsigned(__builtin_ctz(pbs)) - block_shift_;
   wce_.store(!cfg_.write_through);
+}
+
+LuConfig LogicalUnit::config() const {
+  std::lock_guard lk(cfg_mu_);
+  LuConfig c = cfg_;
+  c.read_only = read_only();
+  c.removable = removable();
+  c.rotational = rotational();
+  c.thin_provisioned = cfg_.thin_provisioned;
+  c.write_through = write_through();
+  c.nv_cache = nv_cache();
+  return c;
+}
+
+void LogicalUnit::update(const LuConfig& c) {
+  LuConfig next = c;
+  next.name = cfg_.name;
+  next.naa_id = cfg_.naa_id;
+  fill_defaults(next);
+  bool inquiry = false, mode = false;
+  {
+    std::lock_guard lk(cfg_mu_);
+    auto set_str = [&](std::string LuConfig::*f) {
+      if (cfg_.*f == next.*f) return;
+      cfg_.*f = next.*f;
+      inquiry = true;
+    };
+    set_str(&LuConfig::t10_vend_id);
+    set_str(&LuConfig::prod_id);
+    set_str(&LuConfig::prod_rev_lvl);
+    set_str(&LuConfig::t10_dev_id);
+    set_str(&LuConfig::usn);
+    if (cfg_.thin_provisioned != c.thin_provisioned) {
+      cfg_.thin_provisioned = c.thin_provisioned;
+      thin_.store(c.thin_provisioned && dev_->supports_discard());
+      inquiry = true;
+    }
+  }
+  auto set_flag = [](std::atomic<bool>& f, bool v, bool& changed) {
+    if (f.exchange(v) != v) changed = true;
+  };
+  set_flag(removable_, c.removable, inquiry);
+  set_flag(rotational_, c.rotational, inquiry);
+  set_flag(nv_cache_, c.nv_cache, inquiry);
+  set_flag(read_only_, c.read_only, mode);
+  bool wt_changed = false;
+  set_flag(write_through_, c.write_through, wt_changed);
+  if (wt_changed) {
+    dev_->set_write_through(c.write_through);
+    wce_.store(!c.write_through);
+    mode = true;
+  }
+  if (inquiry) ua_queue_all(asc::kInquiryDataHasChanged);
+  if (mode) ua_queue_all(asc::kModeParametersChanged);
+}
+
+Status LogicalUnit::resize(uint64_t size_bytes) {
+  std::lock_guard lk(cfg_mu_);
+  uint64_t blocks = size_bytes >> block_shift_;
+  if (blocks == 0)
+    return make_error(Errc::kInvalidArgument, "logical unit '" + cfg_.name + "': new size is smaller than one block");
+  uint64_t bytes = blocks << block_shift_;
+  uint64_t old = num_blocks();
+  if (blocks == old) return ok();
+  if (blocks < old) num_blocks_.store(blocks);  // shrink: stop I/O beyond the end first
+  if (auto s = dev_->resize(bytes); !s) {
+    num_blocks_.store(old);
+    return s;
+  }
+  num_blocks_.store(blocks);
+  ua_queue_all(asc::kCapacityDataHasChanged);
+  return ok();
+}
+
+void LogicalUnit::set_alua_group(std::shared_ptr<DeviceGroup> dg) {
+  std::lock_guard lk(mu_);
+  alua_group_.store(dg.get(), std::memory_order_release);
+  if (dg) alua_groups_.push_back(std::move(dg));
 }
 
 std::array<uint8_t, 16> LogicalUnit::naa_designator() const {
@@ -157,7 +240,7 @@ void LogicalUnit::reset_state() {
   std::lock_guard lk(mu_);
   for (auto& [id, ns] : nexus_) ns.prevent = false;
   prevent_count_.store(0);
-  wce_.store(!cfg_.write_through);
+  wce_.store(!write_through());
   d_sense_.store(false);
   swp_.store(false);
 }

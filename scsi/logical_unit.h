@@ -2,8 +2,13 @@
 // backend::BlockDevice, shared by every session that maps it.
 //
 // Contract:
-//  - Identity (block size, capacity, vendor/product strings, serial, NAA id)
-//    is fixed at construction and read without locks.
+//  - Identity (name, block size, NAA id, lb_per_pb_exp) is fixed at
+//    construction and read without locks.
+//  - Runtime attributes (management plane, update()): the flags read_only,
+//    removable, rotational, thin_provisioned, write_through and nv_cache
+//    are atomics (the READ/WRITE path loads them, no lock); the inquiry
+//    strings are copied under a small mutex (config(); INQUIRY only). The
+//    capacity is an atomic too (resize()).
 //  - Mutable state is shared by sessions running on several reactor threads:
 //      * WCE (caching page) and D_SENSE (control page): atomics.
 //      * Medium loaded (removable LUs): atomic, read on every media command.
@@ -41,6 +46,7 @@
 
 #include "backend/block_device.h"
 #include "common/result.h"
+#include "scsi/lu_stats.h"
 #include "scsi/reservations.h"
 #include "scsi/range_guard.h"
 #include "scsi/sanitize_state.h"
@@ -84,18 +90,33 @@ class LogicalUnit {
   LogicalUnit(const LogicalUnit&) = delete;
   LogicalUnit& operator=(const LogicalUnit&) = delete;
 
-  // ---- identity (immutable) ----
-  // The configuration with every default filled in.
-  const LuConfig& config() const { return cfg_; }
+  // ---- identity ----
+  // A copy of the current configuration with every default filled in.
+  LuConfig config() const;
   const std::string& name() const { return cfg_.name; }
   uint32_t block_size() const { return cfg_.block_size; }
   unsigned block_shift() const { return block_shift_; }
-  uint64_t num_blocks() const { return num_blocks_; }
-  bool read_only() const { return cfg_.read_only; }
-  bool removable() const { return cfg_.removable; }
-  bool rotational() const { return cfg_.rotational; }
+  uint64_t num_blocks() const { return num_blocks_.load(std::memory_order_relaxed); }
+  bool read_only() const { return read_only_.load(std::memory_order_relaxed); }
+  bool removable() const { return removable_.load(std::memory_order_relaxed); }
+  bool rotational() const { return rotational_.load(std::memory_order_relaxed); }
+  bool write_through() const { return write_through_.load(std::memory_order_relaxed); }
+  bool nv_cache() const { return nv_cache_.load(std::memory_order_relaxed); }
   // Thin provisioning is in effect (configured and the backend can discard).
-  bool thin() const { return thin_; }
+  bool thin() const { return thin_.load(std::memory_order_relaxed); }
+
+  // ---- runtime changes (management plane; any thread) ----
+  // Sets the runtime attributes of `c` (flags and inquiry strings; empty
+  // strings = defaults; the other fields of `c` are ignored). Every nexus
+  // gets INQUIRY DATA HAS CHANGED (3Fh/03h) when an inquiry string,
+  // removable, rotational or thin provisioning changed, and MODE PARAMETERS
+  // CHANGED (2Ah/01h) when read_only or write_through changed (WP, WCE).
+  // A write_through change also resets WCE to its new default.
+  void update(const LuConfig& c);
+  // New capacity (bytes, rounded down to blocks): the backend grows or
+  // shrinks first (BlockDevice::resize), then the LU; every nexus gets
+  // CAPACITY DATA HAS CHANGED (2Ah/09h). Nothing changes on error.
+  Status resize(uint64_t size_bytes);
   uint32_t max_transfer_blocks() const { return kMaxTransferBytes >> block_shift_; }
   // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (READ CAPACITY(16)): log2 of
   // physical / logical block size when lb_per_pb_exp is set (0 when the
@@ -130,7 +151,7 @@ class LogicalUnit {
   bool swp() const { return swp_.load(std::memory_order_relaxed); }
   void set_swp(bool v) { swp_.store(v, std::memory_order_relaxed); }
   // Writes must reach stable storage before completion (FUA on every write).
-  bool force_fua() const { return cfg_.write_through || !wce(); }
+  bool force_fua() const { return write_through() || !wce(); }
 
   // ---- removable medium ----
   bool medium_present() const { return medium_present_.load(std::memory_order_acquire); }
@@ -162,9 +183,10 @@ class LogicalUnit {
 
   // ---- ALUA (see alua.h) ----
   // The device group this LU belongs to; nullptr = none (no ALUA: TPGS 0).
-  DeviceGroup* alua_group() const { return alua_group_.get(); }
-  // REQUIRES: before the LU is mapped into any nexus (use join_device_group()).
-  void set_alua_group(std::shared_ptr<DeviceGroup> dg) { alua_group_ = std::move(dg); }
+  // A lock-free load; a group once set stays alive as long as the LU.
+  DeviceGroup* alua_group() const { return alua_group_.load(std::memory_order_acquire); }
+  // Any thread (use join_device_group()); the LU keeps `dg` alive.
+  void set_alua_group(std::shared_ptr<DeviceGroup> dg);
 
   // ---- write ordering (COMPARE AND WRITE, ORWRITE, WRITE ATOMIC) ----
   RangeGuard& ranges() { return ranges_; }
@@ -180,6 +202,10 @@ class LogicalUnit {
   // caller.
   void reset_state();
 
+  // ---- command counters and latency (lu_stats.h; recorded by dispatcher.cc) ----
+  LuStats& stats() { return stats_; }
+  const LuStats& stats() const { return stats_; }
+
   // ---- reservations (thread-safe; see reservations.h) ----
   Reservations& reservations() { return rsv_; }
   const Reservations& reservations() const { return rsv_; }
@@ -194,11 +220,14 @@ class LogicalUnit {
   LuConfig cfg_;
   std::unique_ptr<backend::BlockDevice> dev_;
   unsigned block_shift_ = 9;
-  uint64_t num_blocks_ = 0;
-  bool thin_ = false;
+  std::atomic<uint64_t> num_blocks_{0};
   unsigned lbppb_exp_ = 0;
+  std::atomic<bool> read_only_{false}, removable_{false}, rotational_{false};
+  std::atomic<bool> write_through_{false}, nv_cache_{false}, thin_{false};
 
-  std::shared_ptr<DeviceGroup> alua_group_;  // set before sharing, then read-only
+  std::atomic<DeviceGroup*> alua_group_{nullptr};
+  std::vector<std::shared_ptr<DeviceGroup>> alua_groups_;  // every group ever set; guarded by mu_
+  mutable std::mutex cfg_mu_;  // guards the inquiry strings of cfg_ (and resize)
 
   std::atomic<bool> wce_{true};
   std::atomic<bool> d_sense_{false};
@@ -211,6 +240,7 @@ class LogicalUnit {
   std::unordered_map<uint64_t, NexusState> nexus_;  // guarded by mu_
   RangeGuard ranges_;
   SanitizeState sanitize_;
+  LuStats stats_;
 
   Reservations rsv_{[this](uint64_t nexus_id, uint16_t asc) { ua_queue(nexus_id, asc); }};
 };

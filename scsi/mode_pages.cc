@@ -52,7 +52,7 @@ size_t build_page(const LogicalUnit& lu, uint8_t page, Pc pc, uint8_t* out) {
   switch (page) {
     case kPageCaching: {
       // WCE is changeable unless the LU is write-through (then it stays 0).
-      bool wce = pc == Pc::kCurrent ? lu.wce() : !lu.config().write_through;
+      bool wce = pc == Pc::kCurrent ? lu.wce() : !lu.write_through();
       if (wce) out[2] |= 0x04;
       break;
     }

@@ -87,6 +87,7 @@ inline constexpr uint16_t kSavingParametersNotSupported = 0x3900;
 inline constexpr uint16_t kMediumNotPresent = 0x3A00;
 inline constexpr uint16_t kMediumNotPresentTrayClosed = 0x3A01;
 inline constexpr uint16_t kMediumNotPresentTrayOpen = 0x3A02;
+inline constexpr uint16_t kInquiryDataHasChanged = 0x3F03;
 inline constexpr uint16_t kReportedLunsDataHasChanged = 0x3F0E;
 inline constexpr uint16_t kInternalTargetFailure = 0x4400;
 inline constexpr uint16_t kProtocolServiceCrcError = 0x4705;  // iSCSI data digest error

@@ -41,7 +41,7 @@ Flow standard_inquiry(Cmd& c, size_t alloc) {
   if (c.lu && c.lu->alua_group()) d[5] |= 0x30;  // TPGS: implicit and explicit ALUA
   d[7] = 0x02;  // CMDQUE
   if (c.lu) {
-    const LuConfig& cfg = c.lu->config();
+    const LuConfig cfg = c.lu->config();
     put_ascii(d + 8, 8, cfg.t10_vend_id);
     put_ascii(d + 16, 16, cfg.prod_id);
     put_ascii(d + 32, 4, cfg.prod_rev_lvl);
@@ -92,7 +92,7 @@ void add_name_string(std::vector<uint8_t>& out, uint8_t assoc, const std::string
 
 std::vector<uint8_t> vpd_device_identification(const Cmd& c) {
   std::vector<uint8_t> v;
-  const LuConfig& cfg = c.lu->config();
+  const LuConfig cfg = c.lu->config();
   auto naa = c.lu->naa_designator();
   add_designator(v, 0x01, 0x03, naa.data(), naa.size());  // binary, LU, NAA
 
@@ -132,7 +132,7 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
         if (vpd_supported(c, uint8_t(p))) d.push_back(uint8_t(p));
       break;
     case 0x80: {
-      const std::string& usn = lu.config().usn;
+      const std::string usn = lu.config().usn;
       d.insert(d.end(), usn.begin(), usn.end());
       break;
     }
@@ -144,8 +144,8 @@ Flow vpd_page(Cmd& c, uint8_t page, size_t alloc) {
     case 0x86:
       d.resize(64, 0);
       d[5] = 0x01;                                                    // SIMPSUP
-      d[6] = uint8_t((lu.config().nv_cache ? 0x02 : 0x00) |            // NV_SUP
-                     (lu.config().write_through ? 0x00 : 0x01));       // V_SUP
+      d[6] = uint8_t((lu.nv_cache() ? 0x02 : 0x00) |            // NV_SUP
+                     (lu.write_through() ? 0x00 : 0x01));       // V_SUP
       d[7] = 0x01;                                                    // LUICLR
       break;
     case 0x8F: {

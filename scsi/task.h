@@ -79,6 +79,7 @@ class Task {
   uint32_t scratch[8] = {};
   void* scratch_ptr = nullptr;
   RangeHold hold;  // released by the scsi layer before task_done()
+  uint64_t start_ns = 0;  // when execute() began (LuStats latency)
   // Keeps the logical unit (and its BlockDevice) alive while the command is
   // in flight, even if the LUN map is swapped meanwhile. Released before
   // task_done() for commands that complete synchronously; after backend I/O

@@ -66,7 +66,7 @@ int OpenSockets(pid_t pid) { return CountFds(pid).second; }
 
 bool WaitIdle(pid_t pid, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (OpenSockets(pid) != 1) {
+  while (OpenSockets(pid) != kListeningSockets) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(20ms);
   }

@@ -23,10 +23,13 @@ constexpr long kRssLimitKib = 200 * 1024;  // generous bound on esand's VmRSS
 
 long VmRssKib(pid_t pid);        // /proc/PID/status VmRSS, -1 if unreadable
 int OpenFds(pid_t pid);          // entries of /proc/PID/fd
-int OpenSockets(pid_t pid);      // of which sockets (1 at rest: the portal)
+int OpenSockets(pid_t pid);      // of which sockets (kListeningSockets at rest)
 
-// Waits until esand holds no connection socket (just its portal); returns
-// false on timeout.
+// The sockets of an idle esand: its portal and its management API socket.
+constexpr int kListeningSockets = 2;
+
+// Waits until esand holds no connection socket (just its listeners);
+// returns false on timeout.
 bool WaitIdle(pid_t pid, std::chrono::milliseconds timeout);
 
 // The descriptor count of an idle esand (after WaitIdle).

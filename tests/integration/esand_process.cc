@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -146,6 +147,7 @@ std::string EsandProcess::Url(const std::string& iqn, int lun) const {
 
 std::vector<std::string> EsandProcess::Args(const Options& opts) const {
   std::vector<std::string> a = {exe_, "--config", config_path_, "--listen", portal(), "--state-dir", state_dir(),
+                                "--mgmt-socket", mgmt_socket(),
                                 "--nop-interval", std::to_string(opts.nop_interval),
                                 "--log-level", opts.log_level};
   if (opts.nop_timeout) {
@@ -209,11 +211,23 @@ pid_t EsandProcess::Spawn(const std::vector<std::string>& args) {
              << "esand exited before listening on " << portal() << "; output:\n"
              << Output();
     }
-    if (PortAccepts(port_)) return ::testing::AssertionSuccess();
+    // Ready: iSCSI accepts, and so does the management API (it starts last).
+    if (PortAccepts(port_) && UnixSocketAccepts(mgmt_socket())) return ::testing::AssertionSuccess();
     std::this_thread::sleep_for(20ms);
   }
-  return ::testing::AssertionFailure() << "esand did not accept connections on " << portal()
-                                       << " within 10 s";
+  return ::testing::AssertionFailure() << "esand did not accept connections on " << portal() << " and "
+                                       << mgmt_socket() << " within 10 s";
+}
+
+bool UnixSocketAccepts(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
 }
 
 bool EsandProcess::Running() {

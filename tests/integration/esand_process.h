@@ -62,6 +62,8 @@ class EsandProcess {
   const std::string& config_path() const { return config_path_; }
   // The --state-dir every start of this esand uses.
   std::string state_dir() const { return dir_ + "/state"; }
+  // Its management API socket (--mgmt-socket).
+  std::string mgmt_socket() const { return dir_ + "/esand.sock"; }
 
   // Writes the config file (dir/esan.conf).
   void WriteConfig(const std::string& text);
@@ -117,5 +119,7 @@ class EsandProcess {
 
 // True if a TCP connection to 127.0.0.1:port succeeds right now.
 bool PortAccepts(int port);
+// True if a connection to the unix socket at path succeeds right now.
+bool UnixSocketAccepts(const std::string& path);
 
 }  // namespace esan::it

@@ -124,13 +124,13 @@ TEST_F(Limits, ThousandIdleConnections) {
     idle.push_back(std::move(c));
   }
   auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (abuse::OpenSockets(esand_.pid()) < kConns + 1 && std::chrono::steady_clock::now() < deadline)
+  while (abuse::OpenSockets(esand_.pid()) < kConns + abuse::kListeningSockets && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
   int sockets = abuse::OpenSockets(esand_.pid());
   long rss = abuse::VmRssKib(esand_.pid());
   std::printf("[limits] %d idle connections: esand holds %d sockets, VmRSS %ld KiB\n", kConns,
               sockets, rss);
-  EXPECT_EQ(sockets, kConns + 1);
+  EXPECT_EQ(sockets, kConns + abuse::kListeningSockets);
   EXPECT_LT(rss, abuse::kRssLimitKib);
   // Beyond esan_max_connections_per_initiator (default 256) a login is
   // refused with "out of resources", not dropped.
@@ -142,11 +142,11 @@ TEST_F(Limits, ThousandIdleConnections) {
   // Idle connections beyond the limit are closed after 5 s (they never sent
   // the Login Request that would be refused); the 256 within it are kept.
   deadline = std::chrono::steady_clock::now() + 20s;
-  while (abuse::OpenSockets(esand_.pid()) > 257 && std::chrono::steady_clock::now() < deadline)
+  while (abuse::OpenSockets(esand_.pid()) > 256 + abuse::kListeningSockets && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
   sockets = abuse::OpenSockets(esand_.pid());
   std::printf("[limits] after the refused-login deadline esand holds %d sockets\n", sockets);
-  EXPECT_EQ(sockets, 257);
+  EXPECT_EQ(sockets, 256 + abuse::kListeningSockets);
   idle.clear();
   // The limit holds until esand has seen the idle connections go.
   EXPECT_TRUE(abuse::WaitIdle(esand_.pid(), 15s));

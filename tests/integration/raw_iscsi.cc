@@ -287,7 +287,7 @@ std::string Hex(const std::vector<uint8_t>& v, size_t max = 32) {
       {"SessionType", "Normal"},
       {"HeaderDigest", p.header_digest},
       {"DataDigest", p.data_digest},
-      {"MaxRecvDataSegmentLength", "262144"},
+      {"MaxRecvDataSegmentLength", std::to_string(p.max_recv_dsl)},
       {"ImmediateData", p.immediate_data},
       {"InitialR2T", p.initial_r2t},
       {"MaxBurstLength", "262144"},

@@ -111,6 +111,7 @@ class Session {
     std::array<uint8_t, 6> isid{0x80, 0x12, 0x34, 0x56, 0x00, 0x01};
     std::string initial_r2t = "Yes";     // offered
     std::string immediate_data = "Yes";  // offered
+    uint32_t max_recv_dsl = 262144;      // declared MaxRecvDataSegmentLength
   };
 
   // Connects and logs in (operational stage, then full feature phase).

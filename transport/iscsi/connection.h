@@ -31,6 +31,7 @@
 #include "transport/iscsi/params.h"
 #include "transport/iscsi/pdu.h"
 #include "transport/iscsi/server_context.h"
+#include "transport/iscsi/session_counters.h"
 
 namespace esan::scsi {
 struct Sense;
@@ -52,6 +53,12 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void task_done(scsi::Task& task) override;
   // Once-a-second housekeeping: login timeout, NOP-In ping, dead peer.
   void tick();
+  // After a runtime change of the target registry (connection_refresh.cc):
+  // a normal session whose target is gone or disabled is closed; otherwise
+  // it gets the LUN map the registry now gives it when that map differs
+  // (scsi::set_lun_map: REPORTED LUNS DATA HAS CHANGED) and its target's
+  // rel_tgt_id. Sessions whose map is unchanged are not touched.
+  void refresh_session();
 
  private:
   class RecvOp final : public reactor::Op {
@@ -187,6 +194,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   bool hdr_digest_ = false, data_digest_ = false;
 
   // session state
+  std::shared_ptr<SessionCounters> counters_ = std::make_shared<SessionCounters>();
   CmdSnWindow window_;
   uint32_t stat_sn_ = 0;
   std::map<uint32_t, std::vector<uint8_t>> cmdsn_queue_;  // whole PDUs ahead of ExpCmdSN
@@ -222,6 +230,8 @@ class ConnectionSet {
   void add(std::shared_ptr<Connection> c);
   void remove(Connection* c);
   void close_all(const char* why);
+  // Connection::refresh_session() on every connection.
+  void refresh_sessions();
   size_t size() const { return conns_.size(); }
 
  private:

@@ -103,17 +103,17 @@ void Connection::register_session(LoginResponse& out) {
   uint32_t queued = params_.discovery ? 0 : ctx_.targets.queued_commands(target);
   max_tasks_ = queued ? queued : std::max<uint32_t>(ctx_.limits.queued_commands, 1);
   uint32_t per_target = params_.discovery ? 0 : ctx_.targets.max_sessions(target);
-  SessionInfo info{0, params_.initiator_name, isid_hex(isid_), target, peer_, params_.discovery};
+  SessionInfo info{0, params_.initiator_name, isid_hex(isid_), target, peer_, params_.discovery, local_, params_, {}};
   std::weak_ptr<Connection> weak = weak_from_this();
   reactor::Reactor* r = &reactor_;
   tsih_ = ctx_.sessions.add(
       info,
       [weak, r] {
         r->post([weak] {
-          if (auto c = weak.lock()) c->close("session reinstated or shut down");
+          if (auto c = weak.lock()) c->close("session closed (reinstated, by the administrator, or shutdown)");
         });
       },
-      ctx_.limits.max_sessions, per_target);
+      ctx_.limits.max_sessions, per_target, counters_);
   if (tsih_ == 0) {
     ESAN_LOG_WARN("{}: session limit reached (MaxSessions {} total, {} for target {}); login refused",
                   peer_, ctx_.limits.max_sessions, per_target, target);

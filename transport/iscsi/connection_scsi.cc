@@ -28,6 +28,7 @@ IscsiTask* Connection::alloc_task() {
 }
 
 void Connection::release_task(IscsiTask* t) {
+  counters_->released();
   auto it = tasks_.find(t->itt);
   if (it != tasks_.end() && it->second == t) {
     tasks_.erase(it);
@@ -93,6 +94,7 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.task_attr = bhs.cmd_attr();
   s.tag = itt;
   tasks_.emplace(itt, t);
+  counters_->received();
   t->charge = edtl;  // the connection's data budget (refuse_command)
   buffered_ += t->charge;
 
@@ -211,6 +213,15 @@ void Connection::send_scsi_response(IscsiTask& t) {
   uint8_t res_flags = 0;
   uint32_t residual = 0;
   uint32_t datasn = 0;
+  {
+    // Counted as answered here: every path below queues the status.
+    scsi::OpClass op = scsi::op_class(s.cdb[0]);
+    uint64_t bytes = 0;
+    if (good && op == scsi::OpClass::kWrite && s.dir == scsi::DataDir::kOut) bytes = s.data.size();
+    if (good && op == scsi::OpClass::kRead && s.dir == scsi::DataDir::kIn)
+      bytes = std::min<uint64_t>(s.data.size(), edtl);
+    counters_->answered(op, bytes, s.status == scsi::kCheckCondition);
+  }
 
   if (s.dir == scsi::DataDir::kOut || (s.dir == scsi::DataDir::kNone && s.out_wanted)) {
     uint32_t want = s.out_wanted;

@@ -12,7 +12,7 @@ namespace esan::iscsi {
 namespace {
 
 SessionInfo Normal(const std::string& initiator, const std::string& isid, const std::string& target) {
-  return SessionInfo{0, initiator, isid, target, "127.0.0.1:1", false};
+  return SessionInfo{0, initiator, isid, target, "127.0.0.1:1", false, {}, {}, {}};
 }
 
 TEST(SessionLimits, PerTargetLimitRefusesTheExtraSessionOnly) {
@@ -39,7 +39,7 @@ TEST(SessionLimits, TotalLimitCountsNormalSessionsOfAllTargets) {
   EXPECT_NE(reg.add(Normal("i1", "000000000001", "u"), none, 2, 0), 0);
   uint16_t refused = reg.add(Normal("i2", "000000000001", "v"), none, 2, 0);
   EXPECT_EQ(refused, 0);
-  SessionInfo discovery{0, "i2", "000000000002", "", "127.0.0.1:2", true};
+  SessionInfo discovery{0, "i2", "000000000002", "", "127.0.0.1:2", true, {}, {}, {}};
   EXPECT_NE(reg.add(discovery, none, 2, 0), 0) << "discovery sessions are not limited";
   EXPECT_EQ(reg.size(), 3u);
 }

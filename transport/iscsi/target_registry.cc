@@ -70,4 +70,11 @@ uint32_t TargetRegistry::queued_commands(std::string_view target_name) const {
   return t ? t->queued_commands : 0;
 }
 
+std::vector<std::string> TargetRegistry::names() const {
+  std::shared_lock lk(mu_);
+  std::vector<std::string> out;
+  for (const auto& t : targets_) out.push_back(t.name);
+  return out;
+}
+
 }  // namespace esan::iscsi

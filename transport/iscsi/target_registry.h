@@ -54,6 +54,8 @@ class TargetRegistry final : public TargetDirectory {
   // MaxSessions / QueuedCommands of `target_name` (0 = not set or unknown).
   uint32_t max_sessions(std::string_view target_name) const;
   uint32_t queued_commands(std::string_view target_name) const;
+  // Every configured target's name (enabled or not), in config order.
+  std::vector<std::string> names() const;
 
  private:
   const TargetEntry* find_locked(std::string_view name) const;

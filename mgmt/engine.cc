@@ -1,0 +1,147 @@
+// Engine; see engine.h.
+#include "mgmt/engine.h"
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "config/edit.h"
+#include "mgmt/reconcile.h"
+#include "mgmt/write_back.h"
+
+namespace esan::mgmt {
+
+namespace {
+
+// The whole-configuration checks a config file gets.
+Status validate(const config::Config& next) {
+  if (auto s = config::check_config(next); !s) return s;
+  auto again = config::parse_config(config::write_config(next), "resulting configuration");
+  if (!again) return make_error(Errc::kInvalidArgument, again.error().message);
+  if (!config::equivalent(*again, next))
+    return make_error(Errc::kInternal, "the resulting configuration does not survive a write/read round trip");
+  return ok();
+}
+
+}  // namespace
+
+Engine::Engine(daemon::Server& server, config::Config running, EngineOptions opts)
+    : server_(server), opts_(std::move(opts)), running_(std::move(running)) {
+  running_.warnings.clear();
+}
+
+void Engine::sync_alua_states_locked() {
+  auto alua = server_.alua();
+  for (auto& dg : running_.device_groups) {
+    auto g = alua->find(dg.name);
+    if (!g) continue;
+    for (auto& tg : dg.target_groups)
+      if (const scsi::TargetPortGroup* live = g->group_by_name(tg.name))
+        tg.state = std::string(scsi::alua_state_name(live->state()));
+  }
+}
+
+Status Engine::change(std::string_view what, const std::function<Status(config::Config&)>& edit) {
+  std::lock_guard lk(mu_);
+  sync_alua_states_locked();
+  config::Config next = running_;
+  if (auto s = edit(next); !s) return s;
+  return apply_locked(std::move(next), what, opts_.write_back);
+}
+
+Status Engine::apply(config::Config next, std::string_view what) {
+  std::lock_guard lk(mu_);
+  sync_alua_states_locked();
+  return apply_locked(std::move(next), what, opts_.write_back);
+}
+
+Status Engine::apply_locked(config::Config next, std::string_view what, bool write_back) {
+  next.warnings.clear();
+  if (auto s = validate(next); !s) return s;
+  if (config::equivalent(next, running_)) {
+    ESAN_LOG_INFO("management: {}: nothing changes", what);
+    return ok();
+  }
+  daemon::Runtime& rt = server_.runtime();
+  auto plan = prepare(running_, next, rt);
+  if (!plan) return std::unexpected(plan.error());
+  auto removed = commit(*plan, server_);
+  if (!removed) return std::unexpected(removed.error());
+  config::Config previous = std::move(running_);
+  running_ = std::move(next);
+  if (write_back && !opts_.config_path.empty()) {
+    if (auto s = write_file_atomically(opts_.config_path, config::write_config(running_)); !s) {
+      ESAN_LOG_ERROR("management: {}: {}; undoing the change", what, s.error().message);
+      auto undo = prepare(running_, previous, rt, *removed);
+      if (undo && commit(*undo, server_)) {
+        running_ = std::move(previous);
+      } else {
+        ESAN_LOG_ERROR("management: undoing '{}' failed: {}", what, undo ? "resize" : undo.error().message);
+      }
+      return s;
+    }
+  }
+  ESAN_LOG_INFO("management: {}", what);
+  return ok();
+}
+
+Status Engine::reload(const std::string& path) {
+  const std::string& file = path.empty() ? opts_.config_path : path;
+  if (file.empty()) return make_error(Errc::kInvalidArgument, "esand has no --config file to reload");
+  auto cfg = config::load_config_file(file, false);
+  if (!cfg) return std::unexpected(cfg.error());
+  for (const auto& w : cfg->warnings) ESAN_LOG_WARN("{}", w);
+  std::lock_guard lk(mu_);
+  sync_alua_states_locked();
+  // Reloading the file esand writes back to needs no write-back; another
+  // file becomes the configuration and is written to --config.
+  return apply_locked(std::move(*cfg), fmt::format("reload {}", file),
+                      opts_.write_back && file != opts_.config_path);
+}
+
+Status Engine::apply_text(std::string_view text) {
+  auto cfg = config::parse_config(text, "request");
+  if (!cfg) return std::unexpected(cfg.error());
+  for (const auto& w : cfg->warnings) ESAN_LOG_WARN("{}", w);
+  return apply(std::move(*cfg), "apply configuration text");
+}
+
+Status Engine::write(const std::string& path) {
+  const std::string& file = path.empty() ? opts_.config_path : path;
+  if (file.empty()) return make_error(Errc::kInvalidArgument, "esand has no --config file to write");
+  std::lock_guard lk(mu_);
+  sync_alua_states_locked();
+  return write_file_atomically(file, config::write_config(running_));
+}
+
+daemon::Observation Engine::observe() {
+  std::lock_guard lk(mu_);
+  return server_.observe();
+}
+
+Snapshot Engine::snapshot() {
+  std::lock_guard lk(mu_);
+  sync_alua_states_locked();
+  Snapshot s;
+  s.config = running_;
+  for (const auto& [name, lu] : server_.runtime().devices) s.device_bytes[name] = lu->num_blocks() * lu->block_size();
+  for (const auto& t : server_.runtime().targets) {
+    s.rel_tgt_ids[t.name] = t.rel_tgt_id;
+    s.target_sessions[t.name] = sessions_of(t.name);
+  }
+  return s;
+}
+
+std::string Engine::config_text() {
+  std::lock_guard lk(mu_);
+  sync_alua_states_locked();
+  return config::write_config(running_);
+}
+
+size_t Engine::sessions_of(std::string_view target) const {
+  size_t n = 0;
+  for (const auto& s : server_.context().sessions.list())
+    if (!s.discovery && s.target_name == target) ++n;
+  return n;
+}
+
+}  // namespace esan::mgmt

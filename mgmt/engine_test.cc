@@ -1,0 +1,192 @@
+// Engine: changes reach a running Server all or nothing and are written back.
+#include "mgmt/engine.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "mgmt/edits.h"
+#include "mgmt/write_back.h"
+
+namespace esan::mgmt {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("esan-mgmt-engine-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    conf_ = (dir_ / "esan.conf").string();
+    const std::string text =
+        "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n}\n"
+        "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n}\n";
+    std::ofstream(conf_) << text;
+    auto cfg = config::parse_config(text, conf_);
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    auto rt = daemon::build_runtime(*cfg, conf_);
+    ASSERT_TRUE(rt) << rt.error().message;
+    daemon::ServerOptions opts;
+    opts.listen = {"127.0.0.1:0"};
+    auto s = daemon::Server::start(std::move(*rt), opts);
+    ASSERT_TRUE(s) << s.error().message;
+    server_ = std::move(*s);
+    engine_ = std::make_unique<Engine>(*server_, *cfg, EngineOptions{conf_, true});
+  }
+  void TearDown() override {
+    engine_.reset();
+    if (server_) server_->stop();
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+  std::shared_ptr<scsi::LogicalUnit> lu(const std::string& name) {
+    auto& d = server_->runtime().devices;
+    auto it = d.find(name);
+    return it == d.end() ? nullptr : it->second;
+  }
+
+  fs::path dir_;
+  std::string conf_;
+  std::unique_ptr<daemon::Server> server_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, AddDeviceTargetAndLunReachTheRegistryAndTheFile) {
+  const std::string before = slurp(conf_);
+  ASSERT_TRUE(engine_->change("add", [](config::Config& c) {
+    if (auto s = edits::add_device(c, "n1", "vdisk_nullio", {{"size_mb", "4"}}); !s) return s;
+    if (auto s = edits::add_target(c, "iqn.new", {{"enabled", "1"}}); !s) return s;
+    return edits::add_lun(c, "iqn.new", "", 2, "n1", {});
+  }));
+  ASSERT_TRUE(lu("n1"));
+  EXPECT_EQ(lu("n1")->num_blocks(), (4u << 20) / 512);
+  auto map = server_->context().targets.luns_for("iqn.new", "iqn.someone");
+  ASSERT_EQ(map->size(), 1u);
+  EXPECT_EQ(map->at(2).lu, lu("n1"));
+  EXPECT_TRUE(server_->context().targets.find("iqn.new", "iqn.someone"));
+  EXPECT_EQ(slurp(conf_ + ".bak"), before);
+  auto written = config::load_config_file(conf_, false);
+  ASSERT_TRUE(written) << written.error().message;
+  EXPECT_TRUE(written->find_target("iqn.new"));
+  EXPECT_TRUE(written->find_device("n1"));
+  EXPECT_NE(server_->context().targets.rel_tgt_id("iqn.new"), server_->context().targets.rel_tgt_id("iqn.keep"));
+}
+
+TEST_F(EngineTest, RefusalChangesNothing) {
+  const std::string before = slurp(conf_);
+  auto old_lu = lu("n0");
+  auto s = engine_->change("remove", [](config::Config& c) { return edits::remove_device(c, "n0", false); });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::kBusy);
+  EXPECT_EQ(lu("n0"), old_lu);
+  EXPECT_EQ(slurp(conf_), before);
+  EXPECT_FALSE(fs::exists(conf_ + ".bak"));
+  // A file device whose backing file cannot be opened: 500-class, nothing changed.
+  auto io = engine_->change("add", [](config::Config& c) {
+    return edits::add_device(c, "f0", "vdisk_fileio", {{"filename", "/nonexistent/esan/f0.img"}});
+  });
+  ASSERT_FALSE(io);
+  EXPECT_EQ(io.error().code, Errc::kIo) << io.error().message;
+  EXPECT_FALSE(lu("f0"));
+  EXPECT_EQ(slurp(conf_), before);
+  // Cross-section validation: a remote target group member without rel_tgt_id.
+  auto bad = engine_->change("alua", [](config::Config& c) {
+    if (auto s = edits::add_device_group(c, "dg"); !s) return s;
+    if (auto s = edits::add_target_group(c, "dg", "tg", 1, "active"); !s) return s;
+    return edits::add_target_group_target(c, "dg", "tg", "iqn.remote", 0);
+  });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("needs a rel_tgt_id"), std::string::npos) << bad.error().message;
+  EXPECT_EQ(slurp(conf_), before);
+}
+
+TEST_F(EngineTest, RuntimeAttributesAndResizeKeepTheSameLogicalUnit) {
+  auto old_lu = lu("n0");
+  ASSERT_TRUE(engine_->change("attrs", [](config::Config& c) {
+    return edits::set_device_attributes(c, "n0", {{"read_only", "1"}, {"prod_id", "NEWPROD"}});
+  }));
+  EXPECT_EQ(lu("n0"), old_lu);
+  EXPECT_TRUE(old_lu->read_only());
+  EXPECT_EQ(old_lu->config().prod_id, "NEWPROD");
+  ASSERT_TRUE(engine_->change("resize", [](config::Config& c) { return edits::resize_device(c, "n0", 32u << 20); }));
+  EXPECT_EQ(lu("n0"), old_lu);
+  EXPECT_EQ(old_lu->num_blocks(), (32u << 20) / 512);
+}
+
+TEST_F(EngineTest, WriteBackFailureUndoesTheChange) {
+  engine_.reset();
+  const std::string missing = (dir_ / "no-such-dir" / "esan.conf").string();
+  auto cfg = config::load_config_file(conf_, false);
+  ASSERT_TRUE(cfg);
+  Engine e(*server_, *cfg, EngineOptions{missing, true});
+  auto s = e.change("remove", [](config::Config& c) {
+    if (auto s = edits::remove_lun(c, "iqn.keep", "", 0); !s) return s;
+    return edits::remove_device(c, "n0", false);
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::kIo);
+  ASSERT_TRUE(lu("n0")) << "the removed device is back";
+  auto map = server_->context().targets.luns_for("iqn.keep", "iqn.x");
+  ASSERT_EQ(map->size(), 1u);
+  EXPECT_EQ(map->at(0).lu, lu("n0"));
+}
+
+TEST_F(EngineTest, ApplyTextChangesOnlyTheDifference) {
+  auto old_lu = lu("n0");
+  auto before_map = server_->context().targets.luns_for("iqn.keep", "iqn.x");
+  ASSERT_TRUE(engine_->apply_text(
+      "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n DEVICE n2 { size_mb 2 }\n}\n"
+      "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n"
+      " TARGET iqn.other { enabled 0\n LUN 0 n2 }\n}\n"));
+  EXPECT_EQ(lu("n0"), old_lu);
+  ASSERT_TRUE(lu("n2"));
+  EXPECT_FALSE(server_->context().targets.find("iqn.other", "x")) << "disabled";
+  auto after_map = server_->context().targets.luns_for("iqn.keep", "iqn.x");
+  EXPECT_EQ(after_map->at(0).lu, before_map->at(0).lu);
+  auto broken = engine_->apply_text("TARGET_DRIVER iscsi {\n TARGET t { LUN 0 nope }\n}\n");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().message, "request:2: LUN 0 of target 't' refers to unknown device 'nope'");
+  EXPECT_TRUE(lu("n2"));
+}
+
+TEST(WriteBack, KeepsThePreviousFileAndItsMode) {
+  fs::path dir = fs::temp_directory_path() / ("esan-mgmt-wb-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string p = (dir / "f.conf").string();
+  ASSERT_TRUE(write_file_atomically(p, "one\n"));
+  struct stat st {};
+  ASSERT_EQ(::stat(p.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ::chmod(p.c_str(), 0640);
+  ASSERT_TRUE(write_file_atomically(p, "two\n"));
+  EXPECT_EQ(slurp(p), "two\n");
+  EXPECT_EQ(slurp(p + ".bak"), "one\n");
+  ASSERT_EQ(::stat(p.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  auto bad = write_file_atomically((dir / "nodir" / "x").string(), "x");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kIo);
+  size_t files = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(dir)) ++files;
+  EXPECT_EQ(files, 2u) << "no temp file left behind";
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace esan::mgmt

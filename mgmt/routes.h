@@ -1,0 +1,34 @@
+// The management API's endpoints (docs/API.md), registered on a Router.
+// Each handler parses its body, runs one Engine operation and answers with
+// the resulting object (or {}), or the error (api_json.h).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "mgmt/api_json.h"
+#include "mgmt/engine.h"
+#include "mgmt/router.h"
+
+namespace esan::mgmt {
+
+void add_device_routes(Router& r, Engine& e);
+void add_target_routes(Router& r, Engine& e);
+void add_lun_routes(Router& r, Engine& e);
+void add_alua_routes(Router& r, Engine& e);
+// /v1/config/* and GET /v1/version.
+void add_config_routes(Router& r, Engine& e, std::string version);
+// GET /v1/sessions, DELETE /v1/sessions/{id}, GET /metrics, GET /v1/stats
+// (routes_observe.cc, rendering in observe.h).
+void add_observe_routes(Router& r, Engine& e, daemon::Server& server);
+// All of the above.
+void add_all_routes(Router& r, Engine& e, std::string version);
+
+// Shared by the route files: runs `edit` through Engine::change and answers
+// with `view()` (evaluated after the change) or the error.
+Response run_change(Engine& e, const std::string& what, const std::function<Status(config::Config&)>& edit,
+                    const std::function<Json()>& view = {});
+// A handler that needs the parsed JSON body.
+Handler with_body(std::function<Response(const Request&, const Json&)> f);
+
+}  // namespace esan::mgmt

@@ -1,0 +1,86 @@
+// /v1/devices endpoints; see routes.h and docs/API.md.
+#include <fmt/format.h>
+
+#include "mgmt/edits.h"
+#include "mgmt/json_view.h"
+#include "mgmt/routes.h"
+
+namespace esan::mgmt {
+
+namespace {
+
+Response device_or_404(Engine& e, const std::string& name) {
+  Snapshot s = e.snapshot();
+  for (const auto& d : s.config.devices)
+    if (d.name == name) return json_response(device_json(s, d));
+  return error_response(Error{Errc::kNotFound, fmt::format("no device '{}'", name)});
+}
+
+}  // namespace
+
+Response run_change(Engine& e, const std::string& what, const std::function<Status(config::Config&)>& edit,
+                    const std::function<Json()>& view) {
+  if (auto s = e.change(what, edit); !s) return error_response(s.error());
+  return json_response(view ? view() : Json::object());
+}
+
+Handler with_body(std::function<Response(const Request&, const Json&)> f) {
+  return [f = std::move(f)](const Request& req) {
+    auto body = json_body(req);
+    if (!body) return error_response(body.error());
+    return f(req, *body);
+  };
+}
+
+void add_device_routes(Router& r, Engine& e) {
+  r.route("GET", "/v1/devices", [&e](const Request&) { return json_response(devices_json(e.snapshot())); });
+  r.route("GET", "/v1/devices/{dev}", [&e](const Request& q) { return device_or_404(e, q.params.at("dev")); });
+  r.route("POST", "/v1/devices", with_body([&e](const Request&, const Json& b) {
+            auto name = string_field(b, "name");
+            if (!name) return error_response(name.error());
+            auto handler = string_field(b, "handler");
+            if (!handler) return error_response(handler.error());
+            auto attrs = attributes_field(b);
+            if (!attrs) return error_response(attrs.error());
+            auto s = e.change(fmt::format("open device '{}'", *name),
+                              [&](config::Config& c) { return edits::add_device(c, *name, *handler, *attrs); });
+            if (!s) return error_response(s.error());
+            return device_or_404(e, *name);
+          }));
+  r.route("DELETE", "/v1/devices/{dev}", [&e](const Request& q) {
+    const std::string& name = q.params.at("dev");
+    bool force = q.flag("force");
+    return run_change(e, fmt::format("close device '{}'", name),
+                      [&](config::Config& c) { return edits::remove_device(c, name, force); });
+  });
+  r.route("PATCH", "/v1/devices/{dev}", with_body([&e](const Request& q, const Json& b) {
+            const std::string& name = q.params.at("dev");
+            auto attrs = attributes_field(b);
+            if (!attrs) return error_response(attrs.error());
+            auto s = e.change(fmt::format("set attributes of device '{}'", name),
+                              [&](config::Config& c) { return edits::set_device_attributes(c, name, *attrs); });
+            if (!s) return error_response(s.error());
+            return device_or_404(e, name);
+          }));
+  r.route("POST", "/v1/devices/{dev}/resize", with_body([&e](const Request& q, const Json& b) {
+            const std::string& name = q.params.at("dev");
+            uint64_t bytes = 0;
+            if (b.contains("size_mb")) {
+              auto mb = uint_field(b, "size_mb");
+              if (!mb) return error_response(mb.error());
+              if (*mb > (UINT64_MAX >> 20))
+                return error_response(Error{Errc::kInvalidArgument, "size_mb is out of range"});
+              bytes = *mb << 20;
+            } else {
+              auto v = uint_field(b, "size_bytes");
+              if (!v) return error_response(v.error());
+              bytes = *v;
+            }
+            auto s = e.change(fmt::format("resize device '{}' to {} bytes", name, bytes),
+                              [&](config::Config& c) { return edits::resize_device(c, name, bytes); });
+            if (!s) return error_response(s.error());
+            return device_or_404(e, name);
+          }));
+}
+
+}  // namespace esan::mgmt

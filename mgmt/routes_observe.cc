@@ -1,0 +1,26 @@
+// Sessions and statistics endpoints (docs/API.md "Sessions", "Statistics"):
+// thin wrappers over Server's thread-safe observers and mgmt/observe.h.
+#include "mgmt/observe.h"
+#include "mgmt/routes.h"
+
+namespace esan::mgmt {
+
+void add_observe_routes(Router& r, Engine& e, daemon::Server& server) {
+  r.route("GET", "/v1/sessions", [&server](const Request&) {
+    return json_response(sessions_json(server.list_sessions()));
+  });
+  r.route("DELETE", "/v1/sessions/{id}", [&server](const Request& req) {
+    auto tsih = parse_session_id(req.params.at("id"));
+    if (!tsih) return error_response(tsih.error());
+    return status_response(server.close_session(*tsih));
+  });
+  r.route("GET", "/metrics", [&e](const Request&) {
+    Response res;
+    res.body = metrics_text(e.observe());
+    res.content_type = "text/plain; version=0.0.4";
+    return res;
+  });
+  r.route("GET", "/v1/stats", [&e](const Request&) { return json_response(stats_json(e.observe())); });
+}
+
+}  // namespace esan::mgmt
