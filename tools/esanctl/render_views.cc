@@ -1,5 +1,5 @@
 // The tables of render.cc for ALUA, sessions and statistics.
-#include <set>
+#include <cstdio>
 
 #include "tools/esanctl/render.h"
 
@@ -22,19 +22,32 @@ std::string cell(const json& v) {
 }
 std::string field(const json& o, const char* key) { return o.is_object() && o.contains(key) ? cell(o[key]) : "-"; }
 
-// {"name": {"k": v, ...}, ...} as one row per name, a column per scalar key.
-std::string keyed_table(const char* first, const json& objects) {
-  std::vector<std::string> keys;
-  std::set<std::string> seen;
-  for (const auto& [name, o] : objects.items())
-    if (o.is_object())
-      for (const auto& [k, v] : o.items())
-        if (!v.is_structured() && seen.insert(k).second) keys.push_back(k);
-  Rows rows{{first}};
-  for (const auto& k : keys) rows[0].push_back(k);
+// o[a][b] as a cell ("-" when absent).
+std::string at(const json& o, const char* a, const char* b) {
+  return o.is_object() && o.contains(a) ? field(o[a], b) : "-";
+}
+
+// Mean latency of one op: latency_seconds.<op>.mean_seconds, in microseconds.
+std::string mean_latency(const json& o, const char* op) {
+  if (!o.is_object() || !o.contains("latency_seconds") || !o["latency_seconds"].is_object()) return "-";
+  const json& l = o["latency_seconds"];
+  if (!l.contains(op) || !l[op].is_object() || !l[op].contains("mean_seconds") || !l[op]["mean_seconds"].is_number())
+    return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f us", l[op]["mean_seconds"].get<double>() * 1e6);
+  return buf;
+}
+
+// devices / targets: {"name": {"commands": {...}, "bytes": {...}, "errors", ...}}
+std::string counters_table(const char* first, const json& objects, bool targets) {
+  Rows rows{{first, "READS", "WRITES", "OTHER", "READ BYTES", "WRITE BYTES", "ERRORS"}};
+  if (targets) rows[0].insert(rows[0].end(), {"IN FLIGHT", "SESSIONS"});
+  else rows[0].insert(rows[0].end(), {"READ LATENCY", "WRITE LATENCY"});
   for (const auto& [name, o] : objects.items()) {
-    std::vector<std::string> row{name};
-    for (const auto& k : keys) row.push_back(o.is_object() && o.contains(k) ? cell(o[k]) : "-");
+    std::vector<std::string> row{name, at(o, "commands", "read"), at(o, "commands", "write"), at(o, "commands", "other"),
+                                 at(o, "bytes", "read"), at(o, "bytes", "write"), field(o, "errors")};
+    if (targets) row.insert(row.end(), {field(o, "in_flight"), field(o, "sessions")});
+    else row.insert(row.end(), {mean_latency(o, "read"), mean_latency(o, "write")});
     rows.push_back(row);
   }
   return table(rows);
@@ -76,14 +89,23 @@ std::string render_sessions(const json& sessions) {
 std::string render_stats(const json& stats) {
   std::string out;
   if (stats.contains("devices") && stats["devices"].is_object() && !stats["devices"].empty())
-    out += keyed_table("DEVICE", stats["devices"]) + "\n";
+    out += counters_table("DEVICE", stats["devices"], false) + "\n";
   if (stats.contains("targets") && stats["targets"].is_object() && !stats["targets"].empty())
-    out += keyed_table("TARGET", stats["targets"]) + "\n";
-  out += "sessions: " + field(stats, "sessions") + "\n";
+    out += counters_table("TARGET", stats["targets"], true) + "\n";
+  out += "sessions: " + field(stats, "sessions") + ", connections: " + field(stats, "connections") + "\n";
   if (stats.contains("reactors") && stats["reactors"].is_array()) {
-    Rows rows{{"REACTOR", "BUSY"}};
+    Rows rows{{"REACTOR", "BUSY", "BUSY SECONDS"}};
     size_t i = 0;
-    for (const auto& r : stats["reactors"]) rows.push_back({std::to_string(i++), field(r, "busy_ratio")});
+    for (const auto& r : stats["reactors"]) {
+      std::string busy = "-";
+      if (r.contains("busy_ratio") && r["busy_ratio"].is_number()) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%.0f%%", r["busy_ratio"].get<double>() * 100);
+        busy = buf;
+      }
+      rows.push_back({r.contains("index") ? field(r, "index") : std::to_string(i), busy, field(r, "busy_seconds")});
+      ++i;
+    }
     out += table(rows);
   }
   return out;
