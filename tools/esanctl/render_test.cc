@@ -113,15 +113,17 @@ TEST(Render, SessionsStatsVersion) {
   EXPECT_TRUE(has(out, "24576")) << out;
   out = render(view(View::kStats), R"({"devices":{"d0":{"commands":{"read":3,"write":5,"other":7},
       "bytes":{"read":1536,"write":2560},"errors":1,
-      "latency_seconds":{"read":{"count":3,"sum_seconds":0.000375,"mean_seconds":0.000125,"buckets":[]}}}},
+      "latency_seconds":{"read":{"count":3,"sum_seconds":0.000375,"mean_seconds":0.000125,"buckets":[]},
+                         "write":{"count":5,"sum_seconds":0.000015,"mean_seconds":0.000003,"buckets":[]},
+                         "other":{"count":0,"sum_seconds":0,"mean_seconds":0,"buckets":[]}}}},
     "targets":{"iqn.x:t1":{"commands":{"read":3,"write":5,"other":7},"bytes":{"read":1536,"write":2560},
       "errors":1,"in_flight":2,"sessions":1}},
     "sessions":1,"connections":2,"reactors":[{"index":0,"busy_seconds":1.5,"busy_ratio":0.25}]})", false);
   EXPECT_TRUE(has(out, "READS")) << out;
-  EXPECT_TRUE(has(out, "d0      3      5       7      1536        2560         1       125 us")) << out;
+  EXPECT_TRUE(has(out, "d0      3      5       7      1536        2560         1       125 us        3.0 us")) << out;
   EXPECT_TRUE(has(out, "iqn.x:t1  3      5       7      1536        2560         1       2          1")) << out;
   EXPECT_TRUE(has(out, "sessions: 1, connections: 2")) << out;
-  EXPECT_TRUE(has(out, "0        25%   1.5")) << out;
+  EXPECT_TRUE(has(out, "0        25%   1.50")) << out;
   EXPECT_EQ(render(view(View::kVersion), R"({"version":"0.1.0","uptime_s":12})", false), "esand 0.1.0, up 12 s\n");
   EXPECT_EQ(render(view(View::kText), "HANDLER x {\n}", false), "HANDLER x {\n}\n");
 }

@@ -33,8 +33,10 @@ std::string mean_latency(const json& o, const char* op) {
   const json& l = o["latency_seconds"];
   if (!l.contains(op) || !l[op].is_object() || !l[op].contains("mean_seconds") || !l[op]["mean_seconds"].is_number())
     return "-";
+  if (l[op].value("count", 0.0) == 0) return "-";
+  double us = l[op]["mean_seconds"].get<double>() * 1e6;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f us", l[op]["mean_seconds"].get<double>() * 1e6);
+  std::snprintf(buf, sizeof buf, us < 10 ? "%.1f us" : "%.0f us", us);
   return buf;
 }
 
@@ -103,7 +105,13 @@ std::string render_stats(const json& stats) {
         std::snprintf(buf, sizeof buf, "%.0f%%", r["busy_ratio"].get<double>() * 100);
         busy = buf;
       }
-      rows.push_back({r.contains("index") ? field(r, "index") : std::to_string(i), busy, field(r, "busy_seconds")});
+      std::string secs = field(r, "busy_seconds");
+      if (r.contains("busy_seconds") && r["busy_seconds"].is_number()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f", r["busy_seconds"].get<double>());
+        secs = buf;
+      }
+      rows.push_back({r.contains("index") ? field(r, "index") : std::to_string(i), busy, secs});
       ++i;
     }
     out += table(rows);
