@@ -1,0 +1,36 @@
+#!/bin/sh
+# cpack -G DEB builds a package whose contents and control data are right:
+# files under /usr and /etc, esan.conf a conffile, maintainer scripts, and
+# Depends naming the runtime libraries the binaries link.
+# usage: check_deb.sh BUILD_DIR
+set -eu
+build=$1
+out=$(mktemp -d "${TMPDIR:-/tmp}/esan-deb.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cpack --config "$build/CPackConfig.cmake" -G DEB -B "$out" >"$out/cpack.log" 2>&1 || { cat "$out/cpack.log"; fail "cpack"; }
+deb=$(ls "$out"/esan_*.deb 2>/dev/null | head -n1)
+[ -n "$deb" ] || { cat "$out/cpack.log"; fail "no esan_*.deb produced"; }
+
+contents=$(dpkg-deb -c "$deb")
+for f in ./usr/sbin/esand ./usr/bin/esanctl ./etc/esan/esan.conf ./usr/lib/systemd/system/esand.service \
+	./usr/share/man/man8/esand.8 ./usr/share/man/man8/esanctl.8 ./usr/share/man/man5/esan.conf.5; do
+	echo "$contents" | grep -q " $f\$" || fail "$f not in the package"
+done
+echo "$contents" | grep -q ' ./usr/bin/scstadmin -> esanctl$' || fail "scstadmin link not in the package"
+echo "$contents" | grep -q ' ./usr/local' && fail "the package installs under /usr/local"
+
+info=$(dpkg-deb -I "$deb")
+echo "$info" | grep -q '^ Package: esan$' || fail "package name"
+dep=$(dpkg-deb -f "$deb" Depends)
+for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib; do
+	echo "$dep" | grep -q "$lib" || fail "Depends lacks $lib: $dep"
+done
+echo "$dep" | grep -q -e libiscsi -e libgtest && fail "Depends names a test-only library: $dep"
+dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q '^./conffiles$' || fail "no conffiles"
+[ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" = /etc/esan/esan.conf ] || fail "conffiles is not /etc/esan/esan.conf"
+for s in postinst prerm postrm; do
+	dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q "^./$s\$" || fail "no $s"
+done
+echo "deb: $(basename "$deb"): Depends: $dep"

@@ -1,0 +1,34 @@
+// Printing esand's answers: tables for people, the JSON as is for scripts.
+//
+// Contract: pure functions of their arguments. A body that is not the shape
+// a view expects is printed as indented JSON rather than dropped, so a newer
+// server never makes esanctl hide what it said.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/esanctl/call.h"
+
+namespace esan::ctl {
+
+struct Reply {
+  int status = 0;
+  std::string body;
+};
+
+// stdout text for a successful (2xx) answer to call.
+std::string render(const ApiCall& call, const std::string& body, bool json);
+
+// The message of a refused answer: {"error":{"message"}} or a fallback naming the status.
+std::string error_message(const Reply& reply);
+
+// The views of render_views.cc (used by render()).
+std::string render_alua(const ApiCall& call, const nlohmann::json& groups);
+std::string render_sessions(const nlohmann::json& sessions);
+std::string render_stats(const nlohmann::json& stats);
+
+// Left-aligned columns separated by two spaces; the first row is the header.
+std::string table(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace esan::ctl

@@ -1,0 +1,149 @@
+// Printing answers: tables hold the fields people look for, --json passes
+// the server's JSON through, odd shapes fall back to JSON, errors show the
+// server's message.
+#include "tools/esanctl/render.h"
+
+#include <gtest/gtest.h>
+
+namespace esan::ctl {
+namespace {
+
+ApiCall view(View v, std::string filter = "", std::string scope = "") {
+  ApiCall c;
+  c.method = "GET";
+  c.path = "/x";
+  c.view = v;
+  c.filter = std::move(filter);
+  c.scope = std::move(scope);
+  return c;
+}
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+size_t lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
+
+const char* kDevices = R"([
+  {"name":"d0","handler":"vdisk_fileio","attributes":{"filename":"/srv/d0.img","blocksize":"512"},
+   "size_bytes":1073741824,"mapped_by":[{"target":"iqn.x:t1","group":null,"lun":0},{"target":"iqn.x:t1","group":"hosts","lun":2}]},
+  {"name":"n0","handler":"vdisk_nullio","attributes":{},"size_bytes":4096,"mapped_by":[]}])";
+
+TEST(Render, DeviceTable) {
+  std::string out = render(view(View::kDeviceList), kDevices, false);
+  EXPECT_EQ(lines(out), 3u) << out;
+  EXPECT_TRUE(has(out, "DEVICE")) << out;
+  EXPECT_TRUE(has(out, "1.0 GiB")) << out;
+  EXPECT_TRUE(has(out, "/srv/d0.img")) << out;
+  EXPECT_TRUE(has(out, "iqn.x:t1 LUN 0, iqn.x:t1/hosts LUN 2")) << out;
+  EXPECT_TRUE(has(out, "4.0 KiB")) << out;
+  // The filter of "scstadmin -list_device NAME"-like views keeps one row.
+  EXPECT_EQ(lines(render(view(View::kDeviceList, "n0"), kDevices, false)), 2u);
+}
+
+TEST(Render, JsonPassesThrough) {
+  std::string out = render(view(View::kDeviceList), kDevices, true);
+  EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::parse(kDevices));
+  ApiCall change;
+  change.method = "POST";
+  change.path = "/v1/devices";
+  change.done = "device d0 added";
+  EXPECT_EQ(render(change, R"({"name":"d0"})", false), "device d0 added\n");
+  EXPECT_EQ(nlohmann::json::parse(render(change, R"({"name":"d0"})", true)), nlohmann::json({{"name", "d0"}}));
+  EXPECT_EQ(render(change, "", true), "{}\n");
+}
+
+TEST(Render, DeviceAndAttributes) {
+  std::string one = nlohmann::json::parse(kDevices)[0].dump();
+  std::string out = render(view(View::kDevice), one, false);
+  EXPECT_TRUE(has(out, "vdisk_fileio")) << out;
+  EXPECT_TRUE(has(out, "blocksize")) << out;
+  out = render(view(View::kAttributes), one, false);
+  EXPECT_EQ(lines(out), 3u) << out;
+  EXPECT_TRUE(has(out, "filename   /srv/d0.img")) << out;
+}
+
+const char* kTargets = R"([
+  {"name":"iqn.x:t1","enabled":"1","rel_tgt_id":1,"attributes":{},"incoming_users":["joe"],"outgoing_user":null,
+   "luns":[{"lun":0,"device":"d0","read_only":false}],
+   "groups":[{"name":"hosts","initiators":["iqn.h:1","iqn.h:2"],"luns":[{"lun":2,"device":"d0","read_only":true}]}],
+   "sessions":2},
+  {"name":"iqn.x:t2","enabled":"0","rel_tgt_id":2,"attributes":{},"incoming_users":[],"outgoing_user":null,
+   "luns":[],"groups":[],"sessions":0}])";
+
+TEST(Render, TargetsAndGroups) {
+  std::string out = render(view(View::kTargetList), kTargets, false);
+  EXPECT_EQ(lines(out), 3u) << out;
+  EXPECT_TRUE(has(out, "iqn.x:t2")) << out;
+  out = render(view(View::kTarget), nlohmann::json::parse(kTargets)[0].dump(), false);
+  EXPECT_TRUE(has(out, "joe")) << out;
+  EXPECT_TRUE(has(out, "hosts")) << out;
+  EXPECT_TRUE(has(out, "iqn.h:1,iqn.h:2")) << out;
+  out = render(view(View::kTargetGroups), kTargets, false);
+  EXPECT_EQ(lines(out), 2u) << out;
+  EXPECT_TRUE(has(out, "2=d0")) << out;
+  EXPECT_EQ(lines(render(view(View::kTargetGroups, "nope"), kTargets, false)), 1u);
+  std::string groups = nlohmann::json::parse(kTargets)[0]["groups"].dump();
+  out = render(view(View::kGroupList, "", "iqn.x:t1"), groups, false);
+  EXPECT_TRUE(has(out, "iqn.x:t1  hosts")) << out;
+  out = render(view(View::kLunList), nlohmann::json::parse(kTargets)[0]["luns"].dump(), false);
+  EXPECT_TRUE(has(out, "0    d0      no")) << out;
+}
+
+const char* kAlua = R"([{"name":"dg1","devices":["d0","d1"],"target_groups":[
+  {"name":"local","group_id":1,"state":"active","targets":[{"target":"iqn.x:t1","rel_tgt_id":1}]},
+  {"name":"remote","group_id":2,"state":"standby","targets":[{"target":"iqn.y:t1","rel_tgt_id":2}]}]},
+  {"name":"dg2","devices":[],"target_groups":[]}])";
+
+TEST(Render, Alua) {
+  std::string out = render(view(View::kAluaList), kAlua, false);
+  EXPECT_TRUE(has(out, "d0,d1")) << out;
+  EXPECT_TRUE(has(out, "local,remote")) << out;
+  EXPECT_TRUE(has(out, "standby")) << out;
+  EXPECT_TRUE(has(out, "iqn.y:t1")) << out;
+  out = render(view(View::kTgrpList, "remote", "dg1"), kAlua, false);
+  EXPECT_EQ(lines(out), 2u) << out;
+  EXPECT_TRUE(has(out, "remote")) << out;
+  EXPECT_FALSE(has(out, "local")) << out;
+  EXPECT_EQ(lines(render(view(View::kAluaList, "dg2"), kAlua, false)), 2u);
+}
+
+TEST(Render, SessionsStatsVersion) {
+  std::string out = render(view(View::kSessionList), R"([{"id":5,"tsih":5,"initiator":"iqn.h:1","isid":"400001370000",
+    "target":"iqn.x:t1","portal":"127.0.0.1:3260","peer":"127.0.0.1:5000","discovery":false,"params":{},
+    "counters":{"commands":10,"read_commands":4,"write_commands":6,"read_bytes":16384,"write_bytes":24576,"errors":0,"in_flight":1}}])",
+                                false);
+  EXPECT_TRUE(has(out, "iqn.h:1")) << out;
+  EXPECT_TRUE(has(out, "24576")) << out;
+  out = render(view(View::kStats), R"({"devices":{"d0":{"commands":{"read":3,"write":5,"other":7},
+      "bytes":{"read":1536,"write":2560},"errors":1,
+      "latency_seconds":{"read":{"count":3,"sum_seconds":0.000375,"mean_seconds":0.000125,"buckets":[]},
+                         "write":{"count":5,"sum_seconds":0.000015,"mean_seconds":0.000003,"buckets":[]},
+                         "other":{"count":0,"sum_seconds":0,"mean_seconds":0,"buckets":[]}}}},
+    "targets":{"iqn.x:t1":{"commands":{"read":3,"write":5,"other":7},"bytes":{"read":1536,"write":2560},
+      "errors":1,"in_flight":2,"sessions":1}},
+    "sessions":1,"connections":2,"reactors":[{"index":0,"busy_seconds":1.5,"busy_ratio":0.25}]})", false);
+  EXPECT_TRUE(has(out, "READS")) << out;
+  EXPECT_TRUE(has(out, "d0      3      5       7      1536        2560         1       125 us        3.0 us")) << out;
+  EXPECT_TRUE(has(out, "iqn.x:t1  3      5       7      1536        2560         1       2          1")) << out;
+  EXPECT_TRUE(has(out, "sessions: 1, connections: 2")) << out;
+  EXPECT_TRUE(has(out, "0        25%   1.50")) << out;
+  EXPECT_EQ(render(view(View::kVersion), R"({"version":"0.1.0","uptime_s":12})", false), "esand 0.1.0, up 12 s\n");
+  EXPECT_EQ(render(view(View::kText), "HANDLER x {\n}", false), "HANDLER x {\n}\n");
+}
+
+TEST(Render, UnexpectedShapesFallBackToJson) {
+  std::string out = render(view(View::kDeviceList), R"({"surprise":true})", false);
+  EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json({{"surprise", true}}));
+  EXPECT_EQ(render(view(View::kDeviceList), "not json", false), "not json\n");
+}
+
+TEST(Render, ErrorMessages) {
+  EXPECT_EQ(error_message({409, R"({"error":{"code":"conflict","message":"device d0 is mapped by iqn.x:t1 LUN 0"}})"}),
+            "device d0 is mapped by iqn.x:t1 LUN 0");
+  EXPECT_EQ(error_message({404, ""}), "esand answered HTTP 404");
+  EXPECT_EQ(error_message({500, "boom"}), "esand answered HTTP 500: boom");
+}
+
+TEST(Render, TableAlignsColumns) {
+  EXPECT_EQ(table({{"A", "BB"}, {"ccc", "d"}}), "A    BB\nccc  d\n");
+}
+
+}  // namespace
+}  // namespace esan::ctl

@@ -1,0 +1,122 @@
+// The tables of render.cc for ALUA, sessions and statistics.
+#include <cstdio>
+
+#include "tools/esanctl/render.h"
+
+namespace esan::ctl {
+namespace {
+
+using json = nlohmann::json;
+using Rows = std::vector<std::vector<std::string>>;
+
+std::string cell(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_array()) {
+    std::string s;
+    for (const auto& e : v) s += (s.empty() ? "" : ",") + (e.is_object() ? e.value("target", e.dump()) : cell(e));
+    return s.empty() ? "-" : s;
+  }
+  return v.dump();
+}
+std::string field(const json& o, const char* key) { return o.is_object() && o.contains(key) ? cell(o[key]) : "-"; }
+
+// o[a][b] as a cell ("-" when absent).
+std::string at(const json& o, const char* a, const char* b) {
+  return o.is_object() && o.contains(a) ? field(o[a], b) : "-";
+}
+
+// Mean latency of one op: latency_seconds.<op>.mean_seconds, in microseconds.
+std::string mean_latency(const json& o, const char* op) {
+  if (!o.is_object() || !o.contains("latency_seconds") || !o["latency_seconds"].is_object()) return "-";
+  const json& l = o["latency_seconds"];
+  if (!l.contains(op) || !l[op].is_object() || !l[op].contains("mean_seconds") || !l[op]["mean_seconds"].is_number())
+    return "-";
+  if (l[op].value("count", 0.0) == 0) return "-";
+  double us = l[op]["mean_seconds"].get<double>() * 1e6;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, us < 10 ? "%.1f us" : "%.0f us", us);
+  return buf;
+}
+
+// devices / targets: {"name": {"commands": {...}, "bytes": {...}, "errors", ...}}
+std::string counters_table(const char* first, const json& objects, bool targets) {
+  Rows rows{{first, "READS", "WRITES", "OTHER", "READ BYTES", "WRITE BYTES", "ERRORS"}};
+  if (targets) rows[0].insert(rows[0].end(), {"IN FLIGHT", "SESSIONS"});
+  else rows[0].insert(rows[0].end(), {"READ LATENCY", "WRITE LATENCY"});
+  for (const auto& [name, o] : objects.items()) {
+    std::vector<std::string> row{name, at(o, "commands", "read"), at(o, "commands", "write"), at(o, "commands", "other"),
+                                 at(o, "bytes", "read"), at(o, "bytes", "write"), field(o, "errors")};
+    if (targets) row.insert(row.end(), {field(o, "in_flight"), field(o, "sessions")});
+    else row.insert(row.end(), {mean_latency(o, "read"), mean_latency(o, "write")});
+    rows.push_back(row);
+  }
+  return table(rows);
+}
+
+}  // namespace
+
+std::string render_alua(const ApiCall& call, const json& groups) {
+  bool tgrps_only = call.view == View::kTgrpList;
+  Rows dg_rows{{"DEVICE GROUP", "DEVICES", "TARGET GROUPS"}};
+  Rows tg_rows{{"DEVICE GROUP", "TARGET GROUP", "GROUP ID", "STATE", "TARGETS"}};
+  for (const auto& dg : groups) {
+    std::string name = field(dg, "name");
+    if (tgrps_only ? name != call.scope : !call.filter.empty() && name != call.filter) continue;
+    json tgs = dg.value("target_groups", json::array());
+    std::string tg_names;
+    for (const auto& tg : tgs) {
+      tg_names += (tg_names.empty() ? "" : ",") + field(tg, "name");
+      if (tgrps_only && !call.filter.empty() && field(tg, "name") != call.filter) continue;
+      tg_rows.push_back({name, field(tg, "name"), field(tg, "group_id"), field(tg, "state"), field(tg, "targets")});
+    }
+    dg_rows.push_back({name, field(dg, "devices"), tg_names.empty() ? "-" : tg_names});
+  }
+  if (tgrps_only) return table(tg_rows);
+  return table(dg_rows) + (tg_rows.size() > 1 ? "\n" + table(tg_rows) : "");
+}
+
+std::string render_sessions(const json& sessions) {
+  Rows rows{{"ID", "INITIATOR", "ISID", "TARGET", "PEER", "COMMANDS", "READ BYTES", "WRITE BYTES", "IN FLIGHT"}};
+  for (const auto& s : sessions) {
+    json c = s.value("counters", json::object());
+    rows.push_back({field(s, "id"), field(s, "initiator"), field(s, "isid"),
+                    s.value("discovery", false) ? "(discovery)" : field(s, "target"), field(s, "peer"),
+                    field(c, "commands"), field(c, "read_bytes"), field(c, "write_bytes"), field(c, "in_flight")});
+  }
+  return table(rows);
+}
+
+std::string render_stats(const json& stats) {
+  std::string out;
+  if (stats.contains("devices") && stats["devices"].is_object() && !stats["devices"].empty())
+    out += counters_table("DEVICE", stats["devices"], false) + "\n";
+  if (stats.contains("targets") && stats["targets"].is_object() && !stats["targets"].empty())
+    out += counters_table("TARGET", stats["targets"], true) + "\n";
+  out += "sessions: " + field(stats, "sessions") + ", connections: " + field(stats, "connections") + "\n";
+  if (stats.contains("reactors") && stats["reactors"].is_array()) {
+    Rows rows{{"REACTOR", "BUSY", "BUSY SECONDS"}};
+    size_t i = 0;
+    for (const auto& r : stats["reactors"]) {
+      std::string busy = "-";
+      if (r.contains("busy_ratio") && r["busy_ratio"].is_number()) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%.0f%%", r["busy_ratio"].get<double>() * 100);
+        busy = buf;
+      }
+      std::string secs = field(r, "busy_seconds");
+      if (r.contains("busy_seconds") && r["busy_seconds"].is_number()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f", r["busy_seconds"].get<double>());
+        secs = buf;
+      }
+      rows.push_back({r.contains("index") ? field(r, "index") : std::to_string(i), busy, secs});
+      ++i;
+    }
+    out += table(rows);
+  }
+  return out;
+}
+
+}  // namespace esan::ctl
