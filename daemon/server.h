@@ -26,7 +26,7 @@ struct ServerOptions {
   int nop_interval_s = 15;
   int nop_timeout_s = 30;
   int login_timeout_s = 30;
-  unsigned poll_us = 0;  // reactor busy-poll budget (see reactor.h); 0 = block at once
+  unsigned poll_us = 50;  // reactor busy-poll budget (see reactor.h); 0 = block at once
 };
 
 class Server {
