@@ -9,11 +9,6 @@ namespace {
 
 using json = nlohmann::json;
 
-Calls one(ApiCall c) { return std::vector<ApiCall>{std::move(c)}; }
-ApiCall get(std::string path, View view, std::string filter = "") { return read_call(std::move(path), view, std::move(filter)); }
-ApiCall change(std::string method, std::string path, std::optional<json> body, std::string done) {
-  return change_call(std::move(method), std::move(path), std::move(body), std::move(done));
-}
 
 std::string target_path(const std::string& t) { return "/v1/targets/" + seg(t); }
 std::string luns_path(const Parsed& p) {
@@ -31,18 +26,18 @@ Calls device_add(const Parsed& p) {
   auto a = attrs_of(p);
   if (!a) return std::unexpected(a.error());
   json body = {{"name", p.pos[0]}, {"handler", p.opt_or("handler")}, {"attributes", *a}};
-  return one(change("POST", "/v1/devices", body, "device " + p.pos[0] + " added"));
+  return one(change_call("POST", "/v1/devices", body, "device " + p.pos[0] + " added"));
 }
 Calls device_set(const Parsed& p) {
   auto a = attrs_of(p);
   if (!a) return std::unexpected(a.error());
-  return one(change("PATCH", "/v1/devices/" + seg(p.pos[0]), json{{"attributes", *a}},
+  return one(change_call("PATCH", "/v1/devices/" + seg(p.pos[0]), json{{"attributes", *a}},
                     "device " + p.pos[0] + " updated"));
 }
 Calls device_resize(const Parsed& p) {
   auto n = parse_size(p.pos[1]);
   if (!n) return std::unexpected(n.error());
-  return one(change("POST", "/v1/devices/" + seg(p.pos[0]) + "/resize", json{{"size_bytes", *n}},
+  return one(change_call("POST", "/v1/devices/" + seg(p.pos[0]) + "/resize", json{{"size_bytes", *n}},
                     "device " + p.pos[0] + " resized to " + std::to_string(*n) + " bytes"));
 }
 
@@ -51,22 +46,22 @@ Calls target_add(const Parsed& p) {
   auto a = attrs_of(p);
   if (!a) return std::unexpected(a.error());
   json body = {{"name", p.pos[0]}, {"driver", "iscsi"}, {"attributes", *a}};
-  return one(change("POST", "/v1/targets", body, "target " + p.pos[0] + " added"));
+  return one(change_call("POST", "/v1/targets", body, "target " + p.pos[0] + " added"));
 }
 Calls target_set(const Parsed& p) {
   auto a = attrs_of(p);
   if (!a) return std::unexpected(a.error());
-  return one(change("PATCH", target_path(p.pos[0]), json{{"attributes", *a}}, "target " + p.pos[0] + " updated"));
+  return one(change_call("PATCH", target_path(p.pos[0]), json{{"attributes", *a}}, "target " + p.pos[0] + " updated"));
 }
 Calls user_add(const Parsed& p) {
   json body = {{"direction", p.opt.contains("outgoing") ? "outgoing" : "incoming"}, {"user", p.pos[1]},
                {"secret", p.pos[2]}};
-  return one(change("POST", target_path(p.pos[0]) + "/users", body, "CHAP user " + p.pos[1] + " added"));
+  return one(change_call("POST", target_path(p.pos[0]) + "/users", body, "CHAP user " + p.pos[1] + " added"));
 }
 Calls driver_set(const Parsed& p) {
   auto a = attrs_of(p);
   if (!a) return std::unexpected(a.error());
-  return one(change("PATCH", "/v1/driver", json{{"attributes", *a}}, "driver iscsi updated"));
+  return one(change_call("PATCH", "/v1/driver", json{{"attributes", *a}}, "driver iscsi updated"));
 }
 
 // ---------------------------------------------------------------- LUNs --
@@ -82,12 +77,12 @@ Calls lun_put(const Parsed& p, const std::string& method) {
   json body = {{"lun", *n}, {"device", p.pos[2]}, {"attributes", *a}};
   bool add = method == "POST";
   std::string path = luns_path(p) + (add ? "" : "/" + std::to_string(*n));
-  return one(change(method, path, body, "LUN " + std::to_string(*n) + (add ? " added" : " replaced")));
+  return one(change_call(method, path, body, "LUN " + std::to_string(*n) + (add ? " added" : " replaced")));
 }
 Calls lun_remove(const Parsed& p) {
   auto n = parse_number(p.pos[1], "LUN");
   if (!n) return std::unexpected(n.error());
-  return one(change("DELETE", forced(luns_path(p) + "/" + std::to_string(*n), p.force), std::nullopt,
+  return one(change_call("DELETE", forced(luns_path(p) + "/" + std::to_string(*n), p.force), std::nullopt,
                     "LUN " + std::to_string(*n) + " removed"));
 }
 
@@ -97,7 +92,7 @@ Calls tgrp_add(const Parsed& p) {
   if (!id) return std::unexpected(id.error());
   json body = {{"name", p.pos[1]}, {"group_id", *id}};
   if (p.opt.contains("state")) body["state"] = p.opt_or("state");
-  return one(change("POST", dgrp_path(p.pos[0]) + "/target-groups", body, "target group " + p.pos[1] + " added"));
+  return one(change_call("POST", dgrp_path(p.pos[0]) + "/target-groups", body, "target group " + p.pos[1] + " added"));
 }
 Calls tgt_add(const Parsed& p) {
   json body = {{"target", p.pos[2]}};
@@ -106,7 +101,7 @@ Calls tgt_add(const Parsed& p) {
     if (!id) return std::unexpected(id.error());
     body["rel_tgt_id"] = *id;
   }
-  return one(change("POST", tgrp_path(p) + "/targets", body, "target " + p.pos[2] + " added to " + p.pos[1]));
+  return one(change_call("POST", tgrp_path(p) + "/targets", body, "target " + p.pos[2] + " added to " + p.pos[1]));
 }
 
 // -------------------------------------------------------------- config --
@@ -114,91 +109,91 @@ Calls config_path_call(const Parsed& p, const std::string& what) {
   json body = json::object();
   if (!p.pos.empty()) body["path"] = absolute_path(p.pos[0], p.ctx->cwd);
   std::string done = what == "write" ? "configuration written" : "configuration reloaded";
-  return one(change("POST", "/v1/config/" + what, body, done));
+  return one(change_call("POST", "/v1/config/" + what, body, done));
 }
 Calls config_apply(const Parsed& p) {
-  ApiCall c = change("POST", "/v1/config/apply", std::nullopt, "configuration applied");
+  ApiCall c = change_call("POST", "/v1/config/apply", std::nullopt, "configuration applied");
   c.text_file = p.pos[0];
   return one(std::move(c));
 }
 Calls session_close(const Parsed& p) {
   auto id = parse_number(p.pos[0], "session ID");
   if (!id) return std::unexpected(id.error());
-  return one(change("DELETE", "/v1/sessions/" + std::to_string(*id), std::nullopt,
+  return one(change_call("DELETE", "/v1/sessions/" + std::to_string(*id), std::nullopt,
                     "session " + std::to_string(*id) + " closed"));
 }
 
 // clang-format off
 const Command kTable[] = {
-  {"device", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(get("/v1/devices", View::kDeviceList)); }},
-  {"device", "show", "NAME", 1, 1, false, "", "", [](const Parsed& p) { return one(get("/v1/devices/" + seg(p.pos[0]), View::kDevice)); }},
+  {"device", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/devices", View::kDeviceList)); }},
+  {"device", "show", "NAME", 1, 1, false, "", "", [](const Parsed& p) { return one(read_call("/v1/devices/" + seg(p.pos[0]), View::kDevice)); }},
   {"device", "add", "NAME --handler H [ATTR=VALUE...]", 1, 1, true, "handler", "handler", device_add},
   {"device", "remove", "NAME [--force]", 1, 1, false, "force", "", [](const Parsed& p) {
-     return one(change("DELETE", forced("/v1/devices/" + seg(p.pos[0]), p.force), std::nullopt, "device " + p.pos[0] + " removed")); }},
+     return one(change_call("DELETE", forced("/v1/devices/" + seg(p.pos[0]), p.force), std::nullopt, "device " + p.pos[0] + " removed")); }},
   {"device", "set", "NAME ATTR=VALUE...", 1, 1, true, "", "", device_set},
   {"device", "resize", "NAME SIZE", 2, 2, false, "", "", device_resize},
-  {"target", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(get("/v1/targets", View::kTargetList)); }},
-  {"target", "show", "TARGET", 1, 1, false, "", "", [](const Parsed& p) { return one(get(target_path(p.pos[0]), View::kTarget)); }},
+  {"target", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/targets", View::kTargetList)); }},
+  {"target", "show", "TARGET", 1, 1, false, "", "", [](const Parsed& p) { return one(read_call(target_path(p.pos[0]), View::kTarget)); }},
   {"target", "add", "TARGET [ATTR=VALUE...]", 1, 1, true, "", "", target_add},
   {"target", "remove", "TARGET [--force]", 1, 1, false, "force", "", [](const Parsed& p) {
-     return one(change("DELETE", forced(target_path(p.pos[0]), p.force), std::nullopt, "target " + p.pos[0] + " removed")); }},
+     return one(change_call("DELETE", forced(target_path(p.pos[0]), p.force), std::nullopt, "target " + p.pos[0] + " removed")); }},
   {"target", "enable", "TARGET", 1, 1, false, "", "", [](const Parsed& p) {
-     return one(change("POST", target_path(p.pos[0]) + "/enable", std::nullopt, "target " + p.pos[0] + " enabled")); }},
+     return one(change_call("POST", target_path(p.pos[0]) + "/enable", std::nullopt, "target " + p.pos[0] + " enabled")); }},
   {"target", "disable", "TARGET", 1, 1, false, "", "", [](const Parsed& p) {
-     return one(change("POST", target_path(p.pos[0]) + "/disable", std::nullopt, "target " + p.pos[0] + " disabled")); }},
+     return one(change_call("POST", target_path(p.pos[0]) + "/disable", std::nullopt, "target " + p.pos[0] + " disabled")); }},
   {"target", "set", "TARGET ATTR=VALUE...", 1, 1, true, "", "", target_set},
   {"target", "user-add", "TARGET USER SECRET [--outgoing]", 3, 3, false, "outgoing", "", user_add},
   {"target", "user-remove", "TARGET USER", 2, 2, false, "", "", [](const Parsed& p) {
-     return one(change("DELETE", target_path(p.pos[0]) + "/users/" + seg(p.pos[1]), std::nullopt, "CHAP user " + p.pos[1] + " removed")); }},
-  {"driver", "show", "", 0, 0, false, "", "", [](const Parsed&) { return one(get("/v1/driver", View::kAttributes)); }},
+     return one(change_call("DELETE", target_path(p.pos[0]) + "/users/" + seg(p.pos[1]), std::nullopt, "CHAP user " + p.pos[1] + " removed")); }},
+  {"driver", "show", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/driver", View::kAttributes)); }},
   {"driver", "set", "ATTR=VALUE...", 0, 0, true, "", "", driver_set},
-  {"lun", "list", "TARGET [--group G]", 1, 1, false, "group", "", [](const Parsed& p) { return one(get(luns_path(p), View::kLunList)); }},
+  {"lun", "list", "TARGET [--group G]", 1, 1, false, "group", "", [](const Parsed& p) { return one(read_call(luns_path(p), View::kLunList)); }},
   {"lun", "add", "TARGET LUN DEVICE [--group G] [--read-only] [ATTR=VALUE...]", 3, 3, true, "group read-only", "",
      [](const Parsed& p) { return lun_put(p, "POST"); }},
   {"lun", "remove", "TARGET LUN [--group G] [--force]", 2, 2, false, "group force", "", lun_remove},
   {"lun", "replace", "TARGET LUN DEVICE [--group G] [--read-only] [ATTR=VALUE...]", 3, 3, true, "group read-only", "",
      [](const Parsed& p) { return lun_put(p, "PUT"); }},
   {"group", "list", "TARGET", 1, 1, false, "", "", [](const Parsed& p) {
-     ApiCall c = get(target_path(p.pos[0]) + "/groups", View::kGroupList);
+     ApiCall c = read_call(target_path(p.pos[0]) + "/groups", View::kGroupList);
      c.scope = p.pos[0];
      return one(std::move(c)); }},
   {"group", "add", "TARGET GROUP", 2, 2, false, "", "", [](const Parsed& p) {
-     return one(change("POST", target_path(p.pos[0]) + "/groups", json{{"name", p.pos[1]}}, "group " + p.pos[1] + " added")); }},
+     return one(change_call("POST", target_path(p.pos[0]) + "/groups", json{{"name", p.pos[1]}}, "group " + p.pos[1] + " added")); }},
   {"group", "remove", "TARGET GROUP", 2, 2, false, "", "", [](const Parsed& p) {
-     return one(change("DELETE", group_path(p), std::nullopt, "group " + p.pos[1] + " removed")); }},
+     return one(change_call("DELETE", group_path(p), std::nullopt, "group " + p.pos[1] + " removed")); }},
   {"initiator", "add", "TARGET GROUP INITIATOR", 3, 3, false, "", "", [](const Parsed& p) {
-     return one(change("POST", group_path(p) + "/initiators", json{{"initiator", p.pos[2]}}, "initiator " + p.pos[2] + " added to " + p.pos[1])); }},
+     return one(change_call("POST", group_path(p) + "/initiators", json{{"initiator", p.pos[2]}}, "initiator " + p.pos[2] + " added to " + p.pos[1])); }},
   {"initiator", "remove", "TARGET GROUP INITIATOR", 3, 3, false, "", "", [](const Parsed& p) {
-     return one(change("DELETE", group_path(p) + "/initiators/" + seg(p.pos[2]), std::nullopt, "initiator " + p.pos[2] + " removed from " + p.pos[1])); }},
+     return one(change_call("DELETE", group_path(p) + "/initiators/" + seg(p.pos[2]), std::nullopt, "initiator " + p.pos[2] + " removed from " + p.pos[1])); }},
   {"initiator", "move", "TARGET GROUP INITIATOR TO_GROUP", 4, 4, false, "", "", [](const Parsed& p) {
-     return one(change("POST", group_path(p) + "/initiators/move", json{{"initiator", p.pos[2]}, {"to_group", p.pos[3]}},
+     return one(change_call("POST", group_path(p) + "/initiators/move", json{{"initiator", p.pos[2]}, {"to_group", p.pos[3]}},
                        "initiator " + p.pos[2] + " moved to " + p.pos[3])); }},
-  {"alua", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(get("/v1/alua/device-groups", View::kAluaList)); }},
+  {"alua", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/alua/device-groups", View::kAluaList)); }},
   {"alua", "dgrp-add", "DEVICE_GROUP", 1, 1, false, "", "", [](const Parsed& p) {
-     return one(change("POST", "/v1/alua/device-groups", json{{"name", p.pos[0]}}, "device group " + p.pos[0] + " added")); }},
+     return one(change_call("POST", "/v1/alua/device-groups", json{{"name", p.pos[0]}}, "device group " + p.pos[0] + " added")); }},
   {"alua", "dgrp-remove", "DEVICE_GROUP", 1, 1, false, "", "", [](const Parsed& p) {
-     return one(change("DELETE", dgrp_path(p.pos[0]), std::nullopt, "device group " + p.pos[0] + " removed")); }},
+     return one(change_call("DELETE", dgrp_path(p.pos[0]), std::nullopt, "device group " + p.pos[0] + " removed")); }},
   {"alua", "dev-add", "DEVICE_GROUP DEVICE", 2, 2, false, "", "", [](const Parsed& p) {
-     return one(change("POST", dgrp_path(p.pos[0]) + "/devices", json{{"device", p.pos[1]}}, "device " + p.pos[1] + " added to " + p.pos[0])); }},
+     return one(change_call("POST", dgrp_path(p.pos[0]) + "/devices", json{{"device", p.pos[1]}}, "device " + p.pos[1] + " added to " + p.pos[0])); }},
   {"alua", "dev-remove", "DEVICE_GROUP DEVICE", 2, 2, false, "", "", [](const Parsed& p) {
-     return one(change("DELETE", dgrp_path(p.pos[0]) + "/devices/" + seg(p.pos[1]), std::nullopt, "device " + p.pos[1] + " removed from " + p.pos[0])); }},
+     return one(change_call("DELETE", dgrp_path(p.pos[0]) + "/devices/" + seg(p.pos[1]), std::nullopt, "device " + p.pos[1] + " removed from " + p.pos[0])); }},
   {"alua", "tgrp-add", "DEVICE_GROUP TARGET_GROUP GROUP_ID [--state S]", 3, 3, false, "state", "", tgrp_add},
   {"alua", "tgrp-remove", "DEVICE_GROUP TARGET_GROUP", 2, 2, false, "", "", [](const Parsed& p) {
-     return one(change("DELETE", tgrp_path(p), std::nullopt, "target group " + p.pos[1] + " removed")); }},
+     return one(change_call("DELETE", tgrp_path(p), std::nullopt, "target group " + p.pos[1] + " removed")); }},
   {"alua", "tgt-add", "DEVICE_GROUP TARGET_GROUP TARGET [--rel-tgt-id N]", 3, 3, false, "rel-tgt-id", "", tgt_add},
   {"alua", "tgt-remove", "DEVICE_GROUP TARGET_GROUP TARGET", 3, 3, false, "", "", [](const Parsed& p) {
-     return one(change("DELETE", tgrp_path(p) + "/targets/" + seg(p.pos[2]), std::nullopt, "target " + p.pos[2] + " removed from " + p.pos[1])); }},
+     return one(change_call("DELETE", tgrp_path(p) + "/targets/" + seg(p.pos[2]), std::nullopt, "target " + p.pos[2] + " removed from " + p.pos[1])); }},
   {"alua", "state", "DEVICE_GROUP TARGET_GROUP STATE", 3, 3, false, "", "", [](const Parsed& p) {
-     return one(change("PUT", tgrp_path(p) + "/state", json{{"state", p.pos[2]}}, "target group " + p.pos[1] + " is now " + p.pos[2])); }},
-  {"session", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(get("/v1/sessions", View::kSessionList)); }},
+     return one(change_call("PUT", tgrp_path(p) + "/state", json{{"state", p.pos[2]}}, "target group " + p.pos[1] + " is now " + p.pos[2])); }},
+  {"session", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/sessions", View::kSessionList)); }},
   {"session", "close", "ID", 1, 1, false, "", "", session_close},
-  {"config", "show", "", 0, 0, false, "", "", [](const Parsed&) { return one(get("/v1/config", View::kText)); }},
+  {"config", "show", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/config", View::kText)); }},
   {"config", "write", "[PATH]", 0, 1, false, "", "", [](const Parsed& p) { return config_path_call(p, "write"); }},
   {"config", "reload", "[PATH]", 0, 1, false, "", "", [](const Parsed& p) { return config_path_call(p, "reload"); }},
   {"config", "apply", "FILE", 1, 1, false, "", "", config_apply},
   {"stats", "", "[--prometheus]", 0, 0, false, "prometheus", "", [](const Parsed& p) {
-     return one(p.opt.contains("prometheus") ? get("/metrics", View::kText) : get("/v1/stats", View::kStats)); }},
-  {"version", "", "", 0, 0, false, "", "", [](const Parsed&) { return one(get("/v1/version", View::kVersion)); }},
+     return one(p.opt.contains("prometheus") ? read_call("/metrics", View::kText) : read_call("/v1/stats", View::kStats)); }},
+  {"version", "", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/version", View::kVersion)); }},
 };
 // clang-format on
 

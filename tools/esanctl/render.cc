@@ -1,4 +1,5 @@
 #include "tools/esanctl/render.h"
+#include "tools/esanctl/render_cells.h"
 
 #include <algorithm>
 
@@ -7,20 +8,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// Any JSON value as one cell: strings bare, arrays comma-joined, null/missing "-".
-std::string cell(const json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  if (v.is_array()) {
-    std::string s;
-    for (const auto& e : v) s += (s.empty() ? "" : ",") + cell(e);
-    return s.empty() ? "-" : s;
-  }
-  if (v.is_object()) return v.dump();
-  return v.dump();
-}
-std::string field(const json& o, const char* key) { return o.is_object() && o.contains(key) ? cell(o[key]) : "-"; }
 std::string count(const json& o, const char* key) {
   return o.is_object() && o.contains(key) && o[key].is_array() ? std::to_string(o[key].size()) : field(o, key);
 }

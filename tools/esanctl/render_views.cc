@@ -2,25 +2,13 @@
 #include <cstdio>
 
 #include "tools/esanctl/render.h"
+#include "tools/esanctl/render_cells.h"
 
 namespace esan::ctl {
 namespace {
 
 using json = nlohmann::json;
 using Rows = std::vector<std::vector<std::string>>;
-
-std::string cell(const json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  if (v.is_array()) {
-    std::string s;
-    for (const auto& e : v) s += (s.empty() ? "" : ",") + (e.is_object() ? e.value("target", e.dump()) : cell(e));
-    return s.empty() ? "-" : s;
-  }
-  return v.dump();
-}
-std::string field(const json& o, const char* key) { return o.is_object() && o.contains(key) ? cell(o[key]) : "-"; }
 
 // o[a][b] as a cell ("-" when absent).
 std::string at(const json& o, const char* a, const char* b) {

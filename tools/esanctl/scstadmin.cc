@@ -11,11 +11,6 @@ namespace {
 
 using json = nlohmann::json;
 
-Calls one(ApiCall c) { return std::vector<ApiCall>{std::move(c)}; }
-ApiCall get(std::string path, View view, std::string filter = "") { return read_call(std::move(path), view, std::move(filter)); }
-ApiCall change(std::string method, std::string path, std::optional<json> body, std::string done) {
-  return change_call(std::move(method), std::move(path), std::move(body), std::move(done));
-}
 
 // "-driver and -target" style list of what is missing, or "" when complete.
 Status need(const Opts& o, std::initializer_list<const char*> params) {
@@ -51,13 +46,13 @@ Calls open_dev(const Opts& o) {
   NEED("handler");
   auto a = attributes(o);
   if (!a) return std::unexpected(a.error());
-  return one(change("POST", "/v1/devices", json{{"name", o.name}, {"handler", o.get("handler")}, {"attributes", *a}},
+  return one(change_call("POST", "/v1/devices", json{{"name", o.name}, {"handler", o.get("handler")}, {"attributes", *a}},
                     "device " + o.name + " added"));
 }
 Calls patch(const Opts& o, const std::string& path, const std::string& what) {
   auto a = parse_attribute_list(o.get("attributes"));
   if (!a) return std::unexpected(a.error());
-  return one(change("PATCH", path, json{{"attributes", *a}}, what + " updated"));
+  return one(change_call("PATCH", path, json{{"attributes", *a}}, what + " updated"));
 }
 Calls lun(const Opts& o, const std::string& method) {
   auto n = parse_number(o.name, "LUN");
@@ -65,7 +60,7 @@ Calls lun(const Opts& o, const std::string& method) {
   auto a = attributes(o);
   if (!a) return std::unexpected(a.error());
   bool add = method == "POST";
-  return one(change(method, luns(o) + (add ? "" : "/" + std::to_string(*n)),
+  return one(change_call(method, luns(o) + (add ? "" : "/" + std::to_string(*n)),
                     json{{"lun", *n}, {"device", o.get("device")}, {"attributes", *a}},
                     "LUN " + std::to_string(*n) + (add ? " added" : " replaced")));
 }
@@ -84,12 +79,12 @@ Calls users(const Opts& o, const std::string& base, bool add) {
     if (add && (user.empty() || secret.empty()))
       return make_error(Errc::kInvalidArgument, key + " needs \"USER SECRET\", got '" + v + "'");
     if (add)
-      calls.push_back(change("POST", base + "/users",
+      calls.push_back(change_call("POST", base + "/users",
                              json{{"direction", key == "IncomingUser" ? "incoming" : "outgoing"}, {"user", user},
                                   {"secret", secret}},
                              "CHAP user " + user + " added"));
     else
-      calls.push_back(change("DELETE", base + "/users/" + seg(user), std::nullopt, "CHAP user " + user + " removed"));
+      calls.push_back(change_call("DELETE", base + "/users/" + seg(user), std::nullopt, "CHAP user " + user + " removed"));
   }
   return calls;
 }
@@ -116,7 +111,7 @@ Calls add_tgrp(const Opts& o) {
   if (!body.contains("group_id"))  // SCST sets it later with -set_tgrp_attr; esan needs it now
     return make_error(Errc::kInvalidArgument, "please specify -attributes group_id=N with -add_tgrp (esan gives a "
                                               "target group its id when it is added)");
-  return one(change("POST", dgrp(o.get("dev_group")) + "/target-groups", body, "target group " + o.name + " added"));
+  return one(change_call("POST", dgrp(o.get("dev_group")) + "/target-groups", body, "target group " + o.name + " added"));
 }
 Calls add_tgrp_tgt(const Opts& o) {
   NEED("dev_group", "tgt_group");
@@ -129,7 +124,7 @@ Calls add_tgrp_tgt(const Opts& o) {
     if (!id) return std::unexpected(id.error());
     body["rel_tgt_id"] = *id;
   }
-  return one(change("POST", tgrp(o, o.get("tgt_group")) + "/targets", body,
+  return one(change_call("POST", tgrp(o, o.get("tgt_group")) + "/targets", body,
                     "target " + o.name + " added to " + o.get("tgt_group")));
 }
 Calls set_tgrp_attr(const Opts& o) {
@@ -142,37 +137,37 @@ Calls set_tgrp_attr(const Opts& o) {
   if (a->size() != 1 || !a->contains("state"))
     return make_error(Errc::kInvalidArgument, "-set_tgrp_attr can change only the state attribute (state=S)");
   std::string s = (*a)["state"];
-  return one(change("PUT", tgrp(o, o.name) + "/state", json{{"state", s}}, "target group " + o.name + " is now " + s));
+  return one(change_call("PUT", tgrp(o, o.name) + "/state", json{{"state", s}}, "target group " + o.name + " is now " + s));
 }
 
 // clang-format off
 const Op kTable[] = {
   {"open_dev", Arg::kValue, open_dev},
   {"close_dev", Arg::kValue, [](const Opts& o) -> Calls { NEED("handler");
-     return one(change("DELETE", forced("/v1/devices/" + seg(o.name), o.force), std::nullopt, "device " + o.name + " removed")); }},
+     return one(change_call("DELETE", forced("/v1/devices/" + seg(o.name), o.force), std::nullopt, "device " + o.name + " removed")); }},
   {"set_dev_attr", Arg::kValue, [](const Opts& o) -> Calls { NEED("attributes"); return patch(o, "/v1/devices/" + seg(o.name), "device " + o.name); }},
   {"list_device", Arg::kOptional, [](const Opts& o) -> Calls {
-     return one(o.name.empty() ? get("/v1/devices", View::kDeviceList) : get("/v1/devices/" + seg(o.name), View::kDevice)); }},
-  {"list_dev_attr", Arg::kValue, [](const Opts& o) -> Calls { return one(get("/v1/devices/" + seg(o.name), View::kAttributes)); }},
+     return one(o.name.empty() ? read_call("/v1/devices", View::kDeviceList) : read_call("/v1/devices/" + seg(o.name), View::kDevice)); }},
+  {"list_dev_attr", Arg::kValue, [](const Opts& o) -> Calls { return one(read_call("/v1/devices/" + seg(o.name), View::kAttributes)); }},
   {"add_target", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver");
      auto a = attributes(o);
      if (!a) return std::unexpected(a.error());
-     return one(change("POST", "/v1/targets", json{{"name", o.name}, {"driver", "iscsi"}, {"attributes", *a}}, "target " + o.name + " added")); }},
+     return one(change_call("POST", "/v1/targets", json{{"name", o.name}, {"driver", "iscsi"}, {"attributes", *a}}, "target " + o.name + " added")); }},
   {"rem_target", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver");
-     return one(change("DELETE", forced(tgt(o, o.name), o.force), std::nullopt, "target " + o.name + " removed")); }},
+     return one(change_call("DELETE", forced(tgt(o, o.name), o.force), std::nullopt, "target " + o.name + " removed")); }},
   {"enable_target", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver");
-     return one(change("POST", tgt(o, o.name) + "/enable", std::nullopt, "target " + o.name + " enabled")); }},
+     return one(change_call("POST", tgt(o, o.name) + "/enable", std::nullopt, "target " + o.name + " enabled")); }},
   {"disable_target", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver");
-     return one(change("POST", tgt(o, o.name) + "/disable", std::nullopt, "target " + o.name + " disabled")); }},
+     return one(change_call("POST", tgt(o, o.name) + "/disable", std::nullopt, "target " + o.name + " disabled")); }},
   {"set_tgt_attr", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "attributes"); return patch(o, tgt(o, o.name), "target " + o.name); }},
-  {"list_tgt_attr", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver"); return one(get(tgt(o, o.name), View::kAttributes)); }},
+  {"list_tgt_attr", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver"); return one(read_call(tgt(o, o.name), View::kAttributes)); }},
   {"add_tgt_attr", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "attributes"); return users(o, tgt(o, o.name), true); }},
   {"rem_tgt_attr", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "attributes"); return users(o, tgt(o, o.name), false); }},
   {"list_target", Arg::kOptional, [](const Opts& o) -> Calls {
-     return one(o.name.empty() ? get("/v1/targets", View::kTargetList) : get(tgt(o, o.name), View::kTarget)); }},
-  {"list_driver", Arg::kOptional, [](const Opts& o) -> Calls { return one(get("/v1/driver", View::kAttributes)); }},
+     return one(o.name.empty() ? read_call("/v1/targets", View::kTargetList) : read_call(tgt(o, o.name), View::kTarget)); }},
+  {"list_driver", Arg::kOptional, [](const Opts& o) -> Calls { return one(read_call("/v1/driver", View::kAttributes)); }},
   {"list_drv_attr", Arg::kValue, [](const Opts& o) -> Calls { if (auto st = driver_name(o); !st) return std::unexpected(st.error());
-     return one(get("/v1/driver", View::kAttributes)); }},
+     return one(read_call("/v1/driver", View::kAttributes)); }},
   {"set_drv_attr", Arg::kValue, [](const Opts& o) -> Calls { if (auto st = driver_name(o); !st) return std::unexpected(st.error());
      NEED("attributes"); return patch(o, "/v1/driver", "driver iscsi"); }},
   {"add_drv_attr", Arg::kValue, [](const Opts& o) -> Calls { if (auto st = driver_name(o); !st) return std::unexpected(st.error());
@@ -180,53 +175,53 @@ const Op kTable[] = {
   {"rem_drv_attr", Arg::kValue, [](const Opts& o) -> Calls { if (auto st = driver_name(o); !st) return std::unexpected(st.error());
      NEED("attributes"); return users(o, "/v1/driver", false); }},
   {"add_group", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "target");
-     return one(change("POST", tgt(o, o.get("target")) + "/groups", json{{"name", o.name}}, "group " + o.name + " added")); }},
+     return one(change_call("POST", tgt(o, o.get("target")) + "/groups", json{{"name", o.name}}, "group " + o.name + " added")); }},
   {"rem_group", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "target");
-     return one(change("DELETE", tgt(o, o.get("target")) + "/groups/" + seg(o.name), std::nullopt, "group " + o.name + " removed")); }},
+     return one(change_call("DELETE", tgt(o, o.get("target")) + "/groups/" + seg(o.name), std::nullopt, "group " + o.name + " removed")); }},
   {"list_group", Arg::kOptional, [](const Opts& o) -> Calls {
-     if (o.get("target").empty()) return one(get("/v1/targets", View::kTargetGroups, o.name));
-     ApiCall c = get(tgt(o, o.get("target")) + "/groups", View::kGroupList, o.name);
+     if (o.get("target").empty()) return one(read_call("/v1/targets", View::kTargetGroups, o.name));
+     ApiCall c = read_call(tgt(o, o.get("target")) + "/groups", View::kGroupList, o.name);
      c.scope = o.get("target");
      return one(std::move(c)); }},
   {"add_init", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "target", "group");
-     return one(change("POST", grp(o) + "/initiators", json{{"initiator", o.name}}, "initiator " + o.name + " added to " + o.get("group"))); }},
+     return one(change_call("POST", grp(o) + "/initiators", json{{"initiator", o.name}}, "initiator " + o.name + " added to " + o.get("group"))); }},
   {"rem_init", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "target", "group");
-     return one(change("DELETE", grp(o) + "/initiators/" + seg(o.name), std::nullopt, "initiator " + o.name + " removed from " + o.get("group"))); }},
+     return one(change_call("DELETE", grp(o) + "/initiators/" + seg(o.name), std::nullopt, "initiator " + o.name + " removed from " + o.get("group"))); }},
   {"move_init", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "target", "group", "to");
-     return one(change("POST", grp(o) + "/initiators/move", json{{"initiator", o.name}, {"to_group", o.get("to")}},
+     return one(change_call("POST", grp(o) + "/initiators/move", json{{"initiator", o.name}, {"to_group", o.get("to")}},
                        "initiator " + o.name + " moved to " + o.get("to"))); }},
   {"add_lun", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "target", "device"); return lun(o, "POST"); }},
   {"replace_lun", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "target", "device"); return lun(o, "PUT"); }},
   {"rem_lun", Arg::kValue, [](const Opts& o) -> Calls { NEED("driver", "target");
      auto n = parse_number(o.name, "LUN");
      if (!n) return std::unexpected(n.error());
-     return one(change("DELETE", forced(luns(o) + "/" + std::to_string(*n), o.force), std::nullopt, "LUN " + std::to_string(*n) + " removed")); }},
-  {"list_sessions", Arg::kFlag, [](const Opts&) -> Calls { return one(get("/v1/sessions", View::kSessionList)); }},
+     return one(change_call("DELETE", forced(luns(o) + "/" + std::to_string(*n), o.force), std::nullopt, "LUN " + std::to_string(*n) + " removed")); }},
+  {"list_sessions", Arg::kFlag, [](const Opts&) -> Calls { return one(read_call("/v1/sessions", View::kSessionList)); }},
   {"add_dgrp", Arg::kValue, [](const Opts& o) -> Calls {
-     return one(change("POST", "/v1/alua/device-groups", json{{"name", o.name}}, "device group " + o.name + " added")); }},
+     return one(change_call("POST", "/v1/alua/device-groups", json{{"name", o.name}}, "device group " + o.name + " added")); }},
   {"rem_dgrp", Arg::kValue, [](const Opts& o) -> Calls {
-     return one(change("DELETE", dgrp(o.name), std::nullopt, "device group " + o.name + " removed")); }},
+     return one(change_call("DELETE", dgrp(o.name), std::nullopt, "device group " + o.name + " removed")); }},
   {"add_dgrp_dev", Arg::kValue, [](const Opts& o) -> Calls { NEED("dev_group");
-     return one(change("POST", dgrp(o.get("dev_group")) + "/devices", json{{"device", o.name}}, "device " + o.name + " added to " + o.get("dev_group"))); }},
+     return one(change_call("POST", dgrp(o.get("dev_group")) + "/devices", json{{"device", o.name}}, "device " + o.name + " added to " + o.get("dev_group"))); }},
   {"rem_dgrp_dev", Arg::kValue, [](const Opts& o) -> Calls { NEED("dev_group");
-     return one(change("DELETE", dgrp(o.get("dev_group")) + "/devices/" + seg(o.name), std::nullopt, "device " + o.name + " removed from " + o.get("dev_group"))); }},
+     return one(change_call("DELETE", dgrp(o.get("dev_group")) + "/devices/" + seg(o.name), std::nullopt, "device " + o.name + " removed from " + o.get("dev_group"))); }},
   {"add_tgrp", Arg::kValue, add_tgrp},
   {"rem_tgrp", Arg::kValue, [](const Opts& o) -> Calls { NEED("dev_group");
-     return one(change("DELETE", tgrp(o, o.name), std::nullopt, "target group " + o.name + " removed")); }},
+     return one(change_call("DELETE", tgrp(o, o.name), std::nullopt, "target group " + o.name + " removed")); }},
   {"add_tgrp_tgt", Arg::kValue, add_tgrp_tgt},
   {"rem_tgrp_tgt", Arg::kValue, [](const Opts& o) -> Calls { NEED("dev_group", "tgt_group");
-     return one(change("DELETE", tgrp(o, o.get("tgt_group")) + "/targets/" + seg(o.name), std::nullopt, "target " + o.name + " removed from " + o.get("tgt_group"))); }},
+     return one(change_call("DELETE", tgrp(o, o.get("tgt_group")) + "/targets/" + seg(o.name), std::nullopt, "target " + o.name + " removed from " + o.get("tgt_group"))); }},
   {"set_tgrp_attr", Arg::kValue, set_tgrp_attr},
-  {"list_dgrp", Arg::kOptional, [](const Opts& o) -> Calls { return one(get("/v1/alua/device-groups", View::kAluaList, o.name)); }},
+  {"list_dgrp", Arg::kOptional, [](const Opts& o) -> Calls { return one(read_call("/v1/alua/device-groups", View::kAluaList, o.name)); }},
   {"list_tgrp", Arg::kOptional, [](const Opts& o) -> Calls { NEED("dev_group");
-     ApiCall c = get("/v1/alua/device-groups", View::kTgrpList, o.name);
+     ApiCall c = read_call("/v1/alua/device-groups", View::kTgrpList, o.name);
      c.scope = o.get("dev_group");
      return one(std::move(c)); }},
   {"write_config", Arg::kValue, [](const Opts& o) -> Calls {
-     return one(change("POST", "/v1/config/write", json{{"path", absolute_path(o.name, o.ctx->cwd)}}, "configuration written to " + o.name)); }},
+     return one(change_call("POST", "/v1/config/write", json{{"path", absolute_path(o.name, o.ctx->cwd)}}, "configuration written to " + o.name)); }},
   {"config", Arg::kOptional, [](const Opts& o) -> Calls {
-     if (o.name.empty()) return one(change("POST", "/v1/config/reload", json::object(), "configuration reloaded"));
-     ApiCall c = change("POST", "/v1/config/apply", std::nullopt, "configuration " + o.name + " applied");
+     if (o.name.empty()) return one(change_call("POST", "/v1/config/reload", json::object(), "configuration reloaded"));
+     ApiCall c = change_call("POST", "/v1/config/apply", std::nullopt, "configuration " + o.name + " applied");
      c.text_file = o.name;
      return one(std::move(c)); }},
   {"issue_lip", Arg::kOptional, [](const Opts&) -> Calls { return std::vector<ApiCall>{}; }},  // Fibre Channel only

@@ -38,6 +38,8 @@ Result<std::string> read_text_file(const std::string& path, const char* what);
 // for a call with text_file (read now).
 Result<std::string> request_body(const ApiCall& call);
 
+// One call as a command's whole translation.
+inline Result<std::vector<ApiCall>> one(ApiCall c) { return std::vector<ApiCall>{std::move(c)}; }
 // A GET shown with view (filter: the one object to show).
 ApiCall read_call(std::string path, View view, std::string filter = "");
 // A change; done is printed when it succeeds.
