@@ -41,11 +41,12 @@ class Reactor::TimerOp final : public Op {
 };
 
 namespace {
-uint64_t now_ns() {
+std::optional<uint64_t> clock_ns(clockid_t id) {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  if (clock_gettime(id, &ts) != 0) return std::nullopt;
   return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
 }
+uint64_t now_ns() { return clock_ns(CLOCK_MONOTONIC).value_or(0); }
 }  // namespace
 
 Reactor::Reactor(int index) : index_(index) {}
@@ -134,14 +135,6 @@ void Reactor::cancel_tick(uint64_t id) {
   for (auto& t : ticks_)
     if (t.id == id) t.fn = nullptr;
 }
-
-namespace {
-std::optional<uint64_t> clock_ns(clockid_t id) {
-  timespec ts;
-  if (clock_gettime(id, &ts) != 0) return std::nullopt;
-  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-}
-}  // namespace
 
 uint64_t Reactor::busy_ns() const {
   if (running_.load(std::memory_order_acquire)) {
