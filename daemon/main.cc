@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
                  "microseconds a busy reactor polls for work before sleeping (0 = never; lower latency, more CPU)")
       ->capture_default_str()
       ->check(CLI::Range(0u, 1000u));
+  app.add_option("--coalesce-us", opts.coalesce_us,
+                 "longest microseconds a reactor waits for more input while initiators keep many commands "
+                 "in flight (0 = never; less CPU per I/O)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1000u));
   app.add_option("--mgmt-socket", api_opts.socket_path, "management API unix socket ('' = none)")
       ->capture_default_str();
   app.add_option("--mgmt-listen", api_opts.listen, "also serve the management API on HOST:PORT (needs a token)");

@@ -49,6 +49,7 @@ Result<std::unique_ptr<Server>> Server::start(Runtime rt, const ServerOptions& o
     auto r = reactor::Reactor::create(int(i));
     if (!r) return std::unexpected(r.error());
     (*r)->set_poll_us(opts.poll_us);
+    (*r)->set_coalesce_us(opts.coalesce_us);
     s->reactors_.push_back(std::move(*r));
   }
   std::vector<iscsi::ReactorSlot> slots;

@@ -210,6 +210,30 @@ void Reactor::submit_poll_or_wait() {
   last_block_ns_ = now_ns() - t0;
 }
 
+// Sleeps the coalescing time asked this turn (see reactor.h). Returns true
+// when completions are ready afterwards.
+bool Reactor::coalesce() {
+  uint64_t ask = coalesce_ask_ns_;
+  coalesce_ask_ns_ = UINT64_MAX;
+  if (ask == UINT64_MAX || ask == 0 || coalesce_max_ns_ == 0 || worker_io_ != 0 || io_uring_cq_ready(&ring_))
+    return false;
+  ask = std::min(ask, coalesce_max_ns_);
+  // A timed sleep ends later than asked (timer and wake-up latency; tens of
+  // microseconds on a VM): ask the kernel for less by the lateness seen so
+  // far, but for at least a quarter, so the lateness keeps being measured.
+  uint64_t sleep = std::max(ask > coalesce_late_ns_ ? ask - coalesce_late_ns_ : 0, ask / 4);
+  __kernel_timespec ts{static_cast<long long>(sleep / 1'000'000'000u), static_cast<long long>(sleep % 1'000'000'000u)};
+  // Wake on the timeout only: no count of completions can be reached (the
+  // kernel clamps the count to the completion queue's size).
+  io_uring_cqe* cqe;
+  uint64_t t0 = now_ns();
+  io_uring_submit_and_wait_timeout(&ring_, &cqe, UINT32_MAX >> 1, &ts, nullptr);
+  uint64_t late = std::min(now_ns() - t0 - std::min(now_ns() - t0, sleep), coalesce_max_ns_);
+  coalesce_late_ns_ = (coalesce_late_ns_ * 7 + late) / 8;
+  if (!io_uring_cq_ready(&ring_) && deferred_taskrun_) io_uring_get_events(&ring_);
+  return io_uring_cq_ready(&ring_) != 0;
+}
+
 void Reactor::run() {
   t_current = this;
   if (deferred_taskrun_) {
@@ -226,7 +250,8 @@ void Reactor::run() {
   arm_wakeup();
   arm_timer();
   while (!stopping_.load(std::memory_order_relaxed)) {
-    if (poll_ns_) submit_poll_or_wait();
+    if (coalesce()) {
+    } else if (poll_ns_) submit_poll_or_wait();
     else io_uring_submit_and_wait(&ring_, 1);
     io_uring_cqe* cqe;
     unsigned head, seen = 0;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace esan::reactor {
 namespace {
@@ -118,6 +119,65 @@ TEST(Reactor, BusyRatioOfTheLastTick) {
   EXPECT_LE(reactor.busy_ratio(), 0.05);
   reactor.stop();
   reactor.join();
+}
+
+// A NOP whose completion records when it ran.
+class StampOp : public Op {
+ public:
+  void arm(Reactor& r) {
+    io_uring_sqe* sqe = r.get_sqe();
+    io_uring_prep_nop(sqe);
+    Reactor::set_op(sqe, this);
+  }
+  void complete(int, uint32_t) override {
+    at = std::chrono::steady_clock::now();
+    done = true;
+  }
+  std::chrono::steady_clock::time_point at;
+  std::atomic<bool> done{false};
+};
+
+// From the reactor thread: `asks` (as connections would) and a NOP already
+// complete in the kernel; returns how long until the loop handled the NOP.
+std::chrono::milliseconds HandledAfter(unsigned cap_us, std::vector<uint64_t> asks, bool backend_io = false) {
+  auto r = Reactor::create(0);
+  EXPECT_TRUE(r);
+  Reactor& reactor = **r;
+  reactor.set_coalesce_us(cap_us);
+  reactor.start_thread();
+  StampOp op;
+  std::chrono::steady_clock::time_point t0;
+  reactor.post([&] {
+    if (backend_io) reactor.worker_io_started();
+    for (uint64_t ns : asks) reactor.ask_coalesce(ns);
+    t0 = std::chrono::steady_clock::now();
+    op.arm(reactor);
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!op.done && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_TRUE(op.done);
+  reactor.stop();
+  reactor.join();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(op.at - t0);
+}
+
+constexpr uint64_t kMs = 1'000'000;
+
+TEST(Reactor, CoalescingSleepsTheLeastAskedBeforeLooking) {
+  // A completion already there waits out the sleep: it is not a wake-up.
+  EXPECT_GE(HandledAfter(500'000, {300 * kMs}).count(), 290);
+  EXPECT_GE(HandledAfter(500'000, {400 * kMs, 300 * kMs}).count(), 290);
+  EXPECT_LT(HandledAfter(500'000, {400 * kMs, 300 * kMs}).count(), 390) << "the least asked";
+}
+
+TEST(Reactor, CoalescingIsCappedAndVetoed) {
+  EXPECT_LT(HandledAfter(100'000, {2000 * kMs}).count(), 1000) << "capped at 100 ms";
+  EXPECT_GE(HandledAfter(100'000, {2000 * kMs}).count(), 95);
+  EXPECT_LT(HandledAfter(0, {300 * kMs}).count(), 200) << "off";
+  EXPECT_LT(HandledAfter(500'000, {300 * kMs, 0}).count(), 200) << "one connection asking for none";
+  EXPECT_LT(HandledAfter(500'000, {}).count(), 200) << "nobody asked";
+  EXPECT_LT(HandledAfter(500'000, {300 * kMs}, true).count(), 200) << "backend I/O in flight";
 }
 
 }  // namespace

@@ -134,6 +134,7 @@ void Connection::parse_pdus() {
     }
     if (!handle_pdu(f.bhs, f.ahs, f.data, f.dlen)) break;
   }
+  if (phase_ == Phase::kFullFeature) reactor_.ask_coalesce(coalesce_wait_ns(initiator_queue_));
   if (off) {
     std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
     rlen_ -= off;

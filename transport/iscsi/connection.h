@@ -26,6 +26,7 @@
 #include "scsi/nexus.h"
 #include "scsi/task.h"
 #include "transport/iscsi/cmdsn_window.h"
+#include "transport/iscsi/coalesce.h"
 #include "transport/iscsi/iscsi_task.h"
 #include "transport/iscsi/login_negotiator.h"
 #include "transport/iscsi/params.h"
@@ -197,6 +198,12 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   std::shared_ptr<SessionCounters> counters_ = std::make_shared<SessionCounters>();
   CmdSnWindow window_;
   uint32_t stat_sn_ = 0;
+  // Commands the initiator had outstanding when it sent its latest command
+  // (coalesce.h); how long this connection lets the reactor coalesce.
+  uint32_t initiator_queue_ = 0;
+  void note_initiator_queue(uint32_t exp_stat_sn) {
+    initiator_queue_ = initiator_queue(stat_sn_, exp_stat_sn, uint32_t(tasks_.size() - answered_), max_tasks_);
+  }
   std::map<uint32_t, std::vector<uint8_t>> cmdsn_queue_;  // whole PDUs ahead of ExpCmdSN
   bool replaying_ = false;
   scsi::Nexus nexus_;

@@ -95,6 +95,7 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.tag = itt;
   tasks_.emplace(itt, t);
   counters_->received();
+  note_initiator_queue(bhs.expstatsn());
   t->charge = edtl;  // the connection's data budget (refuse_command)
   buffered_ += t->charge;
 
