@@ -8,13 +8,13 @@ PKGS=(cmake ninja-build g++ pkg-config python3
       nlohmann-json3-dev libcpp-httplib-dev libgtest-dev libgmock-dev
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps)
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
-# gnuplot for the chart).
+# gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;
 # version 19 (in Debian 12), the first to announce the C++20 concepts that
 # libstdc++ 12 requires for std::expected (clang 14 cannot compile common/result.h).
 for arg in "$@"; do
   case "$arg" in
-    --bench) PKGS+=(tgt gnuplot-nox) ;;
+    --bench) PKGS+=(tgt gnuplot-nox iperf3) ;;
     --fuzz) PKGS+=(clang-19 libclang-rt-19-dev) ;;
     *) echo "usage: $0 [--bench] [--fuzz]" >&2; exit 2 ;;
   esac
