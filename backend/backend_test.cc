@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -42,6 +43,33 @@ TEST(NullDevice, ReadsZerosInline) {
   EXPECT_EQ(d.result, 4096);
   EXPECT_EQ(buf.data()[100], 0);
   EXPECT_EQ(dev->size_bytes(), 1u << 20);
+}
+
+TEST(NullDevice, SharesZerosOnlyWhenTheSubmitterAccepts) {
+  auto dev = make_null_device(64 << 20);
+  AlignedBuffer buf(1 << 20);
+  std::memset(buf.data(), 0xab, buf.size());
+  Done d;
+  IoRequest req{.op = IoOp::kRead, .offset = 0, .len = 1 << 20, .buf = buf.data(), .may_share = true,
+                .on_done = record, .user = &d};
+  dev->submit(req);
+  EXPECT_EQ(d.result, 1 << 20);
+  ASSERT_NE(req.shared, nullptr);
+  EXPECT_TRUE(std::all_of(req.shared, req.shared + req.len, [](uint8_t b) { return b == 0; }));
+  EXPECT_EQ(buf.data()[0], 0xab) << "buf is left alone when shared";
+  // Not accepted (e.g. VERIFY compares the medium itself): buf is filled.
+  IoRequest own{.op = IoOp::kRead, .offset = 0, .len = 1 << 20, .buf = buf.data(), .on_done = record, .user = &d};
+  dev->submit(own);
+  EXPECT_EQ(own.shared, nullptr);
+  EXPECT_TRUE(std::all_of(buf.data(), buf.data() + buf.size(), [](uint8_t b) { return b == 0; }));
+  // Larger than the shared zeros: filled too.
+  AlignedBuffer big(32 << 20);
+  std::memset(big.data(), 0xab, big.size());
+  IoRequest large{.op = IoOp::kRead, .offset = 0, .len = 32 << 20, .buf = big.data(), .may_share = true,
+                  .on_done = record, .user = &d};
+  dev->submit(large);
+  EXPECT_EQ(large.shared, nullptr);
+  EXPECT_EQ(big.data()[(32 << 20) - 1], 0);
 }
 
 // Runs one request on a reactor thread and waits for its completion.

@@ -42,6 +42,12 @@ struct IoRequest {
   uint64_t offset = 0;    // bytes
   uint32_t len = 0;       // bytes
   uint8_t* buf = nullptr; // kRead/kWrite: len bytes, 4096-byte aligned
+  // kRead: the submitter accepts `shared` in place of buf being filled (it
+  // only sends the bytes on). A backend that already holds them read-only
+  // for the process's lifetime (null: zeros) may then set `shared` to them
+  // and leave buf untouched; otherwise it fills buf and leaves shared null.
+  bool may_share = false;
+  const uint8_t* shared = nullptr;
   void (*on_done)(IoRequest& req, int result) = nullptr;
   void* user = nullptr;   // for the submitter; untouched by backends
   uint32_t done_bytes = 0;  // backend scratch: bytes finished so far

@@ -88,7 +88,7 @@ bool check_common(Cmd& c, const Range& r, bool has_protect_field) {
 LogicalUnit& lu_of(Task& t) { return *t.lu_hold; }
 
 void start_io(Cmd& c, backend::IoOp op, uint64_t lba, uint32_t blocks, uint8_t* buf, bool fua,
-              void (*done)(backend::IoRequest&, int)) {
+              void (*done)(backend::IoRequest&, int), bool may_share = false) {
   Task& t = c.task;
   unsigned shift = c.lu->block_shift();
   t.io = backend::IoRequest{};
@@ -99,6 +99,7 @@ void start_io(Cmd& c, backend::IoOp op, uint64_t lba, uint32_t blocks, uint8_t* 
   t.io.buf = buf;
   t.io.on_done = done;
   t.io.user = &t;
+  t.io.may_share = may_share;
   c.lu->device().submit(t.io);  // may complete (and release the task) inline
 }
 
@@ -108,6 +109,7 @@ void read_done(backend::IoRequest& req, int res) {
   Task& t = task_of(req);
   if (res >= 0 && uint32_t(res) != req.len) res = -EIO;
   if (res < 0) fail_io(t, res, false, lu_of(t).d_sense());
+  else t.data_in_shared = req.shared;
   complete(t);
 }
 
@@ -188,7 +190,8 @@ Flow cmd_read(Cmd& c) {
   if (r.blocks == 0) return Flow::kDone;
   Task& t = c.task;
   t.data.resize(size_t(r.blocks) << c.lu->block_shift());
-  start_io(c, backend::IoOp::kRead, r.lba, r.blocks, t.data.data(), false, read_done);
+  // The transport only sends READ's data on: a backend may share its copy.
+  start_io(c, backend::IoOp::kRead, r.lba, r.blocks, t.data.data(), false, read_done, true);
   return Flow::kAsync;
 }
 

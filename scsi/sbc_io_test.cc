@@ -30,6 +30,24 @@ TEST(SbcIo, WriteThenReadBackAllSizes) {
   EXPECT_EQ(f.dev->log.back().offset, 10u * 512);
 }
 
+TEST(SbcIo, NullLuReadsSendSharedZerosAndVerifyStillCompares) {
+  Fixture f;
+  auto null = *make_logical_unit(named("null0"), backend::make_null_device(kBlocks * 512));
+  auto map = std::make_shared<LunMap>();
+  (*map)[1] = LunMapping{null, false};
+  auto n = f.make_nexus(map, false);
+  null->ua_take(n->id);
+  Task t = f.run(cdb10(op::kRead10, 8, 16), DataDir::kIn, {}, 16 * 512, n.get(), 1);
+  expect_good(t);
+  EXPECT_NE(t.data_in_shared, nullptr) << "a plain READ takes the null device's shared zeros";
+  EXPECT_EQ(bytes_of(t), std::vector<uint8_t>(16 * 512, 0));
+  // VERIFY (BYTCHK=1) compares Data-Out with the medium in its own buffer:
+  // zeros match, anything else is a miscompare.
+  expect_good(f.run(cdb10(op::kVerify10, 8, 1, 0x02), DataDir::kOut, std::vector<uint8_t>(512, 0), 512, n.get(), 1));
+  expect_sense(f.run(cdb10(op::kVerify10, 8, 1, 0x02), DataDir::kOut, pattern(512, 1), 512, n.get(), 1),
+               SenseKey::kMiscompare, asc::kMiscompareDuringVerify);
+}
+
 TEST(SbcIo, Write6Write12Write16Land) {
   Fixture f;
   auto a = pattern(512, 1), b = pattern(1024, 2), c = pattern(512, 3);

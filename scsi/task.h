@@ -65,6 +65,10 @@ class Task {
   //       produced, which may exceed expected_len (the transport sends
   //       expected_len bytes and reports the overflow residual).
   AlignedBuffer data;
+  // kIn: when set, the command's data.size() bytes are here (a backend's
+  // read-only shared copy, IoRequest::shared) instead of in data.
+  const uint8_t* data_in_shared = nullptr;
+  const uint8_t* data_in() const { return data_in_shared ? data_in_shared : data.data(); }
 
   // ---- out: set by the SCSI layer before task_done() ----
   uint8_t status = kGood;

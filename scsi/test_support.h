@@ -186,7 +186,8 @@ inline std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
   for (size_t i = 0; i < n; ++i) v[i] = uint8_t(seed + i * 7 + (i >> 9));
   return v;
 }
-inline std::vector<uint8_t> bytes_of(const Task& t) { return {t.data.data(), t.data.data() + t.data.size()}; }
+// The bytes a command produced, as the transport sends them (data_in()).
+inline std::vector<uint8_t> bytes_of(const Task& t) { return {t.data_in(), t.data_in() + t.data.size()}; }
 
 // ---- sense assertions ----
 inline ParsedSense sense_of(const Task& t) { return parse_sense(t.sense, t.sense_len); }

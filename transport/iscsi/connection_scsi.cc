@@ -259,7 +259,7 @@ void Connection::send_scsi_response(IscsiTask& t) {
         }
         d.set_u32(36, datasn++);
         d.set_u32(40, off);
-        queue_pdu(d, s.data.data() + off, len, &t);
+        queue_pdu(d, s.data_in() + off, len, &t);
       }
       return;
     }
