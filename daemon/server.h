@@ -27,7 +27,7 @@ struct ServerOptions {
   int nop_timeout_s = 30;
   int login_timeout_s = 30;
   unsigned poll_us = 50;  // reactor busy-poll budget (see reactor.h); 0 = block at once
-  unsigned coalesce_us = 150;  // longest wait for more input when initiators queue deeply (reactor.h); 0 = never
+  unsigned coalesce_us = 200;  // longest wait for more input when initiators queue deeply (reactor.h); 0 = never
 };
 
 class Server {

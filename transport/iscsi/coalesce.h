@@ -23,7 +23,7 @@
 namespace esan::iscsi {
 
 inline constexpr uint32_t kCoalesceMinQueue = 16;
-inline constexpr uint64_t kCoalescePerCommandNs = 2000;
+inline constexpr uint64_t kCoalescePerCommandNs = 2500;
 
 constexpr uint32_t initiator_queue(uint32_t stat_sn, uint32_t exp_stat_sn, uint32_t open_here,
                                    uint32_t task_limit) {
