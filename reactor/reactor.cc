@@ -228,7 +228,8 @@ bool Reactor::coalesce() {
   io_uring_cqe* cqe;
   uint64_t t0 = now_ns();
   io_uring_submit_and_wait_timeout(&ring_, &cqe, UINT32_MAX >> 1, &ts, nullptr);
-  uint64_t late = std::min(now_ns() - t0 - std::min(now_ns() - t0, sleep), coalesce_max_ns_);
+  uint64_t took = now_ns() - t0;
+  uint64_t late = std::min(took > sleep ? took - sleep : 0, coalesce_max_ns_);
   coalesce_late_ns_ = (coalesce_late_ns_ * 7 + late) / 8;
   if (!io_uring_cq_ready(&ring_) && deferred_taskrun_) io_uring_get_events(&ring_);
   return io_uring_cq_ready(&ring_) != 0;
@@ -250,9 +251,10 @@ void Reactor::run() {
   arm_wakeup();
   arm_timer();
   while (!stopping_.load(std::memory_order_relaxed)) {
-    if (coalesce()) {
-    } else if (poll_ns_) submit_poll_or_wait();
-    else io_uring_submit_and_wait(&ring_, 1);
+    if (!coalesce()) {
+      if (poll_ns_) submit_poll_or_wait();
+      else io_uring_submit_and_wait(&ring_, 1);
+    }
     io_uring_cqe* cqe;
     unsigned head, seen = 0;
     io_uring_for_each_cqe(&ring_, head, cqe) {
