@@ -56,6 +56,12 @@ const LunMapping* find_lun(const Nexus& nexus, uint64_t lun) {
 }
 
 Flow run(Cmd& c) {
+  // READ and WRITE: the opcodes the statistics count as such (op_class).
+  switch (op_class(c.cdb[0])) {
+    case OpClass::kRead: return cmd_read(c);
+    case OpClass::kWrite: return cmd_write(c);
+    case OpClass::kOther: break;
+  }
   switch (c.cdb[0]) {
     case op::kTestUnitReady: return cmd_test_unit_ready(c);
     case op::kRequestSense: return cmd_request_sense(c);
@@ -86,17 +92,6 @@ Flow run(Cmd& c) {
     case op::kMaintenanceOut:
       if ((c.cdb[1] & 0x1F) == op::kSaSetTargetPortGroups) return cmd_set_target_port_groups(c);
       return fail_cdb(c, 1, 4);
-    case op::kRead6:
-    case op::kRead10:
-    case op::kRead12:
-    case op::kRead16: return cmd_read(c);
-    case op::kWrite6:
-    case op::kWrite10:
-    case op::kWrite12:
-    case op::kWrite16:
-    case op::kWriteVerify10:
-    case op::kWriteVerify12:
-    case op::kWriteVerify16: return cmd_write(c);
     case op::kVerify10:
     case op::kVerify12:
     case op::kVerify16: return cmd_verify(c);
