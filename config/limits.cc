@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "common/named.h"
 #include "config/context.h"
 #include "config/values.h"
 
@@ -24,11 +25,7 @@ constexpr LimitSpec kLimits[] = {
     {"esan_max_buffered_mb", 1, 65536, true},
 };
 
-const LimitSpec* find_spec(std::string_view name) {
-  for (const auto& s : kLimits)
-    if (s.name == name) return &s;
-  return nullptr;
-}
+const LimitSpec* find_spec(std::string_view name) { return find_named(kLimits, name); }
 
 }  // namespace
 

@@ -1,6 +1,8 @@
 // Small Config helpers: lookups, handler names and line-insensitive equality.
 #include "config/model.h"
 
+#include "common/named.h"
+
 namespace esan::config {
 
 std::string_view handler_name(Handler h) {
@@ -12,17 +14,9 @@ std::string_view handler_name(Handler h) {
   return "vdisk_fileio";
 }
 
-const DeviceConfig* Config::find_device(std::string_view name) const {
-  for (const auto& d : devices)
-    if (d.name == name) return &d;
-  return nullptr;
-}
+const DeviceConfig* Config::find_device(std::string_view name) const { return find_named(devices, name); }
 
-const TargetConfig* Config::find_target(std::string_view name) const {
-  for (const auto& t : targets)
-    if (t.name == name) return &t;
-  return nullptr;
-}
+const TargetConfig* Config::find_target(std::string_view name) const { return find_named(targets, name); }
 
 namespace {
 

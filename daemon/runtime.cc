@@ -7,6 +7,7 @@
 
 #include "backend/block_device.h"
 #include "common/log.h"
+#include "common/named.h"
 #include "config/limits.h"
 
 namespace esan::daemon {
@@ -83,12 +84,6 @@ iscsi::AuthSettings auth_settings(const std::vector<std::string>& incoming,
 
 namespace {
 
-const iscsi::TargetEntry* find_target(const Runtime& rt, std::string_view name) {
-  for (const auto& t : rt.targets)
-    if (t.name == name) return &t;
-  return nullptr;
-}
-
 // Warns about local targets that map a device of the group but are in none
 // of its target groups: initiators on that path see it active/optimized
 // with no target port group.
@@ -122,7 +117,7 @@ Result<std::vector<std::shared_ptr<scsi::DeviceGroup>>> make_device_groups(const
       scsi::TargetPortGroupSpec s{tg.name, tg.group_id, scsi::AluaState::kActiveOptimized, {}};
       if (auto st = scsi::alua_state_from_name(tg.state)) s.state = *st;
       for (const auto& m : tg.targets) {
-        const iscsi::TargetEntry* local = find_target(rt, m.target);
+        const iscsi::TargetEntry* local = find_named(rt.targets, m.target);
         s.rel_tgt_ids.push_back(local ? local->rel_tgt_id : m.rel_tgt_id);
       }
       specs.push_back(std::move(s));

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "common/named.h"
 #include "config/edit.h"
 #include "config/model.h"
 

@@ -8,9 +8,7 @@
 namespace esan::mgmt::edits {
 
 config::DeviceGroupConfig* find_device_group(Config& c, std::string_view name) {
-  for (auto& dg : c.device_groups)
-    if (dg.name == name) return &dg;
-  return nullptr;
+  return find_named(c.device_groups, name);
 }
 
 namespace {
@@ -25,8 +23,7 @@ Result<config::DeviceGroupConfig*> device_group(Config& c, std::string_view name
 Result<config::TargetGroupConfig*> target_group(Config& c, std::string_view dg_name, std::string_view tg_name) {
   auto dg = device_group(c, dg_name);
   if (!dg) return std::unexpected(dg.error());
-  for (auto& tg : (*dg)->target_groups)
-    if (tg.name == tg_name) return &tg;
+  if (auto* tg = find_named((*dg)->target_groups, tg_name)) return tg;
   return make_error(Errc::kNotFound, fmt::format("device group '{}' has no target group '{}'", dg_name, tg_name));
 }
 

@@ -8,11 +8,7 @@
 
 namespace esan::mgmt::edits {
 
-config::DeviceConfig* find_device(Config& c, std::string_view name) {
-  for (auto& d : c.devices)
-    if (d.name == name) return &d;
-  return nullptr;
-}
+config::DeviceConfig* find_device(Config& c, std::string_view name) { return find_named(c.devices, name); }
 
 namespace {
 

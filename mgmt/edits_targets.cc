@@ -7,11 +7,7 @@
 
 namespace esan::mgmt::edits {
 
-config::TargetConfig* find_target(Config& c, std::string_view name) {
-  for (auto& t : c.targets)
-    if (t.name == name) return &t;
-  return nullptr;
-}
+config::TargetConfig* find_target(Config& c, std::string_view name) { return find_named(c.targets, name); }
 
 namespace {
 
@@ -19,11 +15,7 @@ std::unexpected<Error> no_target(std::string_view name) {
   return make_error(Errc::kNotFound, fmt::format("no target '{}'", name));
 }
 
-config::GroupConfig* find_group(config::TargetConfig& t, std::string_view name) {
-  for (auto& g : t.groups)
-    if (g.name == name) return &g;
-  return nullptr;
-}
+config::GroupConfig* find_group(config::TargetConfig& t, std::string_view name) { return find_named(t.groups, name); }
 
 // The LUN list `group` (empty: the target's own) of `target`.
 Result<std::vector<config::LunConfig>*> lun_list(Config& c, std::string_view target, std::string_view group) {

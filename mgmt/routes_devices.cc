@@ -11,8 +11,7 @@ namespace {
 
 Response device_or_404(Engine& e, const std::string& name) {
   Snapshot s = e.snapshot();
-  for (const auto& d : s.config.devices)
-    if (d.name == name) return json_response(device_json(s, d));
+  if (const auto* d = s.config.find_device(name)) return json_response(device_json(s, *d));
   return error_response(Error{Errc::kNotFound, fmt::format("no device '{}'", name)});
 }
 

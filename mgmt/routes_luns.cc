@@ -29,14 +29,11 @@ Result<uint64_t> lun_number(const Request& q) {
 
 Result<Json> luns_of(Engine& e, const std::string& t, const std::string& g) {
   Snapshot s = e.snapshot();
-  for (const auto& tc : s.config.targets) {
-    if (tc.name != t) continue;
-    if (g.empty()) return luns_json(tc.luns);
-    for (const auto& gc : tc.groups)
-      if (gc.name == g) return luns_json(gc.luns);
-    return make_error(Errc::kNotFound, fmt::format("target '{}' has no group '{}'", t, g));
-  }
-  return make_error(Errc::kNotFound, fmt::format("no target '{}'", t));
+  const config::TargetConfig* tc = s.config.find_target(t);
+  if (!tc) return make_error(Errc::kNotFound, fmt::format("no target '{}'", t));
+  if (g.empty()) return luns_json(tc->luns);
+  if (const auto* gc = find_named(tc->groups, g)) return luns_json(gc->luns);
+  return make_error(Errc::kNotFound, fmt::format("target '{}' has no group '{}'", t, g));
 }
 
 Response list_luns(Engine& e, const Request& q) {

@@ -12,8 +12,7 @@ namespace {
 
 Response target_or_404(Engine& e, const std::string& name) {
   Snapshot s = e.snapshot();
-  for (const auto& t : s.config.targets)
-    if (t.name == name) return json_response(target_json(s, t));
+  if (const auto* t = s.config.find_target(name)) return json_response(target_json(s, *t));
   return error_response(Error{Errc::kNotFound, fmt::format("no target '{}'", name)});
 }
 
