@@ -64,6 +64,16 @@ class ObserveServer : public ::testing::Test {
     ADD_FAILURE() << "no device " << name;
     return o.devices.at(0);
   }
+  // Logs in to kIqn as kInitiator with libiscsi (a null context on failure,
+  // after a test failure naming the reason).
+  it::Context login() {
+    it::SessionOptions so;
+    so.initiator = kInitiator;
+    std::string err;
+    it::Context ctx = it::Login(portal_, kIqn, 0, so, &err);
+    EXPECT_TRUE(ctx) << err;
+    return ctx;
+  }
   std::vector<iscsi::SessionInfo> sessions_of(const std::string& initiator) {
     std::vector<iscsi::SessionInfo> out;
     for (auto& s : server_->list_sessions())
@@ -86,11 +96,8 @@ class ObserveServer : public ::testing::Test {
 };
 
 TEST_F(ObserveServer, IoMovesDeviceTargetAndSessionCountersExactly) {
-  it::SessionOptions so;
-  so.initiator = kInitiator;
-  std::string err;
-  it::Context ctx = it::Login(portal_, kIqn, 0, so, &err);
-  ASSERT_TRUE(ctx) << err;
+  it::Context ctx = login();
+  ASSERT_TRUE(ctx);
   auto listed = sessions_of(kInitiator);
   ASSERT_EQ(listed.size(), 1u);
   daemon::Observation before = server_->observe();
@@ -198,11 +205,8 @@ TEST_F(ObserveServer, ListShowsTheNegotiatedParametersOfASession) {
 }
 
 TEST_F(ObserveServer, CloseSessionDropsItAndANewSessionWorks) {
-  it::SessionOptions so;
-  so.initiator = kInitiator;
-  std::string err;
-  it::Context ctx = it::Login(portal_, kIqn, 0, so, &err);
-  ASSERT_TRUE(ctx) << err;
+  it::Context ctx = login();
+  ASSERT_TRUE(ctx);
   auto listed = sessions_of(kInitiator);
   ASSERT_EQ(listed.size(), 1u);
   uint16_t tsih = listed[0].tsih;
@@ -222,8 +226,8 @@ TEST_F(ObserveServer, CloseSessionDropsItAndANewSessionWorks) {
   EXPECT_TRUE(!t || t->status != SCSI_STATUS_GOOD) << "a command on the closed session succeeded";
   ctx.reset();
 
-  it::Context ctx2 = it::Login(portal_, kIqn, 0, so, &err);
-  ASSERT_TRUE(ctx2) << err;
+  it::Context ctx2 = login();
+  ASSERT_TRUE(ctx2);
   EXPECT_TRUE(it::Read16(ctx2.get(), 0, 0, 4096, &back));
   auto now = sessions_of(kInitiator);
   ASSERT_EQ(now.size(), 1u);

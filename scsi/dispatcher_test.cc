@@ -199,12 +199,7 @@ TEST(Dispatcher, AsyncCompletionRunsLaterExactlyOnce) {
   Fixture f;
   f.dev->deferred = true;
   Task t;
-  auto c = cdb10(op::kRead10, 0, 2);
-  std::copy(c.begin(), c.end(), t.cdb);
-  t.cdb_len = 16;
-  t.dir = DataDir::kIn;
-  t.expected_len = 1024;
-  t.owner = &f.owner;
+  f.prepare(t, cdb10(op::kRead10, 0, 2), DataDir::kIn, {}, 1024);
   execute(*f.nexus, t);
   EXPECT_EQ(f.owner.done, 0);
   EXPECT_TRUE(t.lu_hold) << "LU is held while I/O is in flight";
@@ -219,11 +214,7 @@ TEST(Dispatcher, LuStaysAliveWhenMapDroppedDuringIo) {
   f.dev->deferred = true;
   std::weak_ptr<LogicalUnit> weak = f.lu;
   Task t;
-  auto c = cdb10(op::kRead10, 0, 1);
-  std::copy(c.begin(), c.end(), t.cdb);
-  t.cdb_len = 16;
-  t.dir = DataDir::kIn;
-  t.owner = &f.owner;
+  f.prepare(t, cdb10(op::kRead10, 0, 1), DataDir::kIn);
   execute(*f.nexus, t);
   MemDevice* dev = f.dev;
   set_lun_map(*f.nexus, std::make_shared<LunMap>());

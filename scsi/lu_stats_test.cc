@@ -86,12 +86,7 @@ TEST(LuStats, AsyncCompletionCountedOnceWithItsLatency) {
   Fixture f;
   f.dev->deferred = true;
   Task t;
-  auto c = cdb10(op::kRead10, 0, 8);
-  std::copy(c.begin(), c.end(), t.cdb);
-  t.cdb_len = 16;
-  t.dir = DataDir::kIn;
-  t.expected_len = 4096;
-  t.owner = &f.owner;
+  f.prepare(t, cdb10(op::kRead10, 0, 8), DataDir::kIn, {}, 4096);
   execute(*f.nexus, t);
   EXPECT_EQ(f.lu->stats().snapshot()[OpClass::kRead].commands, 0u) << "not complete yet";
   std::this_thread::sleep_for(std::chrono::milliseconds(3));  // a latency to measure, not a sync

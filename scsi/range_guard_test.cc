@@ -31,13 +31,7 @@ std::vector<uint8_t> watomic(uint64_t lba, uint16_t n, uint8_t b1 = 0, uint16_t 
 struct Pending {
   Task t;
   void start(Fixture& f, Nexus& n, const std::vector<uint8_t>& cdb, const std::vector<uint8_t>& out) {
-    std::copy(cdb.begin(), cdb.end(), t.cdb);
-    t.cdb_len = 16;
-    t.dir = DataDir::kOut;
-    t.owner = &f.owner;
-    t.expected_len = uint32_t(out.size());
-    t.data.resize(out.size());
-    std::memcpy(t.data.data(), out.data(), out.size());
+    f.prepare(t, cdb, DataDir::kOut, out, uint32_t(out.size()));
     execute(n, t);
   }
 };

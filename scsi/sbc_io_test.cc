@@ -296,11 +296,7 @@ TEST(SbcIo, ReadBufferIsTaskDataNoCopy) {
   Fixture f;
   f.dev->deferred = true;
   Task t;
-  auto c = cdb10(op::kRead10, 0, 1);
-  std::copy(c.begin(), c.end(), t.cdb);
-  t.cdb_len = 16;
-  t.dir = DataDir::kIn;
-  t.owner = &f.owner;
+  f.prepare(t, cdb10(op::kRead10, 0, 1), DataDir::kIn);
   execute(*f.nexus, t);
   ASSERT_EQ(f.dev->pending.size(), 1u);
   EXPECT_EQ(f.dev->pending.front().first->buf, t.data.data());

@@ -163,14 +163,8 @@ TEST(WriteSame, BackendErrorMidway) {
   Fixture f(named("g"), 8192);
   f.dev->deferred = true;
   Task t;
-  auto c = ws16(0, 8192);
-  std::copy(c.begin(), c.end(), t.cdb);
-  t.cdb_len = 16;
-  t.dir = DataDir::kOut;
-  t.owner = &f.owner;
   auto b = pattern(512, 2);
-  t.data.resize(512);
-  std::memcpy(t.data.data(), b.data(), 512);
+  f.prepare(t, ws16(0, 8192), DataDir::kOut, b);
   execute(*f.nexus, t);  // first 1 MiB chunk submitted, completion deferred
   EXPECT_EQ(f.owner.done, 0);
   f.dev->fail_next(IoOp::kWrite, -EIO);  // the second chunk fails

@@ -127,9 +127,10 @@ struct Fixture {
     return n;
   }
 
-  Task run(const std::vector<uint8_t>& cdb, DataDir dir = DataDir::kNone, const std::vector<uint8_t>& out = {},
-           uint32_t expected = 1u << 24, Nexus* on = nullptr, uint64_t lun = 0) {
-    Task t;
+  // Fills `t` as a transport would for `cdb` (this fixture owns it), without
+  // executing it: tests of commands left in flight call execute() themselves.
+  void prepare(Task& t, const std::vector<uint8_t>& cdb, DataDir dir, const std::vector<uint8_t>& out = {},
+               uint32_t expected = 0, uint64_t lun = 0) {
     size_t i = 0;
     for (uint8_t b : cdb) t.cdb[i++] = b;
     t.cdb_len = 16;
@@ -141,6 +142,12 @@ struct Fixture {
       t.data.resize(out.size());
       if (!out.empty()) std::memcpy(t.data.data(), out.data(), out.size());
     }
+  }
+
+  Task run(const std::vector<uint8_t>& cdb, DataDir dir = DataDir::kNone, const std::vector<uint8_t>& out = {},
+           uint32_t expected = 1u << 24, Nexus* on = nullptr, uint64_t lun = 0) {
+    Task t;
+    prepare(t, cdb, dir, out, expected, lun);
     int before = owner.done;
     execute(on ? *on : *nexus, t);
     EXPECT_EQ(owner.done, before + 1) << "task_done must run exactly once";

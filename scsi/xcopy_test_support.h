@@ -92,14 +92,7 @@ struct TwoLus : Fixture {
   }
   // Starts EXTENDED COPY on `t` without waiting (for deferred devices).
   void start(Task& t, const std::vector<uint8_t>& plist, uint64_t lun = 0) {
-    auto cdb = xcopy_cdb(uint32_t(plist.size()));
-    std::copy(cdb.begin(), cdb.end(), t.cdb);
-    t.cdb_len = 16;
-    t.lun = lun;
-    t.dir = DataDir::kOut;
-    t.owner = &owner;
-    t.data.resize(plist.size());
-    std::copy(plist.begin(), plist.end(), t.data.data());
+    prepare(t, xcopy_cdb(uint32_t(plist.size())), DataDir::kOut, plist, 0, lun);
     execute(*nexus, t);
   }
   std::shared_ptr<LogicalUnit> lu1;
