@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "reactor/executor.h"
 
 namespace esan::reactor {
 
@@ -68,7 +69,7 @@ class Op {
   ~Op() = default;
 };
 
-class Reactor {
+class Reactor final : public Executor {
  public:
   // `entries` is the submission queue depth.
   static Result<std::unique_ptr<Reactor>> create(int index, unsigned entries = 1024);
@@ -99,7 +100,7 @@ class Reactor {
   void worker_io_done() { --worker_io_; }
 
   // Thread-safe: queues `fn` to run on this reactor's thread.
-  void post(std::function<void()> fn);
+  void post(std::function<void()> fn) override;
 
   // Returns a free SQE, flushing the queue to the kernel when it is full.
   // REQUIRES: called on this reactor's thread.

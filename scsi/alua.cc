@@ -68,7 +68,7 @@ const TargetPortGroup* DeviceGroup::group_by_name(std::string_view name) const {
   return nullptr;
 }
 
-esan::Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::optional<uint64_t> requester) {
+Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::optional<uint64_t> requester) {
   std::lock_guard lk(mu_);
   std::vector<TargetPortGroup*> targets;
   targets.reserve(changes.size());
@@ -137,7 +137,7 @@ void join_device_group(const std::shared_ptr<DeviceGroup>& dg, const std::shared
   lu->set_alua_group(dg);
 }
 
-esan::Status AluaRegistry::add(std::shared_ptr<DeviceGroup> dg) {
+Status AluaRegistry::add(std::shared_ptr<DeviceGroup> dg) {
   std::unique_lock lk(mu_);
   std::string key = dg->name();
   if (!groups_.emplace(std::move(key), std::move(dg)).second)
@@ -168,7 +168,7 @@ std::vector<std::string> AluaRegistry::names() const {
   return out;
 }
 
-esan::Status AluaRegistry::set_target_group_state(std::string_view dg_name, std::string_view tg_name,
+Status AluaRegistry::set_target_group_state(std::string_view dg_name, std::string_view tg_name,
                                                   std::string_view state) {
   auto s = alua_state_from_name(state);
   if (!s)
@@ -179,7 +179,7 @@ esan::Status AluaRegistry::set_target_group_state(std::string_view dg_name, std:
   return set_target_group_state(dg_name, tg_name, *s);
 }
 
-esan::Status AluaRegistry::set_target_group_state(std::string_view dg_name, std::string_view tg_name,
+Status AluaRegistry::set_target_group_state(std::string_view dg_name, std::string_view tg_name,
                                                   AluaState state) {
   if (!alua_state_from_name(alua_state_name(state)))
     return make_error(Errc::kInvalidArgument, fmt::format("ALUA state {} is invalid", unsigned(state)));

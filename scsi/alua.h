@@ -123,7 +123,7 @@ class DeviceGroup {
   enum class Cause : uint8_t { kExplicit /* SET TARGET PORT GROUPS */, kImplicit /* runtime API */ };
   // Applies all changes or none. Errors: kNotFound (unknown group id);
   // kBusy when an explicit change meets a group in the transitioning state.
-  esan::Status apply(std::span<const Change> changes, Cause cause, std::optional<uint64_t> requester = {});
+  Status apply(std::span<const Change> changes, Cause cause, std::optional<uint64_t> requester = {});
 
   // LUs of this group (for unit attentions); use join_device_group().
   void add_lu(const std::shared_ptr<LogicalUnit>& lu);
@@ -145,7 +145,7 @@ void join_device_group(const std::shared_ptr<DeviceGroup>& dg, const std::shared
 class AluaRegistry {
  public:
   // kExists when a group of that name is already registered.
-  esan::Status add(std::shared_ptr<DeviceGroup> dg);
+  Status add(std::shared_ptr<DeviceGroup> dg);
   // Makes `groups` (unique names) the whole registry (management plane).
   void replace(std::vector<std::shared_ptr<DeviceGroup>> groups);
   std::shared_ptr<DeviceGroup> find(std::string_view name) const;
@@ -154,9 +154,9 @@ class AluaRegistry {
   // Implicit change of one target group's state (HA agent, management
   // plane). Errors (nothing changed): kNotFound for an unknown device group
   // or target group, kInvalidArgument for an unknown state name.
-  esan::Status set_target_group_state(std::string_view device_group, std::string_view target_group,
+  Status set_target_group_state(std::string_view device_group, std::string_view target_group,
                                       std::string_view state);
-  esan::Status set_target_group_state(std::string_view device_group, std::string_view target_group,
+  Status set_target_group_state(std::string_view device_group, std::string_view target_group,
                                       AluaState state);
 
  private:

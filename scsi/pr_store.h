@@ -37,9 +37,7 @@ namespace esan::scsi {
 class PrStore {
  public:
   virtual ~PrStore() = default;
-  // esan::Status, spelled out: inside esan::scsi a bare Status can mean the SAM
-  // status enum (scsi/task.h), depending on what the includer included first.
-  virtual esan::Status save(const PrState& st) = 0;
+  virtual Status save(const PrState& st) = 0;
   // nullopt when nothing was stored yet; an error when what is stored is
   // unreadable or corrupt (the message names the file and the problem).
   virtual Result<std::optional<PrState>> load() = 0;
@@ -53,7 +51,7 @@ Result<PrState> parse_pr_state(std::string_view text, std::string_view device);
 class FilePrStore final : public PrStore {
  public:
   FilePrStore(std::string path, std::string device) : path_(std::move(path)), device_(std::move(device)) {}
-  esan::Status save(const PrState& st) override;
+  Status save(const PrState& st) override;
   Result<std::optional<PrState>> load() override;
   std::string describe() const override { return path_; }
 

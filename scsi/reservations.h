@@ -79,7 +79,7 @@ class Reservations {
   PrState snapshot() const;
 
   void set_store(std::unique_ptr<PrStore> store);
-  esan::Status load();  // esan::, not the SAM status enum of scsi/task.h
+  Status load();
 
  private:
   bool conflicts_locked(const Nexus& nexus, const uint8_t* cdb) const;

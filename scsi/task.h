@@ -12,13 +12,14 @@
 
 #include "backend/block_device.h"
 #include "common/buffer.h"
+#include "reactor/executor.h"
 
 namespace esan::scsi {
 
 enum class DataDir : uint8_t { kNone, kIn /* target -> initiator */, kOut /* initiator -> target */ };
 
 // SAM status codes.
-enum Status : uint8_t {
+enum SamStatus : uint8_t {
   kGood = 0x00,
   kCheckCondition = 0x02,
   kConditionMet = 0x04,
@@ -59,6 +60,10 @@ class Task {
   uint8_t task_attr = 0;      // SAM task attribute (0 untagged/simple ... )
   uint64_t tag = 0;           // transport task tag, for logs
   TaskOwner* owner = nullptr;
+  // Where work that finishes elsewhere (a committed shared-state change, a
+  // persistence thread's fsync) continues: the submitting reactor. Never
+  // null in production; task_done() runs on this executor's thread.
+  reactor::Executor* executor = nullptr;
   void* transport_ctx = nullptr;  // for the transport; untouched by the SCSI layer
   // kOut: the Data-Out bytes received (data.size() <= expected_len).
   // kIn : filled by the SCSI layer; data.size() is the length the command

@@ -117,7 +117,7 @@ class MemDevice final : public backend::BlockDevice {
 class CheckingPrStore final : public PrStore {
  public:
   explicit CheckingPrStore(std::string device) : device_(std::move(device)) {}
-  esan::Status save(const PrState& st) override {
+  Status save(const PrState& st) override {
     auto back = parse_pr_state(format_pr_state(st, device_), device_);
     FUZZ_CHECK(back.has_value(), "a saved PR state does not parse back");
     FUZZ_CHECK(*back == st, "a saved PR state does not round trip");

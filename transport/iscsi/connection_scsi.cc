@@ -190,6 +190,7 @@ void Connection::execute(IscsiTask& t) {
     return task_done(t.scsi);
   }
   if (t.scsi.dir == scsi::DataDir::kOut) t.scsi.data.resize(t.received);
+  t.scsi.executor = &reactor_;
   scsi::execute(nexus_, t.scsi);
 }
 
