@@ -210,8 +210,24 @@ std::vector<iscsi::TargetEntry> build_targets(const config::Config& cfg, const R
   return out;
 }
 
+void install_devices(Runtime& rt, std::map<std::string, std::shared_ptr<scsi::LogicalUnit>> devices) {
+  for (const auto& [name, lu] : rt.devices) {
+    auto it = devices.find(name);
+    if (it == devices.end() || it->second != lu) rt.shared->remove(name);
+  }
+  for (const auto& [name, lu] : devices) rt.shared->add(lu);
+  rt.devices = std::move(devices);
+}
+
+void stop_shared_state(Runtime& rt) {
+  if (rt.coordinator) rt.coordinator->stop();
+}
+
 Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path) {
   Runtime rt;
+  auto shared = scsi::start_local_shared_state(rt.alua);
+  rt.coordinator = std::move(shared.coordinator);
+  rt.shared = std::move(shared.state);
   rt.iscsi_enabled = cfg.iscsi_enabled;
   rt.discovery_auth = auth_settings(cfg.iscsi_incoming_users, cfg.iscsi_outgoing_users);
   rt.limits = driver_limits(cfg.iscsi_attributes);
@@ -220,6 +236,7 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
     if (!lu) return std::unexpected(lu.error());
     rt.devices.emplace(d.name, std::move(*lu));
   }
+  for (const auto& [name, lu] : rt.devices) rt.shared->add(lu);
   rt.targets = build_targets(cfg, rt);
   auto groups = make_device_groups(cfg, path, rt);
   if (!groups) return std::unexpected(groups.error());

@@ -17,9 +17,11 @@
 #include <vector>
 
 #include "common/result.h"
+#include "cluster/local_coordinator.h"
 #include "config/model.h"
 #include "scsi/alua.h"
 #include "scsi/logical_unit.h"
+#include "scsi/shared_state.h"
 #include "transport/iscsi/limits.h"
 #include "transport/iscsi/target_registry.h"
 
@@ -35,6 +37,12 @@ struct Runtime {
   // Never null after build_runtime(); shared so the management plane can
   // keep it while the Server owns the Runtime.
   std::shared_ptr<scsi::AluaRegistry> alua = std::make_shared<scsi::AluaRegistry>();
+  // The shared LU state seam (scsi/shared_state.h): this node's coordinator
+  // (running from build_runtime() until stop_shared_state()) and the applier
+  // with its directory of LUs. Every LU in `devices` is in `shared` (use
+  // install_devices()).
+  std::shared_ptr<cluster::LocalCoordinator> coordinator;
+  std::shared_ptr<scsi::SharedState> shared;
   // --state-dir once attach_state_dir() ran (devices added later get their
   // persistent reservation store there too); empty = none.
   std::string state_dir;
@@ -44,6 +52,14 @@ struct Runtime {
 inline constexpr uint64_t kDefaultNullSize = 1ull << 30;
 
 Result<Runtime> build_runtime(const config::Config& cfg, const std::string& config_path);
+
+// Makes `devices` the running set: LUs that joined are added to rt.shared
+// (their shared changes go through rt.coordinator), LUs that left are
+// removed from it.
+void install_devices(Runtime& rt, std::map<std::string, std::shared_ptr<scsi::LogicalUnit>> devices);
+// Applies what was proposed, then stops the coordinator (server shutdown,
+// after the sessions are gone and before the reactors stop).
+void stop_shared_state(Runtime& rt);
 
 // The pieces of build_runtime(), reused by the management plane (mgmt/) for
 // runtime changes. Messages carry "config_path:line: " when config_path is

@@ -104,6 +104,7 @@ void Server::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   if (ctx_.live_connections.load() > 0)
     ESAN_LOG_WARN("{} connection(s) still draining at shutdown deadline", ctx_.live_connections.load());
+  stop_shared_state(rt_);  // its last completions still reach running reactors
   for (auto& r : reactors_) r->stop();
   for (auto& r : reactors_) r->join();
 }

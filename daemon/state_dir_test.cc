@@ -41,7 +41,7 @@ scsi::PrOutResult register_key(scsi::LogicalUnit& lu, uint64_t key, bool aptpl) 
   r.action = scsi::pr::kRegisterAndIgnore;
   r.sa_key = key;
   r.aptpl = aptpl;
-  return lu.reservations().pr_out(n, r);
+  return lu.reservations().apply_pr_out(identity_of(n), r);
 }
 
 TEST(StateDir, CreatesPrDirectoryAndRestoresAptplState) {

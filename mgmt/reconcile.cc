@@ -84,13 +84,16 @@ Status prepare_alua(const config::Config& old, const config::Config& next, const
     daemon::Runtime scratch;
     scratch.devices = p.devices;
     scratch.targets = p.targets;
-    auto groups = daemon::make_device_groups(next, "", scratch);
+    // Cluster-owned groups keep their running states across the rebuild.
+    config::Config states = next;
+    overlay_live_alua_states(states, *rt.alua, true);
+    auto groups = daemon::make_device_groups(states, "", scratch);
     if (!groups) return std::unexpected(groups.error());
     p.alua_groups = std::move(*groups);
     return ok();
   }
   for (size_t i = 0; i < next.device_groups.size(); ++i)
-    for (size_t j = 0; j < next.device_groups[i].target_groups.size(); ++j) {
+    for (size_t j = 0; j < next.device_groups[i].target_groups.size() && !next.device_groups[i].cluster_owned; ++j) {
       const auto& tg = next.device_groups[i].target_groups[j];
       if (old.device_groups[i].target_groups[j].state != tg.state)
         p.states.push_back(Plan::StateChange{next.device_groups[i].name, tg.name, tg.state});
@@ -141,7 +144,7 @@ Result<LuPool> commit(Plan& p, daemon::Server& server) {
     if (it != p.devices.end() && it->second == lu) continue;
     if (const config::DeviceConfig* d = p.old.find_device(name)) removed[name] = {*d, lu};
   }
-  rt.devices = p.devices;
+  daemon::install_devices(rt, p.devices);
   rt.targets = p.targets;
   rt.iscsi_enabled = p.next.iscsi_enabled;
   rt.discovery_auth = daemon::auth_settings(p.next.iscsi_incoming_users, p.next.iscsi_outgoing_users);
@@ -156,6 +159,17 @@ Result<LuPool> commit(Plan& p, daemon::Server& server) {
   server.context().targets.set_targets(rt.targets, rt.iscsi_enabled, rt.discovery_auth);
   if (!server.refresh_sessions()) ESAN_LOG_WARN("management: sessions did not all refresh within 5 s");
   return removed;
+}
+
+void overlay_live_alua_states(config::Config& c, const scsi::AluaRegistry& alua, bool cluster_owned) {
+  for (auto& dg : c.device_groups) {
+    if (dg.cluster_owned != cluster_owned) continue;
+    auto g = alua.find(dg.name);
+    if (!g) continue;
+    for (auto& tg : dg.target_groups)
+      if (const scsi::TargetPortGroup* live = g->group_by_name(tg.name))
+        tg.state = std::string(scsi::alua_state_name(live->state()));
+  }
 }
 
 }  // namespace esan::mgmt

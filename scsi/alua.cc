@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "scsi/logical_unit.h"
 #include "scsi/sense.h"
+#include "scsi/shared_state.h"
 
 namespace esan::scsi {
 
@@ -68,7 +69,7 @@ const TargetPortGroup* DeviceGroup::group_by_name(std::string_view name) const {
   return nullptr;
 }
 
-Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::optional<uint64_t> requester) {
+Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::optional<ItNexusId> requester) {
   std::lock_guard lk(mu_);
   std::vector<TargetPortGroup*> targets;
   targets.reserve(changes.size());
@@ -188,8 +189,22 @@ Status AluaRegistry::set_target_group_state(std::string_view dg_name, std::strin
   const TargetPortGroup* tg = dg->group_by_name(tg_name);
   if (!tg)
     return make_error(Errc::kNotFound, fmt::format("device group '{}' has no target group '{}'", dg_name, tg_name));
+  std::shared_ptr<cluster::Coordinator> co;
+  {
+    std::shared_lock lk(mu_);
+    co = co_;
+  }
+  if (!co) return make_error(Errc::kInternal, "ALUA states cannot change: no shared state coordinator");
   DeviceGroup::Change c{tg->group_id(), state};
-  return dg->apply(std::span(&c, 1), DeviceGroup::Cause::kImplicit);
+  SharedReply r = decode_reply(
+      co->propose_and_wait(alua_change(dg_name, std::span(&c, 1), DeviceGroup::Cause::kImplicit, std::nullopt)));
+  if (r.error) return std::unexpected(*r.error);
+  return ok();
+}
+
+void AluaRegistry::set_coordinator(std::shared_ptr<cluster::Coordinator> co) {
+  std::unique_lock lk(mu_);
+  co_ = std::move(co);
 }
 
 }  // namespace esan::scsi

@@ -14,12 +14,16 @@
 //  - Readers are lock-free: group_of_port() scans the fixed structure and
 //    TargetPortGroup::state() is an atomic load (the per-command ALUA check
 //    on the READ/WRITE path takes no lock).
-//  - Changes (apply()) are serialized by the device group's mutex. Every
-//    request is validated first; on error nothing changes. When at least one
-//    state actually changes, ASYMMETRIC ACCESS STATE CHANGED (2Ah/06h) is
-//    queued on every registered nexus of every LU of the device group,
-//    except `requester` for an explicit change (SET TARGET PORT GROUPS,
-//    SPC-4: the requesting I_T nexus learns the result from the command).
+//  - States are shared LU state (scsi/shared_state.h): they change only
+//    through the coordinator. SET TARGET PORT GROUPS and
+//    AluaRegistry::set_target_group_state() propose the change;
+//    DeviceGroup::apply() is called by the applier (SharedState::apply) in
+//    commit order. Every request is validated first; on error nothing
+//    changes. When at least one state actually changes, ASYMMETRIC ACCESS
+//    STATE CHANGED (2Ah/06h) is queued on every registered nexus of every
+//    LU of the device group, except the requester's identity for an
+//    explicit change (SET TARGET PORT GROUPS, SPC-4: the requesting I_T
+//    nexus learns the result from the command).
 //  - AluaRegistry: device groups by name; thread-safe.
 #pragma once
 
@@ -35,7 +39,9 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/coordinator.h"
 #include "common/result.h"
+#include "scsi/nexus.h"
 
 namespace esan::scsi {
 
@@ -121,9 +127,10 @@ class DeviceGroup {
     AluaState state;
   };
   enum class Cause : uint8_t { kExplicit /* SET TARGET PORT GROUPS */, kImplicit /* runtime API */ };
-  // Applies all changes or none. Errors: kNotFound (unknown group id);
-  // kBusy when an explicit change meets a group in the transitioning state.
-  Status apply(std::span<const Change> changes, Cause cause, std::optional<uint64_t> requester = {});
+  // Applies all changes or none (the applier only; see above). Errors:
+  // kNotFound (unknown group id); kBusy when an explicit change meets a
+  // group in the transitioning state.
+  Status apply(std::span<const Change> changes, Cause cause, std::optional<ItNexusId> requester = {});
 
   // LUs of this group (for unit attentions); use join_device_group().
   void add_lu(const std::shared_ptr<LogicalUnit>& lu);
@@ -151,9 +158,14 @@ class AluaRegistry {
   std::shared_ptr<DeviceGroup> find(std::string_view name) const;
   std::vector<std::string> names() const;
 
+  // Where state changes are proposed (SharedState sets it).
+  void set_coordinator(std::shared_ptr<cluster::Coordinator> co);
+
   // Implicit change of one target group's state (HA agent, management
-  // plane). Errors (nothing changed): kNotFound for an unknown device group
-  // or target group, kInvalidArgument for an unknown state name.
+  // plane): validated, proposed and waited for (never call it on a reactor).
+  // Errors (nothing changed): kNotFound for an unknown device group or
+  // target group, kInvalidArgument for an unknown state name, kBusy when
+  // the change could not be committed, kInternal without a coordinator.
   Status set_target_group_state(std::string_view device_group, std::string_view target_group,
                                       std::string_view state);
   Status set_target_group_state(std::string_view device_group, std::string_view target_group,
@@ -161,7 +173,8 @@ class AluaRegistry {
 
  private:
   mutable std::shared_mutex mu_;
-  std::map<std::string, std::shared_ptr<DeviceGroup>, std::less<>> groups_;
+  std::map<std::string, std::shared_ptr<DeviceGroup>, std::less<>> groups_;  // guarded by mu_
+  std::shared_ptr<cluster::Coordinator> co_;                                  // guarded by mu_
 };
 
 }  // namespace esan::scsi

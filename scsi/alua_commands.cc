@@ -25,6 +25,7 @@
 #include "common/bytes.h"
 #include "scsi/alua.h"
 #include "scsi/command.h"
+#include "scsi/shared_state.h"
 
 namespace esan::scsi {
 
@@ -92,12 +93,9 @@ Flow cmd_set_target_port_groups(Cmd& c) {
     if (!dg->group_by_id(id)) return fail(c, Sense::invalid_param(uint16_t(off + 2)));
     changes.push_back({id, *state});
   }
-  auto r = dg->apply(changes, DeviceGroup::Cause::kExplicit, c.nexus.id);
-  if (!r) {
-    if (r.error().code == Errc::kBusy) return fail(c, Sense::make(SenseKey::kNotReady, asc::kNotAccessibleAluaTransition));
-    return fail(c, Sense::make(SenseKey::kHardwareError, asc::kSetTargetPortGroupsFailed));
-  }
-  return Flow::kDone;
+  // Target port group states are shared LU state (scsi/shared_state.h): the
+  // applier runs DeviceGroup::apply in commit order on every node.
+  return propose(c, alua_change(dg->name(), changes, DeviceGroup::Cause::kExplicit, identity_of(c.nexus)));
 }
 
 }  // namespace esan::scsi

@@ -52,11 +52,8 @@ struct AluaFixture {
     dg = *r;
     join_device_group(dg, f.lu);
     EXPECT_TRUE(reg.add(dg).has_value());
-    f.nexus->rel_tgt_id = 1;
-    b = f.make_nexus(f.nexus->luns);
-    b->rel_tgt_id = 2;
-    lost = f.make_nexus(f.nexus->luns);
-    lost->rel_tgt_id = 3;
+    b = f.make_nexus(f.nexus->luns, true, 2);
+    lost = f.make_nexus(f.nexus->luns, true, 3);
   }
   Nexus& a() { return *f.nexus; }
   Task run(const std::vector<uint8_t>& cdb, Nexus& n, DataDir dir = DataDir::kNone,
@@ -72,7 +69,7 @@ struct AluaFixture {
 
   Fixture f;
   std::shared_ptr<DeviceGroup> dg;
-  AluaRegistry reg;
+  AluaRegistry& reg = *f.shared.state->alua();  // proposes through the fixture's coordinator
   std::unique_ptr<Nexus> b, lost;
 };
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 
+#include "cluster/change.h"
 #include "scsi/logical_unit.h"
 #include "scsi/nexus.h"
 #include "scsi/sense.h"
@@ -46,6 +47,12 @@ Flow reply(Cmd& c, std::span<const uint8_t> produced, size_t alloc_len);
 
 // Sets CHECK CONDITION for a backend error (-errno) on a read or write.
 void fail_io(Task& t, int err, bool is_write, bool desc);
+
+// Proposes a change of shared LU state for this command (scsi/shared_state.h)
+// and returns kAsync: the command then completes on its task's executor with
+// the applier's reply (status, sense). Without a coordinator or executor it
+// fails at once with HARDWARE ERROR, INTERNAL TARGET FAILURE.
+Flow propose(Cmd& c, cluster::Change change);
 
 // Releases the task's RangeGuard hold and reports the task to its owner.
 void complete(Task& t);

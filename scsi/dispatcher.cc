@@ -9,6 +9,7 @@
 #include "scsi/logical_unit.h"
 #include "scsi/opcodes.h"
 #include "scsi/sanitize.h"
+#include "scsi/shared_state.h"
 
 namespace esan::scsi {
 
@@ -44,6 +45,23 @@ void complete(Task& t) {
   if (t.lu_hold && t.start_ns) account(*t.lu_hold, t);
   release_hold(t);
   t.owner->task_done(t);
+}
+
+Flow propose(Cmd& c, cluster::Change change) {
+  std::shared_ptr<cluster::Coordinator> co = c.lu->coordinator();
+  if (!co || !c.task.executor) {
+    ESAN_LOG_ERROR("{}: no shared state coordinator; command 0x{:02x} failed", c.lu->name(), c.cdb[0]);
+    return fail(c, Sense::make(SenseKey::kHardwareError, asc::kInternalTargetFailure));
+  }
+  Task* t = &c.task;
+  co->propose(std::move(change), t->executor, [t](Result<cluster::Reply> r) {
+    SharedReply rep = decode_reply(r);
+    t->data.clear();
+    t->status = rep.status;
+    if (rep.status == kCheckCondition) check_condition(*t, rep.sense, t->lu_hold && t->lu_hold->d_sense());
+    complete(*t);
+  });
+  return Flow::kAsync;
 }
 
 namespace {
@@ -174,13 +192,20 @@ void nexus_attached(Nexus& nexus) {
   }
 }
 
+namespace {
+// I_T nexus loss on one LU: local at once; ending the SPC-2 reservation the
+// nexus held is a shared change, proposed with nobody waiting.
+void forget(LogicalUnit& lu, const Nexus& nexus) {
+  lu.ua_unregister(nexus.id);
+  if (!lu.reservations().detach(nexus.id)) return;
+  if (auto co = lu.coordinator()) co->propose(nexus_loss_change(lu.name(), identity_of(nexus)), nullptr, nullptr);
+}
+}  // namespace
+
 void nexus_detached(Nexus& nexus) {
   if (!nexus.luns) return;
-  for (auto& [lun, m] : *nexus.luns) {
-    if (!m.lu) continue;
-    m.lu->ua_unregister(nexus.id);
-    m.lu->reservations().detach(nexus.id);
-  }
+  for (auto& [lun, m] : *nexus.luns)
+    if (m.lu) forget(*m.lu, nexus);
 }
 
 void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns) {
@@ -194,10 +219,7 @@ void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns) {
   };
   if (old) {
     for (auto& [lun, m] : *old)
-      if (m.lu && !in_map(nexus.luns.get(), m.lu.get())) {
-        m.lu->ua_unregister(nexus.id);
-        m.lu->reservations().detach(nexus.id);
-      }
+      if (m.lu && !in_map(nexus.luns.get(), m.lu.get())) forget(*m.lu, nexus);
   }
   if (nexus.luns) {
     for (auto& [lun, m] : *nexus.luns) {
@@ -210,29 +232,54 @@ void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns) {
 
 bool lun_exists(const Nexus& nexus, uint64_t lun) { return find_lun(nexus, lun) != nullptr; }
 
-void lun_reset(Nexus& nexus, uint64_t lun) {
-  const LunMapping* m = find_lun(nexus, lun);
-  if (!m) return;
-  m->lu->reset_state();
-  m->lu->ua_queue_all(asc::kBusDeviceResetFunctionOccurred);
-  sanitize_detach(*m->lu, nexus.id);
+namespace {
+// Counts the committed resets of one TMF down to its response.
+struct ResetWait {
+  size_t left;
+  std::function<void()> done;
+};
+
+void reset_lus(Nexus& nexus, std::vector<LogicalUnit*> lus, uint16_t a, reactor::Executor& where,
+               std::function<void()> done) {
+  auto wait = std::make_shared<ResetWait>(ResetWait{lus.size(), std::move(done)});
+  auto one_done = [wait] {
+    if (--wait->left == 0) wait->done();
+  };
+  if (lus.empty()) return where.post(std::move(wait->done));
+  for (LogicalUnit* lu : lus) {
+    lu->reset_prevent();
+    sanitize_detach(*lu, nexus.id);
+    auto co = lu->coordinator();
+    if (!co) {
+      ESAN_LOG_ERROR("{}: no shared state coordinator; reset not applied", lu->name());
+      where.post(one_done);
+      continue;
+    }
+    co->propose(reset_change(lu->name(), a), &where, [one_done](Result<cluster::Reply>) { one_done(); });
+  }
+}
+}  // namespace
+
+void lun_reset(Nexus& nexus, uint64_t lun, reactor::Executor& where, std::function<void()> done) {
+  std::vector<LogicalUnit*> lus;
+  if (const LunMapping* m = find_lun(nexus, lun)) lus.push_back(m->lu.get());
+  reset_lus(nexus, std::move(lus), asc::kBusDeviceResetFunctionOccurred, where, std::move(done));
 }
 
-void target_reset(Nexus& nexus, bool cold) {
-  if (!nexus.luns) return;
+void target_reset(Nexus& nexus, bool cold, reactor::Executor& where, std::function<void()> done) {
+  std::vector<LogicalUnit*> lus;
+  if (nexus.luns)
+    for (auto& [lun, m] : *nexus.luns)
+      if (m.lu) lus.push_back(m.lu.get());
   uint16_t a = cold ? asc::kPowerOnOccurred : asc::kBusDeviceResetFunctionOccurred;
-  for (auto& [lun, m] : *nexus.luns) {
-    if (!m.lu) continue;
-    m.lu->reset_state();
-    m.lu->ua_queue_all(a);
-    sanitize_detach(*m.lu, nexus.id);
-  }
+  reset_lus(nexus, std::move(lus), a, where, std::move(done));
 }
 
 void clear_task_set(Nexus& nexus, uint64_t lun) {
   const LunMapping* m = find_lun(nexus, lun);
   if (!m) return;
-  m->lu->ua_queue_others(nexus.id, asc::kCommandsClearedByAnotherInitiator);
+  if (auto co = m->lu->coordinator())
+    co->propose(clear_task_set_change(m->lu->name(), identity_of(nexus)), nullptr, nullptr);
 }
 
 }  // namespace esan::scsi

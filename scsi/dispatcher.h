@@ -26,15 +26,19 @@
 //  - nexus_attached: POWER ON, RESET, OR BUS DEVICE RESET OCCURRED (29h/00h)
 //    for this nexus on every mapped LU.
 //  - nexus_detached: drops this nexus' UA queues and its PREVENT MEDIUM
-//    REMOVAL flags, and ends its SPC-2 reservation (I_T nexus loss).
+//    REMOVAL flags, and ends its SPC-2 reservation (I_T nexus loss; a
+//    shared change, proposed without waiting).
 //    Persistent reservations survive (they belong to the nexus identity).
 //  - set_lun_map: installs the new map; LUs that left the map forget the
 //    nexus; every LU in the new map gets REPORTED LUNS DATA HAS CHANGED
 //    (3Fh/0Eh) for this nexus.
-//  - lun_reset (LOGICAL UNIT RESET): resets LU state (prevent flags, mode
-//    parameters back to defaults, SPC-2 reservation released) and queues BUS DEVICE RESET FUNCTION
-//    OCCURRED (29h/03h) for every nexus of that LU, the requester's too
-//    (SAM-5; libiscsi's MultipathIO.Reset checks both paths).
+//  - lun_reset (LOGICAL UNIT RESET): resets LU state (prevent flags at
+//    once; then, as one shared change: mode parameters back to defaults,
+//    SPC-2 reservation released, BUS DEVICE RESET FUNCTION OCCURRED
+//    (29h/03h) queued for every nexus of that LU on every node, the
+//    requester's too -- SAM-5; libiscsi's MultipathIO.Reset checks both
+//    paths). `done` runs on `where` once that change is applied (or could
+//    not be committed); the transport sends the TMF response then.
 //  - target_reset: the same for every LU mapped through this nexus; warm
 //    reset queues 29h/03h (SAM: TARGET RESET), cold reset queues POWER ON
 //    OCCURRED (29h/01h), for every nexus of those LUs.
@@ -46,10 +50,12 @@
 //    with its sense before unit attentions are considered (sanitize.cc).
 //  - clear_task_set: queues COMMANDS CLEARED BY ANOTHER INITIATOR (2Fh/00h)
 //    for every other nexus of that LU (the control mode page reports TST=0,
-//    one task set shared by all nexuses). Aborting tasks is the transport's.
+//    one task set shared by all nexuses); a shared change, proposed without
+//    waiting. Aborting tasks is the transport's.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "scsi/nexus.h"
@@ -64,8 +70,8 @@ void nexus_detached(Nexus& nexus);
 void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns);
 
 bool lun_exists(const Nexus& nexus, uint64_t lun);
-void lun_reset(Nexus& nexus, uint64_t lun);
-void target_reset(Nexus& nexus, bool cold);
+void lun_reset(Nexus& nexus, uint64_t lun, reactor::Executor& where, std::function<void()> done);
+void target_reset(Nexus& nexus, bool cold, reactor::Executor& where, std::function<void()> done);
 void clear_task_set(Nexus& nexus, uint64_t lun);
 
 }  // namespace esan::scsi

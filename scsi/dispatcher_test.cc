@@ -118,6 +118,7 @@ TEST(Dispatcher, DetachDropsQueues) {
   auto n2 = f.make_nexus(f.nexus->luns, false);
   EXPECT_EQ(f.lu->ua_pending(n2->id), 1u);
   nexus_detached(*n2);
+  f.settle();
   EXPECT_EQ(f.lu->ua_pending(n2->id), 0u);
   EXPECT_FALSE(f.lu->ua_maybe_pending());
 }
@@ -146,7 +147,7 @@ TEST(Dispatcher, SetLunMapQueuesReportedLunsChangedAndForgetsRemovedLus) {
 TEST(Dispatcher, LunResetUaGoesToEveryNexusIncludingTheRequester) {
   Fixture f;
   auto n2 = f.make_nexus(f.nexus->luns);
-  lun_reset(*f.nexus, 0);
+  f.reset_lun(*f.nexus, 0);
   expect_sense(f.run(kTur), SenseKey::kUnitAttention, asc::kBusDeviceResetFunctionOccurred);
   expect_good(f.run(kTur));
   expect_sense(f.run(kTur, DataDir::kNone, {}, 0, n2.get()), SenseKey::kUnitAttention,
@@ -160,7 +161,7 @@ TEST(Dispatcher, LunResetClearsPreventAndModeState) {
   Fixture f(c);
   f.lu->set_prevent(f.nexus->id, true);
   f.lu->set_wce(false);
-  lun_reset(*f.nexus, 0);
+  f.reset_lun(*f.nexus, 0);
   EXPECT_FALSE(f.lu->removal_prevented());
   EXPECT_TRUE(f.lu->wce());
 }
@@ -168,11 +169,11 @@ TEST(Dispatcher, LunResetClearsPreventAndModeState) {
 TEST(Dispatcher, TargetResetWarmAndCold) {
   Fixture f;
   auto n2 = f.make_nexus(f.nexus->luns);
-  target_reset(*f.nexus, false);
+  f.reset_target(*f.nexus, false);
   expect_sense(f.run(kTur), SenseKey::kUnitAttention, asc::kBusDeviceResetFunctionOccurred);
   expect_sense(f.run(kTur, DataDir::kNone, {}, 0, n2.get()), SenseKey::kUnitAttention,
                asc::kBusDeviceResetFunctionOccurred);
-  target_reset(*f.nexus, true);
+  f.reset_target(*f.nexus, true);
   expect_sense(f.run(kTur, DataDir::kNone, {}, 0, n2.get()), SenseKey::kUnitAttention, asc::kPowerOnOccurred);
   expect_sense(f.run(kTur), SenseKey::kUnitAttention, asc::kPowerOnOccurred);
   expect_good(f.run(kTur));
@@ -182,6 +183,7 @@ TEST(Dispatcher, ClearTaskSetNotifiesOthers) {
   Fixture f;
   auto n2 = f.make_nexus(f.nexus->luns);
   clear_task_set(*f.nexus, 0);
+  f.settle();
   expect_good(f.run(kTur));
   expect_sense(f.run(kTur, DataDir::kNone, {}, 0, n2.get()), SenseKey::kUnitAttention,
                asc::kCommandsClearedByAnotherInitiator);
@@ -190,8 +192,9 @@ TEST(Dispatcher, ClearTaskSetNotifiesOthers) {
 TEST(Dispatcher, TaskManagementOnUnknownLunIsHarmless) {
   Fixture f;
   EXPECT_FALSE(lun_exists(*f.nexus, 9));
-  lun_reset(*f.nexus, 9);
+  f.reset_lun(*f.nexus, 9);
   clear_task_set(*f.nexus, 9);
+  f.settle();
   expect_good(f.run(kTur));
 }
 

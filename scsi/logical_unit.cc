@@ -207,10 +207,11 @@ void LogicalUnit::ua_queue(uint64_t nexus_id, uint16_t asc) {
   if (it != nexus_.end()) push_ua_locked(it->second, asc);
 }
 
-void LogicalUnit::ua_queue_others(uint64_t except, uint16_t asc) {
+void LogicalUnit::ua_queue_others(ItNexusId except, uint16_t asc) {
+  std::optional<uint64_t> skip = rsv_.nexus_of(except);
   std::lock_guard lk(mu_);
   for (auto& [id, ns] : nexus_)
-    if (id != except) push_ua_locked(ns, asc);
+    if (id != skip) push_ua_locked(ns, asc);
 }
 
 void LogicalUnit::ua_queue_all(uint16_t asc) {
@@ -235,14 +236,26 @@ size_t LogicalUnit::ua_pending(uint64_t nexus_id) const {
   return it == nexus_.end() ? 0 : it->second.ua.size();
 }
 
-void LogicalUnit::reset_state() {
-  rsv_.reset();
+void LogicalUnit::reset_prevent() {
   std::lock_guard lk(mu_);
   for (auto& [id, ns] : nexus_) ns.prevent = false;
   prevent_count_.store(0);
+}
+
+void LogicalUnit::reset_mode_pages() {
   wce_.store(!write_through());
   d_sense_.store(false);
   swp_.store(false);
+}
+
+void LogicalUnit::set_coordinator(std::shared_ptr<cluster::Coordinator> co) {
+  std::lock_guard lk(cfg_mu_);
+  coordinator_ = std::move(co);
+}
+
+std::shared_ptr<cluster::Coordinator> LogicalUnit::coordinator() const {
+  std::lock_guard lk(cfg_mu_);
+  return coordinator_;
 }
 
 Result<std::shared_ptr<LogicalUnit>> make_logical_unit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev) {

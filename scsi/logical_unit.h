@@ -25,8 +25,9 @@
 //    a reset-class condition (ASC 29h) replaces everything queued before it,
 //    since a reset makes earlier conditions meaningless.
 //  - Reservations (SPC-2 and persistent, reservations.h) live in the LU
-//    and queue their unit attentions through ua_queue(); reset_state() also
-//    ends an SPC-2 reservation.
+//    and queue their unit attentions through ua_queue(). They, the shared
+//    mode pages and the unit attentions owed to other nexuses change only
+//    through the coordinator (scsi/shared_state.h).
 //  - ALUA: the LU's device group (or none) is set once, before the LU is
 //    mapped into any nexus, and read without locks afterwards.
 //  - The LU owns its BlockDevice. execute() keeps the LU alive while I/O on
@@ -45,6 +46,7 @@
 #include <vector>
 
 #include "backend/block_device.h"
+#include "cluster/coordinator.h"
 #include "common/result.h"
 #include "scsi/lu_stats.h"
 #include "scsi/reservations.h"
@@ -169,11 +171,12 @@ class LogicalUnit {
   // Drops the nexus' queue and its prevent flag (I_T nexus loss).
   void ua_unregister(uint64_t nexus_id);
   void ua_queue(uint64_t nexus_id, uint16_t asc);
-  // Queues `asc` for every registered nexus except `except`.
   // Queues `asc` for every registered nexus (resets: SAM-5 establishes the
   // unit attention on every I_T nexus, the requester's included).
   void ua_queue_all(uint16_t asc);
-  void ua_queue_others(uint64_t except, uint16_t asc);
+  // Queues `asc` for every registered nexus but the one with identity
+  // `except` (which may be on another node: then every local nexus).
+  void ua_queue_others(ItNexusId except, uint16_t asc);
   // Cheap check for the fast path: false means no nexus has a UA queued.
   bool ua_maybe_pending() const { return ua_count_.load(std::memory_order_acquire) != 0; }
   // Removes and returns the oldest UA queued for this nexus.
@@ -196,11 +199,21 @@ class LogicalUnit {
   const SanitizeState& sanitize() const { return sanitize_; }
 
   // Hard reset (LOGICAL UNIT RESET, target reset) effects on LU state
-  // (SAM-5 hard reset): clears every nexus' prevent flag, returns the mode
-  // parameters (WCE, D_SENSE, SWP) to their defaults and ends an SPC-2
-  // reservation (persistent reservations survive). UAs are queued by the
-  // caller.
-  void reset_state();
+  // (SAM-5 hard reset), in two parts: reset_prevent() clears every local
+  // nexus' prevent flag (local, at once); the shared part -- mode
+  // parameters (WCE, D_SENSE, SWP) back to their defaults, the SPC-2
+  // reservation ended, the reset's unit attention on every nexus -- is a
+  // shared change (scsi/shared_state.h) whose applier calls
+  // reset_mode_pages(). Persistent reservations survive.
+  void reset_prevent();
+  void reset_mode_pages();
+
+  // ---- shared state (scsi/shared_state.h) ----
+  // Where this LU's shared changes are proposed; set by SharedState::add
+  // before the LU is mapped. Null only for an LU no SharedState has taken
+  // (commands that change shared state then fail, INTERNAL TARGET FAILURE).
+  void set_coordinator(std::shared_ptr<cluster::Coordinator> co);
+  std::shared_ptr<cluster::Coordinator> coordinator() const;
 
   // ---- command counters and latency (lu_stats.h; recorded by dispatcher.cc) ----
   LuStats& stats() { return stats_; }
@@ -227,7 +240,8 @@ class LogicalUnit {
 
   std::atomic<DeviceGroup*> alua_group_{nullptr};
   std::vector<std::shared_ptr<DeviceGroup>> alua_groups_;  // every group ever set; guarded by mu_
-  mutable std::mutex cfg_mu_;  // guards the inquiry strings of cfg_ (and resize)
+  mutable std::mutex cfg_mu_;  // guards the inquiry strings of cfg_ (and resize), coordinator_
+  std::shared_ptr<cluster::Coordinator> coordinator_;
 
   std::atomic<bool> wce_{true};
   std::atomic<bool> d_sense_{false};

@@ -128,7 +128,8 @@ TEST(LogicalUnit, PreventIsPerNexusAndResetClearsAll) {
   EXPECT_TRUE(lu->removal_prevented());  // nexus 2 still prevents
   lu->set_wce(false);
   lu->set_d_sense(true);
-  lu->reset_state();
+  lu->reset_prevent();
+  lu->reset_mode_pages();
   EXPECT_FALSE(lu->removal_prevented());
   EXPECT_TRUE(lu->wce());
   EXPECT_FALSE(lu->d_sense());

@@ -24,6 +24,7 @@
 
 #include "common/bytes.h"
 #include "scsi/command.h"
+#include "scsi/shared_state.h"
 #include "scsi/opcodes.h"
 
 namespace esan::scsi {
@@ -176,13 +177,13 @@ Flow mode_select(Cmd& c) {
     }
     off += len;
   }
-  bool changed = false;
-  if (new_wce >= 0 && bool(new_wce) != lu.wce()) lu.set_wce(new_wce), changed = true;
-  if (new_dsense >= 0 && bool(new_dsense) != lu.d_sense()) lu.set_d_sense(new_dsense), changed = true;
-  if (new_swp >= 0 && bool(new_swp) != lu.swp()) lu.set_swp(new_swp), changed = true;
-  if (changed) lu.ua_queue_others(c.nexus.id, asc::kModeParametersChanged);
   c.task.data.clear();
-  return Flow::kDone;
+  bool changes = (new_wce >= 0 && bool(new_wce) != lu.wce()) || (new_dsense >= 0 && bool(new_dsense) != lu.d_sense()) ||
+                 (new_swp >= 0 && bool(new_swp) != lu.swp());
+  if (!changes) return Flow::kDone;
+  // The caching and control pages are shared LU state (scsi/shared_state.h).
+  ModeChange m{int8_t(new_wce), int8_t(new_dsense), int8_t(new_swp)};
+  return propose(c, mode_change(lu.name(), identity_of(c.nexus), m));
 }
 
 }  // namespace

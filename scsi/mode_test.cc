@@ -169,7 +169,7 @@ TEST(ModeSelect, SoftwareWriteProtectAppliesToEveryNexusUntilReset) {
   Task ms = f.run(sense6(0x0A, 0, 255, true), DataDir::kIn, {}, 255);
   EXPECT_EQ(ms.data.data()[2] & 0x80, 0x80);  // WP in the device specific parameter
   expect_good(f.run(testing::cdb10(op::kRead10, 0, 1), DataDir::kIn, {}, 512));
-  lun_reset(*n2, 0);
+  f.reset_lun(*n2, 0);
   EXPECT_FALSE(f.lu->swp());
   f.run({0, 0, 0, 0, 0, 0});  // the reset's unit attention
   expect_good(f.run(testing::cdb10(op::kWrite10, 0, 1), DataDir::kOut, pattern(512, 0), 512));

@@ -1,6 +1,5 @@
 // Nexus: one I_T nexus (an initiator port logged in to a target port), the
-// unit that LUN masking, unit attentions and (later) reservations are kept
-// per. The transport creates one per session and keeps it alive until the
+// unit that LUN masking, unit attentions and reservations are kept per. The transport creates one per session and keeps it alive until the
 // session ends; the SCSI layer reads it on every command.
 #pragma once
 
@@ -8,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace esan::scsi {
 
@@ -19,6 +19,22 @@ struct LunMapping {
   bool read_only = false;  // the LUN line's read_only (LU-level read_only also applies)
 };
 using LunMap = std::map<uint64_t, LunMapping>;
+
+// The identity of an I_T nexus as another node can evaluate it: the
+// initiator port's TransportID text and the relative target port id (never
+// a process-local id). Persistent and SPC-2 reservations, and the changes
+// of scsi/shared_state.h, name nexuses by it.
+struct ItNexusId {
+  std::string_view port;  // "<iSCSI name>,i,0x<ISID>"
+  uint16_t rel_tgt_id = 0;
+};
+// The same, owning its text.
+struct NexusIdentity {
+  std::string port;
+  uint16_t rel_tgt_id = 0;
+  ItNexusId view() const { return ItNexusId{port, rel_tgt_id}; }
+  bool operator==(const NexusIdentity&) const = default;
+};
 
 struct Nexus {
   uint64_t id = 0;               // unique in this process (see next_nexus_id())
@@ -32,5 +48,6 @@ struct Nexus {
 };
 
 uint64_t next_nexus_id();
+inline ItNexusId identity_of(const Nexus& n) { return ItNexusId{n.initiator_port, n.rel_tgt_id}; }
 
 }  // namespace esan::scsi

@@ -1,5 +1,8 @@
 // PERSISTENT RESERVE OUT (SPC-4 6.16) and SPC-2 RESERVE / RELEASE (6)/(10):
-// CDB and parameter list parsing; the state changes are Reservations'.
+// CDB and parameter list parsing here; the state changes are shared LU state
+// (scsi/shared_state.h): each command proposes its change and completes once
+// the applier (Reservations::apply_*) has run it in commit order, off the
+// reactor, with the persistent reservation file saved.
 //
 // PR OUT checks, in order: SERVICE ACTION (INVALID FIELD IN CDB, byte 1),
 // SCOPE/TYPE for RESERVE, RELEASE, PREEMPT and PREEMPT AND ABORT (LU_SCOPE
@@ -19,17 +22,13 @@
 #include "scsi/command.h"
 #include "scsi/opcodes.h"
 #include "scsi/pr_state.h"
+#include "scsi/shared_state.h"
 
 namespace esan::scsi {
 
 namespace {
 
 constexpr size_t kBasicLen = 24;
-
-Flow conflict(Cmd& c) {
-  c.task.status = kReservationConflict;
-  return Flow::kDone;
-}
 
 Flow param_len_error(Cmd& c) { return fail(c, Sense::illegal(asc::kParameterListLengthError)); }
 
@@ -87,28 +86,19 @@ Flow cmd_persistent_reserve_out(Cmd& c) {
     req.all_tg_pt = p[20] & 0x04;
     req.aptpl = p[20] & 0x01;
   }
-  PrOutResult r = c.lu->reservations().pr_out(c.nexus, req);
-  switch (r.kind) {
-    case PrOutResult::kGood: c.task.status = kGood; return Flow::kDone;
-    case PrOutResult::kConflict: return conflict(c);
-    default: return fail(c, r.sense);
-  }
+  return propose(c, pr_out_change(c.lu->name(), identity_of(c.nexus), req));
 }
 
 Flow cmd_reserve(Cmd& c) {
   if (c.cdb[0] == op::kReserve10 && (c.cdb[1] & 0x12)) return fail_cdb(c, 1, c.cdb[1] & 0x10 ? 4 : 1);
   if (c.cdb[1] & 0x01) return fail_cdb(c, 1, 0);  // extents (obsolete)
-  if (c.lu->reservations().reserve(c.nexus) == Reservations::Outcome::kConflict) return conflict(c);
-  c.task.status = kGood;
-  return Flow::kDone;
+  return propose(c, reserve_change(c.lu->name(), identity_of(c.nexus)));
 }
 
 Flow cmd_release(Cmd& c) {
   if (c.cdb[0] == op::kRelease10 && (c.cdb[1] & 0x12)) return fail_cdb(c, 1, c.cdb[1] & 0x10 ? 4 : 1);
   if (c.cdb[1] & 0x01) return fail_cdb(c, 1, 0);
-  if (c.lu->reservations().release(c.nexus) == Reservations::Outcome::kConflict) return conflict(c);
-  c.task.status = kGood;
-  return Flow::kDone;
+  return propose(c, release_change(c.lu->name(), identity_of(c.nexus)));
 }
 
 }  // namespace esan::scsi

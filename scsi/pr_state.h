@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scsi/nexus.h"
 #include "scsi/sense.h"
 
 namespace esan::scsi {
@@ -64,11 +65,6 @@ inline bool registrants_type(uint8_t t) { return t >= 5 && t <= 8; }
 inline bool write_exclusive(uint8_t t) { return t == 1 || t == 5 || t == 7; }
 }  // namespace pr
 
-// The identity of an I_T nexus, as PR sees it.
-struct ItNexusId {
-  std::string_view port;  // "<iSCSI name>,i,0x<ISID>"
-  uint16_t rel_tgt_id = 0;
-};
 
 // Case-insensitive equality of TransportID texts.
 bool same_port(std::string_view a, std::string_view b);

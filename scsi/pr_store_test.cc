@@ -175,7 +175,7 @@ TEST(Reservations, PrOutSavesBeforeCommittingAndFailsWhenItCannot) {
   reg.action = pr::kRegisterAndIgnore;
   reg.sa_key = 5;
   reg.aptpl = true;
-  ASSERT_EQ(r.pr_out(n, reg).kind, PrOutResult::kGood);
+  ASSERT_EQ(r.apply_pr_out(identity_of(n), reg).kind, PrOutResult::kGood);
   ASSERT_TRUE(m->saved.has_value());
   EXPECT_EQ(m->saved->regs.size(), 1u);
   EXPECT_TRUE(m->saved->aptpl);
@@ -185,7 +185,7 @@ TEST(Reservations, PrOutSavesBeforeCommittingAndFailsWhenItCannot) {
   rel.key = 5;
   rel.type = pr::kWriteExclusive;
   int saves = m->saves;
-  ASSERT_EQ(r.pr_out(n, rel).kind, PrOutResult::kGood);
+  ASSERT_EQ(r.apply_pr_out(identity_of(n), rel).kind, PrOutResult::kGood);
   EXPECT_EQ(m->saves, saves);
   // A failing store fails the command and leaves the state alone.
   m->fail = true;
@@ -193,7 +193,7 @@ TEST(Reservations, PrOutSavesBeforeCommittingAndFailsWhenItCannot) {
   res.action = pr::kReserve;
   res.key = 5;
   res.type = pr::kWriteExclusive;
-  PrOutResult out = r.pr_out(n, res);
+  PrOutResult out = r.apply_pr_out(identity_of(n), res);
   ASSERT_EQ(out.kind, PrOutResult::kCheck);
   EXPECT_EQ(out.sense.key, SenseKey::kHardwareError);
   EXPECT_FALSE(r.snapshot().reserved());

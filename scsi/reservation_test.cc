@@ -106,16 +106,17 @@ TEST_F(Pr, Reserve6EndsWithNexusLossAndResets) {
   good(cmd(*a, six(op::kReserve6)));
   EXPECT_TRUE(is_conflict(cmd(*b, six(op::kReserve6))));
   nexus_detached(*a);  // I_T nexus loss
+  f.settle();
   good(cmd(*b, six(op::kReserve6)));
   EXPECT_TRUE(is_conflict(cmd(*c, six(op::kReserve6))));
-  lun_reset(*c, 0);
+  f.reset_lun(*c, 0);
   drain();
   good(cmd(*c, six(op::kReserve6)));
   EXPECT_TRUE(is_conflict(cmd(*b, six(op::kReserve6))));
-  target_reset(*b, false);
+  f.reset_target(*b, false);
   drain();
   good(cmd(*b, six(op::kReserve6)));
-  target_reset(*c, true);
+  f.reset_target(*c, true);
   drain();
   good(cmd(*c, six(op::kReserve6)));
 }
@@ -263,6 +264,7 @@ TEST_F(Pr, RegistrationSurvivesNexusLossAndNewSession) {
   good(prout(*a, pr::kRegisterAndIgnore, 0, 0, 0xA));
   good(prout(*a, pr::kReserve, pr::kExclusiveAccess, 0xA, 0));
   nexus_detached(*a);
+  f.settle();
   auto again = attach(std::string(a->initiator_port));  // same I_T nexus identity, new session
   good(write(*again));
   EXPECT_TRUE(is_conflict(write(*b)));

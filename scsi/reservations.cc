@@ -10,21 +10,25 @@
 namespace esan::scsi {
 
 namespace {
-ItNexusId id_of(const Nexus& n) { return ItNexusId{n.initiator_port, n.rel_tgt_id}; }
+bool same_nexus(ItNexusId a, ItNexusId b) { return a.rel_tgt_id == b.rel_tgt_id && same_port(a.port, b.port); }
 }  // namespace
 
 void Reservations::update_active_locked() {
   active_.store(spc2_holder_.has_value() || state_.reserved(), std::memory_order_release);
 }
 
+bool Reservations::holds_spc2_locked(ItNexusId who) const {
+  return spc2_holder_ && same_nexus(spc2_holder_->view(), who);
+}
+
 bool Reservations::conflicts_locked(const Nexus& nexus, const uint8_t* cdb) const {
   std::lock_guard lk(mu_);
+  ItNexusId me = identity_of(nexus);
   if (spc2_holder_) {
     if (is_pr_command(cdb[0])) return true;
-    return *spc2_holder_ != nexus.id && !allowed_under_spc2(cdb);
+    return !holds_spc2_locked(me) && !allowed_under_spc2(cdb);
   }
   if (!state_.reserved()) return false;
-  ItNexusId me = id_of(nexus);
   if (state_.is_holder(me)) return false;
   if (pr::registrants_type(state_.type) && state_.find(me) >= 0) return false;
   switch (pr_access(cdb)) {
@@ -37,43 +41,57 @@ bool Reservations::conflicts_locked(const Nexus& nexus, const uint8_t* cdb) cons
 
 void Reservations::attach(const Nexus& nexus) {
   std::lock_guard lk(mu_);
-  attached_[nexus.id] = Attached{nexus.initiator_port, nexus.rel_tgt_id};
+  attached_[nexus.id] = NexusIdentity{nexus.initiator_port, nexus.rel_tgt_id};
 }
 
-void Reservations::detach(uint64_t nexus_id) {
+bool Reservations::detach(uint64_t nexus_id) {
   std::lock_guard lk(mu_);
-  attached_.erase(nexus_id);
-  if (spc2_holder_ == nexus_id) spc2_holder_.reset();
+  auto it = attached_.find(nexus_id);
+  if (it == attached_.end()) return false;
+  bool holds = holds_spc2_locked(it->second.view());
+  attached_.erase(it);
+  return holds;
+}
+
+std::optional<uint64_t> Reservations::nexus_of(ItNexusId who) const {
+  std::lock_guard lk(mu_);
+  for (const auto& [id, n] : attached_)
+    if (same_nexus(n.view(), who)) return id;
+  return std::nullopt;
+}
+
+void Reservations::apply_nexus_loss(ItNexusId who) {
+  std::lock_guard lk(mu_);
+  if (holds_spc2_locked(who)) spc2_holder_.reset();
   update_active_locked();
 }
 
-void Reservations::reset() {
+void Reservations::apply_reset() {
   std::lock_guard lk(mu_);
   spc2_holder_.reset();
   update_active_locked();
 }
 
-Reservations::Outcome Reservations::reserve(const Nexus& nexus) {
-  std::lock_guard op(op_mu_);
+Reservations::Outcome Reservations::apply_reserve(ItNexusId sender) {
   std::lock_guard lk(mu_);
   if (state_.reserved() || !state_.regs.empty()) return Outcome::kConflict;
-  if (spc2_holder_ && *spc2_holder_ != nexus.id) return Outcome::kConflict;
-  spc2_holder_ = nexus.id;
+  if (spc2_holder_ && !holds_spc2_locked(sender)) return Outcome::kConflict;
+  spc2_holder_ = NexusIdentity{std::string(sender.port), sender.rel_tgt_id};
   update_active_locked();
   return Outcome::kGood;
 }
 
-Reservations::Outcome Reservations::release(const Nexus& nexus) {
+Reservations::Outcome Reservations::apply_release(ItNexusId sender) {
   std::lock_guard lk(mu_);
   if (state_.reserved() || !state_.regs.empty()) return Outcome::kConflict;
-  if (spc2_holder_ == nexus.id) {
+  if (holds_spc2_locked(sender)) {
     spc2_holder_.reset();
     update_active_locked();
   }
   return Outcome::kGood;
 }
 
-std::optional<uint64_t> Reservations::spc2_holder() const {
+std::optional<NexusIdentity> Reservations::spc2_holder() const {
   std::lock_guard lk(mu_);
   return spc2_holder_;
 }
@@ -83,15 +101,14 @@ PrState Reservations::snapshot() const {
   return state_;
 }
 
-PrOutResult Reservations::pr_out(const Nexus& nexus, const PrOutRequest& req) {
-  std::lock_guard op(op_mu_);
+PrOutResult Reservations::apply_pr_out(ItNexusId sender, const PrOutRequest& req) {
   PrState next;
   {
     std::lock_guard lk(mu_);
     if (spc2_holder_) return PrOutResult{PrOutResult::kConflict, {}, false, {}};
-    next = state_;  // only PR OUT (serialized by op_mu_) changes state_
+    next = state_;  // only the applier changes state_, one change at a time
   }
-  PrOutResult res = scsi::pr_out(next, id_of(nexus), req);
+  PrOutResult res = scsi::pr_out(next, sender, req);
   if (res.kind != PrOutResult::kGood) return res;
   if (res.changed && store_) {
     if (Status s = store_->save(next); !s) {
@@ -106,8 +123,8 @@ PrOutResult Reservations::pr_out(const Nexus& nexus, const PrOutRequest& req) {
     state_ = std::move(next);
     update_active_locked();
     for (const PrUa& u : res.uas)
-      for (const auto& [id, a] : attached_)
-        if (id != nexus.id && u.who.matches(ItNexusId{a.port, a.rel_tgt_id})) uas.emplace_back(id, u.asc);
+      for (const auto& [id, n] : attached_)
+        if (!same_nexus(n.view(), sender) && u.who.matches(n.view())) uas.emplace_back(id, u.asc);
   }
   for (auto [id, asc] : uas) sink_(id, asc);
   return res;

@@ -1,11 +1,11 @@
 // Reservations: the reservation state of one logical unit, shared by every
-// session (on any reactor thread) that maps it.
+// session (on any reactor thread) that maps it -- and, in an HA pair, by the
+// other node's sessions too.
 //
-// Holds the SPC-2 RESERVE/RELEASE reservation (held by one I_T nexus,
-// identified by Nexus::id since it never outlives the nexus) and the
-// persistent reservation state (PrState, keyed by I_T nexus identity: the
-// initiator port TransportID + relative target port id, so it survives
-// sessions, and with APTPL=1 restarts).
+// Holds the SPC-2 RESERVE/RELEASE reservation and the persistent reservation
+// state (PrState). Both are keyed by I_T nexus identity -- the initiator
+// port TransportID + relative target port id -- never by a process-local
+// nexus id, so another node can evaluate them.
 //
 // Contract:
 //  - conflicts(nexus, cdb): true when the command must end with RESERVATION
@@ -13,22 +13,29 @@
 //    reservation of either kind exists (an atomic flag, like
 //    LogicalUnit::ua_maybe_pending); otherwise it takes the state mutex.
 //    Registrations without a reservation restrict nothing but RESERVE and
-//    RELEASE, which check them in their handlers.
-//  - SPC-2: reserve() conflicts while persistent registrations or a
-//    persistent reservation exist (CRH=0, SPC-3 5.6.3), or another nexus
-//    holds the LU; the holder may reserve again. release() conflicts while
-//    registrations exist, releases when the caller holds the reservation and
-//    is a no-op otherwise. The reservation ends with RELEASE, reset() (LU
-//    reset, target reset) and detach() of the holder (I_T nexus loss).
-//  - pr_out(): runs the PR OUT state machine (pr_state.h) on a copy, saves
-//    the copy through the store when it changed, then commits it and queues
-//    the resulting unit attentions for the attached nexuses that match,
-//    never for the sender's. PR OUTs are serialized (and with SPC-2 RESERVE),
-//    so the state saved last is the state in memory. A failed save fails the
-//    command (HARDWARE ERROR, INTERNAL TARGET FAILURE) and changes nothing.
-//    While an SPC-2 reservation exists every PR OUT conflicts.
-//  - attach()/detach() track the nexuses that can receive unit attentions;
-//    the UA sink (LogicalUnit::ua_queue) is called without our mutex held.
+//    RELEASE, which check them when applied.
+//  - attach()/detach() track this node's nexuses (for unit attentions and
+//    nexus_of()); they are local and synchronous. detach() reports whether
+//    the leaving nexus' identity holds the SPC-2 reservation: ending it is
+//    a shared change (scsi/shared_state.h), which the caller proposes.
+//  - apply_*(): the shared changes. Only the applier (SharedState::apply)
+//    calls them, one at a time, in the commit order every node applies
+//    changes in, on the coordinator's apply thread (cluster/coordinator.h):
+//      * apply_pr_out(): runs the PR OUT state machine (pr_state.h) on a
+//        copy, saves the copy through the store when it changed (an fsync:
+//        this is why it never runs on a reactor), then commits it and
+//        queues the resulting unit attentions for the attached nexuses that
+//        match, never for the sender's identity. A failed save fails the
+//        command (HARDWARE ERROR, INTERNAL TARGET FAILURE) and changes
+//        nothing. While an SPC-2 reservation exists every PR OUT conflicts.
+//      * SPC-2: apply_reserve() conflicts while persistent registrations or
+//        a persistent reservation exist (CRH=0, SPC-3 5.6.3), or another
+//        identity holds the LU; the holder may reserve again.
+//        apply_release() conflicts while registrations exist, releases when
+//        the sender holds the reservation and is a no-op otherwise. The
+//        reservation also ends with apply_reset() (LU reset, target reset)
+//        and apply_nexus_loss() of the holder.
+//    The UA sink (LogicalUnit::ua_queue) is called without our mutex held.
 //  - load(): reads the store once at setup. Per SPC-4 (APTPL), state saved
 //    with APTPL=0 does not survive a power cycle (= an esand start): it is
 //    discarded and the emptied state saved. A corrupt store is an error.
@@ -63,19 +70,22 @@ class Reservations {
     return maybe_active() && conflicts_locked(nexus, cdb);
   }
 
-  // ---- nexus lifecycle ----
+  // ---- this node's nexuses (local) ----
   void attach(const Nexus& nexus);
-  void detach(uint64_t nexus_id);  // I_T nexus loss
-  void reset();                    // LU / target reset: ends the SPC-2 reservation
+  // I_T nexus loss. True when the nexus' identity holds the SPC-2 reservation.
+  bool detach(uint64_t nexus_id);
+  // The attached nexus with this identity, if any.
+  std::optional<uint64_t> nexus_of(ItNexusId who) const;
 
-  // ---- SPC-2 ----
+  // ---- shared changes: the applier only, in commit order ----
   enum class Outcome : uint8_t { kGood, kConflict };
-  Outcome reserve(const Nexus& nexus);
-  Outcome release(const Nexus& nexus);
-  std::optional<uint64_t> spc2_holder() const;
+  PrOutResult apply_pr_out(ItNexusId sender, const PrOutRequest& req);
+  Outcome apply_reserve(ItNexusId sender);
+  Outcome apply_release(ItNexusId sender);
+  void apply_nexus_loss(ItNexusId who);
+  void apply_reset();
 
-  // ---- persistent reservations ----
-  PrOutResult pr_out(const Nexus& nexus, const PrOutRequest& req);
+  std::optional<NexusIdentity> spc2_holder() const;
   PrState snapshot() const;
 
   void set_store(std::unique_ptr<PrStore> store);
@@ -83,21 +93,16 @@ class Reservations {
 
  private:
   bool conflicts_locked(const Nexus& nexus, const uint8_t* cdb) const;
+  bool holds_spc2_locked(ItNexusId who) const;
   void update_active_locked();
-
-  struct Attached {
-    std::string port;
-    uint16_t rel_tgt_id;
-  };
 
   UaSink sink_;
   std::atomic<bool> active_{false};
-  std::mutex op_mu_;  // serializes state changes that must be saved (PR OUT, RESERVE)
   mutable std::mutex mu_;
-  std::optional<uint64_t> spc2_holder_;               // guarded by mu_
-  PrState state_;                                     // guarded by mu_
-  std::unordered_map<uint64_t, Attached> attached_;   // guarded by mu_
-  std::unique_ptr<PrStore> store_;                    // set before use, then read-only
+  std::optional<NexusIdentity> spc2_holder_;              // guarded by mu_
+  PrState state_;                                         // guarded by mu_
+  std::unordered_map<uint64_t, NexusIdentity> attached_;  // guarded by mu_
+  std::unique_ptr<PrStore> store_;                        // set before use, then read-only
 };
 
 }  // namespace esan::scsi

@@ -143,8 +143,8 @@ TEST(Sanitize, WhileRunningOtherCommandsAreNotReadyAndResetsDoNotStopIt) {
   ParsedSense p = parse_sense(rs.data.data(), rs.data.size());
   EXPECT_EQ(int(p.key), int(SenseKey::kNotReady));
   EXPECT_EQ(p.asc, asc::kSanitizeInProgress);
-  lun_reset(*other, 0);  // queues a UA and must not stop the sanitize
-  target_reset(*f.nexus, false);
+  f.reset_lun(*other, 0);  // queues a UA and must not stop the sanitize
+  f.reset_target(*f.nexus, false);
   expect_sense(f.run(kTur), SenseKey::kNotReady, asc::kSanitizeInProgress);
   f.dev->run_pending();  // the operation resumes: every chunk, then the flush
   EXPECT_EQ(f.lu->sanitize().phase(), SanitizeState::kIdle);
@@ -165,9 +165,9 @@ TEST(Sanitize, ResetDetachesTheWaitingCommandOfItsNexus) {
   execute(*f.nexus, t);
   EXPECT_EQ(f.owner.done, 0);  // IMMED=0: waits for the operation
   auto other = f.make_nexus(f.nexus->luns);
-  lun_reset(*other, 0);  // another nexus' reset leaves it waiting
+  f.reset_lun(*other, 0);  // another nexus' reset leaves it waiting
   EXPECT_EQ(f.owner.done, 0);
-  lun_reset(*f.nexus, 0);
+  f.reset_lun(*f.nexus, 0);
   EXPECT_EQ(f.owner.done, 1);
   EXPECT_EQ(t.status, kTaskAborted);
   EXPECT_EQ(f.lu->sanitize().phase(), SanitizeState::kRunning);

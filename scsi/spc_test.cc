@@ -199,6 +199,7 @@ TEST(Spc, PreventSeenByOtherNexusAndClearedByNexusLoss) {
   expect_sense(f.run(ssu(0x02), DataDir::kNone, {}, 0, n2.get()), SenseKey::kIllegalRequest,
                asc::kMediumRemovalPrevented);
   nexus_detached(*f.nexus);
+  f.settle();
   expect_good(f.run(ssu(0x02), DataDir::kNone, {}, 0, n2.get()));
 }
 

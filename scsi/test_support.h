@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -21,6 +24,7 @@
 #include "scsi/logical_unit.h"
 #include "scsi/nexus.h"
 #include "scsi/sense.h"
+#include "scsi/shared_state.h"
 #include "scsi/task.h"
 
 namespace esan::scsi::testing {
@@ -97,12 +101,44 @@ inline LuConfig named(std::string name) {
   return c;
 }
 
+// The tests' reactor: posted work waits until the test runs it.
+class TestExecutor final : public reactor::Executor {
+ public:
+  void post(std::function<void()> fn) override {
+    std::lock_guard lk(mu_);
+    q_.push_back(std::move(fn));
+    cv_.notify_all();
+  }
+  // Runs posted work, waiting for more, until pred() holds (false after 5 s).
+  bool run_until(const std::function<bool()>& pred) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!pred()) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lk(mu_);
+        if (!cv_.wait_until(lk, deadline, [&] { return !q_.empty(); })) return false;
+        fn = std::move(q_.front());
+        q_.pop_front();
+      }
+      fn();
+    }
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> q_;
+};
+
 struct Owner : TaskOwner {
   int done = 0;
   void task_done(Task&) override { ++done; }
 };
 
-// One LU mapped at LUN 0 for one attached nexus (initial UA already drained).
+// One LU mapped at LUN 0 for one attached nexus (initial UA already drained),
+// its shared state changes committed through production's single-node
+// coordinator and completed on the fixture's executor.
 struct Fixture {
   explicit Fixture(LuConfig cfg = named("disk0"), uint64_t blocks = 2048, bool map_read_only = false) {
     if (cfg.name.empty()) cfg.name = "disk0";
@@ -111,15 +147,19 @@ struct Fixture {
     auto r = make_logical_unit(std::move(cfg), std::move(d));
     EXPECT_TRUE(r.has_value());
     lu = *r;
+    shared.state->add(lu);
     auto map = std::make_shared<LunMap>();
     (*map)[0] = LunMapping{lu, map_read_only};
     nexus = make_nexus(map);
   }
 
-  std::unique_ptr<Nexus> make_nexus(std::shared_ptr<const LunMap> map, bool drain = true) {
+  // A nexus of its own I_T identity (ISID from its id) through port `rel_tgt_id`.
+  std::unique_ptr<Nexus> make_nexus(std::shared_ptr<const LunMap> map, bool drain = true, uint16_t rel_tgt_id = 1) {
     auto n = std::make_unique<Nexus>();
     n->id = next_nexus_id();
     n->initiator_name = "iqn.2024-01.test:init";
+    n->initiator_port = n->initiator_name + ",i,0x" + std::to_string(100000000000 + n->id);
+    n->rel_tgt_id = rel_tgt_id;
     n->target_name = "iqn.2024-01.test:target";
     n->luns = std::move(map);
     nexus_attached(*n);
@@ -138,6 +178,7 @@ struct Fixture {
     t.dir = dir;
     t.expected_len = expected;
     t.owner = &owner;
+    t.executor = &executor;
     if (dir == DataDir::kOut) {
       t.data.resize(out.size());
       if (!out.empty()) std::memcpy(t.data.data(), out.data(), out.size());
@@ -150,14 +191,38 @@ struct Fixture {
     prepare(t, cdb, dir, out, expected, lun);
     int before = owner.done;
     execute(on ? *on : *nexus, t);
+    settle([&] { return owner.done >= before + 1; });
     EXPECT_EQ(owner.done, before + 1) << "task_done must run exactly once";
     return t;
   }
 
+  // Runs the executor until pred() holds (commands waiting for a commit).
+  void settle(const std::function<bool()>& pred) { EXPECT_TRUE(executor.run_until(pred)) << "nothing completed in 5 s"; }
+  // Every change proposed so far applied and completed.
+  void settle() {
+    bool flushed = false;
+    shared.coordinator->barrier(&executor, [&](Result<cluster::Reply>) { flushed = true; });
+    settle([&] { return flushed; });
+  }
+  // LOGICAL UNIT RESET / TARGET RESET from `on`, waited for like the transport does.
+  void reset_lun(Nexus& on, uint64_t lun) {
+    bool done = false;
+    lun_reset(on, lun, executor, [&] { done = true; });
+    settle([&] { return done; });
+  }
+  void reset_target(Nexus& on, bool cold) {
+    bool done = false;
+    target_reset(on, cold, executor, [&] { done = true; });
+    settle([&] { return done; });
+  }
+
+  TestExecutor executor;
+  LocalSharedState shared = start_local_shared_state(std::make_shared<AluaRegistry>());
   std::shared_ptr<LogicalUnit> lu;
   MemDevice* dev = nullptr;
   std::unique_ptr<Nexus> nexus;
   Owner owner;
+  ~Fixture() { shared.coordinator->stop(); }
 };
 
 // ---- CDB builders (b1 = byte 1 flags) ----

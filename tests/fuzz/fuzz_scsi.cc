@@ -26,7 +26,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <chrono>
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <memory>
 #include <vector>
 
@@ -36,6 +39,7 @@
 #include "scsi/logical_unit.h"
 #include "scsi/nexus.h"
 #include "scsi/pr_store.h"
+#include "scsi/shared_state.h"
 #include "scsi/sense.h"
 #include "scsi/task.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -130,6 +134,43 @@ class CheckingPrStore final : public PrStore {
   std::string device_;
 };
 
+// The harness' reactor: posted work runs when the harness settles.
+class FuzzExecutor final : public reactor::Executor {
+ public:
+  void post(std::function<void()> fn) override {
+    std::lock_guard lk(mu_);
+    q_.push_back(std::move(fn));
+    cv_.notify_all();
+  }
+  // Runs posted work until `flag` is set (a barrier's completion).
+  void run_until(const bool& flag) {
+    while (!flag) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lk(mu_);
+        FUZZ_CHECK(cv_.wait_for(lk, std::chrono::seconds(10), [&] { return !q_.empty(); }),
+                   "the shared state coordinator stopped answering");
+        fn = std::move(q_.front());
+        q_.pop_front();
+      }
+      fn();
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> q_;
+};
+
+// Every change proposed so far applied and its completion run: keeps each
+// input's run deterministic although the coordinator has its own thread.
+void settle(cluster::Coordinator& co, FuzzExecutor& ex) {
+  bool flushed = false;
+  co.barrier(&ex, [&](Result<cluster::Reply>) { flushed = true; });
+  ex.run_until(flushed);
+}
+
 struct Slot {
   Task task;
   int done = 0;
@@ -203,6 +244,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
   null_cfg.name = "null1";
   auto mem_lu = make_lu(mem_cfg, std::move(dev));
   auto null_lu = make_lu(null_cfg, backend::make_null_device(1u << 20));
+  FuzzExecutor ex;
+  LocalSharedState shared = start_local_shared_state(std::make_shared<AluaRegistry>());
+  shared.state->add(mem_lu);
+  shared.state->add(null_lu);
 
   auto full = std::make_shared<LunMap>();
   (*full)[0] = LunMapping{mem_lu, false};
@@ -233,12 +278,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
     if (ctl & 0x20) mem->drain();
     if (dir == 3) {  // task management and friends
       switch (cdb[0] % 5) {
-        case 0: lun_reset(nexus, lun); break;
-        case 1: target_reset(nexus, cdb[1] & 1); break;
+        case 0: lun_reset(nexus, lun, ex, [] {}); break;
+        case 1: target_reset(nexus, cdb[1] & 1, ex, [] {}); break;
         case 2: clear_task_set(nexus, lun); break;
         case 3: set_lun_map(nexus, nexus.luns == full ? only0 : full); break;
         case 4: mem->fail_next = true; break;
       }
+      settle(*shared.coordinator, ex);
       continue;
     }
     auto slot = std::make_unique<Slot>();
@@ -250,6 +296,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
     t.dir = dir == 1 ? DataDir::kIn : dir == 2 ? DataDir::kOut : DataDir::kNone;
     t.tag = slots.size();
     t.owner = &owner;
+    t.executor = &ex;
     t.transport_ctx = slot.get();
     if (t.dir == DataDir::kOut) {
       t.data.resize(out_len);
@@ -258,10 +305,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
     }
     slots.push_back(std::move(slot));
     execute(nexus, slots.back()->task);
+    settle(*shared.coordinator, ex);
   }
   mem->drain();
+  settle(*shared.coordinator, ex);
   for (auto& s : slots) FUZZ_CHECK(s->done == 1, "a task never completed");
   nexus_detached(*a);
   nexus_detached(*b);
+  settle(*shared.coordinator, ex);
+  shared.coordinator->stop();
   return 0;
 }

@@ -145,6 +145,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   // ---- NOP, TMF, Text, Logout (connection_misc.cc) ----
   void handle_nop_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
   void handle_tmf(const Bhs& bhs);
+  void send_tmf_response(uint32_t itt, uint8_t response, bool close_after);
   void handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
   void send_text_chunk(uint32_t itt);
   void handle_logout(const Bhs& bhs);

@@ -74,7 +74,6 @@ void Connection::handle_tmf(const Bhs& bhs) {
   uint8_t fn = bhs.tmf_function();
   uint64_t lun = decode_lun(bhs.lun_raw());
   uint8_t response = kTmfComplete;
-  bool close_after = false;
   if (params_.discovery) {
     response = kTmfNotSupported;
   } else {
@@ -111,14 +110,24 @@ void Connection::handle_tmf(const Bhs& bhs) {
         }
         abort_tasks_for_lun(lun);
         if (fn == kClearTaskSet) scsi::clear_task_set(nexus_, lun);
-        if (fn == kLunReset) scsi::lun_reset(nexus_, lun);
+        if (fn == kLunReset) {
+          // The reset's shared part is committed first (scsi/dispatcher.h);
+          // the response follows, so the initiator's next command sees it.
+          scsi::lun_reset(nexus_, lun, reactor_, [self = shared_from_this(), itt = bhs.itt()] {
+            self->send_tmf_response(itt, kTmfComplete, false);
+          });
+          return;
+        }
         break;
       case kTargetWarmReset:
-      case kTargetColdReset:
+      case kTargetColdReset: {
         abort_tasks_for_lun(std::nullopt);
-        scsi::target_reset(nexus_, fn == kTargetColdReset);
-        close_after = fn == kTargetColdReset;
-        break;
+        bool cold = fn == kTargetColdReset;
+        scsi::target_reset(nexus_, cold, reactor_, [self = shared_from_this(), itt = bhs.itt(), cold] {
+          self->send_tmf_response(itt, kTmfComplete, cold);
+        });
+        return;
+      }
       case kClearAca:
         response = kTmfNotSupported;
         break;
@@ -131,11 +140,16 @@ void Connection::handle_tmf(const Bhs& bhs) {
     }
   }
   ESAN_LOG_DEBUG("{}: TMF function {} lun {} -> response {}", peer_, fn, lun, response);
+  send_tmf_response(bhs.itt(), response, false);
+}
+
+void Connection::send_tmf_response(uint32_t itt, uint8_t response, bool close_after) {
+  if (phase_ == Phase::kClosing) return;  // closed while a reset was being committed
   Bhs r;
   r.set_opcode(Opcode::kTmfRsp);
   r.set_flags(0x80);
   r.b[2] = response;
-  r.set_itt(bhs.itt());
+  r.set_itt(itt);
   fill_sn(r, true);
   queue_pdu(r, nullptr, 0, nullptr);
   if (close_after) close("target cold reset");
