@@ -181,6 +181,12 @@ Status build_device_group(Context& ctx, const Node& n) {
       dg.devices.push_back(*dev);
     } else if (c.keyword == "TARGET_GROUP") {
       if (auto s = build_target_group(ctx, c, dg); !s) return s;
+    } else if (c.keyword == "esan_alua_owner") {
+      auto v = ctx.text(c);
+      if (!v) return std::unexpected(v.error());
+      if (*v != "node" && *v != "cluster")
+        return ctx.fail(c.line, fmt::format("esan_alua_owner '{}' is invalid (use node or cluster)", *v));
+      dg.cluster_owned = *v == "cluster";
     } else {
       return ctx.unknown(c, Section::kDeviceGroup);
     }

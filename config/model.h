@@ -110,6 +110,13 @@ struct DeviceGroupConfig {
   std::string name;
   std::vector<std::string> devices;
   std::vector<TargetGroupConfig> target_groups;
+  // esan_alua_owner: who owns the target groups' states at runtime. false
+  // ("node", the default): this node -- a state set through the management
+  // API is a config edit, written back. true ("cluster"): the HA cluster's
+  // resource agent -- states set at runtime change only the running states
+  // (never the file, which stays the static description both nodes share);
+  // the file's states are the initial ones.
+  bool cluster_owned = false;
   int line = 0;
 
   bool operator==(const DeviceGroupConfig&) const = default;

@@ -229,6 +229,8 @@ const ErrorCase kAlua[] = {
      "t.conf:6: group_id 1 already used by target group 'x'"},
     {"GroupIdTooBig", device_group("  TARGET_GROUP x {\n   group_id 65536\n  }"),
      "t.conf:5: attribute 'group_id': '65536' is out of range (max 65535)"},
+    {"BadAluaOwner", device_group("  DEVICE a\n  esan_alua_owner pacemaker"),
+     "t.conf:5: esan_alua_owner 'pacemaker' is invalid (use node or cluster)"},
     {"BadState", device_group("  TARGET_GROUP x {\n   state up\n  }"),
      "t.conf:5: state 'up' is invalid (use active, nonoptimized, standby, unavailable, offline "
      "or transitioning)"},

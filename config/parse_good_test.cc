@@ -308,6 +308,20 @@ TEST(ConfigParse, AluaConsistentMembersAccepted) {
   EXPECT_EQ(c.device_groups[1].target_groups[1].targets.at(0).rel_tgt_id, 9);
 }
 
+TEST(ConfigParse, AluaOwnerIsNodeByDefaultAndClusterWhenSaid) {
+  const std::string dg = "HANDLER vdisk_nullio { DEVICE a\n DEVICE b }\nDEVICE_GROUP dg { DEVICE a }\n";
+  EXPECT_FALSE(parse_ok(dg).device_groups.at(0).cluster_owned);
+  Config c = parse_ok(dg + "DEVICE_GROUP ha {\n DEVICE b\n esan_alua_owner cluster\n"
+                           " TARGET_GROUP x { group_id 1 } }\n");
+  EXPECT_TRUE(c.device_groups.at(1).cluster_owned);
+  EXPECT_FALSE(parse_ok(dg + "DEVICE_GROUP n { DEVICE b\n esan_alua_owner node }\n").device_groups.at(1).cluster_owned);
+  // The writer keeps it (and the default stays unwritten).
+  std::string text = write_config(c);
+  EXPECT_NE(text.find("esan_alua_owner cluster"), std::string::npos);
+  EXPECT_EQ(text.find("esan_alua_owner node"), std::string::npos);
+  EXPECT_TRUE(equivalent(parse_ok(text), c));
+}
+
 TEST(ConfigParse, AluaAllStatesAccepted) {
   for (const char* st : {"active", "nonoptimized", "standby", "unavailable", "offline", "transitioning"}) {
     Config c = parse_ok(std::string("HANDLER vdisk_nullio { DEVICE a }\nDEVICE_GROUP dg { DEVICE a\n"

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/named.h"
 #include "config/edit.h"
 #include "mgmt/reconcile.h"
 #include "mgmt/write_back.h"
@@ -29,15 +30,19 @@ Engine::Engine(daemon::Server& server, config::Config running, EngineOptions opt
   running_.warnings.clear();
 }
 
-void Engine::sync_alua_states_locked() {
-  auto alua = server_.alua();
-  for (auto& dg : running_.device_groups) {
-    auto g = alua->find(dg.name);
-    if (!g) continue;
-    for (auto& tg : dg.target_groups)
-      if (const scsi::TargetPortGroup* live = g->group_by_name(tg.name))
-        tg.state = std::string(scsi::alua_state_name(live->state()));
+// Node-owned states are the config's: a live change (SET TARGET PORT GROUPS)
+// is taken into it and written back with the next change. Cluster-owned
+// states never are (config/model.h, esan_alua_owner).
+void Engine::sync_alua_states_locked() { overlay_live_alua_states(running_, *server_.alua(), false); }
+
+Status Engine::set_live_alua_state(std::string_view dg, std::string_view tg, std::string_view state) {
+  {
+    std::lock_guard lk(mu_);
+    const config::DeviceGroupConfig* g = find_named(running_.device_groups, dg);
+    if (g && !g->cluster_owned)
+      return make_error(Errc::kInternal, fmt::format("device group '{}' is node-owned", dg));
   }
+  return server_.alua()->set_target_group_state(dg, tg, state);
 }
 
 Status Engine::change(std::string_view what, const std::function<Status(config::Config&)>& edit) {
@@ -123,6 +128,7 @@ Snapshot Engine::snapshot() {
   sync_alua_states_locked();
   Snapshot s;
   s.config = running_;
+  overlay_live_alua_states(s.config, *server_.alua(), true);
   for (const auto& [name, lu] : server_.runtime().devices) s.device_bytes[name] = lu->num_blocks() * lu->block_size();
   for (const auto& t : server_.runtime().targets) {
     s.rel_tgt_ids[t.name] = t.rel_tgt_id;

@@ -57,6 +57,12 @@ class Engine {
   // Writes the running configuration (path empty: the --config file).
   Status write(const std::string& path = "");
 
+  // Sets a running ALUA state of a cluster-owned device group (the HA
+  // agent's runtime path): through the shared state seam, never into the
+  // config or its file. kInternal for a node-owned group (those change
+  // through change()); kNotFound / kInvalidArgument as the registry says.
+  Status set_live_alua_state(std::string_view dg, std::string_view tg, std::string_view state);
+
   Snapshot snapshot();
   std::string config_text();
   // Normal sessions on `target` now (any thread).

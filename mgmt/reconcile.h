@@ -62,4 +62,8 @@ Result<Plan> prepare(const config::Config& old, const config::Config& next, cons
                      const LuPool& pool = {});
 Result<LuPool> commit(Plan& plan, daemon::Server& server);
 
+// Copies the running ALUA states of the device groups whose ownership is
+// `cluster_owned` (config/model.h, esan_alua_owner) into c.
+void overlay_live_alua_states(config::Config& c, const scsi::AluaRegistry& alua, bool cluster_owned);
+
 }  // namespace esan::mgmt

@@ -213,6 +213,44 @@ TEST_F(MgmtOps, AluaStatesConfigWriteAndApply) {
   EXPECT_TRUE(Ok(api_.Get("/v1/devices/extra")));
 }
 
+// esan_alua_owner cluster: a state set through the API changes the running
+// state (initiators see it) but never the file, and a reload keeps it.
+TEST_F(MgmtOps, ClusterOwnedAluaStatesAreRuntimeOnly) {
+  auto text = api_.Get("/v1/config");
+  ASSERT_TRUE(Ok(text));
+  const std::string with_dg = text.body +
+                              "DEVICE_GROUP ha {\n\tesan_alua_owner cluster\n\tDEVICE d0\n"
+                              "\tTARGET_GROUP local {\n\t\tgroup_id 1\n\t\tstate active\n\t\tTARGET " +
+                              kT + "\n\t}\n}\n";
+  ASSERT_TRUE(Ok(api_.Post("/v1/config/apply", {{"text", with_dg}})));
+  const std::string file = ReadFile(esand_.config_path());
+  ASSERT_NE(file.find("esan_alua_owner cluster"), std::string::npos) << file;
+  EXPECT_TRUE(WaitReady(s_.get(), 0));
+
+  auto st = api_.Put("/v1/alua/device-groups/ha/target-groups/local/state", {{"state", "standby"}});
+  ASSERT_TRUE(Ok(st)) << st.body;
+  EXPECT_EQ(st.json[0]["target_groups"][0]["state"], "standby") << "GET shows the running state";
+  EXPECT_EQ(ReadFile(esand_.config_path()), file) << "a cluster-owned state is never written back";
+  Task r;
+  for (int i = 0; i < 5; ++i) {  // unit attentions first
+    r = Read16Task(s_.get(), 0, 0, 512);
+    if (!IsSense(r.get(), SCSI_SENSE_UNIT_ATTENTION, r ? r->sense.ascq : 0)) break;
+  }
+  EXPECT_TRUE(IsSense(r.get(), SCSI_SENSE_NOT_READY, 0x040B)) << Describe(s_.get(), r.get());
+  EXPECT_TRUE(Refused(api_.Put("/v1/alua/device-groups/ha/target-groups/nope/state", {{"state", "active"}}), 404,
+                      "not_found"));
+
+  // A reload of the unchanged file keeps the cluster's state; another change
+  // through the API does not write the running state into the file either.
+  ASSERT_TRUE(Ok(api_.Post("/v1/config/reload", json::object())));
+  EXPECT_EQ(api_.Get("/v1/alua/device-groups").json[0]["target_groups"][0]["state"], "standby");
+  ASSERT_TRUE(Ok(api_.Patch("/v1/driver", {{"attributes", {{"MaxSessions", "60"}}}})));
+  const std::string after = ReadFile(esand_.config_path());
+  EXPECT_EQ(after.find("standby"), std::string::npos) << after;
+  ASSERT_TRUE(Ok(api_.Put("/v1/alua/device-groups/ha/target-groups/local/state", {{"state", "active"}})));
+  EXPECT_TRUE(WaitReady(s_.get(), 0));
+}
+
 TEST(MgmtReload, SighupAppliesOnlyTheDifference) {
   const std::string a = "iqn.2026-11.org.esan:a", b = "iqn.2026-11.org.esan:b", c = "iqn.2026-11.org.esan:c";
   EsandProcess esand("mgmt-reload");
