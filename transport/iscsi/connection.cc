@@ -295,15 +295,9 @@ void Connection::tick() {
     return;
   }
   if (ctx_.nop_interval_s > 0 && secs(last_rx_) >= ctx_.nop_interval_s) {
-    Bhs nop;
-    nop.set_opcode(Opcode::kNopIn);
-    nop.set_flags(0x80);
-    nop.set_itt(kReservedTag);
     ping_ttt_ = next_ttt_++;
     if (ping_ttt_ == kReservedTag) ping_ttt_ = next_ttt_++;
-    nop.set_u32(20, ping_ttt_);
-    fill_sn(nop, false);
-    queue_pdu(nop, nullptr, 0, nullptr);
+    send_nop_in(ping_ttt_);
     ping_sent_at_ = now;
   }
 }

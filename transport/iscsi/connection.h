@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "transport/iscsi/login_negotiator.h"
 #include "transport/iscsi/params.h"
 #include "transport/iscsi/pdu.h"
+#include "transport/iscsi/pdu_build.h"
 #include "transport/iscsi/server_context.h"
 #include "transport/iscsi/session_counters.h"
 
@@ -98,13 +100,17 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   uint32_t max_data_len() const;
 
   // ---- send path (connection_send.cc) ----
-  Frame& new_frame(Bhs& bhs);
-  void queue_pdu(Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTask* task);
-  void queue_pdu_owned(Bhs& bhs, std::vector<uint8_t> data);
+  // Queues a PDU: `bhs` (from a pdu_build.h encode()) with DataSegmentLength
+  // set to `len`, and the data, which `task` (if any) keeps alive until sent.
+  Frame& new_frame(const Bhs& bhs, uint32_t data_len);
+  void queue_pdu(const Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTask* task);
+  void queue_pdu_owned(const Bhs& bhs, std::vector<uint8_t> data);
   void schedule_flush();
   void flush();
   void on_sent(int res);
-  void fill_sn(Bhs& bhs, bool advance_statsn);
+  // StatSN, ExpCmdSN, MaxCmdSN for the PDU about to be queued; the CmdSN
+  // window is updated first. advance_statsn: the PDU consumes a StatSN.
+  SnFields next_sns(bool advance_statsn);
   void send_reject(const Bhs& bad, uint8_t reason);
 
   // ---- login (connection_login.cc) ----
@@ -127,6 +133,11 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void send_r2ts(IscsiTask& t);
   void execute(IscsiTask& t);
   void send_scsi_response(IscsiTask& t);
+  // The one place a SCSI Response PDU is built (for a task, or a command
+  // refused before it became one). Advances StatSN; `sense` becomes the
+  // data segment (SenseLength + sense data) when not empty.
+  void queue_scsi_rsp(uint32_t itt, uint8_t status, Residual residual, uint32_t exp_data_sn,
+                      std::span<const uint8_t> sense);
   IscsiTask* alloc_task();
   void release_task(IscsiTask* t);
   // Commands in flight for the CmdSN window and QueuedCommands: tasks not
@@ -144,6 +155,10 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
 
   // ---- NOP, TMF, Text, Logout (connection_misc.cc) ----
   void handle_nop_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
+  // The one place an unsolicited NOP-In (ITT 0xffffffff, StatSN not
+  // advanced) is built: a ping (tick) when `ttt` is a tag the initiator must
+  // echo, a window update (announce_window) when it is 0xffffffff.
+  void send_nop_in(uint32_t ttt);
   void handle_tmf(const Bhs& bhs);
   void handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
   void send_text_chunk(uint32_t itt);

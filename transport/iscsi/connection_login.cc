@@ -45,16 +45,15 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
     return;
   }
 
-  Bhs rsp;
-  rsp.set_opcode(Opcode::kLoginRsp);
-  std::memcpy(rsp.b + 8, isid_, 6);
-  rsp.set_itt(bhs.itt());
+  LoginRsp rsp;
+  std::memcpy(rsp.isid, isid_, 6);
+  rsp.itt = bhs.itt();
 
   if (bhs.login_continue()) {
     // More text follows: acknowledge with an empty response in the same stage.
-    rsp.set_flags(uint8_t(bhs.login_csg() << 2));
-    fill_sn(rsp, true);
-    queue_pdu(rsp, nullptr, 0, nullptr);
+    rsp.csg = bhs.login_csg();
+    rsp.sn = next_sns(true);
+    queue_pdu(rsp.encode(), nullptr, 0, nullptr);
     return;
   }
 
@@ -75,17 +74,16 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
   }
   if (out.done && !out.failed) register_session(out);
 
-  uint8_t flags = uint8_t((out.csg & 3) << 2 | (out.nsg & 3));
-  if (out.transit) flags |= 0x80;
-  if (out.failed) flags = 0;
-  rsp.set_flags(flags);
-  rsp.b[2] = 0;  // version max
-  rsp.b[3] = 0;  // version active
-  rsp.b[36] = out.status_class;
-  rsp.b[37] = out.status_detail;
-  if (!out.failed) store_be16(rsp.b + 14, tsih_);
-  fill_sn(rsp, true);
-  queue_pdu_owned(rsp, std::move(out.text));
+  if (!out.failed) {  // a failed login's response has T, CSG, NSG and TSIH zero
+    rsp.transit = out.transit;
+    rsp.csg = out.csg;
+    rsp.nsg = out.nsg;
+    rsp.tsih = tsih_;
+  }
+  rsp.status_class = out.status_class;
+  rsp.status_detail = out.status_detail;
+  rsp.sn = next_sns(true);
+  queue_pdu_owned(rsp.encode(), std::move(out.text));
 
   if (out.failed) {
     ESAN_LOG_INFO("{}: login failed, status {:02x}/{:02x}", peer_, out.status_class, out.status_detail);

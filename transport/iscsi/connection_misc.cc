@@ -35,14 +35,18 @@ void Connection::handle_nop_out(const Bhs& bhs, const uint8_t* data, uint32_t dl
     if (ping_sent_at_ && bhs.ttt() == ping_ttt_) ping_sent_at_.reset();
     return;
   }
-  Bhs r;
-  r.set_opcode(Opcode::kNopIn);
-  r.set_flags(0x80);
-  r.set_lun_raw(bhs.lun_raw());
-  r.set_itt(bhs.itt());
-  r.set_u32(20, kReservedTag);
-  fill_sn(r, true);
-  queue_pdu_owned(r, std::vector<uint8_t>(data, data + dlen));
+  NopIn r;
+  r.lun = bhs.lun_raw();
+  r.itt = bhs.itt();
+  r.sn = next_sns(true);
+  queue_pdu_owned(r.encode(), std::vector<uint8_t>(data, data + dlen));
+}
+
+void Connection::send_nop_in(uint32_t ttt) {
+  NopIn r;
+  r.ttt = ttt;
+  r.sn = next_sns(false);
+  queue_pdu(r.encode(), nullptr, 0, nullptr);
 }
 
 void Connection::abort_task(IscsiTask& t) {
@@ -131,13 +135,11 @@ void Connection::handle_tmf(const Bhs& bhs) {
     }
   }
   ESAN_LOG_DEBUG("{}: TMF function {} lun {} -> response {}", peer_, fn, lun, response);
-  Bhs r;
-  r.set_opcode(Opcode::kTmfRsp);
-  r.set_flags(0x80);
-  r.b[2] = response;
-  r.set_itt(bhs.itt());
-  fill_sn(r, true);
-  queue_pdu(r, nullptr, 0, nullptr);
+  TmfRsp r;
+  r.response = response;
+  r.itt = bhs.itt();
+  r.sn = next_sns(true);
+  queue_pdu(r.encode(), nullptr, 0, nullptr);
   if (close_after) close("target cold reset");
 }
 
@@ -178,25 +180,25 @@ void Connection::send_text_chunk(uint32_t itt) {
   size_t left = text_pending_.size() - text_off_;
   size_t n = std::min<size_t>(left, mdsl);
   bool last = n == left;
-  Bhs r;
-  r.set_opcode(Opcode::kTextRsp);
-  r.set_flags(last ? 0x80 : 0x40);
-  r.set_itt(itt);
   if (last) {
     text_ttt_ = kReservedTag;
   } else {
     text_ttt_ = next_ttt_++;
     if (text_ttt_ == kReservedTag) text_ttt_ = next_ttt_++;
   }
-  r.set_u32(20, text_ttt_);
-  fill_sn(r, true);
+  TextRsp r;
+  r.final = last;
+  r.continue_ = !last;
+  r.itt = itt;
+  r.ttt = text_ttt_;
+  r.sn = next_sns(true);
   std::vector<uint8_t> chunk(text_pending_.begin() + long(text_off_), text_pending_.begin() + long(text_off_ + n));
   text_off_ += n;
   if (last) {
     text_pending_.clear();
     text_off_ = 0;
   }
-  queue_pdu_owned(r, std::move(chunk));
+  queue_pdu_owned(r.encode(), std::move(chunk));
 }
 
 void Connection::handle_logout(const Bhs& bhs) {
@@ -208,14 +210,12 @@ void Connection::handle_logout(const Bhs& bhs) {
     send_reject(bhs, kRejectInvalidPduField);
     return;
   }
-  Bhs r;
-  r.set_opcode(Opcode::kLogoutRsp);
-  r.set_flags(0x80);
-  r.b[2] = response;
-  r.set_itt(bhs.itt());
-  fill_sn(r, true);
-  store_be16(r.b + 40, uint16_t(params_.default_time2wait));
-  store_be16(r.b + 42, uint16_t(params_.default_time2retain));
+  LogoutRsp r;
+  r.response = response;
+  r.itt = bhs.itt();
+  r.sn = next_sns(true);
+  r.time2wait = uint16_t(params_.default_time2wait);
+  r.time2retain = uint16_t(params_.default_time2retain);
   if (response == 0 && nexus_attached_) {
     // The I_T nexus ends with the logout: its SCSI state (unit attentions,
     // SPC-2 reservation) goes before the initiator sees the response, so a
@@ -223,7 +223,7 @@ void Connection::handle_logout(const Bhs& bhs) {
     scsi::nexus_detached(nexus_);
     nexus_attached_ = false;
   }
-  queue_pdu(r, nullptr, 0, nullptr);
+  queue_pdu(r.encode(), nullptr, 0, nullptr);
   if (response == 0) close("logout");
 }
 
