@@ -118,11 +118,15 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void register_session(LoginResponse& out);
   void finish_login();
 
-  // ---- sequence numbers (connection.cc) ----
+  // ---- command ordering (connection.cc) ----
   // Returns true when the PDU should be handled now; false when it was
   // queued (CmdSN ahead) or dropped (outside the window).
   bool accept_cmdsn(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
   void run_queued_cmdsn();
+
+  // ---- close (connection.cc) ----
+  void maybe_finish();
+  void finish();
 
   // ---- SCSI commands (connection_scsi.cc) ----
   void handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
@@ -140,9 +144,12 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
                       std::span<const uint8_t> sense);
   IscsiTask* alloc_task();
   void release_task(IscsiTask* t);
+  void maybe_release(IscsiTask* t);
   // Commands in flight for the CmdSN window and QueuedCommands: tasks not
   // answered yet (their status PDU not queued).
   uint32_t unanswered() const { return uint32_t(tasks_.size()) - answered_; }
+
+  // ---- admission and the CmdSN window's room (connection_limits.cc) ----
   void mark_answered(IscsiTask& t);
   // An unsolicited NOP-In (ITT and TTT 0xffffffff) that reopens a closed
   // CmdSN window when a slot frees without any other PDU to carry it.
@@ -150,8 +157,9 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   // Limits (ServerContext::limits, QueuedCommands): true when the command
   // was answered with TASK SET FULL or CHECK CONDITION instead of admitted.
   bool refuse_command(const Bhs& bhs, uint32_t edtl);
+  // A SCSI Response for a command refused before it became a task: nothing
+  // moved (ResidualCount = its ExpectedDataTransferLength).
   void answer_status(const Bhs& bhs, uint8_t status, const scsi::Sense* sense);
-  void maybe_release(IscsiTask* t);
 
   // ---- NOP, TMF, Text, Logout (connection_misc.cc) ----
   void handle_nop_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
@@ -165,9 +173,6 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void handle_logout(const Bhs& bhs);
   void abort_task(IscsiTask& t);
   void abort_tasks_for_lun(std::optional<uint64_t> lun);
-
-  void maybe_finish();
-  void finish();
 
   ServerContext& ctx_;
   reactor::Reactor& reactor_;
