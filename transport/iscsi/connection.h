@@ -1,4 +1,5 @@
-// Connection: one iSCSI TCP connection and (MaxConnections=1) its session.
+// Connection: one iSCSI TCP connection and (MaxConnections=1) the Session
+// it carries (session.h), which it owns.
 //
 // Lives on one reactor; every method runs on that reactor's thread. It reads
 // PDUs with io_uring recv, handles every complete PDU of a receive, and
@@ -15,7 +16,6 @@
 
 #include <chrono>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -24,17 +24,14 @@
 #include <vector>
 
 #include "reactor/reactor.h"
-#include "scsi/nexus.h"
 #include "scsi/task.h"
-#include "transport/iscsi/cmdsn_window.h"
 #include "transport/iscsi/coalesce.h"
 #include "transport/iscsi/iscsi_task.h"
 #include "transport/iscsi/login_negotiator.h"
-#include "transport/iscsi/params.h"
 #include "transport/iscsi/pdu.h"
 #include "transport/iscsi/pdu_build.h"
 #include "transport/iscsi/server_context.h"
-#include "transport/iscsi/session_counters.h"
+#include "transport/iscsi/session.h"
 
 namespace esan::scsi {
 struct Sense;
@@ -208,30 +205,23 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   std::unique_ptr<LoginNegotiator> negotiator_;
   std::vector<uint8_t> login_text_;
   bool login_started_ = false;
-  uint8_t isid_[6] = {};
-  uint16_t tsih_ = 0;
   uint16_t cid_ = 0;
-  SessionParams params_;
   bool hdr_digest_ = false, data_digest_ = false;
 
-  // session state
-  std::shared_ptr<SessionCounters> counters_ = std::make_shared<SessionCounters>();
-  CmdSnWindow window_;
+  Session session_;
+
+  // connection state
   uint32_t stat_sn_ = 0;
   // Commands the initiator had outstanding when it sent its latest command
   // (coalesce.h); how long this connection lets the reactor coalesce.
   uint32_t initiator_queue_ = 0;
   void note_initiator_queue(uint32_t exp_stat_sn) {
-    initiator_queue_ = initiator_queue(stat_sn_, exp_stat_sn, uint32_t(tasks_.size() - answered_), max_tasks_);
+    initiator_queue_ = initiator_queue(stat_sn_, exp_stat_sn, unanswered(), session_.queued_commands);
   }
-  std::map<uint32_t, std::vector<uint8_t>> cmdsn_queue_;  // whole PDUs ahead of ExpCmdSN
-  bool replaying_ = false;
-  scsi::Nexus nexus_;
-  bool nexus_attached_ = false;
+  bool replaying_ = false;     // handling PDUs from session_.cmdsn_queue
   std::unordered_map<uint32_t, IscsiTask*> tasks_;  // by ITT, until released
   uint32_t executing_ = 0;
   uint32_t answered_ = 0;      // tasks in tasks_ whose status PDU is queued
-  uint32_t max_tasks_ = 1;     // QueuedCommands of the session (CmdSN window)
   uint64_t buffered_ = 0;      // data bytes charged by the tasks in tasks_
   uint32_t next_ttt_ = 1;
   std::vector<std::unique_ptr<IscsiTask>> task_store_;

@@ -27,11 +27,11 @@ bool Connection::refuse_command(const Bhs& bhs, uint32_t edtl) {
     answer_status(bhs, scsi::kCheckCondition, &sense);
     return true;
   }
-  bool too_many = unanswered() >= max_tasks_;
+  bool too_many = unanswered() >= session_.queued_commands;
   bool too_big = buffered_ && buffered_ + edtl > ctx_.limits.max_buffered_bytes;
   if (!too_many && !too_big) return false;
   ESAN_LOG_DEBUG("{}: ITT {:#x} answered TASK SET FULL ({} commands of {}, {} bytes buffered)", peer_,
-                 bhs.itt(), unanswered(), max_tasks_, buffered_);
+                 bhs.itt(), unanswered(), session_.queued_commands, buffered_);
   answer_status(bhs, scsi::kTaskSetFull, nullptr);
   return true;
 }

@@ -79,7 +79,7 @@ void Connection::handle_tmf(const Bhs& bhs) {
   uint64_t lun = decode_lun(bhs.lun_raw());
   uint8_t response = kTmfComplete;
   bool close_after = false;
-  if (params_.discovery) {
+  if (session_.params.discovery) {
     response = kTmfNotSupported;
   } else {
     switch (fn) {
@@ -90,18 +90,18 @@ void Connection::handle_tmf(const Bhs& bhs) {
         } else {
           // Still queued behind a CmdSN gap?
           bool found = false;
-          for (auto q = cmdsn_queue_.begin(); q != cmdsn_queue_.end(); ++q) {
+          for (auto q = session_.cmdsn_queue.begin(); q != session_.cmdsn_queue.end(); ++q) {
             if (load_be32(q->second.data() + 16) == bhs.tmf_ref_itt()) {
-              cmdsn_queue_.erase(q);
+              session_.cmdsn_queue.erase(q);
               found = true;
               break;
             }
           }
           uint32_t ref = bhs.tmf_refcmdsn();
           if (!found) {
-            bool in_window = window_.in_window(ref) && sn_lt(ref, bhs.cmdsn());
+            bool in_window = session_.window.in_window(ref) && sn_lt(ref, bhs.cmdsn());
             response = in_window ? kTmfComplete : kTmfNoTask;
-            if (in_window && ref == window_.exp_cmdsn()) window_.advance();  // consider it received
+            if (in_window && ref == session_.window.exp_cmdsn()) session_.window.advance();  // consider it received
           }
         }
         break;
@@ -109,18 +109,18 @@ void Connection::handle_tmf(const Bhs& bhs) {
       case kAbortTaskSet:
       case kClearTaskSet:
       case kLunReset:
-        if (!scsi::lun_exists(nexus_, lun)) {
+        if (!scsi::lun_exists(session_.nexus, lun)) {
           response = kTmfNoLun;
           break;
         }
         abort_tasks_for_lun(lun);
-        if (fn == kClearTaskSet) scsi::clear_task_set(nexus_, lun);
-        if (fn == kLunReset) scsi::lun_reset(nexus_, lun);
+        if (fn == kClearTaskSet) scsi::clear_task_set(session_.nexus, lun);
+        if (fn == kLunReset) scsi::lun_reset(session_.nexus, lun);
         break;
       case kTargetWarmReset:
       case kTargetColdReset:
         abort_tasks_for_lun(std::nullopt);
-        scsi::target_reset(nexus_, fn == kTargetColdReset);
+        scsi::target_reset(session_.nexus, fn == kTargetColdReset);
         close_after = fn == kTargetColdReset;
         break;
       case kClearAca:
@@ -163,9 +163,9 @@ void Connection::handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen)
       append_text(out, k, "NotUnderstood");
     } else if (!send_targets_done) {
       send_targets_done = true;
-      auto body = build_send_targets(std::span<const uint8_t>(data, dlen), ctx_.targets, params_.initiator_name,
-                                     ctx_.portals, params_.discovery, params_.target_name,
-                                     !params_.auth_user.empty());
+      auto body = build_send_targets(std::span<const uint8_t>(data, dlen), ctx_.targets, session_.params.initiator_name,
+                                     ctx_.portals, session_.params.discovery, session_.params.target_name,
+                                     !session_.params.auth_user.empty());
       if (body) out.insert(out.end(), body->begin(), body->end());
       else append_text(out, "SendTargets", "Reject");
     }
@@ -176,7 +176,7 @@ void Connection::handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen)
 }
 
 void Connection::send_text_chunk(uint32_t itt) {
-  uint32_t mdsl = std::max<uint32_t>(params_.max_xmit_dsl, 512);
+  uint32_t mdsl = std::max<uint32_t>(session_.params.max_xmit_dsl, 512);
   size_t left = text_pending_.size() - text_off_;
   size_t n = std::min<size_t>(left, mdsl);
   bool last = n == left;
@@ -214,15 +214,12 @@ void Connection::handle_logout(const Bhs& bhs) {
   r.response = response;
   r.itt = bhs.itt();
   r.sn = next_sns(true);
-  r.time2wait = uint16_t(params_.default_time2wait);
-  r.time2retain = uint16_t(params_.default_time2retain);
-  if (response == 0 && nexus_attached_) {
-    // The I_T nexus ends with the logout: its SCSI state (unit attentions,
-    // SPC-2 reservation) goes before the initiator sees the response, so a
-    // command it sends on another session afterwards sees the nexus gone.
-    scsi::nexus_detached(nexus_);
-    nexus_attached_ = false;
-  }
+  r.time2wait = uint16_t(session_.params.default_time2wait);
+  r.time2retain = uint16_t(session_.params.default_time2retain);
+  // The I_T nexus ends with the logout: its SCSI state (unit attentions,
+  // SPC-2 reservation) goes before the initiator sees the response, so a
+  // command it sends on another session afterwards sees the nexus gone.
+  if (response == 0) session_.detach_nexus();
   queue_pdu(r.encode(), nullptr, 0, nullptr);
   if (response == 0) close("logout");
 }

@@ -28,14 +28,15 @@ IscsiTask* Connection::alloc_task() {
 }
 
 void Connection::release_task(IscsiTask* t) {
-  counters_->released();
+  session_.counters->released();
   auto it = tasks_.find(t->itt);
   if (it != tasks_.end() && it->second == t) {
     tasks_.erase(it);
     if (t->done_sending) --answered_;
     // An aborted task leaves without a response: tell the initiator about
     // the slot if the window was closed.
-    if (phase_ == Phase::kFullFeature && window_.closed() && unanswered() < max_tasks_) announce_window();
+    if (phase_ == Phase::kFullFeature && session_.window.closed() && unanswered() < session_.queued_commands)
+      announce_window();
   }
   buffered_ -= t->charge;
   t->charge = 0;
@@ -52,7 +53,7 @@ void Connection::maybe_release(IscsiTask* t) {
 }
 
 void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen) {
-  if (params_.discovery) {
+  if (session_.params.discovery) {
     send_reject(bhs, kRejectProtocolError);
     close("SCSI command in a discovery session");
     return;
@@ -68,7 +69,7 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
     send_reject(bhs, kRejectCmdNotSupported);
     return;
   }
-  if (dlen && (!wr || dlen > edtl || dlen > params_.first_burst || !params_.immediate_data)) {
+  if (dlen && (!wr || dlen > edtl || dlen > session_.params.first_burst || !session_.params.immediate_data)) {
     send_reject(bhs, kRejectProtocolError);
     close("invalid immediate data");
     return;
@@ -94,7 +95,7 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.task_attr = bhs.cmd_attr();
   s.tag = itt;
   tasks_.emplace(itt, t);
-  counters_->received();
+  session_.counters->received();
   note_initiator_queue(bhs.expstatsn());
   t->charge = edtl;  // the connection's data budget (refuse_command)
   buffered_ += t->charge;
@@ -104,7 +105,8 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.data.resize(edtl);
   if (dlen) std::memcpy(s.data.data(), data, dlen);
   t->received = dlen;
-  uint32_t unsolicited = bhs.final_bit() ? dlen : (params_.initial_r2t ? dlen : std::min(edtl, params_.first_burst));
+  const SessionParams& p = session_.params;
+  uint32_t unsolicited = bhs.final_bit() ? dlen : (p.initial_r2t ? dlen : std::min(edtl, p.first_burst));
   t->unsolicited_end = std::max(unsolicited, dlen);
   t->r2t_next_off = t->unsolicited_end;
   t->ttt = next_ttt_++;
@@ -116,8 +118,8 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
 
 void Connection::send_r2ts(IscsiTask& t) {
   uint32_t edtl = t.scsi.expected_len;
-  while (t.r2t_outstanding < params_.max_outstanding_r2t && t.r2t_next_off < edtl) {
-    uint32_t len = std::min(params_.max_burst, edtl - t.r2t_next_off);
+  while (t.r2t_outstanding < session_.params.max_outstanding_r2t && t.r2t_next_off < edtl) {
+    uint32_t len = std::min(session_.params.max_burst, edtl - t.r2t_next_off);
     R2t r;
     r.lun = encode_lun(t.scsi.lun);
     r.itt = t.itt;
@@ -149,7 +151,7 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
   uint32_t edtl = t.scsi.expected_len;
   bool solicited = bhs.ttt() != kReservedTag;
   if ((solicited && bhs.ttt() != t.ttt) || uint64_t(off) + dlen > edtl ||
-      (!solicited && uint64_t(off) + dlen > t.unsolicited_end) || dlen > params_.max_recv_dsl) {
+      (!solicited && uint64_t(off) + dlen > t.unsolicited_end) || dlen > session_.params.max_recv_dsl) {
     ESAN_LOG_WARN("{}: bad Data-Out (offset {} len {} edtl {}); dropping connection", peer_, off, dlen, edtl);
     send_reject(bhs, kRejectProtocolError);
     close("bad Data-Out");
@@ -158,7 +160,7 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
   // ErrorRecoveryLevel 0 cannot recover a lost or reordered Data-Out. The
   // task fails (ABORTED COMMAND, DATA PHASE ERROR) once its data has been
   // taken in; the connection and other tasks carry on.
-  if (bhs.datasn() != t.datasn_expected || (params_.data_pdu_in_order && off != t.received)) {
+  if (bhs.datasn() != t.datasn_expected || (session_.params.data_pdu_in_order && off != t.received)) {
     if (!t.data_error)
       ESAN_LOG_WARN("{}: Data-Out out of sequence (DataSN {} expected {}, offset {} expected {}); failing ITT {:#x}",
                     peer_, bhs.datasn(), t.datasn_expected, off, t.received, t.itt);
@@ -189,7 +191,7 @@ void Connection::execute(IscsiTask& t) {
   }
   if (t.scsi.dir == scsi::DataDir::kOut) t.scsi.data.resize(t.received);
   t.scsi.executor = &reactor_;
-  scsi::execute(nexus_, t.scsi);
+  scsi::execute(session_.nexus, t.scsi);
 }
 
 void Connection::task_done(scsi::Task& task) {
@@ -219,7 +221,7 @@ void Connection::send_scsi_response(IscsiTask& t) {
     if (good && op == scsi::OpClass::kWrite && s.dir == scsi::DataDir::kOut) bytes = s.data.size();
     if (good && op == scsi::OpClass::kRead && s.dir == scsi::DataDir::kIn)
       bytes = std::min<uint64_t>(s.data.size(), edtl);
-    counters_->answered(op, bytes, s.status == scsi::kCheckCondition);
+    session_.counters->answered(op, bytes, s.status == scsi::kCheckCondition);
   }
 
   if (s.dir == scsi::DataDir::kOut || (s.dir == scsi::DataDir::kNone && s.out_wanted)) {
@@ -232,7 +234,7 @@ void Connection::send_scsi_response(IscsiTask& t) {
     residual = Residual::of(exp, produced);
     if (send) {
       // Data-In PDUs; the last one carries the status (phase collapse).
-      uint32_t mdsl = std::max<uint32_t>(params_.max_xmit_dsl, 512);
+      uint32_t mdsl = std::max<uint32_t>(session_.params.max_xmit_dsl, 512);
       for (uint32_t off = 0; off < send; off += mdsl) {
         uint32_t len = std::min(mdsl, send - off);
         bool last = off + len >= send;

@@ -12,8 +12,8 @@
 namespace esan::iscsi {
 
 SnFields Connection::next_sns(bool advance_statsn) {
-  window_.update(unanswered(), max_tasks_);
-  return {advance_statsn ? stat_sn_++ : stat_sn_, window_.exp_cmdsn(), window_.max_cmdsn()};
+  session_.window.update(unanswered(), session_.queued_commands);
+  return {advance_statsn ? stat_sn_++ : stat_sn_, session_.window.exp_cmdsn(), session_.window.max_cmdsn()};
 }
 
 Connection::Frame& Connection::new_frame(const Bhs& bhs, uint32_t data_len) {
