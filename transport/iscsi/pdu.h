@@ -2,8 +2,8 @@
 //
 // Bhs is the raw 48-byte header with typed accessors for the PDUs an
 // initiator sends; nothing is copied or converted until a field is read.
-// The PDUs the target sends are built by pdu_build.h. The setters below
-// exist for tests and fuzzers that forge requests. Padding: data segments
+// The PDUs the target sends are built by pdu_build.h; the setters below
+// exist for tests that forge requests. Padding: data segments
 // are padded to a multiple of 4 bytes on the wire (pad4()).
 #pragma once
 
@@ -82,7 +82,7 @@ struct Bhs {
   uint32_t itt() const { return load_be32(b + 16); }
   uint32_t u32(size_t off) const { return load_be32(b + off); }
 
-  // Raw setters (tests, fuzzers): responses are built by pdu_build.h.
+  // Raw setters, for tests: responses are built by pdu_build.h.
   void set_opcode(Opcode op) { b[0] = uint8_t(op); }
   void set_flags(uint8_t f) { b[1] = f; }
   void set_data_len(uint32_t n) { store_be24(b + 5, n); }
