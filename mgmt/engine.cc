@@ -24,7 +24,7 @@ Status validate(const config::Config& next) {
 
 }  // namespace
 
-Engine::Engine(daemon::Server& server, config::Config running, EngineOptions opts)
+Engine::Engine(server::Server& server, config::Config running, EngineOptions opts)
     : server_(server), opts_(std::move(opts)), running_(std::move(running)) {
   running_.warnings.clear();
 }
@@ -61,7 +61,7 @@ Status Engine::apply_locked(config::Config next, std::string_view what, bool wri
     ESAN_LOG_INFO("management: {}: nothing changes", what);
     return ok();
   }
-  daemon::Runtime& rt = server_.runtime();
+  server::Runtime& rt = server_.runtime();
   auto plan = prepare(running_, next, rt);
   if (!plan) return std::unexpected(plan.error());
   auto removed = commit(*plan, server_);
@@ -113,7 +113,7 @@ Status Engine::write(const std::string& path) {
   return write_file_atomically(file, config::write_config(running_));
 }
 
-daemon::Observation Engine::observe() {
+server::Observation Engine::observe() {
   std::lock_guard lk(mu_);
   return server_.observe();
 }

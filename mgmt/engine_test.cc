@@ -38,11 +38,11 @@ class EngineTest : public ::testing::Test {
     std::ofstream(conf_) << text;
     auto cfg = config::parse_config(text, conf_);
     ASSERT_TRUE(cfg) << cfg.error().message;
-    auto rt = daemon::build_runtime(*cfg, conf_);
+    auto rt = server::build_runtime(*cfg, conf_);
     ASSERT_TRUE(rt) << rt.error().message;
-    daemon::ServerOptions opts;
+    server::ServerOptions opts;
     opts.listen = {"127.0.0.1:0"};
-    auto s = daemon::Server::start(std::move(*rt), opts);
+    auto s = server::Server::start(std::move(*rt), opts);
     ASSERT_TRUE(s) << s.error().message;
     server_ = std::move(*s);
     engine_ = std::make_unique<Engine>(*server_, *cfg, EngineOptions{conf_, true});
@@ -61,7 +61,7 @@ class EngineTest : public ::testing::Test {
 
   fs::path dir_;
   std::string conf_;
-  std::unique_ptr<daemon::Server> server_;
+  std::unique_ptr<server::Server> server_;
   std::unique_ptr<Engine> engine_;
 };
 

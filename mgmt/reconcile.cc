@@ -6,7 +6,7 @@
 
 #include "common/log.h"
 #include "config/limits.h"
-#include "daemon/state_dir.h"
+#include "server/state_dir.h"
 #include "scsi/sense.h"
 
 namespace esan::mgmt {
@@ -24,7 +24,7 @@ bool same_fixed(const config::DeviceConfig& a, const config::DeviceConfig& b, sc
 // The capacity `d` asks for (bytes, whole blocks); `current` when it cannot tell.
 uint64_t wanted_bytes(const config::DeviceConfig& d, uint64_t current) {
   uint64_t want = d.size_bytes;
-  if (!want && d.handler == config::Handler::kNullIo) want = daemon::kDefaultNullSize;
+  if (!want && d.handler == config::Handler::kNullIo) want = server::kDefaultNullSize;
   if (!want) {
     struct stat st {};
     if (::stat(d.filename.c_str(), &st) == 0 && S_ISREG(st.st_mode)) want = uint64_t(st.st_size);
@@ -41,7 +41,7 @@ config::Config alua_structure(const config::Config& c) {
   return s;
 }
 
-Status prepare_devices(const config::Config& old, const config::Config& next, const daemon::Runtime& rt,
+Status prepare_devices(const config::Config& old, const config::Config& next, const server::Runtime& rt,
                        const LuPool& pool, Plan& p) {
   for (const auto& d : next.devices) {
     const config::DeviceConfig* od = old.find_device(d.name);
@@ -49,7 +49,7 @@ Status prepare_devices(const config::Config& old, const config::Config& next, co
     if (od && running != rt.devices.end() && same_fixed(*od, d, *running->second)) {
       auto lu = running->second;
       p.devices[d.name] = lu;
-      if (*od != d) p.updates.emplace_back(lu, daemon::lu_config(d));
+      if (*od != d) p.updates.emplace_back(lu, server::lu_config(d));
       uint64_t now = lu->num_blocks() * lu->block_size();
       uint64_t want = wanted_bytes(d, now);
       if (want != now) p.resizes.push_back(Plan::Resize{lu, now, want});
@@ -59,15 +59,15 @@ Status prepare_devices(const config::Config& old, const config::Config& next, co
       p.devices[d.name] = it->second.second;
       continue;
     }
-    auto lu = daemon::open_device(d, "");
+    auto lu = server::open_device(d, "");
     if (!lu) return std::unexpected(lu.error());
-    if (auto s = daemon::attach_device_state(rt.state_dir, d.name, **lu); !s) return s;
+    if (auto s = server::attach_device_state(rt.state_dir, d.name, **lu); !s) return s;
     p.devices[d.name] = std::move(*lu);
   }
   return ok();
 }
 
-Status prepare_alua(const config::Config& old, const config::Config& next, const daemon::Runtime& rt, Plan& p) {
+Status prepare_alua(const config::Config& old, const config::Config& next, const server::Runtime& rt, Plan& p) {
   bool rebuild = !config::equivalent(alua_structure(old), alua_structure(next));
   for (const auto& dg : next.device_groups)
     for (const auto& d : dg.devices) {
@@ -81,10 +81,10 @@ Status prepare_alua(const config::Config& old, const config::Config& next, const
     rebuild = rebuild || before != after;
   }
   if (rebuild) {
-    daemon::Runtime scratch;
+    server::Runtime scratch;
     scratch.devices = p.devices;
     scratch.targets = p.targets;
-    auto groups = daemon::make_device_groups(next, "", scratch);
+    auto groups = server::make_device_groups(next, "", scratch);
     if (!groups) return std::unexpected(groups.error());
     p.alua_groups = std::move(*groups);
     return ok();
@@ -98,10 +98,10 @@ Status prepare_alua(const config::Config& old, const config::Config& next, const
   return ok();
 }
 
-void install_alua(Plan& p, daemon::Runtime& rt) {
+void install_alua(Plan& p, server::Runtime& rt) {
   std::map<std::string, std::string> group_before;  // device -> device group name
   for (const auto& [name, lu] : rt.devices) group_before[name] = lu->alua_group() ? lu->alua_group()->name() : "";
-  daemon::install_device_groups(p.next, std::move(*p.alua_groups), rt);
+  server::install_device_groups(p.next, std::move(*p.alua_groups), rt);
   for (const auto& [name, lu] : rt.devices) {
     std::string now = lu->alua_group() ? lu->alua_group()->name() : "";
     auto it = group_before.find(name);
@@ -111,20 +111,20 @@ void install_alua(Plan& p, daemon::Runtime& rt) {
 
 }  // namespace
 
-Result<Plan> prepare(const config::Config& old, const config::Config& next, const daemon::Runtime& rt,
+Result<Plan> prepare(const config::Config& old, const config::Config& next, const server::Runtime& rt,
                      const LuPool& pool) {
   Plan p;
   p.old = old;
   p.next = next;
   if (auto s = prepare_devices(old, next, rt, pool, p); !s) return std::unexpected(s.error());
-  daemon::Runtime scratch;
+  server::Runtime scratch;
   scratch.devices = p.devices;
-  p.targets = daemon::build_targets(next, scratch, rt.targets);
+  p.targets = server::build_targets(next, scratch, rt.targets);
   if (auto s = prepare_alua(old, next, rt, p); !s) return std::unexpected(s.error());
   return p;
 }
 
-Result<LuPool> commit(Plan& p, daemon::Server& server) {
+Result<LuPool> commit(Plan& p, server::Server& server) {
   for (size_t i = 0; i < p.resizes.size(); ++i) {
     if (auto s = p.resizes[i].lu->resize(p.resizes[i].to_bytes); !s) {
       for (size_t j = 0; j < i; ++j) (void)p.resizes[j].lu->resize(p.resizes[j].from_bytes);
@@ -134,7 +134,7 @@ Result<LuPool> commit(Plan& p, daemon::Server& server) {
   }
   for (auto& [lu, lc] : p.updates) lu->update(lc);
 
-  daemon::Runtime& rt = server.runtime();
+  server::Runtime& rt = server.runtime();
   LuPool removed;
   for (const auto& [name, lu] : rt.devices) {
     auto it = p.devices.find(name);
@@ -144,8 +144,8 @@ Result<LuPool> commit(Plan& p, daemon::Server& server) {
   rt.devices = p.devices;
   rt.targets = p.targets;
   rt.iscsi_enabled = p.next.iscsi_enabled;
-  rt.discovery_auth = daemon::auth_settings(p.next.iscsi_incoming_users, p.next.iscsi_outgoing_users);
-  rt.limits = daemon::driver_limits(p.next.iscsi_attributes);
+  rt.discovery_auth = server::auth_settings(p.next.iscsi_incoming_users, p.next.iscsi_outgoing_users);
+  rt.limits = server::driver_limits(p.next.iscsi_attributes);
   if (p.alua_groups) {
     install_alua(p, rt);
   } else {

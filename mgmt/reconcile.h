@@ -34,7 +34,7 @@
 
 #include "common/result.h"
 #include "config/model.h"
-#include "daemon/server.h"
+#include "server/server.h"
 
 namespace esan::mgmt {
 
@@ -58,8 +58,8 @@ struct Plan {
   config::Config old, next;
 };
 
-Result<Plan> prepare(const config::Config& old, const config::Config& next, const daemon::Runtime& rt,
+Result<Plan> prepare(const config::Config& old, const config::Config& next, const server::Runtime& rt,
                      const LuPool& pool = {});
-Result<LuPool> commit(Plan& plan, daemon::Server& server);
+Result<LuPool> commit(Plan& plan, server::Server& server);
 
 }  // namespace esan::mgmt

@@ -23,7 +23,7 @@
 #include "transport/iscsi/limits.h"
 #include "transport/iscsi/target_registry.h"
 
-namespace esan::daemon {
+namespace esan::server {
 
 struct Runtime {
   std::map<std::string, std::shared_ptr<scsi::LogicalUnit>> devices;
@@ -76,4 +76,4 @@ void install_device_groups(const config::Config& cfg, std::vector<std::shared_pt
 Status set_target_group_state(Runtime& rt, std::string_view device_group, std::string_view target_group,
                               std::string_view state);
 
-}  // namespace esan::daemon
+}  // namespace esan::server

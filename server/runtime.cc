@@ -1,4 +1,4 @@
-#include "daemon/runtime.h"
+#include "server/runtime.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "common/named.h"
 #include "config/limits.h"
 
-namespace esan::daemon {
+namespace esan::server {
 
 scsi::LuConfig lu_config(const config::DeviceConfig& d) {
   scsi::LuConfig lc;
@@ -227,4 +227,4 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
   return rt;
 }
 
-}  // namespace esan::daemon
+}  // namespace esan::server

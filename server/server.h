@@ -11,14 +11,14 @@
 #include <vector>
 
 #include "common/result.h"
-#include "daemon/observation.h"
-#include "daemon/runtime.h"
+#include "server/observation.h"
+#include "server/runtime.h"
 #include "reactor/reactor.h"
 #include "transport/iscsi/connection.h"
 #include "transport/iscsi/portal.h"
 #include "transport/iscsi/server_context.h"
 
-namespace esan::daemon {
+namespace esan::server {
 
 struct ServerOptions {
   unsigned reactors = 1;
@@ -54,7 +54,7 @@ class Server {
   // commands in flight are aborted. kNotFound when there is no such session.
   // Returns once the close is requested (the session leaves the list at once).
   Status close_session(uint16_t tsih) { return ctx_.sessions.close(tsih); }
-  // Device, target, session and reactor figures (daemon/observation.h).
+  // Device, target, session and reactor figures (server/observation.h).
   Observation observe() const;
 
   // ---- runtime changes (management plane, mgmt/). REQUIRES: the caller
@@ -81,4 +81,4 @@ class Server {
 // Splits "host:port" / "[v6]:port"; error on a malformed address.
 Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& s);
 
-}  // namespace esan::daemon
+}  // namespace esan::server
