@@ -148,12 +148,17 @@ uint64_t Reactor::busy_ns() const {
   return final_busy_ns_.load(std::memory_order_acquire);
 }
 
+std::optional<double> busy_ratio_between(uint64_t prev_wall_ns, uint64_t prev_busy_ns, uint64_t wall_ns,
+                                         uint64_t busy_ns) {
+  if (prev_wall_ns == 0 || wall_ns <= prev_wall_ns) return std::nullopt;
+  double r = double(busy_ns - std::min(busy_ns, prev_busy_ns)) / double(wall_ns - prev_wall_ns);
+  return std::min(r, 1.0);
+}
+
 void Reactor::sample_load() {
   uint64_t wall = now_ns(), busy = busy_ns();
-  if (sample_wall_ns_ && wall > sample_wall_ns_) {
-    double r = double(busy - std::min(busy, sample_busy_ns_)) / double(wall - sample_wall_ns_);
-    busy_ratio_.store(std::min(r, 1.0), std::memory_order_relaxed);
-  }
+  if (auto r = busy_ratio_between(sample_wall_ns_, sample_busy_ns_, wall, busy))
+    busy_ratio_.store(*r, std::memory_order_relaxed);
   sample_wall_ns_ = wall;
   sample_busy_ns_ = busy;
 }

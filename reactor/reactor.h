@@ -39,7 +39,8 @@
 // system, read from its thread CPU clock) minus the time it spent busy-
 // polling for completions: the time it was not waiting. Reading it costs
 // the loop nothing (no clock reads on the default path). busy_ratio() is
-// that time over wall time, measured by the loop's 1 s tick.
+// that time over wall time, measured by the loop's 1 s tick
+// (busy_ratio_between()).
 #pragma once
 
 #include <pthread.h>
@@ -52,6 +53,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -68,6 +70,13 @@ class Op {
  protected:
   ~Op() = default;
 };
+
+// The busy share of the interval between two load samples, each a wall
+// clock and a busy time in nanoseconds: the busy time gained over the wall
+// time passed, clamped to 0..1. nullopt when there is no interval: no
+// previous sample (prev_wall_ns == 0) or a wall clock that did not advance.
+std::optional<double> busy_ratio_between(uint64_t prev_wall_ns, uint64_t prev_busy_ns, uint64_t wall_ns,
+                                         uint64_t busy_ns);
 
 class Reactor final : public Executor {
  public:
