@@ -49,7 +49,7 @@ std::optional<uint64_t> clock_ns(clockid_t id) {
 uint64_t now_ns() { return clock_ns(CLOCK_MONOTONIC).value_or(0); }
 }  // namespace
 
-Reactor::Reactor(int index) : index_(index) {}
+Reactor::Reactor(int index) : Executor(this), index_(index) {}
 
 Result<std::unique_ptr<Reactor>> Reactor::create(int index, unsigned entries) {
   std::unique_ptr<Reactor> r(new Reactor(index));

@@ -41,6 +41,8 @@
 // the loop nothing (no clock reads on the default path). busy_ratio() is
 // that time over wall time, measured by the loop's 1 s tick
 // (busy_ratio_between()).
+//
+// Executor (executor.h): post() and the ticks; reactor() is this reactor.
 #pragma once
 
 #include <pthread.h>
@@ -122,9 +124,10 @@ class Reactor final : public Executor {
   void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
 
   // Calls fn about once per second on this reactor's thread (idle timers,
-  // NOP-In pings, login timeouts). Returns an id for cancel_tick().
-  uint64_t add_tick(std::function<void()> fn);
-  void cancel_tick(uint64_t id);
+  // NOP-In pings, login timeouts, SANITIZE pacing). Returns an id for
+  // cancel_tick(). REQUIRES: called on this reactor's thread.
+  uint64_t add_tick(std::function<void()> fn) override;
+  void cancel_tick(uint64_t id) override;
 
   int index() const { return index_; }
   // Thread-safe (see Load above): nanoseconds busy since run() began, and
