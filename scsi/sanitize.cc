@@ -55,9 +55,12 @@ enum Sa : uint8_t { kOverwrite = 0x01, kBlockErase = 0x02, kCryptoErase = 0x03, 
 // another burst).
 class SanitizeJob final : public TaskOwner {
  public:
-  SanitizeJob(std::shared_ptr<LogicalUnit> lu, uint8_t sa, bool ause) : sa_(sa), ause_(ause) {
+  // `executor`: the SANITIZE command's; the internal task runs on it.
+  SanitizeJob(std::shared_ptr<LogicalUnit> lu, reactor::Executor* executor, uint8_t sa, bool ause)
+      : sa_(sa), ause_(ause) {
     t_.lu_hold = std::move(lu);
     t_.owner = this;
+    t_.executor = executor;
     total_ = t_.lu_hold->num_blocks() << t_.lu_hold->block_shift();
   }
 
@@ -210,7 +213,7 @@ Flow cmd_sanitize(Cmd& c) {
     s.progress = lu.sanitize().progress();
     return fail(c, s);
   }
-  auto* job = new SanitizeJob(c.task.lu_hold, sa, ause);
+  auto* job = new SanitizeJob(c.task.lu_hold, c.task.executor, sa, ause);
   if (sa == kOverwrite) job->set_overwrite(c.task.data.data() + 4, ip_len, count, invert);
   c.task.data.clear();
   if (!immed) lu.sanitize().set_waiter(&c.task, c.nexus.id);

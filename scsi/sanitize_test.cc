@@ -162,6 +162,7 @@ TEST(Sanitize, ResetDetachesTheWaitingCommandOfItsNexus) {
   std::copy(cdb.begin(), cdb.end(), t.cdb);
   t.cdb_len = 10;
   t.owner = &f.owner;
+  t.executor = &f.exec;
   execute(*f.nexus, t);
   EXPECT_EQ(f.owner.done, 0);  // IMMED=0: waits for the operation
   auto other = f.make_nexus(f.nexus->luns);
