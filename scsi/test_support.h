@@ -223,8 +223,16 @@ struct Fixture {
     prepare(t, cdb, dir, out, expected, lun);
     int before = owner.done;
     execute(on ? *on : *nexus, t);
+    exec.drain();  // what the command posted runs, as its reactor would
     EXPECT_EQ(owner.done, before + 1) << "task_done must run exactly once";
     return t;
+  }
+
+  // Runs the deferred completions and posted work until neither is left
+  // (each may start more).
+  void settle() {
+    do dev->run_pending();
+    while (exec.drain());
   }
 
   // run() for a LU on an io_uring backend: the command runs on `rt`'s
