@@ -12,9 +12,6 @@
 #include "common/log.h"
 
 namespace esan::reactor {
-namespace {
-thread_local Reactor* t_current = nullptr;
-}
 
 class Reactor::WakeOp final : public Op {
  public:
@@ -82,8 +79,6 @@ Reactor::~Reactor() {
   if (event_fd_ >= 0) close(event_fd_);
   io_uring_queue_exit(&ring_);
 }
-
-Reactor* Reactor::current() { return t_current; }
 
 io_uring_sqe* Reactor::get_sqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
@@ -241,7 +236,6 @@ bool Reactor::coalesce() {
 }
 
 void Reactor::run() {
-  t_current = this;
   if (deferred_taskrun_) {
     // liburing 2.3 declares io_uring_enable_rings() but does not export it.
     if (syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0)
@@ -278,7 +272,6 @@ void Reactor::run() {
   uint64_t busy = busy_ns();
   final_busy_ns_.store(busy, std::memory_order_release);
   running_.store(false, std::memory_order_release);
-  t_current = nullptr;
 }
 
 void Reactor::start_thread() {

@@ -43,6 +43,8 @@
 // (busy_ratio_between()).
 //
 // Executor (executor.h): post() and the ticks; reactor() is this reactor.
+// There is no thread-local "current reactor": code that needs one is handed
+// it (a task carries its executor, a backend request its reactor).
 #pragma once
 
 #include <pthread.h>
@@ -88,9 +90,6 @@ class Reactor final : public Executor {
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
 
-  // The reactor running on the calling thread, or nullptr off reactor threads.
-  static Reactor* current();
-
   // Runs the loop on the calling thread until stop(). REQUIRES: one caller.
   void run();
   // Starts run() on a new thread. join() waits for it.
@@ -134,7 +133,6 @@ class Reactor final : public Executor {
   // the busy share of the last tick interval (0..1; 0 before the first).
   uint64_t busy_ns() const;
   double busy_ratio() const { return busy_ratio_.load(std::memory_order_relaxed); }
-  bool on_thread() const { return current() == this; }
 
  private:
   Reactor(int index);
