@@ -47,6 +47,14 @@ Flow reply(Cmd& c, std::span<const uint8_t> produced, size_t alloc_len);
 // Sets CHECK CONDITION for a backend error (-errno) on a read or write.
 void fail_io(Task& t, int err, bool is_write, bool desc);
 
+// Starts t.io on `dev` from the task's reactor: sets IoRequest::reactor to
+// t.executor's (the ring an io_uring backend queues it on; see
+// backend/block_device.h). The completion may run inline, before this returns.
+inline void submit_io(Task& t, backend::BlockDevice& dev) {
+  t.io.reactor = t.executor->reactor();
+  dev.submit(t.io);
+}
+
 // Releases the task's RangeGuard hold and reports the task to its owner.
 void complete(Task& t);
 void release_hold(Task& t);  // the RangeGuard hold only

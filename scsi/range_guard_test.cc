@@ -93,8 +93,10 @@ TEST(RangeGuard, CompareAndWriteWaitsForAWriteAlreadyInFlight) {
   // The CAW holds its range but has not read yet: the WRITE must land first.
   ASSERT_EQ(f.dev->log.size(), 1u);
   EXPECT_EQ(f.dev->log[0].op, IoOp::kWrite);
-  f.dev->run_pending();  // WRITE completes -> CAW resumes: read, compare, write
+  f.dev->run_pending();  // WRITE completes -> the CAW's resume is posted to its executor
   expect_good(w.t);
+  EXPECT_EQ(f.dev->log.size(), 1u) << "resumed on its executor, not inside the WRITE's completion";
+  f.settle();  // CAW resumes: read, compare, write
   expect_good(a.t);
   EXPECT_EQ(f.owner.done, 2);
   EXPECT_EQ(f.dev->mem[10 * 512], 0x11);

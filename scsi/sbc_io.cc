@@ -100,7 +100,7 @@ void start_io(Cmd& c, backend::IoOp op, uint64_t lba, uint32_t blocks, uint8_t* 
   t.io.on_done = done;
   t.io.user = &t;
   t.io.may_share = may_share;
-  c.lu->device().submit(t.io);  // may complete (and release the task) inline
+  submit_io(t, c.lu->device());  // may complete (and release the task) inline
 }
 
 Task& task_of(backend::IoRequest& req) { return *static_cast<Task*>(req.user); }
@@ -251,7 +251,7 @@ Flow cmd_sync_cache(Cmd& c) {
   t.io.op = backend::IoOp::kFlush;
   t.io.on_done = flush_done;
   t.io.user = &t;
-  c.lu->device().submit(t.io);
+  submit_io(t, c.lu->device());
   return Flow::kAsync;
 }
 

@@ -1,7 +1,8 @@
 // Test helpers for the scsi layer's gtest files (header only, not part of
 // esan_scsi): an in-memory BlockDevice with error injection and deferred
-// completion, a fixture owning one nexus + one LU, CDB builders and sense
-// assertions.
+// completion, the executor tasks run on (TestExecutor, or a real reactor for
+// LUs on io_uring backends), a fixture owning one nexus + one LU, CDB
+// builders and sense assertions.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <future>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -17,6 +19,8 @@
 
 #include "backend/block_device.h"
 #include "common/bytes.h"
+#include "reactor/executor.h"
+#include "reactor/reactor.h"
 #include "scsi/dispatcher.h"
 #include "scsi/logical_unit.h"
 #include "scsi/nexus.h"
@@ -91,6 +95,74 @@ class MemDevice final : public backend::BlockDevice {
   bool discard_;
 };
 
+// The executor the tests' tasks run on, standing in for their reactor: work
+// posted to it waits in `queue` until drain() runs it on the test's thread
+// (as the reactor's loop would, after the current batch); tick() runs the
+// ticks once (a reactor runs them about once a second). Single-threaded:
+// post() is not called from other threads in these tests. It is no Reactor
+// (reactor() is null), so only inline backends (MemDevice, null) can serve
+// its tasks.
+class TestExecutor final : public reactor::Executor {
+ public:
+  void post(std::function<void()> fn) override { queue.push_back(std::move(fn)); }
+  uint64_t add_tick(std::function<void()> fn) override {
+    ticks.push_back({next_tick++, std::move(fn)});
+    return ticks.back().first;
+  }
+  void cancel_tick(uint64_t id) override {
+    std::erase_if(ticks, [id](const auto& t) { return t.first == id; });
+  }
+  // Runs the queue, and what that work posts, until it is empty; returns how
+  // many functions ran.
+  size_t drain() {
+    size_t n = 0;
+    while (!queue.empty()) {
+      auto fn = std::move(queue.front());
+      queue.pop_front();
+      fn();
+      ++n;
+    }
+    return n;
+  }
+  void tick() {
+    auto now = ticks;  // a tick may cancel ticks
+    for (auto& [id, fn] : now) fn();
+  }
+
+  std::deque<std::function<void()>> queue;
+  std::vector<std::pair<uint64_t, std::function<void()>>> ticks;
+  uint64_t next_tick = 1;
+};
+
+// A real reactor on a thread of its own, for LUs on io_uring backends (they
+// queue I/O on the submitting task's reactor's ring).
+class ReactorThread {
+ public:
+  ReactorThread() {
+    auto r = reactor::Reactor::create(0);
+    EXPECT_TRUE(r.has_value());
+    reactor_ = std::move(*r);
+    reactor_->start_thread();
+  }
+  ~ReactorThread() {
+    reactor_->stop();
+    reactor_->join();
+  }
+  reactor::Reactor& reactor() { return *reactor_; }
+  // Runs fn on the reactor's thread; returns once it has.
+  void call(std::function<void()> fn) {
+    std::promise<void> done;
+    reactor_->post([&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+ private:
+  std::unique_ptr<reactor::Reactor> reactor_;
+};
+
 inline LuConfig named(std::string name) {
   LuConfig c;
   c.name = std::move(name);
@@ -138,6 +210,7 @@ struct Fixture {
     t.dir = dir;
     t.expected_len = expected;
     t.owner = &owner;
+    t.executor = &exec;
     if (dir == DataDir::kOut) {
       t.data.resize(out.size());
       if (!out.empty()) std::memcpy(t.data.data(), out.data(), out.size());
@@ -150,7 +223,37 @@ struct Fixture {
     prepare(t, cdb, dir, out, expected, lun);
     int before = owner.done;
     execute(on ? *on : *nexus, t);
+    exec.drain();  // what the command posted runs, as its reactor would
     EXPECT_EQ(owner.done, before + 1) << "task_done must run exactly once";
+    return t;
+  }
+
+  // Runs the deferred completions and posted work until neither is left
+  // (each may start more).
+  void settle() {
+    do dev->run_pending();
+    while (exec.drain());
+  }
+
+  // run() for a LU on an io_uring backend: the command runs on `rt`'s
+  // reactor (its executor), and this returns once it has completed.
+  Task run_on(ReactorThread& rt, const std::vector<uint8_t>& cdb, DataDir dir = DataDir::kNone,
+              const std::vector<uint8_t>& out = {}, uint32_t expected = 1u << 24) {
+    Task t;
+    prepare(t, cdb, dir, out, expected);
+    t.executor = &rt.reactor();
+    struct Done : TaskOwner {
+      std::promise<void> p;
+      int calls = 0;
+      void task_done(Task&) override {
+        if (++calls == 1) p.set_value();
+      }
+    } done;
+    t.owner = &done;
+    rt.call([&] { execute(*nexus, t); });
+    EXPECT_EQ(done.p.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    rt.call([] {});  // the completion's stack has unwound
+    EXPECT_EQ(done.calls, 1) << "task_done must run exactly once";
     return t;
   }
 
@@ -158,6 +261,7 @@ struct Fixture {
   MemDevice* dev = nullptr;
   std::unique_ptr<Nexus> nexus;
   Owner owner;
+  TestExecutor exec;
 };
 
 // ---- CDB builders (b1 = byte 1 flags) ----

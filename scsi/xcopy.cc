@@ -143,7 +143,7 @@ void drive(Task& t, int res) {
     };
     j.in_submit = true;
     j.inline_done = false;
-    j.dev->submit(t.io);
+    submit_io(t, *j.dev);
     j.in_submit = false;
     if (!j.inline_done) return;
     res = j.inline_result;

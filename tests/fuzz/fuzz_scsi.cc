@@ -1,8 +1,9 @@
 // Fuzz target: the SCSI command dispatcher (scsi/dispatcher.h) -- any CDB,
 // any Data-Out, on two I_T nexuses sharing an in-memory LU (LUN 0), a null
 // LU (LUN 1) and unmapped LUNs, with backend completions inline or deferred,
-// interleaved with resets and LUN map changes. Runs off any reactor, like
-// the scsi unit tests.
+// interleaved with resets and LUN map changes. Tasks run on a queue
+// executor (QueueExecutor), drained with the deferred completions, like the
+// scsi unit tests' TestExecutor.
 //
 // Input: byte 0: bit 0 thin, 1 removable, 2 read-only, 3 4096-byte blocks,
 // 4 deferred completions, 5 LUN 1 mapped read-only, 6 write-through,
@@ -10,9 +11,9 @@
 // queued, bit 1 nv_cache, bit 2 rotational. Then up to 64 records: a control
 // byte (bit 0 nexus B; bits 1-2 LUN 0, 1, 7 or 16383; bits 3-4 direction
 // none/in/out, or 3 = a task-management action chosen by CDB byte 0; bit 5
-// finish deferred I/O first; bit 6 32-byte CDB; bit 7 expected length in
-// units of 64 bytes), 2 bytes expected length, 2 bytes Data-Out length,
-// the CDB, the Data-Out bytes.
+// finish deferred I/O and posted work first; bit 6 32-byte CDB; bit 7
+// expected length in units of 64 bytes), 2 bytes expected length, 2 bytes
+// Data-Out length, the CDB, the Data-Out bytes.
 //
 // Oracles: every task completes exactly once (task_done twice, or a task
 // left unfinished once all I/O has completed, is a finding); the backend
@@ -27,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -37,6 +39,7 @@
 #include "scsi/nexus.h"
 #include "scsi/pr_store.h"
 #include "scsi/sense.h"
+#include "reactor/executor.h"
 #include "scsi/task.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -111,6 +114,29 @@ class MemDevice final : public backend::BlockDevice {
   std::vector<bool> mapped_;
   bool discard_, deferred_;
   std::deque<std::pair<IoRequest*, int>> pending_;
+};
+
+// The tasks' executor: posted work waits until drain(). Ticks never fire (a
+// SANITIZE of these small LUs never waits for one).
+class QueueExecutor final : public reactor::Executor {
+ public:
+  void post(std::function<void()> fn) override { queue_.push_back(std::move(fn)); }
+  uint64_t add_tick(std::function<void()>) override { return ++ticks_; }
+  void cancel_tick(uint64_t) override {}
+  // Runs the queue until empty; returns whether anything ran.
+  bool drain() {
+    bool ran = !queue_.empty();
+    while (!queue_.empty()) {
+      auto fn = std::move(queue_.front());
+      queue_.pop_front();
+      fn();
+    }
+    return ran;
+  }
+
+ private:
+  std::deque<std::function<void()>> queue_;
+  uint64_t ticks_ = 0;
 };
 
 // Saves nothing, but checks that each state survives the PR file format.
@@ -213,6 +239,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
   auto b = attach(full, "iqn.2024-01.org.esan:initiator-b", f1 & 1);
 
   Owner owner;
+  QueueExecutor exec;
   std::deque<std::unique_ptr<Slot>> slots;
   size_t off = 2;
   while (off < size && slots.size() < kMaxRecords) {
@@ -230,7 +257,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
     for (size_t i = 0; i < cdb_len && off < size; ++i) cdb[i] = in[off++];
     out_len = uint32_t(std::min<size_t>({out_len, size - off, expected}));
 
-    if (ctl & 0x20) mem->drain();
+    if (ctl & 0x20) {
+      mem->drain();
+      exec.drain();
+    }
     if (dir == 3) {  // task management and friends
       switch (cdb[0] % 5) {
         case 0: lun_reset(nexus, lun); break;
@@ -250,6 +280,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
     t.dir = dir == 1 ? DataDir::kIn : dir == 2 ? DataDir::kOut : DataDir::kNone;
     t.tag = slots.size();
     t.owner = &owner;
+    t.executor = &exec;
     t.transport_ctx = slot.get();
     if (t.dir == DataDir::kOut) {
       t.data.resize(out_len);
@@ -259,7 +290,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
     slots.push_back(std::move(slot));
     execute(nexus, slots.back()->task);
   }
-  mem->drain();
+  do mem->drain();
+  while (exec.drain());  // posted work may issue more I/O
   for (auto& s : slots) FUZZ_CHECK(s->done == 1, "a task never completed");
   nexus_detached(*a);
   nexus_detached(*b);
