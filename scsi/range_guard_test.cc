@@ -152,7 +152,8 @@ TEST(WriteAtomic16, Refusals) {
   expect_invalid_cdb(f.run(watomic(0, 1), DataDir::kOut, data, 512), 12);      // granularity
   uint32_t too_many = f.lu->max_atomic_blocks() + 8;
   expect_invalid_cdb(f.run(watomic(0, uint16_t(too_many)), DataDir::kOut, {}, 0), 12);
-  expect_invalid_cdb(f.run(watomic(0, 16), DataDir::kOut, data, n), 12);  // short Data-Out: never partial
+  expect_sense(f.run(watomic(0, 16), DataDir::kOut, data, n), SenseKey::kIllegalRequest,
+               asc::kInvalidFieldInInformationUnit);  // short Data-Out: never partial
   uint64_t nb = f.lu->num_blocks();
   expect_sense(f.run(watomic(nb - 8, 16), DataDir::kOut, pattern(16 * 512, 1), 16 * 512),
                SenseKey::kIllegalRequest, asc::kLbaOutOfRange);

@@ -161,7 +161,7 @@ class SanitizeJob final : public TaskOwner {
 // OVERWRITE parameter list; returns true when the command has been failed.
 bool bad_overwrite_list(Cmd& c, size_t plen, uint8_t& count, bool& invert, uint16_t& ip_len) {
   const AlignedBuffer& d = c.task.data;
-  if (d.size() < plen) return fail(c, Sense::illegal(asc::kParameterListLengthError)), true;
+  if (short_data_out(c, plen)) return true;
   const uint8_t* p = d.data();
   if (p[0] & 0x60) return fail(c, Sense::invalid_param(0, 6)), true;  // TEST
   if (p[1]) return fail(c, Sense::invalid_param(1)), true;

@@ -111,7 +111,7 @@ TEST(Sanitize, OverwriteParameterChecks) {
   expect_sense(run_overwrite(f, test_bits), SenseKey::kIllegalRequest, asc::kInvalidFieldInParameterList);
   std::vector<uint8_t> partial(good.begin(), good.begin() + 300);
   expect_sense(f.run(sanitize(0x01, 516), DataDir::kOut, partial, 300), SenseKey::kIllegalRequest,
-               asc::kParameterListLengthError);  // fewer bytes than announced
+               asc::kInvalidFieldInInformationUnit);  // fewer bytes than announced
   for (uint8_t b : f.dev->mem) ASSERT_EQ(b, 0);  // nothing was written
 }
 

@@ -122,6 +122,9 @@ void Connection::handle_tmf(const Bhs& bhs) {
         abort_tasks_for_lun(std::nullopt);
         scsi::target_reset(session_.nexus, fn == kTargetColdReset);
         close_after = fn == kTargetColdReset;
+        // RFC 7143 11.5.1: a cold reset ends every session of the target,
+        // not only the requester's (whose connection closes below).
+        if (close_after) ctx_.sessions.close_target(params_.target_name, tsih_);
         break;
       case kClearAca:
         response = kTmfNotSupported;
