@@ -2,8 +2,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "backend/block_device.h"
 #include "common/buffer.h"
@@ -72,26 +75,64 @@ TEST(NullDevice, SharesZerosOnlyWhenTheSubmitterAccepts) {
   EXPECT_EQ(big.data()[(32 << 20) - 1], 0);
 }
 
-// Runs one request on a reactor thread and waits for its completion.
-int run_on_reactor(reactor::Reactor& r, BlockDevice& dev, IoRequest& req) {
-  Done d;
-  std::atomic<bool> finished{false};
-  struct Ctx {
-    Done* d;
-    std::atomic<bool>* f;
-  } ctx{&d, &finished};
-  req.user = &ctx;
-  req.on_done = [](IoRequest& q, int res) {
-    auto* c = static_cast<Ctx*>(q.user);
-    c->d->result = res;
-    c->d->calls++;
-    c->f->store(true);
-  };
-  r.post([&] { dev.submit(req); });
-  while (!finished.load()) usleep(100);
-  EXPECT_EQ(d.calls, 1);
-  return d.result;
-}
+// A reactor on its own thread: file and block devices run every request on
+// the submitter's reactor (IoRequest::reactor), as in esand.
+class ReactorThread {
+ public:
+  ReactorThread() {
+    auto r = reactor::Reactor::create(0);
+    EXPECT_TRUE(r.has_value());
+    r_ = std::move(*r);
+    r_->start_thread();
+  }
+  ~ReactorThread() {
+    r_->stop();
+    r_->join();
+  }
+  // Submits req from the reactor's thread (req.reactor = it) and waits for
+  // its completion; returns the result. The completion must run on the
+  // reactor's thread, after submit() has returned.
+  int run(BlockDevice& dev, IoRequest& req) {
+    struct Ctx {
+      std::atomic<int> calls{0};
+      int result = 1;
+      bool in_submit = false, inline_done = false;
+      std::thread::id thread;
+    } ctx;
+    req.user = &ctx;
+    req.reactor = r_.get();
+    req.on_done = [](IoRequest& q, int res) {
+      auto* c = static_cast<Ctx*>(q.user);
+      c->result = res;
+      c->inline_done = c->in_submit;
+      c->thread = std::this_thread::get_id();
+      c->calls++;
+    };
+    std::thread::id reactor_thread;
+    r_->post([&] {
+      reactor_thread = std::this_thread::get_id();
+      ctx.in_submit = true;
+      dev.submit(req);
+      ctx.in_submit = false;
+    });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (ctx.calls.load() == 0 && std::chrono::steady_clock::now() < deadline) usleep(100);
+    sync();
+    EXPECT_EQ(ctx.calls.load(), 1);
+    EXPECT_EQ(ctx.thread, reactor_thread) << "completed on the submitting reactor";
+    EXPECT_FALSE(ctx.inline_done) << "io_uring completes later, not inside submit()";
+    return ctx.result;
+  }
+  // Returns once everything posted before has run.
+  void sync() {
+    std::atomic<bool> done{false};
+    r_->post([&] { done = true; });
+    while (!done.load()) usleep(100);
+  }
+
+ private:
+  std::unique_ptr<reactor::Reactor> r_;
+};
 
 class FileDeviceTest : public ::testing::TestWithParam<bool> {};
 
@@ -100,44 +141,39 @@ TEST_P(FileDeviceTest, WriteReadBackOnReactor) {
   FileOptions opts{.path = path};
   auto dev = GetParam() ? open_block_device(opts) : open_file_device(opts);
   ASSERT_TRUE(dev.has_value()) << dev.error().message;
-  auto r = reactor::Reactor::create(0);
-  ASSERT_TRUE(r.has_value());
-  (*r)->start_thread();
+  ReactorThread r;
 
   AlignedBuffer w(8192), rd(8192);
   for (size_t i = 0; i < 8192; ++i) w.data()[i] = uint8_t(i * 7);
   IoRequest wr{.op = IoOp::kWrite, .fua = true, .offset = 65536, .len = 8192, .buf = w.data()};
-  EXPECT_EQ(run_on_reactor(**r, **dev, wr), 8192);
+  EXPECT_EQ(r.run(**dev, wr), 8192);
   IoRequest rr{.op = IoOp::kRead, .offset = 65536, .len = 8192, .buf = rd.data()};
-  EXPECT_EQ(run_on_reactor(**r, **dev, rr), 8192);
+  EXPECT_EQ(r.run(**dev, rr), 8192);
   EXPECT_EQ(std::memcmp(w.data(), rd.data(), 8192), 0);
   IoRequest fl{.op = IoOp::kFlush};
-  EXPECT_EQ(run_on_reactor(**r, **dev, fl), 0);
+  EXPECT_EQ(r.run(**dev, fl), 0);
   IoRequest dc{.op = IoOp::kDiscard, .offset = 65536, .len = 4096};
-  EXPECT_GE(run_on_reactor(**r, **dev, dc), 0);
+  EXPECT_GE(r.run(**dev, dc), 0);
   IoRequest rr2{.op = IoOp::kRead, .offset = 65536, .len = 8192, .buf = rd.data()};
-  EXPECT_EQ(run_on_reactor(**r, **dev, rr2), 8192);
+  EXPECT_EQ(r.run(**dev, rr2), 8192);
   EXPECT_EQ(rd.data()[0], 0);                    // punched
   EXPECT_EQ(rd.data()[4096 + 1], w.data()[4097]);  // kept
-  (*r)->stop();
-  (*r)->join();
   unlink(path.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(FileAndBlock, FileDeviceTest, ::testing::Bool());
 
-TEST(FileDevice, SyncPathOffReactorAndErrors) {
+TEST(FileDevice, ReadsPastTheFileEndAsZerosAndOpenErrors) {
   std::string path = temp_file(4096);
   auto dev = open_file_device(FileOptions{.path = path, .size_bytes = 16384});
   ASSERT_TRUE(dev.has_value());
   EXPECT_EQ((*dev)->size_bytes(), 16384u);
+  ReactorThread r;
   AlignedBuffer buf(4096);
   std::memset(buf.data(), 0x55, 4096);
-  Done d;
   // Beyond the file's end but within the configured size: reads zeros.
-  IoRequest req{.op = IoOp::kRead, .offset = 8192, .len = 4096, .buf = buf.data(), .on_done = record, .user = &d};
-  (*dev)->submit(req);
-  EXPECT_EQ(d.result, 4096);
+  IoRequest req{.op = IoOp::kRead, .offset = 8192, .len = 4096, .buf = buf.data()};
+  EXPECT_EQ(r.run(**dev, req), 4096);
   EXPECT_EQ(buf.data()[17], 0);
   unlink(path.c_str());
 
@@ -148,16 +184,27 @@ TEST(FileDevice, SyncPathOffReactorAndErrors) {
   ASSERT_FALSE(dir.has_value());
 }
 
+TEST(FileDevice, RequestWithoutAReactorFails) {
+  std::string path = temp_file(4096);
+  auto dev = open_file_device(FileOptions{.path = path});
+  ASSERT_TRUE(dev.has_value());
+  AlignedBuffer buf(4096);
+  Done d;
+  IoRequest req{.op = IoOp::kRead, .offset = 0, .len = 4096, .buf = buf.data(), .on_done = record, .user = &d};
+  (*dev)->submit(req);  // no req.reactor: nowhere to run it
+  EXPECT_EQ(d.calls, 1);
+  EXPECT_EQ(d.result, -EINVAL);
+  unlink(path.c_str());
+}
+
 TEST(FileDevice, ReadOnlyWriteFails) {
   std::string path = temp_file(4096);
   auto dev = open_file_device(FileOptions{.path = path, .read_only = true});
   ASSERT_TRUE(dev.has_value());
+  ReactorThread r;
   AlignedBuffer buf(512);
-  Done d;
-  IoRequest req{.op = IoOp::kWrite, .offset = 0, .len = 512, .buf = buf.data(), .on_done = record, .user = &d};
-  (*dev)->submit(req);
-  EXPECT_EQ(d.calls, 1);
-  EXPECT_EQ(d.result, -EBADF);
+  IoRequest req{.op = IoOp::kWrite, .offset = 0, .len = 512, .buf = buf.data()};
+  EXPECT_EQ(r.run(**dev, req), -EBADF);
   unlink(path.c_str());
 }
 
@@ -172,12 +219,11 @@ TEST(FileDevice, MapStatusFollowsHolesAndData) {
   EXPECT_FALSE(e.mapped);
   EXPECT_EQ(e.len, 2 * kSize);  // the hole runs past the file's end
 
+  ReactorThread r;
   AlignedBuffer buf(8192);
   std::memset(buf.data(), 0x5a, 8192);
-  Done done;
-  IoRequest w{.op = IoOp::kWrite, .offset = 65536, .len = 8192, .buf = buf.data(), .on_done = record, .user = &done};
-  d.submit(w);
-  ASSERT_EQ(done.result, 8192);
+  IoRequest w{.op = IoOp::kWrite, .offset = 65536, .len = 8192, .buf = buf.data()};
+  ASSERT_EQ(r.run(d, w), 8192);
   e = d.map_status(0, kSize);
   EXPECT_FALSE(e.mapped);
   EXPECT_EQ(e.len, 65536u);
@@ -191,9 +237,8 @@ TEST(FileDevice, MapStatusFollowsHolesAndData) {
   EXPECT_FALSE(e.mapped);
   EXPECT_EQ(e.len, 2 * kSize - 65536 - 8192);
 
-  IoRequest z{.op = IoOp::kDiscard, .offset = 65536, .len = 4096, .on_done = record, .user = &done};
-  d.submit(z);
-  ASSERT_EQ(done.result, 4096);
+  IoRequest z{.op = IoOp::kDiscard, .offset = 65536, .len = 4096};
+  ASSERT_EQ(r.run(d, z), 4096);
   e = d.map_status(0, kSize);
   EXPECT_FALSE(e.mapped);
   EXPECT_EQ(e.len, 65536u + 4096u);

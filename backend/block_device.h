@@ -2,15 +2,24 @@
 //
 // The SCSI layer turns commands into IoRequests; a backend performs them and
 // reports each exactly once through req.on_done(req, result), where result is
-// the number of bytes transferred (== req.len on success) or -errno.
-// Completion may run inline inside submit() (null backend) or later on the
-// same reactor thread that called submit() (io_uring backends). A backend
-// never throws and never crashes on an I/O error: it reports -errno.
+// the number of bytes transferred (== req.len on success) or -errno. A
+// backend never throws and never crashes on an I/O error: it reports -errno.
+//
+// Where I/O runs (the submitter passes it explicitly; there is no
+// thread-local lookup):
+//  - req.reactor is the reactor whose thread calls submit(); the submitter
+//    sets it on every request (the SCSI layer: the task's executor's
+//    reactor, Executor::reactor()).
+//  - Asynchronous backends (UringDevice: `file`, `block`) queue the request
+//    on that reactor's ring and complete it later on that same thread. They
+//    REQUIRE req.reactor: a request without one fails with -EINVAL.
+//  - Backends that complete inline, inside submit() (null; tests' memory
+//    devices), ignore req.reactor, which may then be null.
+//  Either way on_done runs on the thread that called submit().
 //
 // Thread-safety: one BlockDevice is shared by every reactor; submit() may be
 // called concurrently from several reactor threads. size_bytes() may change
-// at runtime (resize()); it is an atomic load. Async backends submit on
-// the calling thread's reactor (reactor::Reactor::current()).
+// at runtime (resize()); it is an atomic load.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +27,10 @@
 #include <string>
 
 #include "common/result.h"
+
+namespace esan::reactor {
+class Reactor;
+}
 
 namespace esan::backend {
 
@@ -50,6 +63,7 @@ struct IoRequest {
   const uint8_t* shared = nullptr;
   void (*on_done)(IoRequest& req, int result) = nullptr;
   void* user = nullptr;   // for the submitter; untouched by backends
+  reactor::Reactor* reactor = nullptr;  // the submitting thread's reactor (see "Where I/O runs")
   uint32_t done_bytes = 0;  // backend scratch: bytes finished so far
 };
 
@@ -60,7 +74,8 @@ class BlockDevice {
   virtual uint64_t size_bytes() const = 0;
   // "null", "file" or "block", for logs and listings.
   virtual const char* kind() const = 0;
-  // Starts req. REQUIRES: req.offset + req.len <= size_bytes() for data ops.
+  // Starts req. REQUIRES: req.offset + req.len <= size_bytes() for data ops;
+  // called on req.reactor's thread when set (see "Where I/O runs").
   virtual void submit(IoRequest& req) = 0;
   // True when kDiscard really deallocates (reads then return zeros).
   virtual bool supports_discard() const { return false; }

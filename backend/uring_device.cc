@@ -17,22 +17,18 @@ namespace esan::backend {
 // request; freed when the request completes.
 class UringDevice::PendingOp final : public reactor::Op {
  public:
-  PendingOp(UringDevice* dev, IoRequest* req, reactor::Reactor* r) : dev_(dev), req_(req), r_(r) {
-    r_->worker_io_started();
-  }
+  PendingOp(UringDevice* dev, IoRequest* req) : dev_(dev), req_(req) { req_->reactor->worker_io_started(); }
   void complete(int res, uint32_t) override {
     UringDevice* dev = dev_;
     IoRequest* req = req_;
-    reactor::Reactor* r = r_;
-    r->worker_io_done();
+    req->reactor->worker_io_done();
     delete this;
-    dev->on_complete(*req, res, *r);
+    dev->on_complete(*req, res);
   }
 
  private:
   UringDevice* dev_;
   IoRequest* req_;
-  reactor::Reactor* r_;
 };
 
 UringDevice::UringDevice(int fd, uint64_t size, bool write_through, bool direct, bool is_blockdev, bool read_only)
@@ -88,14 +84,13 @@ UringDevice::~UringDevice() {
 
 void UringDevice::submit(IoRequest& req) {
   req.done_bytes = 0;
-  reactor::Reactor* r = reactor::Reactor::current();
-  if (!r) return submit_sync(req);
-  issue(req, *r);
+  if (!req.reactor) return req.on_done(req, -EINVAL);  // no ring to run on: the submitter broke the contract
+  if (req.op == IoOp::kDiscard && is_blockdev_) return discard_blockdev(req);  // BLKDISCARD has no io_uring op
+  issue(req);
 }
 
-void UringDevice::issue(IoRequest& req, reactor::Reactor& r) {
-  if (req.op == IoOp::kDiscard && is_blockdev_) return submit_sync(req);  // BLKDISCARD has no io_uring op
-  io_uring_sqe* sqe = r.get_sqe();
+void UringDevice::issue(IoRequest& req) {
+  io_uring_sqe* sqe = req.reactor->get_sqe();
   uint32_t off = req.done_bytes;
   switch (req.op) {
     case IoOp::kRead:
@@ -115,12 +110,12 @@ void UringDevice::issue(IoRequest& req, reactor::Reactor& r) {
       io_uring_prep_fallocate(sqe, fd_, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, req.offset, req.len);
       break;
   }
-  reactor::Reactor::set_op(sqe, new PendingOp(this, &req, &r));
+  reactor::Reactor::set_op(sqe, new PendingOp(this, &req));
 }
 
-void UringDevice::on_complete(IoRequest& req, int res, reactor::Reactor& r) {
+void UringDevice::on_complete(IoRequest& req, int res) {
   if (res < 0) {
-    if (res == -EAGAIN || res == -EINTR) return issue(req, r);
+    if (res == -EAGAIN || res == -EINTR) return issue(req);
     return req.on_done(req, res);
   }
   if (req.op != IoOp::kRead && req.op != IoOp::kWrite) return req.on_done(req, int(req.len));
@@ -131,48 +126,13 @@ void UringDevice::on_complete(IoRequest& req, int res, reactor::Reactor& r) {
     return req.on_done(req, int(req.len));
   }
   req.done_bytes += uint32_t(res);
-  if (req.done_bytes < req.len) return issue(req, r);
+  if (req.done_bytes < req.len) return issue(req);
   req.on_done(req, int(req.len));
 }
 
-void UringDevice::submit_sync(IoRequest& req) {
-  int result = int(req.len);
-  switch (req.op) {
-    case IoOp::kRead:
-    case IoOp::kWrite:
-      while (req.done_bytes < req.len) {
-        uint32_t off = req.done_bytes;
-        ssize_t n = req.op == IoOp::kRead ? pread(fd_, req.buf + off, req.len - off, req.offset + off)
-                                          : pwrite(fd_, req.buf + off, req.len - off, req.offset + off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) { result = -errno; break; }
-        if (n == 0) {
-          if (req.op == IoOp::kWrite) { result = -EIO; break; }
-          std::memset(req.buf + off, 0, req.len - off);
-          break;
-        }
-        req.done_bytes += uint32_t(n);
-      }
-      if (result >= 0 && req.op == IoOp::kWrite && (req.fua || write_through_.load(std::memory_order_relaxed)) && fdatasync(fd_) < 0)
-        result = -errno;
-      break;
-    case IoOp::kFlush:
-      if (fdatasync(fd_) < 0) result = -errno;
-      break;
-    case IoOp::kDiscard:
-      if (is_blockdev_) {
-        uint64_t range[2] = {req.offset, req.len};
-        if (ioctl(fd_, BLKDISCARD, range) < 0) result = -errno;
-      } else if (fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off_t(req.offset), off_t(req.len)) < 0) {
-        result = -errno;
-      }
-      break;
-    case IoOp::kWriteZeroes:
-      if (fallocate(fd_, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off_t(req.offset), off_t(req.len)) < 0)
-        result = -errno;
-      break;
-  }
-  req.on_done(req, result);
+void UringDevice::discard_blockdev(IoRequest& req) {
+  uint64_t range[2] = {req.offset, req.len};
+  req.on_done(req, ioctl(fd_, BLKDISCARD, range) < 0 ? -errno : int(req.len));
 }
 
 }  // namespace esan::backend

@@ -3,9 +3,9 @@
 // (O_DIRECT). FUA and write_through writes use RWF_DSYNC; kFlush is
 // fdatasync; kDiscard punches a hole; kWriteZeroes zeroes a range.
 //
-// Called off a reactor thread (Reactor::current() == nullptr, e.g. in unit
-// tests or at shutdown), submit() performs the I/O synchronously instead.
-// Short transfers are continued until complete; reading past the end of a
+// Every request runs on req.reactor's ring and completes on its thread
+// (block_device.h, "Where I/O runs"); only a block device's discard, which
+// io_uring has no operation for, is done inline (BLKDISCARD). Short transfers are continued until complete; reading past the end of a
 // file shorter than size_bytes() yields zeros. Physical block size: the
 // device's (BLKPBSZGET) for block devices, 4096 for files.
 #pragma once
@@ -36,9 +36,9 @@ class UringDevice final : public BlockDevice {
 
  private:
   class PendingOp;
-  void submit_sync(IoRequest& req);
-  void issue(IoRequest& req, reactor::Reactor& r);
-  void on_complete(IoRequest& req, int res, reactor::Reactor& r);
+  void discard_blockdev(IoRequest& req);
+  void issue(IoRequest& req);
+  void on_complete(IoRequest& req, int res);
 
   int fd_;
   std::atomic<uint64_t> size_;

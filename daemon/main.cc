@@ -7,7 +7,7 @@
 // optionally TCP) once the target runs; SIGHUP reloads the config file,
 // applying only the difference.
 // Loads the scst.conf-syntax config (any error stops it before it listens),
-// then the saved state from the state directory (daemon/state_dir.h; an
+// then the saved state from the state directory (server/state_dir.h; an
 // unusable directory or a corrupt file stops it too),
 // starts one reactor per core, accepts iSCSI connections, and on SIGTERM or
 // SIGINT stops accepting, closes sessions (in-flight commands finish or are
@@ -23,9 +23,9 @@
 
 #include "common/log.h"
 #include "config/model.h"
-#include "daemon/runtime.h"
-#include "daemon/server.h"
-#include "daemon/state_dir.h"
+#include "server/runtime.h"
+#include "server/server.h"
+#include "server/state_dir.h"
 #include "mgmt/api_server.h"
 #include "mgmt/engine.h"
 #include "mgmt/routes.h"
@@ -49,9 +49,9 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> listens;
   std::string log_level = "info";
-  std::string state_dir = esan::daemon::kDefaultStateDir;
+  std::string state_dir = esan::server::kDefaultStateDir;
   unsigned reactors = 0;
-  esan::daemon::ServerOptions opts;
+  esan::server::ServerOptions opts;
   esan::mgmt::ApiOptions api_opts;
   api_opts.socket_path = "/run/esan/esand.sock";
   bool no_write_back = false;
@@ -92,12 +92,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const auto& w : cfg->warnings) ESAN_LOG_WARN("{}", w);
-  auto rt = esan::daemon::build_runtime(*cfg, config_path);
+  auto rt = esan::server::build_runtime(*cfg, config_path);
   if (!rt) {
     ESAN_LOG_ERROR("{}", rt.error().message);
     return 1;
   }
-  if (auto st = esan::daemon::attach_state_dir(*rt, state_dir); !st) {
+  if (auto st = esan::server::attach_state_dir(*rt, state_dir); !st) {
     ESAN_LOG_ERROR("{}", st.error().message);
     return 1;
   }
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
 
   opts.reactors = reactors ? reactors : std::max(1u, std::thread::hardware_concurrency());
   opts.listen = listens;
-  auto server = esan::daemon::Server::start(std::move(*rt), opts);
+  auto server = esan::server::Server::start(std::move(*rt), opts);
   if (!server) {
     ESAN_LOG_ERROR("{}", server.error().message);
     return 1;

@@ -16,7 +16,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
-#include "daemon/server.h"
+#include "server/server.h"
 
 namespace esan::mgmt {
 
@@ -96,7 +96,7 @@ Status bind_unix(httplib::Server& svr, const std::string& path) {
 }
 
 Status bind_tcp(httplib::Server& svr, const std::string& listen, const std::string& token) {
-  auto hp = daemon::parse_host_port(listen);
+  auto hp = server::parse_host_port(listen);
   if (!hp) return std::unexpected(hp.error());
   std::string expected = "Bearer " + token;
   svr.set_pre_routing_handler([expected](const httplib::Request& req, httplib::Response& res) {

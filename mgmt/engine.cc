@@ -25,7 +25,7 @@ Status validate(const config::Config& next) {
 
 }  // namespace
 
-Engine::Engine(daemon::Server& server, config::Config running, EngineOptions opts)
+Engine::Engine(server::Server& server, config::Config running, EngineOptions opts)
     : server_(server), opts_(std::move(opts)), running_(std::move(running)) {
   running_.warnings.clear();
 }
@@ -66,21 +66,21 @@ Status Engine::apply_locked(config::Config next, std::string_view what, bool wri
     ESAN_LOG_INFO("management: {}: nothing changes", what);
     return ok();
   }
-  daemon::Runtime& rt = server_.runtime();
-  auto plan = prepare(running_, next, rt);
-  if (!plan) return std::unexpected(plan.error());
-  auto removed = commit(*plan, server_);
+  auto edit = prepare(running_, next, server_.runtime());
+  if (!edit) return std::unexpected(edit.error());
+  auto removed = commit(running_, std::move(*edit), server_);
   if (!removed) return std::unexpected(removed.error());
   config::Config previous = std::move(running_);
   running_ = std::move(next);
   if (write_back && !opts_.config_path.empty()) {
     if (auto s = write_file_atomically(opts_.config_path, config::write_config(running_)); !s) {
       ESAN_LOG_ERROR("management: {}: {}; undoing the change", what, s.error().message);
-      auto undo = prepare(running_, previous, rt, *removed);
-      if (undo && commit(*undo, server_)) {
+      auto undo = prepare(running_, previous, server_.runtime(), *removed);
+      auto undone = undo ? commit(running_, std::move(*undo), server_) : Result<LuPool>(std::unexpected(undo.error()));
+      if (undone) {
         running_ = std::move(previous);
       } else {
-        ESAN_LOG_ERROR("management: undoing '{}' failed: {}", what, undo ? "resize" : undo.error().message);
+        ESAN_LOG_ERROR("management: undoing '{}' failed: {}", what, undone.error().message);
       }
       return s;
     }
@@ -118,7 +118,7 @@ Status Engine::write(const std::string& path) {
   return write_file_atomically(file, config::write_config(running_));
 }
 
-daemon::Observation Engine::observe() {
+server::Observation Engine::observe() {
   std::lock_guard lk(mu_);
   return server_.observe();
 }

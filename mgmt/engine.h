@@ -28,7 +28,7 @@
 
 #include "common/result.h"
 #include "config/model.h"
-#include "daemon/server.h"
+#include "server/server.h"
 
 namespace esan::mgmt {
 
@@ -47,7 +47,7 @@ struct Snapshot {
 
 class Engine {
  public:
-  Engine(daemon::Server& server, config::Config running, EngineOptions opts);
+  Engine(server::Server& server, config::Config running, EngineOptions opts);
 
   Status change(std::string_view what, const std::function<Status(config::Config&)>& edit);
   Status apply(config::Config next, std::string_view what);
@@ -68,16 +68,16 @@ class Engine {
   // Normal sessions on `target` now (any thread).
   size_t sessions_of(std::string_view target) const;
   const EngineOptions& options() const { return opts_; }
-  daemon::Server& server() { return server_; }
+  server::Server& server() { return server_; }
   // Server::observe() under the engine's lock: the device table it walks
   // changes only under that lock.
-  daemon::Observation observe();
+  server::Observation observe();
 
  private:
   Status apply_locked(config::Config next, std::string_view what, bool write_back);
   void sync_alua_states_locked();
 
-  daemon::Server& server_;
+  server::Server& server_;
   EngineOptions opts_;
   std::mutex mu_;
   config::Config running_;  // guarded by mu_

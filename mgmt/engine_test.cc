@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "mgmt/edits.h"
+#include "mgmt/reconcile.h"
 #include "mgmt/write_back.h"
 
 namespace esan::mgmt {
@@ -38,11 +39,11 @@ class EngineTest : public ::testing::Test {
     std::ofstream(conf_) << text;
     auto cfg = config::parse_config(text, conf_);
     ASSERT_TRUE(cfg) << cfg.error().message;
-    auto rt = daemon::build_runtime(*cfg, conf_);
+    auto rt = server::build_runtime(*cfg, conf_);
     ASSERT_TRUE(rt) << rt.error().message;
-    daemon::ServerOptions opts;
+    server::ServerOptions opts;
     opts.listen = {"127.0.0.1:0"};
-    auto s = daemon::Server::start(std::move(*rt), opts);
+    auto s = server::Server::start(std::move(*rt), opts);
     ASSERT_TRUE(s) << s.error().message;
     server_ = std::move(*s);
     engine_ = std::make_unique<Engine>(*server_, *cfg, EngineOptions{conf_, true});
@@ -61,7 +62,7 @@ class EngineTest : public ::testing::Test {
 
   fs::path dir_;
   std::string conf_;
-  std::unique_ptr<daemon::Server> server_;
+  std::unique_ptr<server::Server> server_;
   std::unique_ptr<Engine> engine_;
 };
 
@@ -162,6 +163,67 @@ TEST_F(EngineTest, ApplyTextChangesOnlyTheDifference) {
   ASSERT_FALSE(broken);
   EXPECT_EQ(broken.error().message, "request:2: LUN 0 of target 't' refers to unknown device 'nope'");
   EXPECT_TRUE(lu("n2"));
+}
+
+// reconcile: prepare() turns the config difference into one RuntimeEdit
+// without touching the server; commit() hands it to Server::apply().
+TEST_F(EngineTest, PrepareHandsTheServerOneEdit) {
+  auto old = config::load_config_file(conf_, false);
+  ASSERT_TRUE(old) << old.error().message;
+  auto n0 = lu("n0");
+  const uint64_t n0_blocks = n0->num_blocks();
+  config::Config next = *old;
+  ASSERT_TRUE(edits::set_device_attributes(next, "n0", {{"prod_id", "EDITED"}}));
+  ASSERT_TRUE(edits::resize_device(next, "n0", 16u << 20));
+  ASSERT_TRUE(edits::add_device(next, "n1", "vdisk_nullio", {{"size_mb", "4"}}));
+  ASSERT_TRUE(edits::add_lun(next, "iqn.keep", "", 1, "n1", {}));
+
+  auto edit = prepare(*old, next, server_->runtime());
+  ASSERT_TRUE(edit) << edit.error().message;
+  EXPECT_TRUE(edit->remove_devices.empty());
+  ASSERT_EQ(edit->add_devices.size(), 1u);
+  EXPECT_EQ(edit->add_devices.count("n1"), 1u);
+  ASSERT_EQ(edit->updates.size(), 1u);
+  EXPECT_EQ(edit->updates[0].lu, n0);
+  EXPECT_EQ(edit->updates[0].config.prod_id, "EDITED");
+  ASSERT_EQ(edit->resizes.size(), 1u);
+  EXPECT_EQ(edit->resizes[0].to_bytes, 16u << 20);
+  ASSERT_TRUE(edit->targets);
+  ASSERT_EQ(edit->targets->size(), 1u);
+  EXPECT_EQ(edit->targets->at(0).luns->size(), 2u);
+  EXPECT_FALSE(edit->device_groups);
+  // Prepared, not applied.
+  EXPECT_FALSE(lu("n1"));
+  EXPECT_EQ(n0->num_blocks(), n0_blocks);
+  EXPECT_NE(n0->config().prod_id, "EDITED");
+  EXPECT_EQ(server_->context().targets.luns_for("iqn.keep", "iqn.x")->size(), 1u);
+
+  auto removed = commit(*old, std::move(*edit), *server_);
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_TRUE(removed->empty());
+  ASSERT_TRUE(lu("n1"));
+  EXPECT_EQ(lu("n0"), n0);
+  EXPECT_EQ(n0->num_blocks(), (16u << 20) / 512);
+  EXPECT_EQ(n0->config().prod_id, "EDITED");
+  EXPECT_EQ(server_->context().targets.luns_for("iqn.keep", "iqn.x")->at(1).lu, lu("n1"));
+
+  // A fixed attribute (blocksize) reopens n0: removed and added in the same
+  // edit; commit() returns the old LU with its old configuration.
+  config::Config reopened = next;
+  reopened.devices.front().blocksize = 4096;
+  ASSERT_EQ(reopened.devices.front().name, "n0");
+  auto edit2 = prepare(next, reopened, server_->runtime());
+  ASSERT_TRUE(edit2) << edit2.error().message;
+  EXPECT_EQ(edit2->remove_devices, std::set<std::string>{"n0"});
+  ASSERT_EQ(edit2->add_devices.size(), 1u);
+  EXPECT_NE(edit2->add_devices.at("n0"), n0);
+  auto removed2 = commit(next, std::move(*edit2), *server_);
+  ASSERT_TRUE(removed2) << removed2.error().message;
+  ASSERT_EQ(removed2->count("n0"), 1u);
+  EXPECT_EQ(removed2->at("n0").second, n0);
+  EXPECT_EQ(removed2->at("n0").first.blocksize, 512u);
+  EXPECT_EQ(lu("n0")->block_size(), 4096u);
+  EXPECT_EQ(server_->context().targets.luns_for("iqn.keep", "iqn.x")->at(0).lu, lu("n0"));
 }
 
 TEST(WriteBack, KeepsThePreviousFileAndItsMode) {

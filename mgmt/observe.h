@@ -23,16 +23,16 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
-#include "daemon/observation.h"
+#include "server/observation.h"
 #include "transport/iscsi/session_registry.h"
 
 namespace esan::mgmt {
 
-std::string metrics_text(const daemon::Observation& obs);
+std::string metrics_text(const server::Observation& obs);
 
 // {"devices":{name:{...}},"targets":{name:{...}},"sessions":N,"connections":N,
 //  "reactors":[{"index","busy_seconds","busy_ratio"}]}
-nlohmann::json stats_json(const daemon::Observation& obs);
+nlohmann::json stats_json(const server::Observation& obs);
 
 // [{"id","tsih","initiator","isid","target","portal","peer","discovery",
 //   "chap_user","params":{RFC 7143 key: value},"counters":{...}}]

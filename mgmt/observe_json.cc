@@ -68,7 +68,7 @@ json params_json(const iscsi::SessionParams& p) {
 
 }  // namespace
 
-json stats_json(const daemon::Observation& obs) {
+json stats_json(const server::Observation& obs) {
   json devices = json::object(), targets = json::object(), reactors = json::array();
   for (const auto& d : obs.devices) devices[d.name] = device_json(d.stats);
   for (const auto& [name, t] : obs.targets) {

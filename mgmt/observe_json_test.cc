@@ -12,7 +12,7 @@ TEST(ObserveJson, StatsHaveDevicesTargetsSessionsReactors) {
   scsi::LuStats lu;
   for (int i = 0; i < 4; ++i) lu.record(OpClass::kRead, 4096, 2'000, false);
   lu.record(OpClass::kWrite, 512, 10'000, true);
-  daemon::Observation o;
+  server::Observation o;
   o.devices.push_back({"d0", lu.snapshot()});
   iscsi::TargetTotals t;
   t.counters.commands = 7;

@@ -1,4 +1,4 @@
-// metrics_text(): Prometheus text exposition 0.0.4 of a daemon::Observation.
+// metrics_text(): Prometheus text exposition 0.0.4 of a server::Observation.
 #include <fmt/format.h>
 
 #include "mgmt/observe.h"
@@ -49,7 +49,7 @@ uint64_t op_count(const iscsi::SessionCountersSnapshot& c, OpClass op) {
   return op == OpClass::kRead ? c.read_commands : op == OpClass::kWrite ? c.write_commands : c.other_commands();
 }
 
-void devices(Writer& w, const daemon::Observation& obs) {
+void devices(Writer& w, const server::Observation& obs) {
   w.family("esan_device_commands_total", "counter", "SCSI commands completed by the device, by class.");
   for (const auto& d : obs.devices)
     for (OpClass op : kAllOps)
@@ -80,7 +80,7 @@ void devices(Writer& w, const daemon::Observation& obs) {
     }
 }
 
-void targets(Writer& w, const daemon::Observation& obs) {
+void targets(Writer& w, const server::Observation& obs) {
   w.family("esan_target_commands_total", "counter", "SCSI commands answered on the target's sessions, by class.");
   for (const auto& [name, t] : obs.targets)
     for (OpClass op : kAllOps)
@@ -99,7 +99,7 @@ void targets(Writer& w, const daemon::Observation& obs) {
 
 }  // namespace
 
-std::string metrics_text(const daemon::Observation& obs) {
+std::string metrics_text(const server::Observation& obs) {
   Writer w;
   devices(w, obs);
   targets(w, obs);

@@ -128,14 +128,14 @@ double value(const Parsed& p, const std::string& name, std::map<std::string, std
 
 const std::string kOddName = "d\"0\\x\nq";  // quote, backslash, newline
 
-daemon::Observation make_observation() {
+server::Observation make_observation() {
   scsi::LuStats lu;
   for (int i = 0; i < 10; ++i) lu.record(OpClass::kRead, 4096, 3'000, false);        // 3 us
   for (int i = 0; i < 2; ++i) lu.record(OpClass::kRead, 4096, 5'000'000, false);     // 5 ms
   lu.record(OpClass::kRead, 0, uint64_t(20) * 1'000'000'000, true);                 // 20 s, beyond the last bound
   for (int i = 0; i < 3; ++i) lu.record(OpClass::kWrite, 8192, 40'000, false);
   lu.record(OpClass::kOther, 0, 1'000, true);
-  daemon::Observation o;
+  server::Observation o;
   o.devices.push_back({kOddName, lu.snapshot()});
   o.devices.push_back({"idle", scsi::LuStats().snapshot()});
   iscsi::TargetTotals t;
@@ -251,7 +251,7 @@ TEST(ObserveMetrics, TargetsSessionsConnectionsReactors) {
 }
 
 TEST(ObserveMetrics, EmptyServerStillDeclaresFamilies) {
-  Parsed p = parse(metrics_text(daemon::Observation{}));
+  Parsed p = parse(metrics_text(server::Observation{}));
   EXPECT_TRUE(p.errors.empty()) << ::testing::PrintToString(p.errors);
   EXPECT_EQ(p.type.size(), 11u);
   EXPECT_EQ(value(p, "esan_sessions", {}), 0);

@@ -1,4 +1,4 @@
-// The observability functions against a real daemon::Server in this
+// The observability functions against a real server::Server in this
 // process (the code esand runs; there is no HTTP endpoint yet): I/O from
 // libiscsi moves the device, target and session counters by exactly what
 // was done; list_sessions() describes a session with the ISID and
@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "config/model.h"
-#include "daemon/runtime.h"
-#include "daemon/server.h"
+#include "server/runtime.h"
+#include "server/server.h"
 #include "mgmt/observe.h"
 #include "tests/integration/iscsi_client.h"
 #include "tests/integration/raw_iscsi.h"
@@ -43,12 +43,12 @@ class ObserveServer : public ::testing::Test {
   void SetUp() override {
     auto cfg = config::parse_config(kConf, "observe.conf");
     ASSERT_TRUE(cfg) << cfg.error().message;
-    auto rt = daemon::build_runtime(*cfg, "observe.conf");
+    auto rt = server::build_runtime(*cfg, "observe.conf");
     ASSERT_TRUE(rt) << rt.error().message;
-    daemon::ServerOptions opts;
+    server::ServerOptions opts;
     opts.reactors = 2;
     opts.listen = {"127.0.0.1:0"};
-    auto s = daemon::Server::start(std::move(*rt), opts);
+    auto s = server::Server::start(std::move(*rt), opts);
     ASSERT_TRUE(s) << s.error().message;
     server_ = std::move(*s);
     portal_ = server_->portal_addresses().at(0);
@@ -58,7 +58,7 @@ class ObserveServer : public ::testing::Test {
     if (server_) server_->stop();
   }
 
-  const daemon::Observation::Device& device(const daemon::Observation& o, const std::string& name) {
+  const server::Observation::Device& device(const server::Observation& o, const std::string& name) {
     for (const auto& d : o.devices)
       if (d.name == name) return d;
     ADD_FAILURE() << "no device " << name;
@@ -90,7 +90,7 @@ class ObserveServer : public ::testing::Test {
     return true;
   }
 
-  std::unique_ptr<daemon::Server> server_;
+  std::unique_ptr<server::Server> server_;
   std::string portal_;
   int port_ = 0;
 };
@@ -100,7 +100,7 @@ TEST_F(ObserveServer, IoMovesDeviceTargetAndSessionCountersExactly) {
   ASSERT_TRUE(ctx);
   auto listed = sessions_of(kInitiator);
   ASSERT_EQ(listed.size(), 1u);
-  daemon::Observation before = server_->observe();
+  server::Observation before = server_->observe();
   iscsi::SessionCountersSnapshot s0 = listed[0].counters;
 
   std::vector<uint8_t> data(4096, 0x5a), back;
@@ -111,7 +111,7 @@ TEST_F(ObserveServer, IoMovesDeviceTargetAndSessionCountersExactly) {
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, SCSI_STATUS_CHECK_CONDITION);
 
-  daemon::Observation after = server_->observe();
+  server::Observation after = server_->observe();
   const auto& d0 = device(before, "d0").stats;
   const auto& d1 = device(after, "d0").stats;
   EXPECT_EQ(d1[OpClass::kRead].commands - d0[OpClass::kRead].commands, 11u);
@@ -161,7 +161,7 @@ TEST_F(ObserveServer, IoMovesDeviceTargetAndSessionCountersExactly) {
   // Counters of a session that ended stay in its target's totals.
   ctx.reset();  // logout
   ASSERT_TRUE(wait_no_connections());
-  daemon::Observation gone = server_->observe();
+  server::Observation gone = server_->observe();
   EXPECT_EQ(gone.targets.at(kIqn).sessions, 0u);
   EXPECT_GE(gone.targets.at(kIqn).counters.read_commands, t1.read_commands);
   EXPECT_GE(gone.targets.at(kIqn).counters.read_bytes, t1.read_bytes);
@@ -281,7 +281,7 @@ TEST_F(ObserveServer, CommandWaitingForDataIsInFlightAndAbortedByClose) {
   ASSERT_TRUE(server_->close_session(listed[0].tsih));
   EXPECT_TRUE(raw.conn()->WaitClosed(std::chrono::seconds(10)));
   ASSERT_TRUE(wait_no_connections());
-  daemon::Observation after = server_->observe();
+  server::Observation after = server_->observe();
   EXPECT_EQ(device(after, "d0").stats[OpClass::kWrite].commands, writes_before) << "the write never ran";
   EXPECT_EQ(after.targets.at(kIqn).counters.in_flight, 0u);
   EXPECT_EQ(after.targets.at(kIqn).sessions, 0u);

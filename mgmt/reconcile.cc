@@ -1,13 +1,9 @@
 // prepare() / commit(); see reconcile.h.
 #include "mgmt/reconcile.h"
 
-#include <fmt/format.h>
 #include <sys/stat.h>
 
-#include "common/log.h"
-#include "config/limits.h"
-#include "daemon/state_dir.h"
-#include "scsi/sense.h"
+#include "server/state_dir.h"
 
 namespace esan::mgmt {
 
@@ -24,7 +20,7 @@ bool same_fixed(const config::DeviceConfig& a, const config::DeviceConfig& b, sc
 // The capacity `d` asks for (bytes, whole blocks); `current` when it cannot tell.
 uint64_t wanted_bytes(const config::DeviceConfig& d, uint64_t current) {
   uint64_t want = d.size_bytes;
-  if (!want && d.handler == config::Handler::kNullIo) want = daemon::kDefaultNullSize;
+  if (!want && d.handler == config::Handler::kNullIo) want = server::kDefaultNullSize;
   if (!want) {
     struct stat st {};
     if (::stat(d.filename.c_str(), &st) == 0 && S_ISREG(st.st_mode)) want = uint64_t(st.st_size);
@@ -41,124 +37,106 @@ config::Config alua_structure(const config::Config& c) {
   return s;
 }
 
-Status prepare_devices(const config::Config& old, const config::Config& next, const daemon::Runtime& rt,
-                       const LuPool& pool, Plan& p) {
+// The device table `next` runs on: running LUs kept (with their attribute
+// updates and resizes in `e`), pooled LUs reused, the others opened.
+Result<server::DeviceTable> prepare_devices(const config::Config& old, const config::Config& next,
+                                            const server::Runtime& rt, const LuPool& pool, server::RuntimeEdit& e) {
+  server::DeviceTable table;
   for (const auto& d : next.devices) {
     const config::DeviceConfig* od = old.find_device(d.name);
     auto running = rt.devices.find(d.name);
     if (od && running != rt.devices.end() && same_fixed(*od, d, *running->second)) {
       auto lu = running->second;
-      p.devices[d.name] = lu;
-      if (*od != d) p.updates.emplace_back(lu, daemon::lu_config(d));
+      table[d.name] = lu;
+      if (*od != d) e.updates.push_back({lu, server::lu_config(d)});
       uint64_t now = lu->num_blocks() * lu->block_size();
       uint64_t want = wanted_bytes(d, now);
-      if (want != now) p.resizes.push_back(Plan::Resize{lu, now, want});
+      if (want != now) e.resizes.push_back({lu, now, want});
       continue;
     }
     if (auto it = pool.find(d.name); it != pool.end() && it->second.first == d) {
-      p.devices[d.name] = it->second.second;
+      table[d.name] = it->second.second;
       continue;
     }
-    auto lu = daemon::open_device(d, "");
+    auto lu = server::open_device(d, "");
     if (!lu) return std::unexpected(lu.error());
-    if (auto s = daemon::attach_device_state(rt.state_dir, d.name, **lu); !s) return s;
-    p.devices[d.name] = std::move(*lu);
+    if (auto s = server::attach_device_state(rt.state_dir, d.name, **lu); !s) return std::unexpected(s.error());
+    table[d.name] = std::move(*lu);
   }
-  return ok();
+  return table;
 }
 
-Status prepare_alua(const config::Config& old, const config::Config& next, const daemon::Runtime& rt, Plan& p) {
+// The difference between the running device table and `table`.
+void diff_devices(const server::DeviceTable& running, const server::DeviceTable& table, server::RuntimeEdit& e) {
+  for (const auto& [name, lu] : running) {
+    auto it = table.find(name);
+    if (it == table.end() || it->second != lu) e.remove_devices.insert(name);
+  }
+  for (const auto& [name, lu] : table) {
+    auto it = running.find(name);
+    if (it == running.end() || it->second != lu) e.add_devices[name] = lu;
+  }
+}
+
+Status prepare_alua(const config::Config& old, const config::Config& next, const server::Runtime& rt,
+                    const server::Runtime& after, server::RuntimeEdit& e) {
   bool rebuild = !config::equivalent(alua_structure(old), alua_structure(next));
   for (const auto& dg : next.device_groups)
     for (const auto& d : dg.devices) {
       auto it = rt.devices.find(d);
-      rebuild = rebuild || it == rt.devices.end() || it->second != p.devices.at(d);
+      rebuild = rebuild || it == rt.devices.end() || it->second != after.devices.at(d);
     }
   if (!next.device_groups.empty()) {
-    std::map<std::string, uint16_t> before, after;
+    std::map<std::string, uint16_t> before, now;
     for (const auto& t : rt.targets) before[t.name] = t.rel_tgt_id;
-    for (const auto& t : p.targets) after[t.name] = t.rel_tgt_id;
-    rebuild = rebuild || before != after;
+    for (const auto& t : after.targets) now[t.name] = t.rel_tgt_id;
+    rebuild = rebuild || before != now;
   }
   if (rebuild) {
-    daemon::Runtime scratch;
-    scratch.devices = p.devices;
-    scratch.targets = p.targets;
     // Cluster-owned groups keep their running states across the rebuild.
     config::Config states = next;
     overlay_live_alua_states(states, *rt.alua, true);
-    auto groups = daemon::make_device_groups(states, "", scratch);
+    auto groups = server::make_device_groups(states, "", after);
     if (!groups) return std::unexpected(groups.error());
-    p.alua_groups = std::move(*groups);
+    e.device_groups = server::RuntimeEdit::DeviceGroups{next.device_groups, std::move(*groups)};
     return ok();
   }
   for (size_t i = 0; i < next.device_groups.size(); ++i)
     for (size_t j = 0; j < next.device_groups[i].target_groups.size() && !next.device_groups[i].cluster_owned; ++j) {
       const auto& tg = next.device_groups[i].target_groups[j];
       if (old.device_groups[i].target_groups[j].state != tg.state)
-        p.states.push_back(Plan::StateChange{next.device_groups[i].name, tg.name, tg.state});
+        e.alua_states.push_back({next.device_groups[i].name, tg.name, tg.state});
     }
   return ok();
 }
 
-void install_alua(Plan& p, daemon::Runtime& rt) {
-  std::map<std::string, std::string> group_before;  // device -> device group name
-  for (const auto& [name, lu] : rt.devices) group_before[name] = lu->alua_group() ? lu->alua_group()->name() : "";
-  daemon::install_device_groups(p.next, std::move(*p.alua_groups), rt);
-  for (const auto& [name, lu] : rt.devices) {
-    std::string now = lu->alua_group() ? lu->alua_group()->name() : "";
-    auto it = group_before.find(name);
-    if (it != group_before.end() && it->second != now) lu->ua_queue_all(scsi::asc::kInquiryDataHasChanged);
-  }
-}
-
 }  // namespace
 
-Result<Plan> prepare(const config::Config& old, const config::Config& next, const daemon::Runtime& rt,
-                     const LuPool& pool) {
-  Plan p;
-  p.old = old;
-  p.next = next;
-  if (auto s = prepare_devices(old, next, rt, pool, p); !s) return std::unexpected(s.error());
-  daemon::Runtime scratch;
-  scratch.devices = p.devices;
-  p.targets = daemon::build_targets(next, scratch, rt.targets);
-  if (auto s = prepare_alua(old, next, rt, p); !s) return std::unexpected(s.error());
-  return p;
+Result<server::RuntimeEdit> prepare(const config::Config& old, const config::Config& next,
+                                    const server::Runtime& rt, const LuPool& pool) {
+  server::RuntimeEdit e;
+  auto table = prepare_devices(old, next, rt, pool, e);
+  if (!table) return std::unexpected(table.error());
+  // `after`: the device table and target table the edit produces (scratch).
+  server::Runtime after;
+  after.devices = std::move(*table);
+  after.targets = server::build_targets(next, after, rt.targets);
+  if (auto s = prepare_alua(old, next, rt, after, e); !s) return std::unexpected(s.error());
+  diff_devices(rt.devices, after.devices, e);
+  e.targets = std::move(after.targets);
+  e.iscsi_enabled = next.iscsi_enabled;
+  e.discovery_auth = server::auth_settings(next.iscsi_incoming_users, next.iscsi_outgoing_users);
+  e.limits = server::driver_limits(next.iscsi_attributes);
+  return e;
 }
 
-Result<LuPool> commit(Plan& p, daemon::Server& server) {
-  for (size_t i = 0; i < p.resizes.size(); ++i) {
-    if (auto s = p.resizes[i].lu->resize(p.resizes[i].to_bytes); !s) {
-      for (size_t j = 0; j < i; ++j) (void)p.resizes[j].lu->resize(p.resizes[j].from_bytes);
-      return make_error(s.error().code, fmt::format("device '{}': resize: {}", p.resizes[i].lu->name(),
-                                                    s.error().message));
-    }
-  }
-  for (auto& [lu, lc] : p.updates) lu->update(lc);
-
-  daemon::Runtime& rt = server.runtime();
-  LuPool removed;
-  for (const auto& [name, lu] : rt.devices) {
-    auto it = p.devices.find(name);
-    if (it != p.devices.end() && it->second == lu) continue;
-    if (const config::DeviceConfig* d = p.old.find_device(name)) removed[name] = {*d, lu};
-  }
-  daemon::install_devices(rt, p.devices);
-  rt.targets = p.targets;
-  rt.iscsi_enabled = p.next.iscsi_enabled;
-  rt.discovery_auth = daemon::auth_settings(p.next.iscsi_incoming_users, p.next.iscsi_outgoing_users);
-  rt.limits = daemon::driver_limits(p.next.iscsi_attributes);
-  if (p.alua_groups) {
-    install_alua(p, rt);
-  } else {
-    for (const auto& c : p.states)
-      if (auto s = rt.alua->set_target_group_state(c.device_group, c.target_group, c.state); !s)
-        ESAN_LOG_WARN("ALUA state of {}/{}: {}", c.device_group, c.target_group, s.error().message);
-  }
-  server.context().targets.set_targets(rt.targets, rt.iscsi_enabled, rt.discovery_auth);
-  if (!server.refresh_sessions()) ESAN_LOG_WARN("management: sessions did not all refresh within 5 s");
-  return removed;
+Result<LuPool> commit(const config::Config& old, server::RuntimeEdit edit, server::Server& server) {
+  auto removed = server.apply(std::move(edit));
+  if (!removed) return std::unexpected(removed.error());
+  LuPool pool;
+  for (auto& [name, lu] : *removed)
+    if (const config::DeviceConfig* d = old.find_device(name)) pool[name] = {*d, std::move(lu)};
+  return pool;
 }
 
 void overlay_live_alua_states(config::Config& c, const scsi::AluaRegistry& alua, bool cluster_owned) {

@@ -20,7 +20,7 @@ void add_alua_routes(Router& r, Engine& e);
 void add_config_routes(Router& r, Engine& e, std::string version);
 // GET /v1/sessions, DELETE /v1/sessions/{id}, GET /metrics, GET /v1/stats
 // (routes_observe.cc, rendering in observe.h).
-void add_observe_routes(Router& r, Engine& e, daemon::Server& server);
+void add_observe_routes(Router& r, Engine& e, server::Server& server);
 // All of the above.
 void add_all_routes(Router& r, Engine& e, std::string version);
 

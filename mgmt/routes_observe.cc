@@ -5,7 +5,7 @@
 
 namespace esan::mgmt {
 
-void add_observe_routes(Router& r, Engine& e, daemon::Server& server) {
+void add_observe_routes(Router& r, Engine& e, server::Server& server) {
   r.route("GET", "/v1/sessions", [&server](const Request&) {
     return json_response(sessions_json(server.list_sessions()));
   });

@@ -3,21 +3,41 @@
 // reactor, in production), never through a thread-local lookup, so unit
 // tests drive the same code path with an executor of their own.
 //
-// Contract: post(fn) is thread-safe and runs fn later, exactly once, on the
-// executor's own thread (for a Reactor, after its current batch); it never
-// runs fn inline.
+// Contract:
+//  - post(fn) is thread-safe and runs fn later, exactly once, on the
+//    executor's own thread (for a Reactor, after its current batch); it
+//    never runs fn inline.
+//  - add_tick(fn) calls fn about once per second on the executor's thread
+//    (for work paced in time, e.g. SANITIZE) until cancel_tick(id); both
+//    only on the executor's thread.
+//  - reactor() is the Reactor this executor is, or nullptr for one that is
+//    not (tests' executors). Backend I/O that needs a ring (io_uring
+//    backends, backend/block_device.h) can only be submitted on a Reactor.
+//    It is a plain pointer, not a virtual call: the READ/WRITE path reads it
+//    for every backend request.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 
 namespace esan::reactor {
 
+class Reactor;
+
 class Executor {
  public:
   virtual void post(std::function<void()> fn) = 0;
+  virtual uint64_t add_tick(std::function<void()> fn) = 0;
+  virtual void cancel_tick(uint64_t id) = 0;
+  Reactor* reactor() const { return reactor_; }
 
  protected:
+  Executor() = default;
+  explicit Executor(Reactor* self) : reactor_(self) {}
   ~Executor() = default;
+
+ private:
+  Reactor* reactor_ = nullptr;
 };
 
 }  // namespace esan::reactor

@@ -12,9 +12,6 @@
 #include "common/log.h"
 
 namespace esan::reactor {
-namespace {
-thread_local Reactor* t_current = nullptr;
-}
 
 class Reactor::WakeOp final : public Op {
  public:
@@ -49,7 +46,7 @@ std::optional<uint64_t> clock_ns(clockid_t id) {
 uint64_t now_ns() { return clock_ns(CLOCK_MONOTONIC).value_or(0); }
 }  // namespace
 
-Reactor::Reactor(int index) : index_(index) {}
+Reactor::Reactor(int index) : Executor(this), index_(index) {}
 
 Result<std::unique_ptr<Reactor>> Reactor::create(int index, unsigned entries) {
   std::unique_ptr<Reactor> r(new Reactor(index));
@@ -82,8 +79,6 @@ Reactor::~Reactor() {
   if (event_fd_ >= 0) close(event_fd_);
   io_uring_queue_exit(&ring_);
 }
-
-Reactor* Reactor::current() { return t_current; }
 
 io_uring_sqe* Reactor::get_sqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
@@ -148,12 +143,17 @@ uint64_t Reactor::busy_ns() const {
   return final_busy_ns_.load(std::memory_order_acquire);
 }
 
+std::optional<double> busy_ratio_between(uint64_t prev_wall_ns, uint64_t prev_busy_ns, uint64_t wall_ns,
+                                         uint64_t busy_ns) {
+  if (prev_wall_ns == 0 || wall_ns <= prev_wall_ns) return std::nullopt;
+  double r = double(busy_ns - std::min(busy_ns, prev_busy_ns)) / double(wall_ns - prev_wall_ns);
+  return std::min(r, 1.0);
+}
+
 void Reactor::sample_load() {
   uint64_t wall = now_ns(), busy = busy_ns();
-  if (sample_wall_ns_ && wall > sample_wall_ns_) {
-    double r = double(busy - std::min(busy, sample_busy_ns_)) / double(wall - sample_wall_ns_);
-    busy_ratio_.store(std::min(r, 1.0), std::memory_order_relaxed);
-  }
+  if (auto r = busy_ratio_between(sample_wall_ns_, sample_busy_ns_, wall, busy))
+    busy_ratio_.store(*r, std::memory_order_relaxed);
   sample_wall_ns_ = wall;
   sample_busy_ns_ = busy;
 }
@@ -236,7 +236,6 @@ bool Reactor::coalesce() {
 }
 
 void Reactor::run() {
-  t_current = this;
   if (deferred_taskrun_) {
     // liburing 2.3 declares io_uring_enable_rings() but does not export it.
     if (syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0)
@@ -273,7 +272,6 @@ void Reactor::run() {
   uint64_t busy = busy_ns();
   final_busy_ns_.store(busy, std::memory_order_release);
   running_.store(false, std::memory_order_release);
-  t_current = nullptr;
 }
 
 void Reactor::start_thread() {

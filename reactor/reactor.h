@@ -39,7 +39,12 @@
 // system, read from its thread CPU clock) minus the time it spent busy-
 // polling for completions: the time it was not waiting. Reading it costs
 // the loop nothing (no clock reads on the default path). busy_ratio() is
-// that time over wall time, measured by the loop's 1 s tick.
+// that time over wall time, measured by the loop's 1 s tick
+// (busy_ratio_between()).
+//
+// Executor (executor.h): post() and the ticks; reactor() is this reactor.
+// There is no thread-local "current reactor": code that needs one is handed
+// it (a task carries its executor, a backend request its reactor).
 #pragma once
 
 #include <pthread.h>
@@ -52,6 +57,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -69,6 +75,13 @@ class Op {
   ~Op() = default;
 };
 
+// The busy share of the interval between two load samples, each a wall
+// clock and a busy time in nanoseconds: the busy time gained over the wall
+// time passed, clamped to 0..1. nullopt when there is no interval: no
+// previous sample (prev_wall_ns == 0) or a wall clock that did not advance.
+std::optional<double> busy_ratio_between(uint64_t prev_wall_ns, uint64_t prev_busy_ns, uint64_t wall_ns,
+                                         uint64_t busy_ns);
+
 class Reactor final : public Executor {
  public:
   // `entries` is the submission queue depth.
@@ -76,9 +89,6 @@ class Reactor final : public Executor {
   ~Reactor();
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
-
-  // The reactor running on the calling thread, or nullptr off reactor threads.
-  static Reactor* current();
 
   // Runs the loop on the calling thread until stop(). REQUIRES: one caller.
   void run();
@@ -113,16 +123,16 @@ class Reactor final : public Executor {
   void defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
 
   // Calls fn about once per second on this reactor's thread (idle timers,
-  // NOP-In pings, login timeouts). Returns an id for cancel_tick().
-  uint64_t add_tick(std::function<void()> fn);
-  void cancel_tick(uint64_t id);
+  // NOP-In pings, login timeouts, SANITIZE pacing). Returns an id for
+  // cancel_tick(). REQUIRES: called on this reactor's thread.
+  uint64_t add_tick(std::function<void()> fn) override;
+  void cancel_tick(uint64_t id) override;
 
   int index() const { return index_; }
   // Thread-safe (see Load above): nanoseconds busy since run() began, and
   // the busy share of the last tick interval (0..1; 0 before the first).
   uint64_t busy_ns() const;
   double busy_ratio() const { return busy_ratio_.load(std::memory_order_relaxed); }
-  bool on_thread() const { return current() == this; }
 
  private:
   Reactor(int index);

@@ -54,6 +54,14 @@ void fail_io(Task& t, int err, bool is_write, bool desc);
 // fails at once with HARDWARE ERROR, INTERNAL TARGET FAILURE.
 Flow propose(Cmd& c, cluster::Change change);
 
+// Starts t.io on `dev` from the task's reactor: sets IoRequest::reactor to
+// t.executor's (the ring an io_uring backend queues it on; see
+// backend/block_device.h). The completion may run inline, before this returns.
+inline void submit_io(Task& t, backend::BlockDevice& dev) {
+  t.io.reactor = t.executor->reactor();
+  dev.submit(t.io);
+}
+
 // Releases the task's RangeGuard hold and reports the task to its owner.
 void complete(Task& t);
 void release_hold(Task& t);  // the RangeGuard hold only
@@ -65,6 +73,34 @@ inline bool write_blocked(Cmd& c, uint64_t lba, uint64_t blocks) {
   c.task.data.clear();
   c.task.status = kBusy;
   return true;
+}
+
+// Data-Out shorter than the CDB announces (the iSCSI Expected Data Transfer
+// Length was below it). Parameter lists and other all-or-nothing data:
+// ILLEGAL REQUEST, INVALID FIELD IN INFORMATION UNIT (0Eh/03h), nothing
+// applied; returns true when the command was refused. The transport reports
+// the residual from Task::out_wanted either way.
+inline bool short_data_out(Cmd& c, size_t want) {
+  if (c.task.data.size() >= want) return false;
+  fail(c, Sense::illegal(asc::kInvalidFieldInInformationUnit));
+  return true;
+}
+
+// Block-granular Data-Out (WRITE*, WRITE AND VERIFY, VERIFY BYTCHK=1,
+// ORWRITE): the blocks to use out of the CDB's `blocks` -- all of them, or,
+// when less arrived, the whole blocks received if the data ends on a block
+// boundary (0 blocks included: nothing is written, GOOD, and the residual
+// tells the initiator). Data ending inside a block cannot be written as
+// sent: 0Eh/03h as above and -1.
+inline int64_t blocks_received(Cmd& c, uint32_t blocks) {
+  unsigned shift = c.lu->block_shift();
+  size_t have = c.task.data.size();
+  if ((uint64_t(blocks) << shift) <= have) return blocks;
+  if (have & ((size_t(1) << shift) - 1)) {
+    fail(c, Sense::illegal(asc::kInvalidFieldInInformationUnit));
+    return -1;
+  }
+  return int64_t(have >> shift);
 }
 
 // NOT READY / MEDIUM NOT PRESENT when a removable LU has no medium loaded.

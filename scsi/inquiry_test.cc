@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "scsi/alua.h"
 #include "scsi/test_support.h"
 
 namespace esan::scsi {
@@ -38,6 +39,26 @@ TEST(Inquiry, StandardData) {
   for (int i = 0; i < 8; ++i) versions.insert(load_be16(d + 58 + 2 * i));
   EXPECT_TRUE(versions.count(0x0460));  // SPC-4
   EXPECT_TRUE(versions.count(0x04C0));  // SBC-3
+}
+
+TEST(Inquiry, MultiPWhenMoreThanOneTargetPortExportsTheLu) {
+  Fixture f;
+  auto multip = [&] {
+    Task t = f.run(inq(0, 0, 36), DataDir::kIn, {}, 36);
+    expect_good(t);
+    return (t.data.data()[6] & 0x10) != 0;
+  };
+  EXPECT_FALSE(multip()) << "one port";
+  f.lu->set_target_ports(2);  // two local targets map it
+  EXPECT_TRUE(multip());
+  f.lu->set_target_ports(1);
+  EXPECT_FALSE(multip());
+  // An ALUA device group with this node's port and the HA peer's.
+  auto dg = make_device_group("dg", {{"local", 1, AluaState::kActiveOptimized, {1}},
+                                     {"peer", 2, AluaState::kStandby, {2}}});
+  ASSERT_TRUE(dg.has_value());
+  join_device_group(*dg, f.lu);
+  EXPECT_TRUE(multip());
 }
 
 TEST(Inquiry, NonRemovableHasNoRmb) {

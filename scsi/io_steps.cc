@@ -30,7 +30,7 @@ void drive(Task& t, int result) {
     t.io.user = &t;
     t.scratch[kInSubmit] = 1;
     t.scratch[kInlineDone] = 0;
-    t.lu_hold->device().submit(t.io);
+    submit_io(t, t.lu_hold->device());
     t.scratch[kInSubmit] = 0;
     if (!t.scratch[kInlineDone]) return;  // the completion will call drive()
     result = int(t.scratch[kResult]);

@@ -191,6 +191,13 @@ class LogicalUnit {
   // Any thread (use join_device_group()); the LU keeps `dg` alive.
   void set_alua_group(std::shared_ptr<DeviceGroup> dg);
 
+  // ---- target ports (INQUIRY MULTIP) ----
+  // How many local target ports (distinct relative target port ids of the
+  // configured targets) export this LU; set by the transport's target
+  // registry whenever its targets change. Any thread.
+  uint16_t target_ports() const { return target_ports_.load(std::memory_order_relaxed); }
+  void set_target_ports(uint16_t n) { target_ports_.store(n, std::memory_order_relaxed); }
+
   // ---- write ordering (COMPARE AND WRITE, ORWRITE, WRITE ATOMIC) ----
   RangeGuard& ranges() { return ranges_; }
 
@@ -249,6 +256,7 @@ class LogicalUnit {
   std::atomic<bool> medium_present_{true};
   std::atomic<uint32_t> ua_count_{0};
   std::atomic<uint32_t> prevent_count_{0};
+  std::atomic<uint16_t> target_ports_{0};
 
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, NexusState> nexus_;  // guarded by mu_

@@ -133,7 +133,8 @@ Flow mode_select(Cmd& c) {
   if (!(cdb[1] & 0x10)) return fail_cdb(c, 1, 4);  // PF
   if (cdb[1] & 0x01) return fail_cdb(c, 1, 0);     // SP: saved pages not supported
   if (plen == 0) return Flow::kDone;
-  size_t n = plen < c.task.data.size() ? plen : c.task.data.size();
+  if (short_data_out(c, plen)) return Flow::kDone;  // never apply part of a list
+  size_t n = plen;
   const uint8_t* p = c.task.data.data();
   size_t hdr = ten ? 8 : 4;
   if (n < hdr) return param_len_error(c);

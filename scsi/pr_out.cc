@@ -67,7 +67,8 @@ Flow cmd_persistent_reserve_out(Cmd& c) {
     if (cdb[2] >> 4) return fail_cdb(c, 2, 7);  // SCOPE: LU_SCOPE only
     if (!pr::valid_type(req.type)) return fail_cdb(c, 2, 3);
   }
-  size_t have = c.task.data.size() < plen ? c.task.data.size() : plen;
+  if (short_data_out(c, plen)) return Flow::kDone;
+  size_t have = plen;
   const uint8_t* p = c.task.data.data();
   if (plen < kBasicLen || have < kBasicLen) return param_len_error(c);
   req.key = load_be64(p);

@@ -1,6 +1,5 @@
 #include "scsi/range_guard.h"
 
-#include "reactor/reactor.h"
 #include "scsi/task.h"
 
 namespace esan::scsi {
@@ -47,7 +46,7 @@ RangeGuard::Grant RangeGuard::begin_exclusive(Task& t, uint64_t lba, uint64_t bl
   exclusive_.fetch_add(1, std::memory_order_seq_cst);
   t.hold = RangeHold{RangeHold::kExclusive, 0, lba, blocks};
   if (fast_writes_in_flight() == 0) return Grant::kGranted;
-  waiters_.push_back({&t, resume, reactor::Reactor::current()});
+  waiters_.push_back({&t, resume});
   return Grant::kWait;
 }
 
@@ -84,17 +83,10 @@ void RangeGuard::wake_if_drained() {
     if (waiters_.empty() || fast_writes_in_flight() != 0) return;
     ready.swap(waiters_);
   }
-  reactor::Reactor* here = reactor::Reactor::current();
   for (const Waiter& w : ready) {
     Task* task = w.task;
     ResumeFn fn = w.resume;
-    if (!w.reactor) {
-      fn(*task);  // off reactor (unit tests): inline
-    } else if (w.reactor == here) {
-      here->defer([task, fn] { fn(*task); });  // not inside another command's completion
-    } else {
-      w.reactor->post([task, fn] { fn(*task); });
-    }
+    task->executor->post([task, fn] { fn(*task); });
   }
 }
 

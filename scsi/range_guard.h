@@ -17,8 +17,9 @@
 //    (exclusive, or a shared in-flight write); otherwise it holds the range.
 //    Writes that started on the fast path before it may still be in flight:
 //    then it returns kWait and calls `resume(task)` once they have all
-//    finished -- on the task's own reactor (Reactor::post/defer), or inline
-//    when called off a reactor (unit tests). New fast-path writes cannot
+//    finished -- posted to the task's executor (Task::executor), never
+//    inline: the last of those writes may finish on another reactor, or
+//    inside another command's completion. New fast-path writes cannot
 //    start while an exclusive range is held, so the wait is bounded by the
 //    I/O already in flight. kGranted: run now.
 //  - release() ends whatever the task holds (no-op when nothing); complete()
@@ -32,10 +33,6 @@
 #include <cstdint>
 #include <mutex>
 #include <vector>
-
-namespace esan::reactor {
-class Reactor;
-}
 
 namespace esan::scsi {
 
@@ -65,9 +62,8 @@ class RangeGuard {
     Task* task;
   };
   struct Waiter {
-    Task* task;
+    Task* task;  // resumed on task->executor
     ResumeFn resume;
-    reactor::Reactor* reactor;
   };
   void wake_if_drained();
 

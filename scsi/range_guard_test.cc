@@ -93,8 +93,10 @@ TEST(RangeGuard, CompareAndWriteWaitsForAWriteAlreadyInFlight) {
   // The CAW holds its range but has not read yet: the WRITE must land first.
   ASSERT_EQ(f.dev->log.size(), 1u);
   EXPECT_EQ(f.dev->log[0].op, IoOp::kWrite);
-  f.dev->run_pending();  // WRITE completes -> CAW resumes: read, compare, write
+  f.dev->run_pending();  // WRITE completes -> the CAW's resume is posted to its executor
   expect_good(w.t);
+  EXPECT_EQ(f.dev->log.size(), 1u) << "resumed on its executor, not inside the WRITE's completion";
+  f.settle();  // CAW resumes: read, compare, write
   expect_good(a.t);
   EXPECT_EQ(f.owner.done, 2);
   EXPECT_EQ(f.dev->mem[10 * 512], 0x11);
@@ -150,7 +152,8 @@ TEST(WriteAtomic16, Refusals) {
   expect_invalid_cdb(f.run(watomic(0, 1), DataDir::kOut, data, 512), 12);      // granularity
   uint32_t too_many = f.lu->max_atomic_blocks() + 8;
   expect_invalid_cdb(f.run(watomic(0, uint16_t(too_many)), DataDir::kOut, {}, 0), 12);
-  expect_invalid_cdb(f.run(watomic(0, 16), DataDir::kOut, data, n), 12);  // short Data-Out: never partial
+  expect_sense(f.run(watomic(0, 16), DataDir::kOut, data, n), SenseKey::kIllegalRequest,
+               asc::kInvalidFieldInInformationUnit);  // short Data-Out: never partial
   uint64_t nb = f.lu->num_blocks();
   expect_sense(f.run(watomic(nb - 8, 16), DataDir::kOut, pattern(16 * 512, 1), 16 * 512),
                SenseKey::kIllegalRequest, asc::kLbaOutOfRange);

@@ -12,15 +12,14 @@
 // INITIALIZATION PATTERN LENGTH 0, above the block size or beyond the list
 // -> INVALID FIELD IN PARAMETER LIST.
 //
-// The operation runs in the background over the whole LU, on the reactor
-// thread of the command that started it, through the LU's backend in chunks
+// The operation runs in the background over the whole LU, on the executor
+// (reactor) of the command that started it, through the LU's backend in chunks
 // (kSanitizeChunkBytes, one request in flight): OVERWRITE writes the pattern
 // (repeated to fill each block) OVERWRITE COUNT times, inverted between
 // passes when INVERT=1, then flushes; BLOCK ERASE discards every block
 // (reads return zeros; GET LBA STATUS reports deallocated). Overwrites are
-// paced at kSanitizeBytesPerSecond (reactor ticks) so that a sanitize does
-// not starve the other LUs sharing the reactor and the disk; off a reactor
-// (unit tests) the operation runs unpaced.
+// paced at kSanitizeBytesPerSecond (the executor's ticks) so that a
+// sanitize does not starve the other LUs sharing the reactor and the disk.
 //
 // While it runs (SanitizeState kRunning) every command other than INQUIRY,
 // REPORT LUNS and REQUEST SENSE ends with NOT READY, LOGICAL UNIT NOT READY,
@@ -39,7 +38,6 @@
 #include <cstring>
 
 #include "common/bytes.h"
-#include "reactor/reactor.h"
 #include "scsi/command.h"
 #include "scsi/io_steps.h"
 #include "scsi/sanitize.h"
@@ -51,13 +49,16 @@ enum Sa : uint8_t { kOverwrite = 0x01, kBlockErase = 0x02, kCryptoErase = 0x03, 
 
 // One running sanitize operation. It drives an internal Task through
 // run_steps() in bursts: a burst ends when the work is done, a request
-// failed, or the pacing budget is spent (then the next reactor tick starts
-// another burst).
+// failed, or the pacing budget is spent (then the next tick of its executor
+// starts another burst).
 class SanitizeJob final : public TaskOwner {
  public:
-  SanitizeJob(std::shared_ptr<LogicalUnit> lu, uint8_t sa, bool ause) : sa_(sa), ause_(ause) {
+  // `executor`: the SANITIZE command's; the internal task runs on it.
+  SanitizeJob(std::shared_ptr<LogicalUnit> lu, reactor::Executor* executor, uint8_t sa, bool ause)
+      : sa_(sa), ause_(ause) {
     t_.lu_hold = std::move(lu);
     t_.owner = this;
+    t_.executor = executor;
     total_ = t_.lu_hold->num_blocks() << t_.lu_hold->block_shift();
   }
 
@@ -73,14 +74,11 @@ class SanitizeJob final : public TaskOwner {
   }
 
   void start() {
-    reactor_ = reactor::Reactor::current();
-    if (reactor_) {
+    budget_ = kSanitizeBytesPerSecond;
+    tick_ = t_.executor->add_tick([this] {
       budget_ = kSanitizeBytesPerSecond;
-      tick_ = reactor_->add_tick([this] {
-        budget_ = kSanitizeBytesPerSecond;
-        if (paused_) burst();
-      });
-    }
+      if (paused_) burst();
+    });
     burst();
   }
 
@@ -89,11 +87,7 @@ class SanitizeJob final : public TaskOwner {
       paused_ = true;  // budget spent: the next tick continues
       return;
     }
-    if (reactor_) {
-      reactor_->defer([this] { finish(); });  // not inside the backend's completion
-    } else {
-      finish();
-    }
+    t_.executor->post([this] { finish(); });  // not inside the backend's completion
   }
 
   static Step step(Task& t, int res) { return static_cast<SanitizeJob*>(t.owner)->next(res); }
@@ -135,16 +129,16 @@ class SanitizeJob final : public TaskOwner {
       in_flight_ = n;
       return Step::kIssue;
     }
-    if (reactor_ && budget_ < t_.data.size()) return Step::kDone;  // paused until the next tick
+    if (budget_ < t_.data.size()) return Step::kDone;  // paused until the next tick
     uint32_t n = uint32_t(left < t_.data.size() ? left : t_.data.size());
-    if (reactor_) budget_ -= n;
+    budget_ -= n;
     set_io(t_, backend::IoOp::kWrite, pos_, n, t_.data.data(), false);
     in_flight_ = n;
     return Step::kIssue;
   }
 
   void finish() {
-    if (reactor_) reactor_->cancel_tick(tick_);
+    t_.executor->cancel_tick(tick_);
     LogicalUnit& lu = *t_.lu_hold;
     lu.sanitize().finish(!failed_, ause_);
     if (Task* w = lu.sanitize().take_waiter()) {
@@ -161,14 +155,13 @@ class SanitizeJob final : public TaskOwner {
   bool invert_ = false, failed_ = false, paused_ = false, flushing_ = false;
   unsigned passes_ = 1, pass_ = 0;
   uint64_t total_ = 0, pos_ = 0, in_flight_ = 0, budget_ = 0;
-  reactor::Reactor* reactor_ = nullptr;
   uint64_t tick_ = 0;
 };
 
 // OVERWRITE parameter list; returns true when the command has been failed.
 bool bad_overwrite_list(Cmd& c, size_t plen, uint8_t& count, bool& invert, uint16_t& ip_len) {
   const AlignedBuffer& d = c.task.data;
-  if (d.size() < plen) return fail(c, Sense::illegal(asc::kParameterListLengthError)), true;
+  if (short_data_out(c, plen)) return true;
   const uint8_t* p = d.data();
   if (p[0] & 0x60) return fail(c, Sense::invalid_param(0, 6)), true;  // TEST
   if (p[1]) return fail(c, Sense::invalid_param(1)), true;
@@ -210,11 +203,11 @@ Flow cmd_sanitize(Cmd& c) {
     s.progress = lu.sanitize().progress();
     return fail(c, s);
   }
-  auto* job = new SanitizeJob(c.task.lu_hold, sa, ause);
+  auto* job = new SanitizeJob(c.task.lu_hold, c.task.executor, sa, ause);
   if (sa == kOverwrite) job->set_overwrite(c.task.data.data() + 4, ip_len, count, invert);
   c.task.data.clear();
   if (!immed) lu.sanitize().set_waiter(&c.task, c.nexus.id);
-  job->start();  // may finish (and complete the waiter) inline off a reactor
+  job->start();
   return immed ? Flow::kDone : Flow::kAsync;
 }
 
@@ -245,11 +238,7 @@ void sanitize_detach(LogicalUnit& lu, uint64_t nexus_id) {
   if (!w) return;
   w->data.clear();
   w->status = kTaskAborted;
-  if (reactor::Reactor* r = reactor::Reactor::current()) {
-    r->defer([w] { complete(*w); });
-  } else {
-    complete(*w);
-  }
+  w->executor->post([w] { complete(*w); });  // not inside the task management function
 }
 
 }  // namespace esan::scsi

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "scsi/opcodes.h"
+#include "scsi/sanitize.h"
 #include "scsi/test_support.h"
 
 namespace esan::scsi {
@@ -110,7 +111,7 @@ TEST(Sanitize, OverwriteParameterChecks) {
   expect_sense(run_overwrite(f, test_bits), SenseKey::kIllegalRequest, asc::kInvalidFieldInParameterList);
   std::vector<uint8_t> partial(good.begin(), good.begin() + 300);
   expect_sense(f.run(sanitize(0x01, 516), DataDir::kOut, partial, 300), SenseKey::kIllegalRequest,
-               asc::kParameterListLengthError);  // fewer bytes than announced
+               asc::kInvalidFieldInInformationUnit);  // fewer bytes than announced
   for (uint8_t b : f.dev->mem) ASSERT_EQ(b, 0);  // nothing was written
 }
 
@@ -146,11 +147,33 @@ TEST(Sanitize, WhileRunningOtherCommandsAreNotReadyAndResetsDoNotStopIt) {
   f.reset_lun(*other, 0);  // queues a UA and must not stop the sanitize
   f.reset_target(*f.nexus, false);
   expect_sense(f.run(kTur), SenseKey::kNotReady, asc::kSanitizeInProgress);
-  f.dev->run_pending();  // the operation resumes: every chunk, then the flush
+  f.settle();  // the operation resumes: every chunk, then the flush
   EXPECT_EQ(f.lu->sanitize().phase(), SanitizeState::kIdle);
   for (uint8_t b : f.dev->mem) ASSERT_EQ(b, 0x5A);
   // The unit attention waited behind the sanitize.
   expect_sense(f.run(kTur), SenseKey::kUnitAttention, asc::kBusDeviceResetFunctionOccurred);
+  expect_good(f.run(kTur));
+}
+
+TEST(Sanitize, OverwriteIsPacedByTheExecutorsTicks) {
+  // 40 MiB: the first second's budget (kSanitizeBytesPerSecond) covers 32.
+  constexpr uint64_t kBig = (40ull << 20) / 512;
+  static_assert(kBig * 512 > kSanitizeBytesPerSecond && kBig * 512 < 2 * kSanitizeBytesPerSecond);
+  Fixture f(thin(), kBig);
+  auto written = [&] {
+    uint64_t n = 0;
+    for (auto& op : f.dev->log) n += op.op == IoOp::kWrite ? op.len : 0;
+    return n;
+  };
+  expect_good(run_overwrite(f, overwrite_list({0x3C}), /*immed=*/true));
+  EXPECT_EQ(written(), kSanitizeBytesPerSecond) << "one second's budget, then it waits for a tick";
+  EXPECT_EQ(f.lu->sanitize().phase(), SanitizeState::kRunning);
+  f.exec.tick();
+  EXPECT_EQ(written(), kBig * 512);
+  EXPECT_EQ(f.dev->log.back().op, IoOp::kFlush);
+  f.exec.drain();
+  EXPECT_EQ(f.lu->sanitize().phase(), SanitizeState::kIdle);
+  EXPECT_TRUE(f.exec.ticks.empty()) << "its tick is cancelled when it ends";
   expect_good(f.run(kTur));
 }
 
@@ -162,16 +185,21 @@ TEST(Sanitize, ResetDetachesTheWaitingCommandOfItsNexus) {
   std::copy(cdb.begin(), cdb.end(), t.cdb);
   t.cdb_len = 10;
   t.owner = &f.owner;
+  t.executor = &f.exec;
   execute(*f.nexus, t);
+  f.exec.drain();
   EXPECT_EQ(f.owner.done, 0);  // IMMED=0: waits for the operation
   auto other = f.make_nexus(f.nexus->luns);
   f.reset_lun(*other, 0);  // another nexus' reset leaves it waiting
   EXPECT_EQ(f.owner.done, 0);
-  f.reset_lun(*f.nexus, 0);
+  bool reset = false;
+  lun_reset(*f.nexus, 0, f.exec, [&] { reset = true; });
+  EXPECT_EQ(f.owner.done, 0) << "completed on its executor, not inside the reset";
+  f.settle([&] { return reset; });
   EXPECT_EQ(f.owner.done, 1);
   EXPECT_EQ(t.status, kTaskAborted);
   EXPECT_EQ(f.lu->sanitize().phase(), SanitizeState::kRunning);
-  f.dev->run_pending();
+  f.settle();
   EXPECT_EQ(f.owner.done, 1);  // not completed twice
   EXPECT_EQ(f.lu->sanitize().phase(), SanitizeState::kIdle);
 }

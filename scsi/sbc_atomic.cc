@@ -16,8 +16,9 @@
 // read and compared with the verify data: on a difference nothing is written
 // and the command ends with MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION
 // (1Dh/00h), INFORMATION = offset of the first differing byte. N=0 is GOOD.
-// ORWRITE: reads the range, ORs the Data-Out into it and writes it back (only
-// the whole blocks received, like WRITE).
+// ORWRITE: reads the range, ORs the Data-Out into it and writes it back (on
+// short Data-Out only the whole blocks received, like WRITE; data ending
+// inside a block is INVALID FIELD IN INFORMATION UNIT, nothing written).
 // Both honour FUA (and the LU's forced FUA); xxPROTECT != 0 is INVALID FIELD
 // IN CDB.
 // WRITE ATOMIC(16): one backend write of the whole range. Block Limits VPD:
@@ -28,7 +29,7 @@
 // the maximum -> INVALID FIELD IN CDB; no medium; LBA range (also for 0
 // blocks); LBA not aligned or length not a multiple of the granularity ->
 // INVALID FIELD IN CDB; write protection; Data-Out shorter than the length
-// -> INVALID FIELD IN CDB (an atomic write is never partial); 0 blocks is
+// -> INVALID FIELD IN INFORMATION UNIT (an atomic write is never partial); 0 blocks is
 // GOOD. DPO/FUA accepted (FUA honoured). Atomic with respect to other
 // commands; against power loss only as far as the backend's single write
 // is (file and block backends do not promise that).
@@ -160,7 +161,7 @@ Flow cmd_write_atomic16(Cmd& c) {
   if (blocks % lu.lbppb() != 0) return fail_cdb(c, 12);
   if (c.write_protected) return fail(c, Sense::make(SenseKey::kDataProtect, asc::kWriteProtected));
   if (blocks == 0) return Flow::kDone;
-  if (c.task.data.size() < (size_t(blocks) << shift)) return fail_cdb(c, 12);
+  if (short_data_out(c, size_t(blocks) << shift)) return Flow::kDone;
   c.task.data.resize(size_t(blocks) << shift);
   Task& t = c.task;
   put_u64(t, 0, lba);
@@ -198,8 +199,9 @@ Flow cmd_orwrite(Cmd& c) {
   if (no_medium(c)) return Flow::kDone;
   if (lba_out_of_range(c, lba, blocks)) return Flow::kDone;
   if (c.write_protected) return fail(c, Sense::make(SenseKey::kDataProtect, asc::kWriteProtected));
-  if ((uint64_t(blocks) << shift) > c.task.data.size()) blocks = uint32_t(c.task.data.size() >> shift);
-  if (blocks == 0) return Flow::kDone;
+  int64_t got = blocks_received(c, blocks);
+  if (got <= 0) return Flow::kDone;
+  blocks = uint32_t(got);
   c.task.data.resize(size_t(blocks) << shift);
   return start_rmw(c, lba, blocks, cdb[1] & 0x08, false);
 }

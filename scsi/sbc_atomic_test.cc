@@ -78,6 +78,7 @@ TEST(CompareAndWrite, OverlappingRangeIsBusyUntilDone) {
   a.cdb_len = 16;
   a.dir = DataDir::kOut;
   a.owner = &f.owner;
+  a.executor = &f.exec;
   a.data.assign_zero(4096);
   execute(*f.nexus, a);
   EXPECT_EQ(f.owner.done, 0);

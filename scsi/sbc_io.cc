@@ -13,10 +13,14 @@
 // Reads size task.data to the transfer length and read straight into it.
 // Writes take their data from task.data and set task.out_wanted to the CDB's
 // transfer length in bytes. Residual behaviour (libiscsi *_residuals tests):
-// when the initiator sent less Data-Out than the CDB asks for, only the whole
-// blocks received are written (none if less than one block) and the command
-// completes GOOD; the transport reports the residual overflow. Extra data
-// beyond the CDB's transfer length is ignored.
+// when the initiator sent less Data-Out than the CDB asks for and the data
+// ends on a block boundary, exactly the whole blocks received are written
+// (none for no data) and the command completes GOOD; the transport reports
+// the residual overflow. Data ending inside a block is refused with INVALID
+// FIELD IN INFORMATION UNIT (0Eh/03h) and nothing is written: GOOD is never
+// sent for data that is not on the medium. Extra data beyond the CDB's
+// transfer length is ignored (residual underflow). VERIFY with BYTCHK=1
+// compares on the same terms.
 // A write overlapping a range held by COMPARE AND WRITE, ORWRITE or WRITE
 // ATOMIC ends with BUSY status (scsi/range_guard.h).
 // FUA is set on the backend write when the CDB has FUA, the LU is
@@ -100,7 +104,7 @@ void start_io(Cmd& c, backend::IoOp op, uint64_t lba, uint32_t blocks, uint8_t* 
   t.io.on_done = done;
   t.io.user = &t;
   t.io.may_share = may_share;
-  c.lu->device().submit(t.io);  // may complete (and release the task) inline
+  submit_io(t, c.lu->device());  // may complete (and release the task) inline
 }
 
 Task& task_of(backend::IoRequest& req) { return *static_cast<Task*>(req.user); }
@@ -204,9 +208,9 @@ Flow cmd_write(Cmd& c) {
   if (write_verify && (c.cdb[1] & 0x04)) return fail_cdb(c, 1, 2);  // BYTCHK 1xb: reserved
   if (check_common(c, r, opcode != op::kWrite6)) return Flow::kDone;
   if (c.write_protected) return fail(c, Sense::make(SenseKey::kDataProtect, asc::kWriteProtected));
-  uint32_t blocks = r.blocks;
-  if ((uint64_t(blocks) << shift) > c.task.data.size()) blocks = uint32_t(c.task.data.size() >> shift);
-  if (blocks == 0) return Flow::kDone;
+  int64_t got = blocks_received(c, r.blocks);
+  if (got <= 0) return Flow::kDone;
+  uint32_t blocks = uint32_t(got);
   if (write_blocked(c, r.lba, blocks)) return Flow::kDone;
   bool fua = write_verify || (opcode != op::kWrite6 && (c.cdb[1] & 0x08)) || c.lu->force_fua();
   start_io(c, backend::IoOp::kWrite, r.lba, blocks, c.task.data.data(), fua, write_done);
@@ -223,7 +227,11 @@ Flow cmd_verify(Cmd& c) {
   if (check_common(c, r, false)) return Flow::kDone;
   uint32_t blocks = r.blocks;
   Task& t = c.task;
-  if (bytchk && (uint64_t(blocks) << shift) > t.data.size()) blocks = uint32_t(t.data.size() >> shift);
+  if (bytchk) {
+    int64_t got = blocks_received(c, blocks);
+    if (got < 0) return Flow::kDone;
+    blocks = uint32_t(got);
+  }
   if (blocks == 0) return Flow::kDone;
   size_t bytes = size_t(blocks) << shift;
   t.scratch[0] = bytchk;
@@ -251,7 +259,7 @@ Flow cmd_sync_cache(Cmd& c) {
   t.io.op = backend::IoOp::kFlush;
   t.io.on_done = flush_done;
   t.io.user = &t;
-  c.lu->device().submit(t.io);
+  submit_io(t, c.lu->device());
   return Flow::kAsync;
 }
 

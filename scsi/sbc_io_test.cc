@@ -161,9 +161,12 @@ TEST(SbcIo, ShortDataOutWritesOnlyWholeBlocksReceived) {
   EXPECT_EQ(t.out_wanted, 1024u);
   EXPECT_TRUE(std::equal(fresh.begin(), fresh.end(), f.dev->mem.begin()));
   EXPECT_TRUE(std::equal(old.begin() + 512, old.end(), f.dev->mem.begin() + 512));
-  // Less than one block: nothing written, still GOOD.
+  // Part of a block cannot be written as sent: refused, nothing written
+  // (never GOOD for data not on the medium). No data at all: nothing to
+  // write, GOOD, and the transport reports the overflow.
   size_t ops = f.dev->log.size();
-  expect_good(f.run(cdb10(op::kWrite10, 0, 1), DataDir::kOut, pattern(200, 'c'), 200));
+  expect_sense(f.run(cdb10(op::kWrite10, 0, 1), DataDir::kOut, pattern(200, 'c'), 200), SenseKey::kIllegalRequest,
+               asc::kInvalidFieldInInformationUnit);
   expect_good(f.run(cdb10(op::kWrite10, 0, 1), DataDir::kOut, {}, 0));
   EXPECT_EQ(f.dev->log.size(), ops);
 }

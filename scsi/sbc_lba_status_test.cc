@@ -1,5 +1,5 @@
-// GET LBA STATUS against a sparse temp file (the real file backend, used off
-// a reactor: synchronous I/O) and against a scripted map.
+// GET LBA STATUS against a sparse temp file (the real file backend, its
+// commands run on a reactor thread) and against a scripted map.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -57,24 +57,25 @@ class SparseFile : public ::testing::Test {
   }
   void TearDown() override { unlink(path.c_str()); }
 
+  ReactorThread rt;
   Fixture f;
   std::string path;
 };
 
 TEST_F(SparseFile, FreshFileIsOneDeallocatedExtent) {
-  Task t = f.run(glbas(0, 8 + 16 * 4), DataDir::kIn, {}, 1024);
+  Task t = f.run_on(rt, glbas(0, 8 + 16 * 4), DataDir::kIn, {}, 1024);
   expect_good(t);
   EXPECT_EQ(descs(t), (std::vector<Desc>{{0, uint32_t(kBlocks), 1}}));
 }
 
 TEST_F(SparseFile, WrittenBlocksAreMappedAndUnmapDeallocates) {
-  expect_good(f.run(cdb10(op::kWrite10, 64, 16), DataDir::kOut, pattern(16 * 512, 3)));
-  Task t = f.run(glbas(0, 8 + 16 * 4), DataDir::kIn, {}, 1024);
+  expect_good(f.run_on(rt, cdb10(op::kWrite10, 64, 16), DataDir::kOut, pattern(16 * 512, 3)));
+  Task t = f.run_on(rt, glbas(0, 8 + 16 * 4), DataDir::kIn, {}, 1024);
   expect_good(t);
   EXPECT_EQ(descs(t), (std::vector<Desc>{{0, 64, 1}, {64, 16, 0}, {80, uint32_t(kBlocks - 80), 1}}));
 
   // Starting inside the mapped extent; the allocation length holds one descriptor.
-  Task one = f.run(glbas(70, 24), DataDir::kIn, {}, 24);
+  Task one = f.run_on(rt, glbas(70, 24), DataDir::kIn, {}, 24);
   expect_good(one);
   ASSERT_EQ(one.data.size(), 24u);
   EXPECT_EQ(load_be32(one.data.data()), 20u);  // one descriptor returned
@@ -89,15 +90,17 @@ TEST_F(SparseFile, WrittenBlocksAreMappedAndUnmapDeallocates) {
   std::vector<uint8_t> unmap(10, 0);
   unmap[0] = op::kUnmap;
   store_be16(&unmap[7], 24);
-  expect_good(f.run(unmap, DataDir::kOut, list, 24));
-  Task u = f.run(glbas(0, 8 + 16 * 4), DataDir::kIn, {}, 1024);
+  expect_good(f.run_on(rt, unmap, DataDir::kOut, list, 24));
+  Task u = f.run_on(rt, glbas(0, 8 + 16 * 4), DataDir::kIn, {}, 1024);
   EXPECT_EQ(descs(u), (std::vector<Desc>{{0, 72, 1}, {72, 8, 0}, {80, uint32_t(kBlocks - 80), 1}}));
 }
 
 TEST_F(SparseFile, BeyondTheEndIsOutOfRange) {
-  expect_sense(f.run(glbas(kBlocks, 24), DataDir::kIn, {}, 24), SenseKey::kIllegalRequest, asc::kLbaOutOfRange);
-  expect_sense(f.run(glbas(~0ull, 24), DataDir::kIn, {}, 24), SenseKey::kIllegalRequest, asc::kLbaOutOfRange);
-  Task last = f.run(glbas(kBlocks - 1, 24), DataDir::kIn, {}, 24);
+  expect_sense(f.run_on(rt, glbas(kBlocks, 24), DataDir::kIn, {}, 24), SenseKey::kIllegalRequest,
+               asc::kLbaOutOfRange);
+  expect_sense(f.run_on(rt, glbas(~0ull, 24), DataDir::kIn, {}, 24), SenseKey::kIllegalRequest,
+               asc::kLbaOutOfRange);
+  Task last = f.run_on(rt, glbas(kBlocks - 1, 24), DataDir::kIn, {}, 24);
   expect_good(last);
   EXPECT_EQ(descs(last), (std::vector<Desc>{{kBlocks - 1, 1, 1}}));
 }

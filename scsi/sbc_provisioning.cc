@@ -1,8 +1,8 @@
 // WRITE SAME(10/16) and UNMAP (SBC-3 5.42-5.44, 5.28).
 //
 // WRITE SAME: one block of Data-Out (exactly one block, else INVALID FIELD IN
-// CDB at the length field; WRITE SAME(16) NDOB=1 means a zero block without
-// Data-Out) is written to every block of the range. NUMBER OF LOGICAL BLOCKS
+// INFORMATION UNIT, nothing written; WRITE SAME(16) NDOB=1 means a zero block
+// without Data-Out) is written to every block of the range. NUMBER OF LOGICAL BLOCKS
 // 0 means "to the end of the medium" (WSNZ=0). Ranges longer than the
 // MAXIMUM WRITE SAME LENGTH (Block Limits VPD) get INVALID FIELD IN CDB.
 // ANCHOR=1, WRPROTECT!=0, LBDATA/PBDATA=1 -> INVALID FIELD IN CDB; then no
@@ -21,7 +21,9 @@
 // answer INVALID COMMAND OPERATION CODE, consistent with LBPU=0). Every descriptor is
 // validated first (count <= MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT, range in
 // capacity, total <= MAXIMUM UNMAP LBA COUNT), then the ranges are discarded
-// in order. A truncated header is PARAMETER LIST LENGTH ERROR.
+// in order. A truncated header is PARAMETER LIST LENGTH ERROR; Data-Out
+// shorter than the PARAMETER LIST LENGTH is INVALID FIELD IN INFORMATION
+// UNIT and nothing is unmapped.
 //
 // Both are writes for the LU's RangeGuard (UNMAP over the span from its
 // lowest to its highest descriptor): BUSY while they overlap a range held by
@@ -163,8 +165,8 @@ Flow cmd_write_same(Cmd& c) {
   Task& t = c.task;
   if (ndob) {
     t.data.assign_zero(lu.block_size());
-  } else if (t.data.size() != lu.block_size()) {
-    return fail_cdb(c, len_byte);
+  } else if (t.data.size() != lu.block_size()) {  // the EDTL was not one block
+    return fail(c, Sense::illegal(asc::kInvalidFieldInInformationUnit));
   }
   if (blocks == 0) return Flow::kDone;
   if (write_blocked(c, lba, blocks)) return Flow::kDone;
@@ -194,7 +196,8 @@ Flow cmd_unmap(Cmd& c) {
   if (no_medium(c)) return Flow::kDone;
   if (plen == 0) return Flow::kDone;
   Task& t = c.task;
-  size_t n = plen < t.data.size() ? plen : t.data.size();
+  if (short_data_out(c, plen)) return Flow::kDone;  // a truncated list: none of it
+  size_t n = plen;
   if (n < 8) return fail(c, Sense::illegal(asc::kParameterListLengthError));
   const uint8_t* p = t.data.data();
   size_t bddl = load_be16(p + 2);

@@ -113,8 +113,11 @@ TEST(WriteSame, CdbChecks) {
   expect_invalid_cdb(f.run(ws10(0, 1, 0x10), DataDir::kOut, b, 512), 1, 4);  // ANCHOR
   expect_invalid_cdb(f.run(ws10(0, 1, 0x02), DataDir::kOut, b, 512), 1, 1);  // LBDATA
   expect_invalid_cdb(f.run(ws10(0, 1, 0x08), DataDir::kOut, b, 512), 1, 3);  // UNMAP, not thin
-  expect_invalid_cdb(f.run(ws10(0, 1), DataDir::kOut, pattern(256, 0), 256), 7);    // short data
-  expect_invalid_cdb(f.run(ws16(0, 1), DataDir::kOut, pattern(1024, 0), 1024), 10);  // long data
+  // Data-Out of anything but one block: the information unit is wrong, not the CDB.
+  expect_sense(f.run(ws10(0, 1), DataDir::kOut, pattern(256, 0), 256), SenseKey::kIllegalRequest,
+               asc::kInvalidFieldInInformationUnit);  // short data
+  expect_sense(f.run(ws16(0, 1), DataDir::kOut, pattern(1024, 0), 1024), SenseKey::kIllegalRequest,
+               asc::kInvalidFieldInInformationUnit);  // long data
   expect_sense(f.run(ws16(kBlocks - 1, 2), DataDir::kOut, b, 512), SenseKey::kIllegalRequest, asc::kLbaOutOfRange);
   EXPECT_TRUE(f.dev->log.empty());
 }

@@ -99,7 +99,7 @@ Flow cmd_start_stop_unit(Cmd& c) {
   t.io.op = backend::IoOp::kFlush;
   t.io.on_done = eject_after_flush;
   t.io.user = &t;
-  c.lu->device().submit(t.io);
+  submit_io(t, c.lu->device());
   return Flow::kAsync;
 }
 

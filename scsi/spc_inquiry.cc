@@ -30,6 +30,18 @@ void put_ascii(uint8_t* p, size_t n, const std::string& s) {
 
 uint8_t peripheral_byte(const Cmd& c) { return c.lu ? kPdtDirectAccess : 0x7F; }
 
+// MULTIP (SPC-4 6.6.2): the LU is reachable through more than one target
+// port -- several local targets map it, or its ALUA device group lists more
+// than one port (local or the HA peer's).
+bool multi_port(const LogicalUnit& lu) {
+  if (lu.target_ports() > 1) return true;
+  const DeviceGroup* dg = lu.alua_group();
+  if (!dg) return false;
+  size_t ports = 0;
+  for (size_t i = 0; i < dg->size(); ++i) ports += dg->group(i).rel_tgt_ids().size();
+  return ports > 1;  // a port is in at most one target port group
+}
+
 Flow standard_inquiry(Cmd& c, size_t alloc) {
   uint8_t d[96] = {};
   d[0] = peripheral_byte(c);
@@ -39,6 +51,7 @@ Flow standard_inquiry(Cmd& c, size_t alloc) {
   d[4] = sizeof(d) - 5;
   if (c.lu) d[5] = 0x08;                        // 3PC: third-party copy (EXTENDED COPY)
   if (c.lu && c.lu->alua_group()) d[5] |= 0x30;  // TPGS: implicit and explicit ALUA
+  if (c.lu && multi_port(*c.lu)) d[6] = 0x10;  // MULTIP
   d[7] = 0x02;  // CMDQUE
   if (c.lu) {
     const LuConfig cfg = c.lu->config();

@@ -1,7 +1,8 @@
 // Test helpers for the scsi layer's gtest files (header only, not part of
 // esan_scsi): an in-memory BlockDevice with error injection and deferred
-// completion, a fixture owning one nexus + one LU, CDB builders and sense
-// assertions.
+// completion, the executor tasks run on (TestExecutor, or a real reactor for
+// LUs on io_uring backends), a fixture owning one nexus + one LU, CDB
+// builders and sense assertions.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <future>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -20,6 +22,8 @@
 
 #include "backend/block_device.h"
 #include "common/bytes.h"
+#include "reactor/executor.h"
+#include "reactor/reactor.h"
 #include "scsi/dispatcher.h"
 #include "scsi/logical_unit.h"
 #include "scsi/nexus.h"
@@ -95,41 +99,104 @@ class MemDevice final : public backend::BlockDevice {
   bool discard_;
 };
 
+// The executor the tests' tasks run on, standing in for their reactor: work
+// posted to it waits in a queue until drain() or run_until() runs it on the
+// test's thread (as the reactor's loop would, after the current batch);
+// tick() runs the ticks once (a reactor runs them about once a second).
+// post() is thread-safe: the shared state coordinator posts completions from
+// its apply thread. Ticks are the test thread's only. It is no Reactor
+// (reactor() is null), so only inline backends (MemDevice, null) can serve
+// its tasks.
+class TestExecutor final : public reactor::Executor {
+ public:
+  void post(std::function<void()> fn) override {
+    std::lock_guard lk(mu_);
+    queue_.push_back(std::move(fn));
+    cv_.notify_all();
+  }
+  uint64_t add_tick(std::function<void()> fn) override {
+    ticks.push_back({next_tick++, std::move(fn)});
+    return ticks.back().first;
+  }
+  void cancel_tick(uint64_t id) override {
+    std::erase_if(ticks, [id](const auto& t) { return t.first == id; });
+  }
+  // Runs the queue, and what that work posts, until it is empty; returns how
+  // many functions ran. Never waits.
+  size_t drain() {
+    size_t n = 0;
+    while (auto fn = take(false)) {
+      (*fn)();
+      ++n;
+    }
+    return n;
+  }
+  // Runs posted work, waiting for more (from another thread), until pred()
+  // holds; false when nothing arrived for 5 s.
+  bool run_until(const std::function<bool()>& pred) {
+    while (!pred()) {
+      auto fn = take(true);
+      if (!fn) return false;
+      (*fn)();
+    }
+    return true;
+  }
+  void tick() {
+    auto now = ticks;  // a tick may cancel ticks
+    for (auto& [id, fn] : now) fn();
+  }
+
+  std::vector<std::pair<uint64_t, std::function<void()>>> ticks;
+  uint64_t next_tick = 1;
+
+ private:
+  std::optional<std::function<void()>> take(bool wait) {
+    std::unique_lock lk(mu_);
+    if (wait && !cv_.wait_for(lk, std::chrono::seconds(5), [&] { return !queue_.empty(); })) return std::nullopt;
+    if (queue_.empty()) return std::nullopt;
+    auto fn = std::move(queue_.front());
+    queue_.pop_front();
+    return fn;
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+};
+
+// A real reactor on a thread of its own, for LUs on io_uring backends (they
+// queue I/O on the submitting task's reactor's ring).
+class ReactorThread {
+ public:
+  ReactorThread() {
+    auto r = reactor::Reactor::create(0);
+    EXPECT_TRUE(r.has_value());
+    reactor_ = std::move(*r);
+    reactor_->start_thread();
+  }
+  ~ReactorThread() {
+    reactor_->stop();
+    reactor_->join();
+  }
+  reactor::Reactor& reactor() { return *reactor_; }
+  // Runs fn on the reactor's thread; returns once it has.
+  void call(std::function<void()> fn) {
+    std::promise<void> done;
+    reactor_->post([&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+ private:
+  std::unique_ptr<reactor::Reactor> reactor_;
+};
+
 inline LuConfig named(std::string name) {
   LuConfig c;
   c.name = std::move(name);
   return c;
 }
-
-// The tests' reactor: posted work waits until the test runs it.
-class TestExecutor final : public reactor::Executor {
- public:
-  void post(std::function<void()> fn) override {
-    std::lock_guard lk(mu_);
-    q_.push_back(std::move(fn));
-    cv_.notify_all();
-  }
-  // Runs posted work, waiting for more, until pred() holds (false after 5 s).
-  bool run_until(const std::function<bool()>& pred) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!pred()) {
-      std::function<void()> fn;
-      {
-        std::unique_lock lk(mu_);
-        if (!cv_.wait_until(lk, deadline, [&] { return !q_.empty(); })) return false;
-        fn = std::move(q_.front());
-        q_.pop_front();
-      }
-      fn();
-    }
-    return true;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> q_;
-};
 
 struct Owner : TaskOwner {
   int done = 0;
@@ -178,7 +245,7 @@ struct Fixture {
     t.dir = dir;
     t.expected_len = expected;
     t.owner = &owner;
-    t.executor = &executor;
+    t.executor = &exec;
     if (dir == DataDir::kOut) {
       t.data.resize(out.size());
       if (!out.empty()) std::memcpy(t.data.data(), out.data(), out.size());
@@ -191,32 +258,61 @@ struct Fixture {
     prepare(t, cdb, dir, out, expected, lun);
     int before = owner.done;
     execute(on ? *on : *nexus, t);
-    settle([&] { return owner.done >= before + 1; });
+    // What the command posted runs, as its reactor would (a shared state
+    // change completes once its coordinator has applied it).
+    exec.drain();
+    if (owner.done == before && dev->pending.empty()) settle([&] { return owner.done > before; });
     EXPECT_EQ(owner.done, before + 1) << "task_done must run exactly once";
     return t;
   }
 
   // Runs the executor until pred() holds (commands waiting for a commit).
-  void settle(const std::function<bool()>& pred) { EXPECT_TRUE(executor.run_until(pred)) << "nothing completed in 5 s"; }
-  // Every change proposed so far applied and completed.
+  void settle(const std::function<bool()>& pred) { EXPECT_TRUE(exec.run_until(pred)) << "nothing completed in 5 s"; }
+  // Runs deferred backend completions, committed shared state changes and
+  // posted work until none is left (each may start more).
   void settle() {
-    bool flushed = false;
-    shared.coordinator->barrier(&executor, [&](Result<cluster::Reply>) { flushed = true; });
-    settle([&] { return flushed; });
+    do {
+      dev->run_pending();
+      bool flushed = false;
+      shared.coordinator->barrier(&exec, [&](Result<cluster::Reply>) { flushed = true; });
+      settle([&] { return flushed; });
+    } while (exec.drain() > 0 || !dev->pending.empty());
   }
   // LOGICAL UNIT RESET / TARGET RESET from `on`, waited for like the transport does.
   void reset_lun(Nexus& on, uint64_t lun) {
     bool done = false;
-    lun_reset(on, lun, executor, [&] { done = true; });
+    lun_reset(on, lun, exec, [&] { done = true; });
     settle([&] { return done; });
   }
   void reset_target(Nexus& on, bool cold) {
     bool done = false;
-    target_reset(on, cold, executor, [&] { done = true; });
+    target_reset(on, cold, exec, [&] { done = true; });
     settle([&] { return done; });
   }
 
-  TestExecutor executor;
+  // run() for a LU on an io_uring backend: the command runs on `rt`'s
+  // reactor (its executor), and this returns once it has completed.
+  Task run_on(ReactorThread& rt, const std::vector<uint8_t>& cdb, DataDir dir = DataDir::kNone,
+              const std::vector<uint8_t>& out = {}, uint32_t expected = 1u << 24) {
+    Task t;
+    prepare(t, cdb, dir, out, expected);
+    t.executor = &rt.reactor();
+    struct Done : TaskOwner {
+      std::promise<void> p;
+      int calls = 0;
+      void task_done(Task&) override {
+        if (++calls == 1) p.set_value();
+      }
+    } done;
+    t.owner = &done;
+    rt.call([&] { execute(*nexus, t); });
+    EXPECT_EQ(done.p.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    rt.call([] {});  // the completion's stack has unwound
+    EXPECT_EQ(done.calls, 1) << "task_done must run exactly once";
+    return t;
+  }
+
+  TestExecutor exec;
   LocalSharedState shared = start_local_shared_state(std::make_shared<AluaRegistry>());
   std::shared_ptr<LogicalUnit> lu;
   MemDevice* dev = nullptr;

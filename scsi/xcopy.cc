@@ -143,7 +143,7 @@ void drive(Task& t, int res) {
     };
     j.in_submit = true;
     j.inline_done = false;
-    j.dev->submit(t.io);
+    submit_io(t, *j.dev);
     j.in_submit = false;
     if (!j.inline_done) return;
     res = j.inline_result;
@@ -159,7 +159,8 @@ Flow cmd_extended_copy(Cmd& c) {
   t.out_wanted = plen;
   if ((cdb[1] & 0x1F) != op::kSaExtendedCopyLid1) return fail_cdb(c, 1, 4);  // LID4 and others
   if (plen == 0) return Flow::kDone;  // no parameter data: not an error
-  size_t have = t.data.size() < plen ? t.data.size() : plen;
+  if (short_data_out(c, plen)) return Flow::kDone;
+  size_t have = plen;
   auto plan = parse_xcopy(c.nexus, {t.data.data(), have});
   if (!plan) {
     if (!plan.error().copy_aborted) return fail(c, plan.error().sense);

@@ -1,8 +1,9 @@
 // Fuzz target: the SCSI command dispatcher (scsi/dispatcher.h) -- any CDB,
 // any Data-Out, on two I_T nexuses sharing an in-memory LU (LUN 0), a null
 // LU (LUN 1) and unmapped LUNs, with backend completions inline or deferred,
-// interleaved with resets and LUN map changes. Runs off any reactor, like
-// the scsi unit tests.
+// interleaved with resets and LUN map changes. Tasks run on a queue
+// executor (QueueExecutor), drained with the deferred completions, like the
+// scsi unit tests' TestExecutor.
 //
 // Input: byte 0: bit 0 thin, 1 removable, 2 read-only, 3 4096-byte blocks,
 // 4 deferred completions, 5 LUN 1 mapped read-only, 6 write-through,
@@ -10,9 +11,9 @@
 // queued, bit 1 nv_cache, bit 2 rotational. Then up to 64 records: a control
 // byte (bit 0 nexus B; bits 1-2 LUN 0, 1, 7 or 16383; bits 3-4 direction
 // none/in/out, or 3 = a task-management action chosen by CDB byte 0; bit 5
-// finish deferred I/O first; bit 6 32-byte CDB; bit 7 expected length in
-// units of 64 bytes), 2 bytes expected length, 2 bytes Data-Out length,
-// the CDB, the Data-Out bytes.
+// finish deferred I/O and posted work first; bit 6 32-byte CDB; bit 7
+// expected length in units of 64 bytes), 2 bytes expected length, 2 bytes
+// Data-Out length, the CDB, the Data-Out bytes.
 //
 // Oracles: every task completes exactly once (task_done twice, or a task
 // left unfinished once all I/O has completed, is a finding); the backend
@@ -29,6 +30,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <memory>
 #include <vector>
@@ -41,6 +43,7 @@
 #include "scsi/pr_store.h"
 #include "scsi/shared_state.h"
 #include "scsi/sense.h"
+#include "reactor/executor.h"
 #include "scsi/task.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -142,6 +145,35 @@ class FuzzExecutor final : public reactor::Executor {
     q_.push_back(std::move(fn));
     cv_.notify_all();
   }
+  // Ticks (a sanitize job's pacing) run when the harness calls tick().
+  uint64_t add_tick(std::function<void()> fn) override {
+    ticks_.push_back({++next_tick_, std::move(fn)});
+    return next_tick_;
+  }
+  void cancel_tick(uint64_t id) override {
+    std::erase_if(ticks_, [id](const auto& t) { return t.first == id; });
+  }
+  // Runs every tick once; false when there are none.
+  bool tick() {
+    auto now = ticks_;  // a tick may cancel ticks
+    for (auto& [id, fn] : now) fn();
+    return !now.empty();
+  }
+  // Runs what is queued, and what that posts, without waiting.
+  bool drain() {
+    bool ran = false;
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::lock_guard lk(mu_);
+        if (q_.empty()) return ran;
+        fn = std::move(q_.front());
+        q_.pop_front();
+      }
+      fn();
+      ran = true;
+    }
+  }
   // Runs posted work until `flag` is set (a barrier's completion).
   void run_until(const bool& flag) {
     while (!flag) {
@@ -161,6 +193,8 @@ class FuzzExecutor final : public reactor::Executor {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> q_;
+  std::vector<std::pair<uint64_t, std::function<void()>>> ticks_;
+  uint64_t next_tick_ = 0;
 };
 
 // Every change proposed so far applied and its completion run: keeps each
@@ -275,7 +309,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
     for (size_t i = 0; i < cdb_len && off < size; ++i) cdb[i] = in[off++];
     out_len = uint32_t(std::min<size_t>({out_len, size - off, expected}));
 
-    if (ctl & 0x20) mem->drain();
+    if (ctl & 0x20) {
+      mem->drain();
+      ex.drain();
+    }
     if (dir == 3) {  // task management and friends
       switch (cdb[0] % 5) {
         case 0: lun_reset(nexus, lun, ex, [] {}); break;
@@ -307,8 +344,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
     execute(nexus, slots.back()->task);
     settle(*shared.coordinator, ex);
   }
-  mem->drain();
-  settle(*shared.coordinator, ex);
+  // Everything left in flight finishes: backend completions, commits, posted
+  // work (each may start more), and paced jobs (sanitize) by their ticks.
+  for (int round = 0;; ++round) {
+    do {
+      mem->drain();
+      settle(*shared.coordinator, ex);
+    } while (ex.drain());
+    bool open = false;
+    for (auto& s : slots) open = open || s->done == 0;
+    if (!open || !ex.tick()) break;
+    FUZZ_CHECK(round < 100000, "a paced job never ended");
+  }
   for (auto& s : slots) FUZZ_CHECK(s->done == 1, "a task never completed");
   nexus_detached(*a);
   nexus_detached(*b);

@@ -337,6 +337,44 @@ std::string Hex(const std::vector<uint8_t>& v, size_t max = 32) {
   return ::testing::AssertionFailure() << "login did not reach full feature phase";
 }
 
+::testing::AssertionResult Session::Text(const std::vector<uint8_t>& data, bool immediate,
+                                         std::vector<uint8_t>* out, std::chrono::milliseconds timeout) {
+  out->clear();
+  uint32_t itt = itt_++;
+  uint32_t ttt = 0xffffffff;
+  std::vector<uint8_t> payload = data;
+  for (int round = 0; round < 64; ++round) {
+    Pdu req;
+    req.bhs[0] = static_cast<uint8_t>(kTextRequest | (immediate ? 0x40 : 0));
+    req.bhs[1] = 0x80;  // F
+    req.Set32(16, itt);
+    req.Set32(20, ttt);
+    req.Set32(24, immediate ? cmdsn_ : cmdsn_++);
+    req.Set32(28, expstatsn_);
+    req.data = payload;
+    req.SetDsl(static_cast<uint32_t>(payload.size()));
+    if (!conn_->SendPdu(req)) return ::testing::AssertionFailure() << "send Text Request failed";
+    Pdu rsp;
+    std::string why;
+    auto r = conn_->ReadPdu(&rsp, timeout, &why);
+    if (r != Conn::Recv::kOk) {
+      return ::testing::AssertionFailure()
+             << "no Text Response (" << (r == Conn::Recv::kClosed ? "closed" : "timeout") << ")";
+    }
+    if (rsp.opcode() != kTextResponse) {
+      return ::testing::AssertionFailure() << "expected a Text Response, got opcode 0x" << std::hex
+                                           << int(rsp.opcode());
+    }
+    if (rsp.Get32(16) != itt) return ::testing::AssertionFailure() << "Text Response for another ITT";
+    expstatsn_ = rsp.Get32(24) + 1;
+    out->insert(out->end(), rsp.data.begin(), rsp.data.end());
+    if (!(rsp.flags() & 0x40)) return ::testing::AssertionSuccess();  // C=0: complete
+    ttt = rsp.Get32(20);
+    payload.clear();
+  }
+  return ::testing::AssertionFailure() << "Text Response never completed";
+}
+
 ::testing::AssertionResult Session::Command(int lun, const std::vector<uint8_t>& cdb,
                                             const std::vector<uint8_t>& out_data, size_t in_len,
                                             CommandResult* res) {

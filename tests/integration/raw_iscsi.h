@@ -25,10 +25,12 @@ enum Opcode : uint8_t {
   kNopOut = 0x00,
   kScsiCommand = 0x01,
   kLoginRequest = 0x03,
+  kTextRequest = 0x04,
   kDataOut = 0x05,
   kNopIn = 0x20,
   kScsiResponse = 0x21,
   kLoginResponse = 0x23,
+  kTextResponse = 0x24,
   kDataIn = 0x25,
   kR2T = 0x31,
   kAsyncMessage = 0x32,
@@ -124,6 +126,12 @@ class Session {
   ::testing::AssertionResult Command(int lun, const std::vector<uint8_t>& cdb,
                                      const std::vector<uint8_t>& out_data, size_t in_len,
                                      CommandResult* result);
+  // Sends one Text Request (F=1, a new task: TTT 0xffffffff) with `data`,
+  // as an immediate PDU when asked, follows C-bit continuations, and returns
+  // the Text Response data in *out. Fails when anything but a Text Response
+  // for this ITT arrives, or nothing within `timeout`.
+  ::testing::AssertionResult Text(const std::vector<uint8_t>& data, bool immediate, std::vector<uint8_t>* out,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // TEST UNIT READY until GOOD (consumes unit attentions).
   ::testing::AssertionResult WaitReady(int lun);
   ::testing::AssertionResult Write16(int lun, uint64_t lba, const std::vector<uint8_t>& data,

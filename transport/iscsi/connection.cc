@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "common/log.h"
-#include "scsi/dispatcher.h"
 #include "transport/iscsi/pdu_frame.h"
 
 namespace esan::iscsi {
@@ -79,7 +78,7 @@ void Connection::on_recv(int res, uint32_t cqe_flags) {
   if (phase_ == Phase::kClosing) return maybe_finish();
   // Back-pressure: with too many responses unsent or tasks open, stop
   // reading until they drain (resume_recv()).
-  if (frames_.size() > kMaxQueuedFrames || tasks_.size() > 2 * max_tasks_) {
+  if (frames_.size() > kMaxQueuedFrames || tasks_.size() > 2 * session_.queued_commands) {
     recv_paused_ = true;
     return;
   }
@@ -89,7 +88,7 @@ void Connection::on_recv(int res, uint32_t cqe_flags) {
 uint32_t Connection::max_data_len() const {
   if (phase_ == Phase::kLogin) return kLoginMaxDataLen;
   // Text requests may be as large as our declared MaxRecvDataSegmentLength.
-  return std::max(params_.max_recv_dsl, uint32_t(8192));
+  return std::max(session_.params.max_recv_dsl, uint32_t(8192));
 }
 
 void Connection::parse_pdus() {
@@ -187,7 +186,7 @@ bool Connection::handle_pdu(const Bhs& bhs, const uint8_t* ahs, const uint8_t* d
     case Opcode::kLogoutReq: handle_logout(bhs); break;
     default: break;
   }
-  if (!replaying_ && !cmdsn_queue_.empty()) run_queued_cmdsn();
+  if (!replaying_ && !session_.cmdsn_queue.empty()) run_queued_cmdsn();
   return phase_ != Phase::kClosing;
 }
 
@@ -195,7 +194,7 @@ bool Connection::accept_cmdsn(const Bhs& bhs, const uint8_t* ahs, const uint8_t*
   if (replaying_) return true;
   if (bhs.immediate()) return true;
   uint32_t sn = bhs.cmdsn();
-  auto verdict = window_.accept(sn);
+  auto verdict = session_.window.accept(sn);
   if (verdict == CmdSnWindow::Verdict::kInOrder) return true;
   if (verdict == CmdSnWindow::Verdict::kAhead) {
     // Ahead of ExpCmdSN but within the window: keep it until the gap fills.
@@ -203,23 +202,23 @@ bool Connection::accept_cmdsn(const Bhs& bhs, const uint8_t* ahs, const uint8_t*
     std::memcpy(copy.data(), bhs.b, kBhsLen);
     if (bhs.ahs_len()) std::memcpy(copy.data() + kBhsLen, ahs, bhs.ahs_len());
     if (dlen) std::memcpy(copy.data() + kBhsLen + bhs.ahs_len(), data, dlen);
-    cmdsn_queue_[sn] = std::move(copy);
-    ESAN_LOG_DEBUG("{}: CmdSN {} queued (ExpCmdSN {})", peer_, sn, window_.exp_cmdsn());
+    session_.cmdsn_queue[sn] = std::move(copy);
+    ESAN_LOG_DEBUG("{}: CmdSN {} queued (ExpCmdSN {})", peer_, sn, session_.window.exp_cmdsn());
     return false;
   }
-  ESAN_LOG_DEBUG("{}: CmdSN {} outside window [{}, {}]; ignored", peer_, sn, window_.exp_cmdsn(),
-                 window_.max_cmdsn());
+  ESAN_LOG_DEBUG("{}: CmdSN {} outside window [{}, {}]; ignored", peer_, sn, session_.window.exp_cmdsn(),
+                 session_.window.max_cmdsn());
   return false;
 }
 
 void Connection::run_queued_cmdsn() {
   replaying_ = true;
   while (phase_ == Phase::kFullFeature) {
-    auto it = cmdsn_queue_.find(window_.exp_cmdsn());
-    if (it == cmdsn_queue_.end()) break;
+    auto it = session_.cmdsn_queue.find(session_.window.exp_cmdsn());
+    if (it == session_.cmdsn_queue.end()) break;
     std::vector<uint8_t> pdu = std::move(it->second);
-    cmdsn_queue_.erase(it);
-    window_.advance();
+    session_.cmdsn_queue.erase(it);
+    session_.window.advance();
     Bhs bhs;
     std::memcpy(bhs.b, pdu.data(), kBhsLen);
     handle_pdu(bhs, pdu.data() + kBhsLen, pdu.data() + kBhsLen + bhs.ahs_len(), bhs.data_len());
@@ -229,7 +228,7 @@ void Connection::run_queued_cmdsn() {
 
 void Connection::resume_recv() {
   if (!recv_paused_ || phase_ == Phase::kClosing) return;
-  if (frames_.size() > kMaxQueuedFrames / 2 || tasks_.size() > max_tasks_) return;
+  if (frames_.size() > kMaxQueuedFrames / 2 || tasks_.size() > session_.queued_commands) return;
   recv_paused_ = false;
   post_recv();
 }
@@ -244,8 +243,8 @@ void Connection::close(const char* why) {
   // go out before the socket closes, bounded by the tick() deadline.
   ::shutdown(fd_, SHUT_RD);
   abort_tasks_for_lun(std::nullopt);
-  cmdsn_queue_.clear();
-  if (was_ffp && tsih_) ctx_.sessions.remove(tsih_);
+  session_.cmdsn_queue.clear();
+  if (was_ffp && session_.tsih) ctx_.sessions.remove(session_.tsih);
   auto self = shared_from_this();
   reactor_.defer([self] { self->maybe_finish(); });
 }
@@ -259,10 +258,7 @@ void Connection::maybe_finish() {
 
 void Connection::finish() {
   if (fd_ < 0) return;
-  if (nexus_attached_) {
-    scsi::nexus_detached(nexus_);
-    nexus_attached_ = false;
-  }
+  session_.detach_nexus();
   ::close(fd_);
   fd_ = -1;
   frames_.clear();
@@ -295,15 +291,9 @@ void Connection::tick() {
     return;
   }
   if (ctx_.nop_interval_s > 0 && secs(last_rx_) >= ctx_.nop_interval_s) {
-    Bhs nop;
-    nop.set_opcode(Opcode::kNopIn);
-    nop.set_flags(0x80);
-    nop.set_itt(kReservedTag);
     ping_ttt_ = next_ttt_++;
     if (ping_ttt_ == kReservedTag) ping_ttt_ = next_ttt_++;
-    nop.set_u32(20, ping_ttt_);
-    fill_sn(nop, false);
-    queue_pdu(nop, nullptr, 0, nullptr);
+    send_nop_in(ping_ttt_);
     ping_sent_at_ = now;
   }
 }

@@ -1,4 +1,5 @@
-// Connection: one iSCSI TCP connection and (MaxConnections=1) its session.
+// Connection: one iSCSI TCP connection and (MaxConnections=1) the Session
+// it carries (session.h), which it owns.
 //
 // Lives on one reactor; every method runs on that reactor's thread. It reads
 // PDUs with io_uring recv, handles every complete PDU of a receive, and
@@ -15,24 +16,22 @@
 
 #include <chrono>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "reactor/reactor.h"
-#include "scsi/nexus.h"
 #include "scsi/task.h"
-#include "transport/iscsi/cmdsn_window.h"
 #include "transport/iscsi/coalesce.h"
 #include "transport/iscsi/iscsi_task.h"
 #include "transport/iscsi/login_negotiator.h"
-#include "transport/iscsi/params.h"
 #include "transport/iscsi/pdu.h"
+#include "transport/iscsi/pdu_build.h"
 #include "transport/iscsi/server_context.h"
-#include "transport/iscsi/session_counters.h"
+#include "transport/iscsi/session.h"
 
 namespace esan::scsi {
 struct Sense;
@@ -98,13 +97,17 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   uint32_t max_data_len() const;
 
   // ---- send path (connection_send.cc) ----
-  Frame& new_frame(Bhs& bhs);
-  void queue_pdu(Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTask* task);
-  void queue_pdu_owned(Bhs& bhs, std::vector<uint8_t> data);
+  // Queues a PDU: `bhs` (from a pdu_build.h encode()) with DataSegmentLength
+  // set to `len`, and the data, which `task` (if any) keeps alive until sent.
+  Frame& new_frame(const Bhs& bhs, uint32_t data_len);
+  void queue_pdu(const Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTask* task);
+  void queue_pdu_owned(const Bhs& bhs, std::vector<uint8_t> data);
   void schedule_flush();
   void flush();
   void on_sent(int res);
-  void fill_sn(Bhs& bhs, bool advance_statsn);
+  // StatSN, ExpCmdSN, MaxCmdSN for the PDU about to be queued; the CmdSN
+  // window is updated first. advance_statsn: the PDU consumes a StatSN.
+  SnFields next_sns(bool advance_statsn);
   void send_reject(const Bhs& bad, uint8_t reason);
 
   // ---- login (connection_login.cc) ----
@@ -112,11 +115,15 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void register_session(LoginResponse& out);
   void finish_login();
 
-  // ---- sequence numbers (connection.cc) ----
+  // ---- command ordering (connection.cc) ----
   // Returns true when the PDU should be handled now; false when it was
   // queued (CmdSN ahead) or dropped (outside the window).
   bool accept_cmdsn(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
   void run_queued_cmdsn();
+
+  // ---- close (connection.cc) ----
+  void maybe_finish();
+  void finish();
 
   // ---- SCSI commands (connection_scsi.cc) ----
   void handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
@@ -127,11 +134,19 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void send_r2ts(IscsiTask& t);
   void execute(IscsiTask& t);
   void send_scsi_response(IscsiTask& t);
+  // The one place a SCSI Response PDU is built (for a task, or a command
+  // refused before it became one). Advances StatSN; `sense` becomes the
+  // data segment (SenseLength + sense data) when not empty.
+  void queue_scsi_rsp(uint32_t itt, uint8_t status, Residual residual, uint32_t exp_data_sn,
+                      std::span<const uint8_t> sense);
   IscsiTask* alloc_task();
   void release_task(IscsiTask* t);
+  void maybe_release(IscsiTask* t);
   // Commands in flight for the CmdSN window and QueuedCommands: tasks not
   // answered yet (their status PDU not queued).
   uint32_t unanswered() const { return uint32_t(tasks_.size()) - answered_; }
+
+  // ---- admission and the CmdSN window's room (connection_limits.cc) ----
   void mark_answered(IscsiTask& t);
   // An unsolicited NOP-In (ITT and TTT 0xffffffff) that reopens a closed
   // CmdSN window when a slot frees without any other PDU to carry it.
@@ -139,11 +154,16 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   // Limits (ServerContext::limits, QueuedCommands): true when the command
   // was answered with TASK SET FULL or CHECK CONDITION instead of admitted.
   bool refuse_command(const Bhs& bhs, uint32_t edtl);
+  // A SCSI Response for a command refused before it became a task: nothing
+  // moved (ResidualCount = its ExpectedDataTransferLength).
   void answer_status(const Bhs& bhs, uint8_t status, const scsi::Sense* sense);
-  void maybe_release(IscsiTask* t);
 
   // ---- NOP, TMF, Text, Logout (connection_misc.cc) ----
   void handle_nop_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
+  // The one place an unsolicited NOP-In (ITT 0xffffffff, StatSN not
+  // advanced) is built: a ping (tick) when `ttt` is a tag the initiator must
+  // echo, a window update (announce_window) when it is 0xffffffff.
+  void send_nop_in(uint32_t ttt);
   void handle_tmf(const Bhs& bhs);
   void send_tmf_response(uint32_t itt, uint8_t response, bool close_after);
   void handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
@@ -151,9 +171,6 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void handle_logout(const Bhs& bhs);
   void abort_task(IscsiTask& t);
   void abort_tasks_for_lun(std::optional<uint64_t> lun);
-
-  void maybe_finish();
-  void finish();
 
   ServerContext& ctx_;
   reactor::Reactor& reactor_;
@@ -189,30 +206,23 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   std::unique_ptr<LoginNegotiator> negotiator_;
   std::vector<uint8_t> login_text_;
   bool login_started_ = false;
-  uint8_t isid_[6] = {};
-  uint16_t tsih_ = 0;
   uint16_t cid_ = 0;
-  SessionParams params_;
   bool hdr_digest_ = false, data_digest_ = false;
 
-  // session state
-  std::shared_ptr<SessionCounters> counters_ = std::make_shared<SessionCounters>();
-  CmdSnWindow window_;
+  Session session_;
+
+  // connection state
   uint32_t stat_sn_ = 0;
   // Commands the initiator had outstanding when it sent its latest command
   // (coalesce.h); how long this connection lets the reactor coalesce.
   uint32_t initiator_queue_ = 0;
   void note_initiator_queue(uint32_t exp_stat_sn) {
-    initiator_queue_ = initiator_queue(stat_sn_, exp_stat_sn, uint32_t(tasks_.size() - answered_), max_tasks_);
+    initiator_queue_ = initiator_queue(stat_sn_, exp_stat_sn, unanswered(), session_.queued_commands);
   }
-  std::map<uint32_t, std::vector<uint8_t>> cmdsn_queue_;  // whole PDUs ahead of ExpCmdSN
-  bool replaying_ = false;
-  scsi::Nexus nexus_;
-  bool nexus_attached_ = false;
+  bool replaying_ = false;     // handling PDUs from session_.cmdsn_queue
   std::unordered_map<uint32_t, IscsiTask*> tasks_;  // by ITT, until released
   uint32_t executing_ = 0;
   uint32_t answered_ = 0;      // tasks in tasks_ whose status PDU is queued
-  uint32_t max_tasks_ = 1;     // QueuedCommands of the session (CmdSN window)
   uint64_t buffered_ = 0;      // data bytes charged by the tasks in tasks_
   uint32_t next_ttt_ = 1;
   std::vector<std::unique_ptr<IscsiTask>> task_store_;

@@ -27,11 +27,11 @@ bool Connection::refuse_command(const Bhs& bhs, uint32_t edtl) {
     answer_status(bhs, scsi::kCheckCondition, &sense);
     return true;
   }
-  bool too_many = unanswered() >= max_tasks_;
+  bool too_many = unanswered() >= session_.queued_commands;
   bool too_big = buffered_ && buffered_ + edtl > ctx_.limits.max_buffered_bytes;
   if (!too_many && !too_big) return false;
   ESAN_LOG_DEBUG("{}: ITT {:#x} answered TASK SET FULL ({} commands of {}, {} bytes buffered)", peer_,
-                 bhs.itt(), unanswered(), max_tasks_, buffered_);
+                 bhs.itt(), unanswered(), session_.queued_commands, buffered_);
   answer_status(bhs, scsi::kTaskSetFull, nullptr);
   return true;
 }
@@ -43,35 +43,14 @@ void Connection::mark_answered(IscsiTask& t) {
   if (it != tasks_.end() && it->second == &t) ++answered_;
 }
 
-void Connection::announce_window() {
-  Bhs nop;
-  nop.set_opcode(Opcode::kNopIn);
-  nop.set_flags(0x80);
-  nop.set_itt(kReservedTag);
-  nop.set_u32(20, kReservedTag);
-  fill_sn(nop, false);
-  queue_pdu(nop, nullptr, 0, nullptr);
-}
+void Connection::announce_window() { send_nop_in(kReservedTag); }
 
 void Connection::answer_status(const Bhs& bhs, uint8_t status, const scsi::Sense* sense) {
-  uint32_t edtl = bhs.cmd_edtl();
-  Bhs r;
-  r.set_opcode(Opcode::kScsiRsp);
-  r.set_flags(uint8_t(0x80 | (edtl ? 0x02 : 0)));  // residual underflow: nothing moved
-  r.b[2] = 0;                                       // command completed at target
-  r.b[3] = status;
-  r.set_itt(bhs.itt());
-  fill_sn(r, true);
-  r.set_u32(44, edtl);
-  std::vector<uint8_t> data;
-  if (sense) {
-    scsi::Task tmp;
-    scsi::check_condition(tmp, *sense, false);
-    data.resize(2 + tmp.sense_len);
-    store_be16(data.data(), tmp.sense_len);
-    std::memcpy(data.data() + 2, tmp.sense, tmp.sense_len);
-  }
-  queue_pdu_owned(r, std::move(data));
+  Residual nothing_moved = Residual::of(bhs.cmd_edtl(), 0);
+  if (!sense) return queue_scsi_rsp(bhs.itt(), status, nothing_moved, 0, {});
+  scsi::Task tmp;
+  scsi::check_condition(tmp, *sense, false);
+  queue_scsi_rsp(bhs.itt(), status, nothing_moved, 0, {tmp.sense, tmp.sense_len});
 }
 
 }  // namespace esan::iscsi

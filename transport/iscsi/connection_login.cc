@@ -3,10 +3,7 @@
 // session and its I_T nexus.
 #include <cstring>
 
-#include <fmt/format.h>
-
 #include "common/log.h"
-#include "scsi/dispatcher.h"
 #include "transport/iscsi/connection.h"
 #include "transport/iscsi/pdu_frame.h"
 
@@ -20,21 +17,17 @@ LoginResponse out_of_resources() {
   out.status_detail = 2;  // out of resources (RFC 7143 §11.13.5)
   return out;
 }
-
-std::string isid_hex(const uint8_t* isid) {
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}", isid[0], isid[1], isid[2], isid[3], isid[4], isid[5]);
-}
 }  // namespace
 
 void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen) {
   if (!login_started_) {
     login_started_ = true;
-    std::memcpy(isid_, bhs.isid(), 6);
+    std::memcpy(session_.isid, bhs.isid(), 6);
     cid_ = bhs.cid();
-    window_.reset(bhs.cmdsn(), 1);
+    session_.window.reset(bhs.cmdsn(), 1);
     // Start our StatSN where the initiator expects it (any value is legal).
     stat_sn_ = bhs.expstatsn();
-  } else if (std::memcmp(isid_, bhs.isid(), 6) != 0) {
+  } else if (std::memcmp(session_.isid, bhs.isid(), 6) != 0) {
     ESAN_LOG_WARN("{}: ISID changed during login; dropping connection", peer_);
     close("ISID changed during login");
     return;
@@ -45,20 +38,19 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
     return;
   }
 
-  Bhs rsp;
-  rsp.set_opcode(Opcode::kLoginRsp);
-  std::memcpy(rsp.b + 8, isid_, 6);
-  rsp.set_itt(bhs.itt());
+  LoginRsp rsp;
+  std::memcpy(rsp.isid, session_.isid, 6);
+  rsp.itt = bhs.itt();
 
   if (bhs.login_continue()) {
     // More text follows: acknowledge with an empty response in the same stage.
-    rsp.set_flags(uint8_t(bhs.login_csg() << 2));
-    fill_sn(rsp, true);
-    queue_pdu(rsp, nullptr, 0, nullptr);
+    rsp.csg = bhs.login_csg();
+    rsp.sn = next_sns(true);
+    queue_pdu(rsp.encode(), nullptr, 0, nullptr);
     return;
   }
 
-  // C=0 here: the request ends the reassembled text; its ISID is isid_.
+  // C=0 here: the request ends the reassembled text; its ISID is session_.isid.
   LoginRequest req = login_request(bhs, login_text_);
 
   // Beyond a connection limit the login is refused, not the socket dropped.
@@ -75,17 +67,16 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
   }
   if (out.done && !out.failed) register_session(out);
 
-  uint8_t flags = uint8_t((out.csg & 3) << 2 | (out.nsg & 3));
-  if (out.transit) flags |= 0x80;
-  if (out.failed) flags = 0;
-  rsp.set_flags(flags);
-  rsp.b[2] = 0;  // version max
-  rsp.b[3] = 0;  // version active
-  rsp.b[36] = out.status_class;
-  rsp.b[37] = out.status_detail;
-  if (!out.failed) store_be16(rsp.b + 14, tsih_);
-  fill_sn(rsp, true);
-  queue_pdu_owned(rsp, std::move(out.text));
+  if (!out.failed) {  // a failed login's response has T, CSG, NSG and TSIH zero
+    rsp.transit = out.transit;
+    rsp.csg = out.csg;
+    rsp.nsg = out.nsg;
+    rsp.tsih = session_.tsih;
+  }
+  rsp.status_class = out.status_class;
+  rsp.status_detail = out.status_detail;
+  rsp.sn = next_sns(true);
+  queue_pdu_owned(rsp.encode(), std::move(out.text));
 
   if (out.failed) {
     ESAN_LOG_INFO("{}: login failed, status {:02x}/{:02x}", peer_, out.status_class, out.status_detail);
@@ -98,23 +89,24 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
 // Registers the session (MaxSessions limits) and sizes its CmdSN window
 // (QueuedCommands); on refusal `out` becomes a 03/02 "out of resources".
 void Connection::register_session(LoginResponse& out) {
-  params_ = negotiator_->params();
-  std::string target = params_.discovery ? std::string() : params_.target_name;
-  uint32_t queued = params_.discovery ? 0 : ctx_.targets.queued_commands(target);
-  max_tasks_ = queued ? queued : std::max<uint32_t>(ctx_.limits.queued_commands, 1);
-  uint32_t per_target = params_.discovery ? 0 : ctx_.targets.max_sessions(target);
-  SessionInfo info{0, params_.initiator_name, isid_hex(isid_), target, peer_, params_.discovery, local_, params_, {}};
+  session_.params = negotiator_->params();
+  const SessionParams& p = session_.params;
+  std::string target = p.discovery ? std::string() : p.target_name;
+  uint32_t queued = p.discovery ? 0 : ctx_.targets.queued_commands(target);
+  session_.queued_commands = queued ? queued : std::max<uint32_t>(ctx_.limits.queued_commands, 1);
+  uint32_t per_target = p.discovery ? 0 : ctx_.targets.max_sessions(target);
+  SessionInfo info{0, p.initiator_name, session_.isid_hex(), target, peer_, p.discovery, local_, p, {}};
   std::weak_ptr<Connection> weak = weak_from_this();
   reactor::Reactor* r = &reactor_;
-  tsih_ = ctx_.sessions.add(
+  session_.tsih = ctx_.sessions.add(
       info,
       [weak, r] {
         r->post([weak] {
           if (auto c = weak.lock()) c->close("session closed (reinstated, by the administrator, or shutdown)");
         });
       },
-      ctx_.limits.max_sessions, per_target, counters_);
-  if (tsih_ == 0) {
+      ctx_.limits.max_sessions, per_target, session_.counters);
+  if (session_.tsih == 0) {
     ESAN_LOG_WARN("{}: session limit reached (MaxSessions {} total, {} for target {}); login refused",
                   peer_, ctx_.limits.max_sessions, per_target, target);
     out = out_of_resources();
@@ -124,24 +116,14 @@ void Connection::register_session(LoginResponse& out) {
 void Connection::finish_login() {
   phase_ = Phase::kFullFeature;
   // Digests apply from the first PDU after the final Login Response.
-  hdr_digest_ = params_.header_digest;
-  data_digest_ = params_.data_digest;
+  const SessionParams& p = session_.params;
+  hdr_digest_ = p.header_digest;
+  data_digest_ = p.data_digest;
   negotiator_.reset();
-  if (!params_.discovery) {
-    nexus_.id = scsi::next_nexus_id();
-    nexus_.initiator_name = params_.initiator_name;
-    nexus_.initiator_port = params_.initiator_name + ",i,0x" + isid_hex(isid_);
-    nexus_.target_name = params_.target_name;
-    nexus_.rel_tgt_id = ctx_.targets.rel_tgt_id(params_.target_name);
-    nexus_.tpg_tag = 1;
-    nexus_.luns = ctx_.targets.luns_for(params_.target_name, params_.initiator_name);
-    scsi::nexus_attached(nexus_);
-    nexus_attached_ = true;
-  }
-  ESAN_LOG_INFO("{}: {} session tsih {} for {} (target {}{}{})", peer_,
-                params_.discovery ? "discovery" : "normal", tsih_, params_.initiator_name,
-                params_.target_name, params_.auth_user.empty() ? "" : ", CHAP user ",
-                params_.auth_user);
+  if (!p.discovery) session_.attach_nexus(ctx_.targets);
+  ESAN_LOG_INFO("{}: {} session tsih {} for {} (target {}{}{})", peer_, p.discovery ? "discovery" : "normal",
+                session_.tsih, p.initiator_name, p.target_name, p.auth_user.empty() ? "" : ", CHAP user ",
+                p.auth_user);
 }
 
 }  // namespace esan::iscsi

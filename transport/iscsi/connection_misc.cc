@@ -35,14 +35,18 @@ void Connection::handle_nop_out(const Bhs& bhs, const uint8_t* data, uint32_t dl
     if (ping_sent_at_ && bhs.ttt() == ping_ttt_) ping_sent_at_.reset();
     return;
   }
-  Bhs r;
-  r.set_opcode(Opcode::kNopIn);
-  r.set_flags(0x80);
-  r.set_lun_raw(bhs.lun_raw());
-  r.set_itt(bhs.itt());
-  r.set_u32(20, kReservedTag);
-  fill_sn(r, true);
-  queue_pdu_owned(r, std::vector<uint8_t>(data, data + dlen));
+  NopIn r;
+  r.lun = bhs.lun_raw();
+  r.itt = bhs.itt();
+  r.sn = next_sns(true);
+  queue_pdu_owned(r.encode(), std::vector<uint8_t>(data, data + dlen));
+}
+
+void Connection::send_nop_in(uint32_t ttt) {
+  NopIn r;
+  r.ttt = ttt;
+  r.sn = next_sns(false);
+  queue_pdu(r.encode(), nullptr, 0, nullptr);
 }
 
 void Connection::abort_task(IscsiTask& t) {
@@ -74,7 +78,7 @@ void Connection::handle_tmf(const Bhs& bhs) {
   uint8_t fn = bhs.tmf_function();
   uint64_t lun = decode_lun(bhs.lun_raw());
   uint8_t response = kTmfComplete;
-  if (params_.discovery) {
+  if (session_.params.discovery) {
     response = kTmfNotSupported;
   } else {
     switch (fn) {
@@ -85,18 +89,18 @@ void Connection::handle_tmf(const Bhs& bhs) {
         } else {
           // Still queued behind a CmdSN gap?
           bool found = false;
-          for (auto q = cmdsn_queue_.begin(); q != cmdsn_queue_.end(); ++q) {
+          for (auto q = session_.cmdsn_queue.begin(); q != session_.cmdsn_queue.end(); ++q) {
             if (load_be32(q->second.data() + 16) == bhs.tmf_ref_itt()) {
-              cmdsn_queue_.erase(q);
+              session_.cmdsn_queue.erase(q);
               found = true;
               break;
             }
           }
           uint32_t ref = bhs.tmf_refcmdsn();
           if (!found) {
-            bool in_window = window_.in_window(ref) && sn_lt(ref, bhs.cmdsn());
+            bool in_window = session_.window.in_window(ref) && sn_lt(ref, bhs.cmdsn());
             response = in_window ? kTmfComplete : kTmfNoTask;
-            if (in_window && ref == window_.exp_cmdsn()) window_.advance();  // consider it received
+            if (in_window && ref == session_.window.exp_cmdsn()) session_.window.advance();  // consider it received
           }
         }
         break;
@@ -104,16 +108,16 @@ void Connection::handle_tmf(const Bhs& bhs) {
       case kAbortTaskSet:
       case kClearTaskSet:
       case kLunReset:
-        if (!scsi::lun_exists(nexus_, lun)) {
+        if (!scsi::lun_exists(session_.nexus, lun)) {
           response = kTmfNoLun;
           break;
         }
         abort_tasks_for_lun(lun);
-        if (fn == kClearTaskSet) scsi::clear_task_set(nexus_, lun);
+        if (fn == kClearTaskSet) scsi::clear_task_set(session_.nexus, lun);
         if (fn == kLunReset) {
           // The reset's shared part is committed first (scsi/dispatcher.h);
           // the response follows, so the initiator's next command sees it.
-          scsi::lun_reset(nexus_, lun, reactor_, [self = shared_from_this(), itt = bhs.itt()] {
+          scsi::lun_reset(session_.nexus, lun, reactor_, [self = shared_from_this(), itt = bhs.itt()] {
             self->send_tmf_response(itt, kTmfComplete, false);
           });
           return;
@@ -123,7 +127,10 @@ void Connection::handle_tmf(const Bhs& bhs) {
       case kTargetColdReset: {
         abort_tasks_for_lun(std::nullopt);
         bool cold = fn == kTargetColdReset;
-        scsi::target_reset(nexus_, cold, reactor_, [self = shared_from_this(), itt = bhs.itt(), cold] {
+        // RFC 7143 11.5.1: a cold reset ends every session of the target,
+        // not only the requester's (whose connection closes after the response).
+        if (cold) ctx_.sessions.close_target(session_.params.target_name, session_.tsih);
+        scsi::target_reset(session_.nexus, cold, reactor_, [self = shared_from_this(), itt = bhs.itt(), cold] {
           self->send_tmf_response(itt, kTmfComplete, cold);
         });
         return;
@@ -145,13 +152,11 @@ void Connection::handle_tmf(const Bhs& bhs) {
 
 void Connection::send_tmf_response(uint32_t itt, uint8_t response, bool close_after) {
   if (phase_ == Phase::kClosing) return;  // closed while a reset was being committed
-  Bhs r;
-  r.set_opcode(Opcode::kTmfRsp);
-  r.set_flags(0x80);
-  r.b[2] = response;
-  r.set_itt(itt);
-  fill_sn(r, true);
-  queue_pdu(r, nullptr, 0, nullptr);
+  TmfRsp r;
+  r.response = response;
+  r.itt = itt;
+  r.sn = next_sns(true);
+  queue_pdu(r.encode(), nullptr, 0, nullptr);
   if (close_after) close("target cold reset");
 }
 
@@ -175,9 +180,9 @@ void Connection::handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen)
       append_text(out, k, "NotUnderstood");
     } else if (!send_targets_done) {
       send_targets_done = true;
-      auto body = build_send_targets(std::span<const uint8_t>(data, dlen), ctx_.targets, params_.initiator_name,
-                                     ctx_.portals, params_.discovery, params_.target_name,
-                                     !params_.auth_user.empty());
+      auto body = build_send_targets(std::span<const uint8_t>(data, dlen), ctx_.targets, session_.params.initiator_name,
+                                     ctx_.portals, session_.params.discovery, session_.params.target_name,
+                                     !session_.params.auth_user.empty());
       if (body) out.insert(out.end(), body->begin(), body->end());
       else append_text(out, "SendTargets", "Reject");
     }
@@ -188,29 +193,29 @@ void Connection::handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen)
 }
 
 void Connection::send_text_chunk(uint32_t itt) {
-  uint32_t mdsl = std::max<uint32_t>(params_.max_xmit_dsl, 512);
+  uint32_t mdsl = std::max<uint32_t>(session_.params.max_xmit_dsl, 512);
   size_t left = text_pending_.size() - text_off_;
   size_t n = std::min<size_t>(left, mdsl);
   bool last = n == left;
-  Bhs r;
-  r.set_opcode(Opcode::kTextRsp);
-  r.set_flags(last ? 0x80 : 0x40);
-  r.set_itt(itt);
   if (last) {
     text_ttt_ = kReservedTag;
   } else {
     text_ttt_ = next_ttt_++;
     if (text_ttt_ == kReservedTag) text_ttt_ = next_ttt_++;
   }
-  r.set_u32(20, text_ttt_);
-  fill_sn(r, true);
+  TextRsp r;
+  r.final = last;
+  r.continue_ = !last;
+  r.itt = itt;
+  r.ttt = text_ttt_;
+  r.sn = next_sns(true);
   std::vector<uint8_t> chunk(text_pending_.begin() + long(text_off_), text_pending_.begin() + long(text_off_ + n));
   text_off_ += n;
   if (last) {
     text_pending_.clear();
     text_off_ = 0;
   }
-  queue_pdu_owned(r, std::move(chunk));
+  queue_pdu_owned(r.encode(), std::move(chunk));
 }
 
 void Connection::handle_logout(const Bhs& bhs) {
@@ -222,22 +227,17 @@ void Connection::handle_logout(const Bhs& bhs) {
     send_reject(bhs, kRejectInvalidPduField);
     return;
   }
-  Bhs r;
-  r.set_opcode(Opcode::kLogoutRsp);
-  r.set_flags(0x80);
-  r.b[2] = response;
-  r.set_itt(bhs.itt());
-  fill_sn(r, true);
-  store_be16(r.b + 40, uint16_t(params_.default_time2wait));
-  store_be16(r.b + 42, uint16_t(params_.default_time2retain));
-  if (response == 0 && nexus_attached_) {
-    // The I_T nexus ends with the logout: its SCSI state (unit attentions,
-    // SPC-2 reservation) goes before the initiator sees the response, so a
-    // command it sends on another session afterwards sees the nexus gone.
-    scsi::nexus_detached(nexus_);
-    nexus_attached_ = false;
-  }
-  queue_pdu(r, nullptr, 0, nullptr);
+  LogoutRsp r;
+  r.response = response;
+  r.itt = bhs.itt();
+  r.sn = next_sns(true);
+  r.time2wait = uint16_t(session_.params.default_time2wait);
+  r.time2retain = uint16_t(session_.params.default_time2retain);
+  // The I_T nexus ends with the logout: its SCSI state (unit attentions,
+  // SPC-2 reservation) goes before the initiator sees the response, so a
+  // command it sends on another session afterwards sees the nexus gone.
+  if (response == 0) session_.detach_nexus();
+  queue_pdu(r.encode(), nullptr, 0, nullptr);
   if (response == 0) close("logout");
 }
 

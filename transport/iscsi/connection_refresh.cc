@@ -21,17 +21,18 @@ bool same_map(const scsi::LunMap* a, const scsi::LunMap* b) {
 }  // namespace
 
 void Connection::refresh_session() {
-  if (phase_ != Phase::kFullFeature || params_.discovery || !nexus_attached_) return;
-  if (!ctx_.targets.find(params_.target_name, params_.initiator_name)) {
-    ESAN_LOG_INFO("{}: target {} removed or disabled; closing session tsih {}", peer_, params_.target_name, tsih_);
+  const SessionParams& p = session_.params;
+  if (phase_ != Phase::kFullFeature || p.discovery || !session_.nexus_attached) return;
+  if (!ctx_.targets.find(p.target_name, p.initiator_name)) {
+    ESAN_LOG_INFO("{}: target {} removed or disabled; closing session tsih {}", peer_, p.target_name, session_.tsih);
     close("target removed or disabled");
     return;
   }
-  nexus_.rel_tgt_id = ctx_.targets.rel_tgt_id(params_.target_name);
-  auto luns = ctx_.targets.luns_for(params_.target_name, params_.initiator_name);
-  if (same_map(nexus_.luns.get(), luns.get())) return;
-  ESAN_LOG_INFO("{}: session tsih {} gets a new LUN map ({} LUNs)", peer_, tsih_, luns->size());
-  scsi::set_lun_map(nexus_, std::move(luns));
+  session_.nexus.rel_tgt_id = ctx_.targets.rel_tgt_id(p.target_name);
+  auto luns = ctx_.targets.luns_for(p.target_name, p.initiator_name);
+  if (same_map(session_.nexus.luns.get(), luns.get())) return;
+  ESAN_LOG_INFO("{}: session tsih {} gets a new LUN map ({} LUNs)", peer_, session_.tsih, luns->size());
+  scsi::set_lun_map(session_.nexus, std::move(luns));
 }
 
 void ConnectionSet::refresh_sessions() {

@@ -28,14 +28,15 @@ IscsiTask* Connection::alloc_task() {
 }
 
 void Connection::release_task(IscsiTask* t) {
-  counters_->released();
+  session_.counters->released();
   auto it = tasks_.find(t->itt);
   if (it != tasks_.end() && it->second == t) {
     tasks_.erase(it);
     if (t->done_sending) --answered_;
     // An aborted task leaves without a response: tell the initiator about
     // the slot if the window was closed.
-    if (phase_ == Phase::kFullFeature && window_.closed() && unanswered() < max_tasks_) announce_window();
+    if (phase_ == Phase::kFullFeature && session_.window.closed() && unanswered() < session_.queued_commands)
+      announce_window();
   }
   buffered_ -= t->charge;
   t->charge = 0;
@@ -52,7 +53,7 @@ void Connection::maybe_release(IscsiTask* t) {
 }
 
 void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen) {
-  if (params_.discovery) {
+  if (session_.params.discovery) {
     send_reject(bhs, kRejectProtocolError);
     close("SCSI command in a discovery session");
     return;
@@ -68,7 +69,7 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
     send_reject(bhs, kRejectCmdNotSupported);
     return;
   }
-  if (dlen && (!wr || dlen > edtl || dlen > params_.first_burst || !params_.immediate_data)) {
+  if (dlen && (!wr || dlen > edtl || dlen > session_.params.first_burst || !session_.params.immediate_data)) {
     send_reject(bhs, kRejectProtocolError);
     close("invalid immediate data");
     return;
@@ -94,7 +95,7 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.task_attr = bhs.cmd_attr();
   s.tag = itt;
   tasks_.emplace(itt, t);
-  counters_->received();
+  session_.counters->received();
   note_initiator_queue(bhs.expstatsn());
   t->charge = edtl;  // the connection's data budget (refuse_command)
   buffered_ += t->charge;
@@ -104,7 +105,8 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.data.resize(edtl);
   if (dlen) std::memcpy(s.data.data(), data, dlen);
   t->received = dlen;
-  uint32_t unsolicited = bhs.final_bit() ? dlen : (params_.initial_r2t ? dlen : std::min(edtl, params_.first_burst));
+  const SessionParams& p = session_.params;
+  uint32_t unsolicited = bhs.final_bit() ? dlen : (p.initial_r2t ? dlen : std::min(edtl, p.first_burst));
   t->unsolicited_end = std::max(unsolicited, dlen);
   t->r2t_next_off = t->unsolicited_end;
   t->ttt = next_ttt_++;
@@ -116,19 +118,17 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
 
 void Connection::send_r2ts(IscsiTask& t) {
   uint32_t edtl = t.scsi.expected_len;
-  while (t.r2t_outstanding < params_.max_outstanding_r2t && t.r2t_next_off < edtl) {
-    uint32_t len = std::min(params_.max_burst, edtl - t.r2t_next_off);
-    Bhs r;
-    r.set_opcode(Opcode::kR2t);
-    r.set_flags(0x80);
-    r.set_lun_raw(encode_lun(t.scsi.lun));
-    r.set_itt(t.itt);
-    r.set_u32(20, t.ttt);
-    fill_sn(r, false);
-    r.set_u32(36, t.r2t_sn++);
-    r.set_u32(40, t.r2t_next_off);
-    r.set_u32(44, len);
-    queue_pdu(r, nullptr, 0, nullptr);
+  while (t.r2t_outstanding < session_.params.max_outstanding_r2t && t.r2t_next_off < edtl) {
+    uint32_t len = std::min(session_.params.max_burst, edtl - t.r2t_next_off);
+    R2t r;
+    r.lun = encode_lun(t.scsi.lun);
+    r.itt = t.itt;
+    r.ttt = t.ttt;
+    r.sn = next_sns(false);
+    r.r2t_sn = t.r2t_sn++;
+    r.buffer_offset = t.r2t_next_off;
+    r.desired_data_transfer_length = len;
+    queue_pdu(r.encode(), nullptr, 0, nullptr);
     t.r2t_next_off += len;
     t.r2t_outstanding++;
   }
@@ -151,7 +151,7 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
   uint32_t edtl = t.scsi.expected_len;
   bool solicited = bhs.ttt() != kReservedTag;
   if ((solicited && bhs.ttt() != t.ttt) || uint64_t(off) + dlen > edtl ||
-      (!solicited && uint64_t(off) + dlen > t.unsolicited_end) || dlen > params_.max_recv_dsl) {
+      (!solicited && uint64_t(off) + dlen > t.unsolicited_end) || dlen > session_.params.max_recv_dsl) {
     ESAN_LOG_WARN("{}: bad Data-Out (offset {} len {} edtl {}); dropping connection", peer_, off, dlen, edtl);
     send_reject(bhs, kRejectProtocolError);
     close("bad Data-Out");
@@ -160,7 +160,7 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
   // ErrorRecoveryLevel 0 cannot recover a lost or reordered Data-Out. The
   // task fails (ABORTED COMMAND, DATA PHASE ERROR) once its data has been
   // taken in; the connection and other tasks carry on.
-  if (bhs.datasn() != t.datasn_expected || (params_.data_pdu_in_order && off != t.received)) {
+  if (bhs.datasn() != t.datasn_expected || (session_.params.data_pdu_in_order && off != t.received)) {
     if (!t.data_error)
       ESAN_LOG_WARN("{}: Data-Out out of sequence (DataSN {} expected {}, offset {} expected {}); failing ITT {:#x}",
                     peer_, bhs.datasn(), t.datasn_expected, off, t.received, t.itt);
@@ -191,7 +191,7 @@ void Connection::execute(IscsiTask& t) {
   }
   if (t.scsi.dir == scsi::DataDir::kOut) t.scsi.data.resize(t.received);
   t.scsi.executor = &reactor_;
-  scsi::execute(nexus_, t.scsi);
+  scsi::execute(session_.nexus, t.scsi);
 }
 
 void Connection::task_done(scsi::Task& task) {
@@ -212,8 +212,7 @@ void Connection::send_scsi_response(IscsiTask& t) {
   scsi::Task& s = t.scsi;
   uint32_t edtl = s.expected_len;
   bool good = s.status == scsi::kGood || s.status == scsi::kConditionMet;
-  uint8_t res_flags = 0;
-  uint32_t residual = 0;
+  Residual residual;
   uint32_t datasn = 0;
   {
     // Counted as answered here: every path below queues the status.
@@ -222,70 +221,61 @@ void Connection::send_scsi_response(IscsiTask& t) {
     if (good && op == scsi::OpClass::kWrite && s.dir == scsi::DataDir::kOut) bytes = s.data.size();
     if (good && op == scsi::OpClass::kRead && s.dir == scsi::DataDir::kIn)
       bytes = std::min<uint64_t>(s.data.size(), edtl);
-    counters_->answered(op, bytes, s.status == scsi::kCheckCondition);
+    session_.counters->answered(op, bytes, s.status == scsi::kCheckCondition);
   }
 
   if (s.dir == scsi::DataDir::kOut || (s.dir == scsi::DataDir::kNone && s.out_wanted)) {
-    uint32_t want = s.out_wanted;
-    uint32_t exp = s.dir == scsi::DataDir::kOut ? edtl : 0;
-    if (want > exp) res_flags = 0x04, residual = want - exp;        // overflow
-    else if (want < exp) res_flags = 0x02, residual = exp - want;   // underflow
+    residual = Residual::of(s.dir == scsi::DataDir::kOut ? edtl : 0, s.out_wanted);
     datasn = t.r2t_sn;
   } else if (good) {
     uint32_t produced = uint32_t(s.data.size());
     uint32_t exp = s.dir == scsi::DataDir::kIn ? edtl : 0;
     uint32_t send = std::min(produced, exp);
-    if (produced > exp) res_flags = 0x04, residual = produced - exp;
-    else if (produced < exp) res_flags = 0x02, residual = exp - produced;
+    residual = Residual::of(exp, produced);
     if (send) {
       // Data-In PDUs; the last one carries the status (phase collapse).
-      uint32_t mdsl = std::max<uint32_t>(params_.max_xmit_dsl, 512);
+      uint32_t mdsl = std::max<uint32_t>(session_.params.max_xmit_dsl, 512);
       for (uint32_t off = 0; off < send; off += mdsl) {
         uint32_t len = std::min(mdsl, send - off);
         bool last = off + len >= send;
-        Bhs d;
-        d.set_opcode(Opcode::kDataIn);
-        d.set_lun_raw(encode_lun(s.lun));
-        d.set_itt(t.itt);
-        d.set_u32(20, kReservedTag);
+        DataIn d;
+        d.lun = encode_lun(s.lun);
+        d.itt = t.itt;
         if (last) {
-          mark_answered(t);  // before fill_sn: the freed slot is advertised now
-          d.set_flags(uint8_t(0x80 | 0x01 | res_flags));
-          d.b[3] = s.status;
-          fill_sn(d, true);
-          d.set_u32(44, residual);
-        } else {
-          fill_sn(d, false);
-          d.set_u32(24, 0);  // StatSN is reserved without the S bit
+          mark_answered(t);  // before next_sns: the freed slot is advertised now
+          d.final = d.has_status = true;
+          d.status = s.status;
+          d.residual = residual;
         }
-        d.set_u32(36, datasn++);
-        d.set_u32(40, off);
-        queue_pdu(d, s.data_in() + off, len, &t);
+        d.sn = next_sns(last);
+        d.data_sn = datasn++;
+        d.buffer_offset = off;
+        queue_pdu(d.encode(), s.data_in() + off, len, &t);
       }
       return;
     }
   } else if (s.dir == scsi::DataDir::kIn) {
-    res_flags = edtl ? 0x02 : 0;
-    residual = edtl;
+    residual = Residual::of(edtl, 0);
   }
-
-  Bhs r;
-  r.set_opcode(Opcode::kScsiRsp);
-  r.set_flags(uint8_t(0x80 | res_flags));
-  r.b[2] = 0;  // command completed at target
-  r.b[3] = s.status;
-  r.set_itt(t.itt);
   mark_answered(t);
-  fill_sn(r, true);
-  r.set_u32(36, datasn);
-  r.set_u32(44, residual);
-  std::vector<uint8_t> sense;
-  if (s.sense_len) {
-    sense.resize(2 + s.sense_len);
-    store_be16(sense.data(), s.sense_len);
-    std::memcpy(sense.data() + 2, s.sense, s.sense_len);
+  queue_scsi_rsp(t.itt, s.status, residual, datasn, {s.sense, s.sense_len});
+}
+
+void Connection::queue_scsi_rsp(uint32_t itt, uint8_t status, Residual residual, uint32_t exp_data_sn,
+                                std::span<const uint8_t> sense) {
+  ScsiRsp r;
+  r.status = status;
+  r.residual = residual;
+  r.itt = itt;
+  r.sn = next_sns(true);
+  r.exp_data_sn = exp_data_sn;
+  std::vector<uint8_t> data;
+  if (!sense.empty()) {  // SenseLength, then the sense data (§11.4.7)
+    data.resize(2 + sense.size());
+    store_be16(data.data(), uint16_t(sense.size()));
+    std::memcpy(data.data() + 2, sense.data(), sense.size());
   }
-  queue_pdu_owned(r, std::move(sense));
+  queue_pdu_owned(r.encode(), std::move(data));
 }
 
 }  // namespace esan::iscsi

@@ -11,16 +11,15 @@
 
 namespace esan::iscsi {
 
-void Connection::fill_sn(Bhs& bhs, bool advance_statsn) {
-  window_.update(unanswered(), max_tasks_);
-  bhs.set_u32(24, advance_statsn ? stat_sn_++ : stat_sn_);
-  bhs.set_u32(28, window_.exp_cmdsn());
-  bhs.set_u32(32, window_.max_cmdsn());
+SnFields Connection::next_sns(bool advance_statsn) {
+  session_.window.update(unanswered(), session_.queued_commands);
+  return {advance_statsn ? stat_sn_++ : stat_sn_, session_.window.exp_cmdsn(), session_.window.max_cmdsn()};
 }
 
-Connection::Frame& Connection::new_frame(Bhs& bhs) {
+Connection::Frame& Connection::new_frame(const Bhs& bhs, uint32_t data_len) {
   Frame& f = frames_.emplace_back();
   std::memcpy(f.hdr, bhs.b, kBhsLen);
+  store_be24(f.hdr + 5, data_len);  // DataSegmentLength
   f.hdr_len = kBhsLen;
   if (hdr_digest_) {
     store_digest(f.hdr + kBhsLen, crc32c(f.hdr, kBhsLen));
@@ -43,10 +42,9 @@ static void finish_tail(uint8_t* tail, uint8_t& tail_len, const uint8_t* data, u
   }
 }
 
-void Connection::queue_pdu(Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTask* task) {
+void Connection::queue_pdu(const Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTask* task) {
   if (phase_ == Phase::kClosing && fd_ < 0) return;
-  bhs.set_data_len(len);
-  Frame& f = new_frame(bhs);
+  Frame& f = new_frame(bhs, len);
   f.data = data;
   f.data_len = len;
   f.task = task;
@@ -55,10 +53,9 @@ void Connection::queue_pdu(Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTas
   schedule_flush();
 }
 
-void Connection::queue_pdu_owned(Bhs& bhs, std::vector<uint8_t> data) {
+void Connection::queue_pdu_owned(const Bhs& bhs, std::vector<uint8_t> data) {
   if (phase_ == Phase::kClosing && fd_ < 0) return;
-  bhs.set_data_len(uint32_t(data.size()));
-  Frame& f = new_frame(bhs);
+  Frame& f = new_frame(bhs, uint32_t(data.size()));
   f.owned = std::move(data);
   f.data = f.owned.data();
   f.data_len = uint32_t(f.owned.size());
@@ -139,15 +136,10 @@ void Connection::on_sent(int res) {
 
 void Connection::send_reject(const Bhs& bad, uint8_t reason) {
   if (fd_ < 0) return;
-  Bhs r;
-  r.set_opcode(Opcode::kReject);
-  r.set_flags(0x80);
-  r.b[2] = reason;
-  r.set_itt(kReservedTag);
-  fill_sn(r, true);
-  r.set_u32(36, 0);  // DataSN/R2TSN
-  std::vector<uint8_t> data(bad.b, bad.b + kBhsLen);
-  queue_pdu_owned(r, std::move(data));
+  Reject r;
+  r.reason = reason;
+  r.sn = next_sns(true);
+  queue_pdu_owned(r.encode(), std::vector<uint8_t>(bad.b, bad.b + kBhsLen));
 }
 
 }  // namespace esan::iscsi

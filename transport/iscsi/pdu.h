@@ -1,9 +1,10 @@
 // iSCSI PDU basic header segment (BHS) codec, RFC 7143 §11.
 //
-// Bhs is the raw 48-byte header with typed accessors; nothing is copied or
-// converted until a field is read. Builders for target-to-initiator PDUs
-// start from a zeroed Bhs and set fields. Padding: data segments are padded
-// to a multiple of 4 bytes on the wire (pad4()).
+// Bhs is the raw 48-byte header with typed accessors for the PDUs an
+// initiator sends; nothing is copied or converted until a field is read.
+// The PDUs the target sends are built by pdu_build.h; the setters below
+// exist for tests that forge requests. Padding: data segments
+// are padded to a multiple of 4 bytes on the wire (pad4()).
 #pragma once
 
 #include <cstdint>
@@ -81,6 +82,7 @@ struct Bhs {
   uint32_t itt() const { return load_be32(b + 16); }
   uint32_t u32(size_t off) const { return load_be32(b + off); }
 
+  // Raw setters, for tests: responses are built by pdu_build.h.
   void set_opcode(Opcode op) { b[0] = uint8_t(op); }
   void set_flags(uint8_t f) { b[1] = f; }
   void set_data_len(uint32_t n) { store_be24(b + 5, n); }

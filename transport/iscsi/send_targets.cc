@@ -50,16 +50,15 @@ Result<std::vector<uint8_t>> build_send_targets(std::span<const uint8_t> request
   if (!what) return make_error(Errc::kInvalidArgument, "text request has no SendTargets key");
 
   std::vector<uint8_t> out;
-  if (*what == "All") {
-    if (!discovery_session) {
-      append_text(out, "SendTargets", "Reject");
-      return out;
-    }
+  if (*what == "All" && discovery_session) {
     for (const TargetInfo& t : dir.list(initiator_name))
       if (visible(t, chap_authenticated)) append_target(out, t, portals);
     return out;
   }
-  std::string_view name = what->empty() ? session_target : std::string_view(*what);
+  // A normal session learns only about its own target (RFC 7143 12.3 and
+  // Appendix C): All and the empty value both name it there.
+  bool own = what->empty() || *what == "All";
+  std::string_view name = own ? session_target : std::string_view(*what);
   if (name.empty() || (what->empty() && discovery_session)) return out;
   if (auto t = dir.find(name, initiator_name); t && visible(*t, chap_authenticated))
     append_target(out, *t, portals);

@@ -5,9 +5,10 @@
 // - request_text is the whole (reassembled) Text Request data. It must hold
 //   exactly one SendTargets key (none: kInvalidArgument; two, or malformed
 //   text: kProtocol). Other keys are ignored here: the caller answers them.
-// - SendTargets=All: every target dir.list(initiator_name) returns, in that
-//   order; only in a discovery session, a normal session gets
-//   "SendTargets=Reject".
+// - SendTargets=All: in a discovery session every target
+//   dir.list(initiator_name) returns, in that order; in a normal session the
+//   session's target (session_target) and its addresses (RFC 7143 12.3:
+//   operational sessions only return the target they are connected to).
 //   SendTargets=<name>: that target if dir.find() allows it, else nothing.
 //   SendTargets= (empty): the session's target (session_target) in a normal
 //   session; nothing in a discovery session.

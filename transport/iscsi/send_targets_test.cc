@@ -80,10 +80,14 @@ TEST_F(SendTargetsTest, AllWithNoTargetsIsEmpty) {
   EXPECT_TRUE(r->empty());
 }
 
-TEST_F(SendTargetsTest, AllInNormalSessionIsRejected) {
+TEST_F(SendTargetsTest, AllInNormalSessionListsOnlyTheSessionsTarget) {
+  // RFC 7143 12.3: an operational session only learns about its own target.
   auto r = run("SendTargets=All\0"s, /*discovery=*/false, "iqn.2024-01.org.esan:a");
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(str(*r), "SendTargets=Reject\0"s);
+  EXPECT_EQ(str(*r),
+            "TargetName=iqn.2024-01.org.esan:a\0"
+            "TargetAddress=192.0.2.10:3260,1\0"
+            "TargetAddress=[2001:db8::10]:3260,1\0"s);
 }
 
 TEST_F(SendTargetsTest, NamedTargetOnly) {

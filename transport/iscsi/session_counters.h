@@ -3,7 +3,7 @@
 // Single writer: the session's reactor thread updates them (a relaxed load
 // and store per field, no read-modify-write, no lock). Any thread may read
 // them through snapshot() (relaxed loads: each field is a monotonic total,
-// fields are not one consistent cut). Held by shared_ptr by the Connection
+// fields are not one consistent cut). Held by shared_ptr by the Session
 // and by its SessionRegistry entry.
 //
 // What counts: a SCSI command is counted in `commands` when its status is

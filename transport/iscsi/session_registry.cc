@@ -108,6 +108,20 @@ size_t SessionRegistry::close_all() {
   return closers.size();
 }
 
+size_t SessionRegistry::close_target(const std::string& target, uint16_t except_tsih) {
+  std::vector<Closer> closers;
+  {
+    std::lock_guard lk(mu_);
+    for (auto& [tsih, e] : sessions_) {
+      if (tsih == except_tsih || e.closing || e.info.discovery || e.info.target_name != target) continue;
+      e.closing = true;
+      if (e.closer) closers.push_back(e.closer);
+    }
+  }
+  for (auto& c : closers) c();
+  return closers.size();
+}
+
 std::map<std::string, TargetTotals> SessionRegistry::target_totals() const {
   std::lock_guard lk(mu_);
   std::map<std::string, TargetTotals> out;

@@ -71,6 +71,10 @@ class SessionRegistry {
   Status close(uint16_t tsih);
   // Asks every session to close (shutdown). Returns how many were asked.
   size_t close_all();
+  // Asks every normal session of `target` except `except_tsih` to close
+  // (TARGET COLD RESET, RFC 7143 11.5.1: the target drops all of its
+  // connections). Returns how many were asked.
+  size_t close_target(const std::string& target, uint16_t except_tsih);
   // Normal sessions only, by target name (targets never logged in to are absent).
   std::map<std::string, TargetTotals> target_totals() const;
 

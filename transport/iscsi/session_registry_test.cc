@@ -120,3 +120,26 @@ TEST(SessionRegistry, ListCarriesCountersAndPublishedInfo) {
 
 }  // namespace
 }  // namespace esan::iscsi
+
+namespace esan::iscsi {
+namespace {
+
+// TARGET COLD RESET (RFC 7143 11.5.1) ends every session of the target.
+TEST(SessionRegistry, CloseTargetClosesItsOtherNormalSessionsOnly) {
+  SessionRegistry reg;
+  int closed_a = 0, closed_b = 0, closed_c = 0, closed_d = 0;
+  uint16_t a = reg.add(Normal("i1", "t"), [&] { ++closed_a; });
+  reg.add(Normal("i2", "t"), [&] { ++closed_b; });
+  reg.add(Normal("i3", "other"), [&] { ++closed_c; });
+  SessionInfo disc = Normal("i4", "");
+  disc.discovery = true;
+  reg.add(disc, [&] { ++closed_d; });
+  EXPECT_EQ(reg.close_target("t", a), 1u);
+  EXPECT_EQ(closed_a, 0) << "the requester closes itself after its TMF response";
+  EXPECT_EQ(closed_b, 1);
+  EXPECT_EQ(closed_c + closed_d, 0);
+  EXPECT_EQ(reg.close_target("t", a), 0u) << "already closing";
+}
+
+}  // namespace
+}  // namespace esan::iscsi

@@ -1,14 +1,42 @@
 #include "transport/iscsi/target_registry.h"
 
+#include <map>
 #include <mutex>
+#include <set>
 
 #include "common/wildcard.h"
+#include "scsi/logical_unit.h"
 
 namespace esan::iscsi {
+
+namespace {
+
+// Every LU of the targets, with the relative target port ids mapping it.
+std::map<scsi::LogicalUnit*, std::set<uint16_t>> ports_per_lu(const std::vector<TargetEntry>& targets) {
+  std::map<scsi::LogicalUnit*, std::set<uint16_t>> out;
+  auto add = [&](const scsi::LunMap* map, uint16_t port) {
+    if (!map) return;
+    for (const auto& [lun, m] : *map)
+      if (m.lu) out[m.lu.get()].insert(port);
+  };
+  for (const auto& t : targets) {
+    add(t.luns.get(), t.rel_tgt_id);
+    for (const auto& g : t.groups) add(g.luns.get(), t.rel_tgt_id);
+  }
+  return out;
+}
+
+}  // namespace
 
 void TargetRegistry::set_targets(std::vector<TargetEntry> targets, bool driver_enabled,
                                  AuthSettings discovery_auth) {
   std::unique_lock lk(mu_);
+  // INQUIRY MULTIP: how many target ports export each LU. LUs that leave
+  // every target go back to 0 (they are alive: the old targets hold them).
+  auto now = ports_per_lu(targets);
+  for (auto& [lu, ports] : ports_per_lu(targets_))
+    if (!now.count(lu)) lu->set_target_ports(0);
+  for (auto& [lu, ports] : now) lu->set_target_ports(uint16_t(ports.size()));
   targets_ = std::move(targets);
   driver_enabled_ = driver_enabled;
   discovery_auth_ = std::move(discovery_auth);

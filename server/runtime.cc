@@ -1,4 +1,4 @@
-#include "daemon/runtime.h"
+#include "server/runtime.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "common/named.h"
 #include "config/limits.h"
 
-namespace esan::daemon {
+namespace esan::server {
 
 scsi::LuConfig lu_config(const config::DeviceConfig& d) {
   scsi::LuConfig lc;
@@ -130,12 +130,12 @@ Result<std::vector<std::shared_ptr<scsi::DeviceGroup>>> make_device_groups(const
   return out;
 }
 
-void install_device_groups(const config::Config& cfg, std::vector<std::shared_ptr<scsi::DeviceGroup>> groups,
-                           Runtime& rt) {
+void install_device_groups(const std::vector<config::DeviceGroupConfig>& configs,
+                           std::vector<std::shared_ptr<scsi::DeviceGroup>> groups, Runtime& rt) {
   std::map<std::string, std::shared_ptr<scsi::DeviceGroup>> of_device;
-  for (size_t i = 0; i < cfg.device_groups.size() && i < groups.size(); ++i) {
-    for (const auto& d : cfg.device_groups[i].devices) of_device[d] = groups[i];
-    warn_unlisted_targets(rt, cfg.device_groups[i], *groups[i]);
+  for (size_t i = 0; i < configs.size() && i < groups.size(); ++i) {
+    for (const auto& d : configs[i].devices) of_device[d] = groups[i];
+    warn_unlisted_targets(rt, configs[i], *groups[i]);
   }
   for (auto& [name, lu] : rt.devices) {
     auto it = of_device.find(name);
@@ -240,8 +240,8 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
   rt.targets = build_targets(cfg, rt);
   auto groups = make_device_groups(cfg, path, rt);
   if (!groups) return std::unexpected(groups.error());
-  install_device_groups(cfg, std::move(*groups), rt);
+  install_device_groups(cfg.device_groups, std::move(*groups), rt);
   return rt;
 }
 
-}  // namespace esan::daemon
+}  // namespace esan::server

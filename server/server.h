@@ -3,7 +3,7 @@
 // portal cannot bind); stop() stops accepting, closes every session (their
 // in-flight commands complete or are aborted), waits up to a deadline for
 // connections to drain, stops the reactors, then flushes and closes the
-// backends.
+// backends. Runtime changes arrive whole, as one RuntimeEdit (apply()).
 #pragma once
 
 #include <memory>
@@ -11,14 +11,15 @@
 #include <vector>
 
 #include "common/result.h"
-#include "daemon/observation.h"
-#include "daemon/runtime.h"
+#include "server/observation.h"
+#include "server/runtime.h"
+#include "server/runtime_edit.h"
 #include "reactor/reactor.h"
 #include "transport/iscsi/connection.h"
 #include "transport/iscsi/portal.h"
 #include "transport/iscsi/server_context.h"
 
-namespace esan::daemon {
+namespace esan::server {
 
 struct ServerOptions {
   unsigned reactors = 1;
@@ -54,22 +55,44 @@ class Server {
   // commands in flight are aborted. kNotFound when there is no such session.
   // Returns once the close is requested (the session leaves the list at once).
   Status close_session(uint16_t tsih) { return ctx_.sessions.close(tsih); }
-  // Device, target, session and reactor figures (daemon/observation.h).
+  // Device, target, session and reactor figures (server/observation.h).
   Observation observe() const;
 
   // ---- runtime changes (management plane, mgmt/). REQUIRES: the caller
-  // serializes them (one management operation at a time). ----
-  // The live objects. Devices may be added and removed; the target list is
-  // what context().targets was last given.
-  Runtime& runtime() { return rt_; }
-  iscsi::ServerContext& context() { return ctx_; }
-  // Every connection runs Connection::refresh_session() on its own reactor
-  // (after context().targets changed); returns when all reactors have done
-  // so, or after 5 s (false).
-  bool refresh_sessions();
+  // serializes apply() with itself and with readers of runtime(). ----
+  // The live objects, read-only: they change only through apply().
+  const Runtime& runtime() const { return rt_; }
+  const iscsi::ServerContext& context() const { return ctx_; }
+  // Applies `edit` (runtime_edit.h) in this order and returns the LUs that
+  // left the device table (the caller may keep them, e.g. to undo):
+  //  1. validation; on error (kInvalidArgument) nothing changed. A removed
+  //     name must run; an added name must be new or removed; updated and
+  //     resized LUs must be in the resulting table; every LUN of the
+  //     resulting target table and every device of the new device groups
+  //     must be in it; every ALUA state must name a group running after the
+  //     edit and a known state.
+  //  2. resizes, the one step that can still fail: those done so far are
+  //     undone, the error returned, nothing else changed.
+  //  3. runtime attributes (LogicalUnit::update); 4. the device table;
+  //  5. driver settings (iscsi_enabled, discovery auth, limits);
+  //  6. ALUA device groups (an LU whose group changed gets INQUIRY DATA HAS
+  //     CHANGED), then ALUA states;
+  //  7. the target registry, when the target table, iscsi_enabled or the
+  //     discovery auth were given; then every session re-reads its target
+  //     on its own reactor (refresh_sessions): sessions of removed or
+  //     disabled targets close, a changed LUN map brings REPORTED LUNS DATA
+  //     HAS CHANGED, other sessions are not touched.
+  Result<DeviceTable> apply(RuntimeEdit edit);
 
  private:
   Server() = default;
+  Status validate(const RuntimeEdit& edit) const;
+  void install_alua(RuntimeEdit::DeviceGroups groups);
+  // Every connection runs Connection::refresh_session() on its own reactor
+  // (after ctx_.targets changed); returns when all reactors have done so,
+  // or after 5 s (false).
+  bool refresh_sessions();
+
   Runtime rt_;
   iscsi::ServerContext ctx_;
   std::vector<std::unique_ptr<reactor::Reactor>> reactors_;
@@ -81,4 +104,4 @@ class Server {
 // Splits "host:port" / "[v6]:port"; error on a malformed address.
 Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& s);
 
-}  // namespace esan::daemon
+}  // namespace esan::server

@@ -1,10 +1,10 @@
 // build_runtime(): ALUA device groups from the config, rel_tgt_id
 // assignment around the other node's ports, and the runtime state API.
-#include "daemon/runtime.h"
+#include "server/runtime.h"
 
 #include <gtest/gtest.h>
 
-namespace esan::daemon {
+namespace esan::server {
 namespace {
 
 constexpr std::string_view kConf = R"(
@@ -77,4 +77,4 @@ TEST(RuntimeAlua, SetTargetGroupStateValidatesAndApplies) {
 }
 
 }  // namespace
-}  // namespace esan::daemon
+}  // namespace esan::server

@@ -1,4 +1,4 @@
-#include "daemon/state_dir.h"
+#include "server/state_dir.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 
 #include "scsi/pr_store.h"
 
-namespace esan::daemon {
+namespace esan::server {
 
 Status attach_state_dir(Runtime& rt, const std::string& dir) {
   namespace fs = std::filesystem;
@@ -37,4 +37,4 @@ Status attach_device_state(const std::string& dir, const std::string& name, scsi
   return ok();
 }
 
-}  // namespace esan::daemon
+}  // namespace esan::server

@@ -1,6 +1,6 @@
 // --state-dir: directory creation, per-device PR files, APTPL on restart,
 // and refusal to start on a corrupt file or an unusable directory.
-#include "daemon/state_dir.h"
+#include "server/state_dir.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include "backend/block_device.h"
 #include "scsi/logical_unit.h"
 
-namespace esan::daemon {
+namespace esan::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -94,4 +94,4 @@ TEST(StateDir, UncreatableDirectoryIsAnError) {
 }
 
 }  // namespace
-}  // namespace esan::daemon
+}  // namespace esan::server

@@ -1,4 +1,4 @@
-#include "daemon/server.h"
+#include "server/server.h"
 
 #include <unistd.h>
 
@@ -12,7 +12,7 @@
 
 #include "common/log.h"
 
-namespace esan::daemon {
+namespace esan::server {
 
 Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& s) {
   auto colon = s.rfind(':');
@@ -130,4 +130,4 @@ Observation Server::observe() const {
   return o;
 }
 
-}  // namespace esan::daemon
+}  // namespace esan::server

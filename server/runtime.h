@@ -25,10 +25,13 @@
 #include "transport/iscsi/limits.h"
 #include "transport/iscsi/target_registry.h"
 
-namespace esan::daemon {
+namespace esan::server {
+
+// The device table: open LUs by device name.
+using DeviceTable = std::map<std::string, std::shared_ptr<scsi::LogicalUnit>>;
 
 struct Runtime {
-  std::map<std::string, std::shared_ptr<scsi::LogicalUnit>> devices;
+  DeviceTable devices;
   std::vector<iscsi::TargetEntry> targets;
   bool iscsi_enabled = false;
   iscsi::AuthSettings discovery_auth;  // TARGET_DRIVER-level IncomingUser/OutgoingUser
@@ -79,9 +82,9 @@ Result<std::vector<std::shared_ptr<scsi::DeviceGroup>>> make_device_groups(const
                                                                         const std::string& config_path,
                                                                         const Runtime& rt);
 // Makes them the running groups: rt.alua holds exactly these, every device
-// of a group joins it and every other LU leaves its group.
-void install_device_groups(const config::Config& cfg, std::vector<std::shared_ptr<scsi::DeviceGroup>> groups,
-                           Runtime& rt);
+// of configs[i] joins groups[i] and every other LU leaves its group.
+void install_device_groups(const std::vector<config::DeviceGroupConfig>& configs,
+                           std::vector<std::shared_ptr<scsi::DeviceGroup>> groups, Runtime& rt);
 
 // Runtime API (management plane, HA resource agent): sets the ALUA state of
 // TARGET_GROUP `target_group` of DEVICE_GROUP `device_group` to `state`
@@ -92,4 +95,4 @@ void install_device_groups(const config::Config& cfg, std::vector<std::shared_pt
 Status set_target_group_state(Runtime& rt, std::string_view device_group, std::string_view target_group,
                               std::string_view state);
 
-}  // namespace esan::daemon
+}  // namespace esan::server

@@ -13,9 +13,9 @@
 #include <string>
 
 #include "common/result.h"
-#include "daemon/runtime.h"
+#include "server/runtime.h"
 
-namespace esan::daemon {
+namespace esan::server {
 
 inline constexpr const char* kDefaultStateDir = "/var/lib/esan";
 
@@ -24,4 +24,4 @@ Status attach_state_dir(Runtime& rt, const std::string& dir);
 // The same for one device added at runtime (rt.state_dir; nothing when empty).
 Status attach_device_state(const std::string& dir, const std::string& name, scsi::LogicalUnit& lu);
 
-}  // namespace esan::daemon
+}  // namespace esan::server

@@ -15,7 +15,7 @@
 #include "scsi/lu_stats.h"
 #include "transport/iscsi/session_registry.h"
 
-namespace esan::daemon {
+namespace esan::server {
 
 struct Observation {
   struct Device {
@@ -36,4 +36,4 @@ struct Observation {
   std::vector<Reactor> reactors;
 };
 
-}  // namespace esan::daemon
+}  // namespace esan::server

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "config/model.h"
-#include "daemon/runtime.h"
+#include "server/runtime.h"
 
-namespace esan::daemon {
+namespace esan::server {
 namespace {
 
 Runtime build(std::string_view text) {
@@ -46,4 +46,4 @@ TEST(RuntimeLimits, DefaultsWithoutAttributes) {
 }
 
 }  // namespace
-}  // namespace esan::daemon
+}  // namespace esan::server
