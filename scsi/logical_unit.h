@@ -27,8 +27,13 @@
 //  - Reservations (SPC-2 and persistent, reservations.h) live in the LU
 //    and queue their unit attentions through ua_queue(); reset_state() also
 //    ends an SPC-2 reservation.
-//  - ALUA: the LU's device group (or none) is set once, before the LU is
-//    mapped into any nexus, and read without locks afterwards.
+//  - ALUA: the LU's device group (or none) is set at startup and may be
+//    replaced at runtime, while the LU is mapped and serving commands, when
+//    the management plane rebuilds the device groups (set_alua_group(), via
+//    join_device_group(); mgmt/reconcile.cc then queues INQUIRY DATA HAS
+//    CHANGED). Commands read it without a lock; every group the LU was ever
+//    in stays alive as long as the LU, so a group a command loaded before a
+//    swap stays valid.
 //  - The LU owns its BlockDevice. execute() keeps the LU alive while I/O on
 //    it is in flight (Task::lu_hold), even if the LUN maps drop it.
 #pragma once
@@ -169,10 +174,10 @@ class LogicalUnit {
   // Drops the nexus' queue and its prevent flag (I_T nexus loss).
   void ua_unregister(uint64_t nexus_id);
   void ua_queue(uint64_t nexus_id, uint16_t asc);
-  // Queues `asc` for every registered nexus except `except`.
   // Queues `asc` for every registered nexus (resets: SAM-5 establishes the
   // unit attention on every I_T nexus, the requester's included).
   void ua_queue_all(uint16_t asc);
+  // Queues `asc` for every registered nexus except `except`.
   void ua_queue_others(uint64_t except, uint16_t asc);
   // Cheap check for the fast path: false means no nexus has a UA queued.
   bool ua_maybe_pending() const { return ua_count_.load(std::memory_order_acquire) != 0; }
@@ -185,7 +190,8 @@ class LogicalUnit {
   // The device group this LU belongs to; nullptr = none (no ALUA: TPGS 0).
   // A lock-free load; a group once set stays alive as long as the LU.
   DeviceGroup* alua_group() const { return alua_group_.load(std::memory_order_acquire); }
-  // Any thread (use join_device_group()); the LU keeps `dg` alive.
+  // Any thread, any time (use join_device_group() to enter a group; nullptr
+  // leaves it); the LU keeps `dg` alive.
   void set_alua_group(std::shared_ptr<DeviceGroup> dg);
 
   // ---- write ordering (COMPARE AND WRITE, ORWRITE, WRITE ATOMIC) ----
