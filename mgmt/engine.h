@@ -17,7 +17,8 @@
 //  * Before each operation the running configuration takes the live ALUA
 //    states (SET TARGET PORT GROUPS from initiators changes them), so a
 //    write-back records them.
-//  * Errors carry Errc codes mapped to HTTP by the API (api_error.h).
+//  * Errors carry Errc codes, mapped to HTTP by the API (api_json.h,
+//    error_response()).
 #pragma once
 
 #include <functional>

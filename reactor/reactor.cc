@@ -255,9 +255,8 @@ void Reactor::run() {
       else io_uring_submit_and_wait(&ring_, 1);
     }
     io_uring_cqe* cqe;
-    unsigned head, seen = 0;
+    unsigned head;
     io_uring_for_each_cqe(&ring_, head, cqe) {
-      ++seen;
       auto* op = static_cast<Op*>(io_uring_cqe_get_data(cqe));
       int res = cqe->res;
       uint32_t flags = cqe->flags;
@@ -265,7 +264,6 @@ void Reactor::run() {
       io_uring_cq_advance(&ring_, 1);
       if (op) op->complete(res, flags);
     }
-    (void)seen;
     run_deferred();
   }
   drain_posted();

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Quick start: install dependencies, build, and run esand in the foreground
 # with a demo config: a 1 GiB sparse file LU and a null LU on 127.0.0.1:3260.
+# Builds only what the demo and the README's first steps run: esand, and
+# esanctl with its scstadmin link (no tests; scripts/build.sh alone builds
+# everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh
+scripts/build.sh esand esanctl scstadmin_link
 DEMO=${ESAN_DEMO_DIR:-/var/tmp/esan-demo}
 mkdir -p "$DEMO"
 [ -f "$DEMO/disk0.img" ] || truncate -s 1G "$DEMO/disk0.img"

@@ -9,8 +9,13 @@
 //
 // Contract:
 //  - A DeviceGroup's structure (groups, ids, ports) is fixed at construction;
-//    only the states change. LUs join with join_device_group() before they
-//    are mapped into any nexus; a LogicalUnit's group never changes after.
+//    only the states change. A structural change at runtime (management
+//    plane: daemon::install_device_groups) builds new DeviceGroups, moves
+//    the LUs into them with join_device_group() -- LUs already mapped and
+//    serving commands included; a LU in no group any more gets
+//    set_alua_group(nullptr) -- and swaps the registry's groups with
+//    AluaRegistry::replace(). A LU keeps every group it was ever in alive,
+//    so a group a command loaded before the swap stays valid.
 //  - Readers are lock-free: group_of_port() scans the fixed structure and
 //    TargetPortGroup::state() is an atomic load (the per-command ALUA check
 //    on the READ/WRITE path takes no lock).
@@ -146,14 +151,16 @@ class DeviceGroup {
 // across groups) and builds the group.
 Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::vector<TargetPortGroupSpec> groups);
 
-// Makes `lu` a member of `dg`. REQUIRES: before the LU is mapped into any nexus.
+// Makes `lu` a member of `dg` and `dg` its group (LogicalUnit::set_alua_group),
+// at startup or at runtime while the LU is mapped.
 void join_device_group(const std::shared_ptr<DeviceGroup>& dg, const std::shared_ptr<LogicalUnit>& lu);
 
 class AluaRegistry {
  public:
   // kExists when a group of that name is already registered.
   Status add(std::shared_ptr<DeviceGroup> dg);
-  // Makes `groups` (unique names) the whole registry (management plane).
+  // Makes `groups` (unique names) the whole registry (management plane, at
+  // runtime; groups no longer listed live on while a LU or caller holds them).
   void replace(std::vector<std::shared_ptr<DeviceGroup>> groups);
   std::shared_ptr<DeviceGroup> find(std::string_view name) const;
   std::vector<std::string> names() const;

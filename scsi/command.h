@@ -126,13 +126,6 @@ inline bool lba_out_of_range(Cmd& c, uint64_t lba, uint64_t blocks) {
 // ports in no target group.
 bool alua_refused(Cmd& c);
 
-// 64-bit values kept in Task::scratch[i], scratch[i + 1] across async I/O.
-inline void put_u64(Task& t, int i, uint64_t v) {
-  t.scratch[i] = uint32_t(v);
-  t.scratch[i + 1] = uint32_t(v >> 32);
-}
-inline uint64_t get_u64(const Task& t, int i) { return uint64_t(t.scratch[i + 1]) << 32 | t.scratch[i]; }
-
 // Command handlers (dispatcher.cc maps opcodes to these).
 Flow cmd_test_unit_ready(Cmd& c);
 Flow cmd_request_sense(Cmd& c);

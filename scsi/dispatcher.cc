@@ -74,7 +74,8 @@ const LunMapping* find_lun(const Nexus& nexus, uint64_t lun) {
 }
 
 Flow run(Cmd& c) {
-  // READ and WRITE: the opcodes the statistics count as such (op_class).
+  // READ and WRITE: the opcodes the statistics count as such (op_class(),
+  // opcodes.h).
   switch (op_class(c.cdb[0])) {
     case OpClass::kRead: return cmd_read(c);
     case OpClass::kWrite: return cmd_write(c);

@@ -11,16 +11,17 @@
 //  - run_steps() completes the task (task_done) exactly once, after next()
 //    returns kDone. Backends completing inline do not recurse: the loop keeps
 //    issuing on the same stack frame.
-//  - next() may use Task::scratch[0..4]; run_steps owns scratch[5..7] and
-//    scratch_ptr. The LU is t.lu_hold.
+//  - next() keeps its own state in the task's CommandState
+//    (t.state<T>(), scsi/command_state.h); run_steps owns t.steps. The LU is
+//    t.lu_hold.
 #pragma once
 
 #include "scsi/task.h"
 
 namespace esan::scsi {
 
-enum class Step : uint8_t { kIssue, kDone };
-using StepFn = Step (*)(Task& t, int result);
+enum class Step : uint8_t { kIssue, kDone };  // declared in command_state.h
+using StepFn = Step (*)(Task& t, int result);  // StepRun::next
 
 void run_steps(Task& t, StepFn next);
 

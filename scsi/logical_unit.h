@@ -28,8 +28,13 @@
 //    and queue their unit attentions through ua_queue(). They, the shared
 //    mode pages and the unit attentions owed to other nexuses change only
 //    through the coordinator (scsi/shared_state.h).
-//  - ALUA: the LU's device group (or none) is set once, before the LU is
-//    mapped into any nexus, and read without locks afterwards.
+//  - ALUA: the LU's device group (or none) is set at startup and may be
+//    replaced at runtime, while the LU is mapped and serving commands, when
+//    the management plane rebuilds the device groups (set_alua_group(), via
+//    join_device_group(); mgmt/reconcile.cc then queues INQUIRY DATA HAS
+//    CHANGED). Commands read it without a lock; every group the LU was ever
+//    in stays alive as long as the LU, so a group a command loaded before a
+//    swap stays valid.
 //  - The LU owns its BlockDevice. execute() keeps the LU alive while I/O on
 //    it is in flight (Task::lu_hold), even if the LUN maps drop it.
 #pragma once
@@ -188,7 +193,8 @@ class LogicalUnit {
   // The device group this LU belongs to; nullptr = none (no ALUA: TPGS 0).
   // A lock-free load; a group once set stays alive as long as the LU.
   DeviceGroup* alua_group() const { return alua_group_.load(std::memory_order_acquire); }
-  // Any thread (use join_device_group()); the LU keeps `dg` alive.
+  // Any thread, any time (use join_device_group() to enter a group; nullptr
+  // leaves it); the LU keeps `dg` alive.
   void set_alua_group(std::shared_ptr<DeviceGroup> dg);
 
   // ---- target ports (INQUIRY MULTIP) ----

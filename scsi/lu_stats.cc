@@ -1,7 +1,5 @@
 #include "scsi/lu_stats.h"
 
-#include "scsi/opcodes.h"
-
 namespace esan::scsi {
 namespace {
 constexpr auto kRelaxed = std::memory_order_relaxed;
@@ -12,32 +10,6 @@ int shard_index(int shards) {
   return idx;
 }
 }  // namespace
-
-OpClass op_class(uint8_t opcode) {
-  switch (opcode) {
-    case op::kRead6:
-    case op::kRead10:
-    case op::kRead12:
-    case op::kRead16: return OpClass::kRead;
-    case op::kWrite6:
-    case op::kWrite10:
-    case op::kWrite12:
-    case op::kWrite16:
-    case op::kWriteVerify10:
-    case op::kWriteVerify12:
-    case op::kWriteVerify16: return OpClass::kWrite;
-    default: return OpClass::kOther;
-  }
-}
-
-const char* op_class_name(OpClass c) {
-  switch (c) {
-    case OpClass::kRead: return "read";
-    case OpClass::kWrite: return "write";
-    case OpClass::kOther: break;
-  }
-  return "other";
-}
 
 void LuStats::record(OpClass c, uint64_t bytes, uint64_t latency_ns, bool error) {
   Shard& s = shards_[shard_index(kShards)];

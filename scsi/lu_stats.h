@@ -12,11 +12,10 @@
 //    fields are not one consistent cut (a command being recorded may show
 //    in one field and not yet in another), except that an op's `commands`
 //    is by construction the sum of its histogram buckets.
-//  - Classes (op_class): READ(6/10/12/16) are reads; WRITE(6/10/12/16) and
-//    WRITE AND VERIFY(10/12/16) are writes; every other command is "other".
-//    Bytes count the data of reads and writes that ended GOOD; errors count
-//    commands that ended in CHECK CONDITION. Latency runs from
-//    scsi::execute() to the command's completion.
+//  - Classes are op_class()'s (scsi/opcodes.h). Bytes count the data of
+//    reads and writes that ended GOOD; errors count commands that ended in
+//    CHECK CONDITION. Latency runs from scsi::execute() to the command's
+//    completion.
 //  - Latency buckets: slot i < kLatencyBounds holds latencies in
 //    (2^(i-1), 2^i] microseconds (slot 0: up to 1 us); the last slot holds
 //    what exceeds 2^(kLatencyBounds-1) us (about 8.4 s).
@@ -27,12 +26,9 @@
 #include <bit>
 #include <cstdint>
 
-namespace esan::scsi {
+#include "scsi/opcodes.h"
 
-enum class OpClass : uint8_t { kRead = 0, kWrite = 1, kOther = 2 };
-inline constexpr int kOpClasses = 3;
-OpClass op_class(uint8_t opcode);
-const char* op_class_name(OpClass c);  // "read", "write", "other"
+namespace esan::scsi {
 
 inline constexpr int kLatencyBounds = 24;               // 1 us .. 2^23 us
 inline constexpr int kLatencySlots = kLatencyBounds + 1;  // + beyond the last bound

@@ -1,4 +1,4 @@
-// LuStats: latency slots, op classes, and what scsi::execute() records per
+// LuStats: latency slots and what scsi::execute() records per
 // command (sync and async completions, errors, bytes, threads).
 #include "scsi/lu_stats.h"
 
@@ -28,16 +28,6 @@ TEST(LuStats, LatencySlotBoundsAreTrueUpperBounds) {
     EXPECT_LE(double(ns) * 1e-9, latency_bound_seconds(i) * (1 + 1e-12)) << ns;
     if (i > 0) EXPECT_GT(double(ns) * 1e-9, latency_bound_seconds(i - 1)) << ns;
   }
-}
-
-TEST(LuStats, OpClasses) {
-  for (uint8_t o : {op::kRead6, op::kRead10, op::kRead12, op::kRead16}) EXPECT_EQ(op_class(o), OpClass::kRead);
-  for (uint8_t o : {op::kWrite6, op::kWrite10, op::kWrite12, op::kWrite16, op::kWriteVerify10})
-    EXPECT_EQ(op_class(o), OpClass::kWrite);
-  for (uint8_t o : {op::kInquiry, op::kCompareAndWrite, op::kWriteSame16, op::kUnmap})
-    EXPECT_EQ(op_class(o), OpClass::kOther);
-  EXPECT_STREQ(op_class_name(OpClass::kRead), "read");
-  EXPECT_STREQ(op_class_name(OpClass::kOther), "other");
 }
 
 TEST(LuStats, RecordsAcrossThreadsSumExactly) {

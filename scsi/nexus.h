@@ -1,6 +1,9 @@
 // Nexus: one I_T nexus (an initiator port logged in to a target port), the
-// unit that LUN masking, unit attentions and reservations are kept per. The transport creates one per session and keeps it alive until the
-// session ends; the SCSI layer reads it on every command.
+// unit that LUN masking, unit attentions and reservations are kept per (an
+// SPC-2 reservation's holder and a persistent reservation registrant are
+// both its identity, `initiator_port` + `rel_tgt_id`: ItNexusId below; see
+// scsi/reservations.h). The transport creates one per session and keeps it
+// alive until the session ends; the SCSI layer reads it on every command.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 // SCSI operation codes and service actions handled by (or known to) the
-// scsi layer. Values from SPC-4 / SBC-3.
+// scsi layer. Values from SPC-4 / SBC-3. Also their classification:
+// cdb_length() (by opcode group) and op_class() (READ / WRITE / other).
 #pragma once
 
 #include <cstdint>
@@ -84,3 +85,44 @@ inline constexpr unsigned cdb_length(uint8_t opcode) {
 }
 
 }  // namespace esan::scsi::op
+
+namespace esan::scsi {
+
+// The class of a command, one definition for everything that routes or
+// counts by it: the dispatcher sends kRead to cmd_read and kWrite to
+// cmd_write, and the statistics (LuStats, iscsi::SessionCounters) count
+// commands and data bytes per class.
+//  - kRead: READ(6/10/12/16).
+//  - kWrite: WRITE(6/10/12/16) and WRITE AND VERIFY(10/12/16).
+//  - kOther: every other opcode (VERIFY, WRITE SAME, COMPARE AND WRITE, ...).
+enum class OpClass : uint8_t { kRead = 0, kWrite = 1, kOther = 2 };
+inline constexpr int kOpClasses = 3;
+
+constexpr OpClass op_class(uint8_t opcode) {
+  switch (opcode) {
+    case op::kRead6:
+    case op::kRead10:
+    case op::kRead12:
+    case op::kRead16: return OpClass::kRead;
+    case op::kWrite6:
+    case op::kWrite10:
+    case op::kWrite12:
+    case op::kWrite16:
+    case op::kWriteVerify10:
+    case op::kWriteVerify12:
+    case op::kWriteVerify16: return OpClass::kWrite;
+    default: return OpClass::kOther;
+  }
+}
+
+// "read", "write", "other": the label the metrics and JSON use.
+constexpr const char* op_class_name(OpClass c) {
+  switch (c) {
+    case OpClass::kRead: return "read";
+    case OpClass::kWrite: return "write";
+    case OpClass::kOther: break;
+  }
+  return "other";
+}
+
+}  // namespace esan::scsi

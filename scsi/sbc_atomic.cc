@@ -43,18 +43,36 @@
 namespace esan::scsi {
 namespace {
 
-// scratch: [0,1] LBA, [2] blocks, [3] stage, [4] flags (bit0 FUA, bit1 CAW)
-enum Stage : uint32_t { kRead = 0, kWrite = 1, kDoneWriting = 2 };
+// The request rmw_step issues next.
+enum class Stage : uint8_t { kRead, kWrite, kDoneWriting };
+
+// COMPARE AND WRITE's and ORWRITE's state (Task::state, scsi/command_state.h).
+struct RmwState {
+  uint64_t lba = 0;
+  uint32_t blocks = 0;
+  Stage stage = Stage::kRead;
+  bool fua = false;
+  bool caw = false;  // COMPARE AND WRITE (else ORWRITE)
+};
+
+// WRITE ATOMIC's state.
+struct AtomicState {
+  uint64_t lba = 0;
+  uint32_t blocks = 0;
+  bool fua = false;
+  bool written = false;  // the write has been issued
+};
 
 size_t aligned(size_t n) { return (n + AlignedBuffer::kAlign - 1) & ~(AlignedBuffer::kAlign - 1); }
 
 Step rmw_step(Task& t, int res) {
   LogicalUnit& lu = *t.lu_hold;
-  uint64_t lba = get_u64(t, 0);
-  uint32_t blocks = t.scratch[2];
+  RmwState& s = t.state<RmwState>();
+  uint64_t lba = s.lba;
+  uint32_t blocks = s.blocks;
   unsigned shift = lu.block_shift();
   size_t bytes = size_t(blocks) << shift;
-  bool caw = t.scratch[4] & 2, fua = t.scratch[4] & 1;
+  bool caw = s.caw, fua = s.fua;
   // Data-Out occupies [0, out); the medium is read to [aligned(out), +bytes).
   size_t out = caw ? 2 * bytes : bytes;
   size_t med = aligned(out);
@@ -63,16 +81,16 @@ Step rmw_step(Task& t, int res) {
     return s;  // complete() releases the range
   };
   if (res < 0) {
-    fail_io(t, res, t.scratch[3] == kDoneWriting, lu.d_sense());  // stage = what follows the failed request
+    fail_io(t, res, s.stage == Stage::kDoneWriting, lu.d_sense());  // stage = what follows the failed request
     return finish(Step::kDone);
   }
-  switch (t.scratch[3]) {
-    case kRead:
-      t.scratch[3] = kWrite;
+  switch (s.stage) {
+    case Stage::kRead:
+      s.stage = Stage::kWrite;
       t.data.resize(med + bytes);  // keeps the Data-Out in front
       set_io(t, backend::IoOp::kRead, lba << shift, uint32_t(bytes), t.data.data() + med, false);
       return Step::kIssue;
-    case kWrite: {
+    case Stage::kWrite: {
       uint8_t* d = t.data.data();
       const uint8_t* m = d + med;
       if (caw) {
@@ -88,13 +106,14 @@ Step rmw_step(Task& t, int res) {
       } else {
         for (size_t i = 0; i < bytes; ++i) d[i] |= m[i];
       }
-      t.scratch[3] = kDoneWriting;
+      s.stage = Stage::kDoneWriting;
       set_io(t, backend::IoOp::kWrite, lba << shift, uint32_t(bytes), d, fua || lu.force_fua());
       return Step::kIssue;
     }
-    default:
-      return finish(Step::kDone);
+    case Stage::kDoneWriting:
+      break;
   }
+  return finish(Step::kDone);
 }
 
 void resume_rmw(Task& t) { run_steps(t, rmw_step); }
@@ -118,26 +137,21 @@ Flow start_exclusive(Cmd& c, uint64_t lba, uint64_t blocks, RangeGuard::ResumeFn
 }
 
 Flow start_rmw(Cmd& c, uint64_t lba, uint32_t blocks, bool fua, bool caw) {
-  Task& t = c.task;
-  put_u64(t, 0, lba);
-  t.scratch[2] = blocks;
-  t.scratch[3] = kRead;
-  t.scratch[4] = (fua ? 1u : 0u) | (caw ? 2u : 0u);
+  c.task.start_state(RmwState{.lba = lba, .blocks = blocks, .stage = Stage::kRead, .fua = fua, .caw = caw});
   return start_exclusive(c, lba, blocks, resume_rmw);
 }
 
-// WRITE ATOMIC: scratch [0,1] LBA, [2] blocks, [3] FUA.
 Step atomic_step(Task& t, int res) {
   LogicalUnit& lu = *t.lu_hold;
+  AtomicState& s = t.state<AtomicState>();
   if (res < 0) {
     fail_io(t, res, true, lu.d_sense());
     return Step::kDone;
   }
-  if (t.scratch[3] & 2) return Step::kDone;  // the write has completed
-  t.scratch[3] |= 2;
+  if (s.written) return Step::kDone;  // the write has completed
+  s.written = true;
   unsigned shift = lu.block_shift();
-  set_io(t, backend::IoOp::kWrite, get_u64(t, 0) << shift, t.scratch[2] << shift, t.data.data(),
-         (t.scratch[3] & 1) || lu.force_fua());
+  set_io(t, backend::IoOp::kWrite, s.lba << shift, s.blocks << shift, t.data.data(), s.fua || lu.force_fua());
   return Step::kIssue;
 }
 
@@ -163,10 +177,7 @@ Flow cmd_write_atomic16(Cmd& c) {
   if (blocks == 0) return Flow::kDone;
   if (short_data_out(c, size_t(blocks) << shift)) return Flow::kDone;
   c.task.data.resize(size_t(blocks) << shift);
-  Task& t = c.task;
-  put_u64(t, 0, lba);
-  t.scratch[2] = blocks;
-  t.scratch[3] = (cdb[1] & 0x08) ? 1u : 0u;
+  c.task.start_state(AtomicState{.lba = lba, .blocks = blocks, .fua = (cdb[1] & 0x08) != 0, .written = false});
   return start_exclusive(c, lba, blocks, resume_atomic);
 }
 

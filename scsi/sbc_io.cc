@@ -91,6 +91,11 @@ bool check_common(Cmd& c, const Range& r, bool has_protect_field) {
 
 LogicalUnit& lu_of(Task& t) { return *t.lu_hold; }
 
+// VERIFY's state across its read (Task::state, scsi/command_state.h).
+struct VerifyState {
+  bool bytchk = false;  // BYTCHK=1: compare the medium with the Data-Out
+};
+
 void start_io(Cmd& c, backend::IoOp op, uint64_t lba, uint32_t blocks, uint8_t* buf, bool fua,
               void (*done)(backend::IoRequest&, int), bool may_share = false) {
   Task& t = c.task;
@@ -130,7 +135,7 @@ void verify_read_done(backend::IoRequest& req, int res) {
   if (res >= 0 && uint32_t(res) != req.len) res = -EIO;
   if (res < 0) {
     fail_io(t, res, false, lu.d_sense());
-  } else if (t.scratch[0]) {  // BYTCHK=1: compare Data-Out with the medium
+  } else if (t.state<VerifyState>().bytchk) {  // compare Data-Out with the medium
     const uint8_t* out = t.data.data();
     const uint8_t* medium = req.buf;
     for (uint32_t i = 0; i < req.len; ++i) {
@@ -234,7 +239,7 @@ Flow cmd_verify(Cmd& c) {
   }
   if (blocks == 0) return Flow::kDone;
   size_t bytes = size_t(blocks) << shift;
-  t.scratch[0] = bytchk;
+  t.start_state(VerifyState{.bytchk = bytchk != 0});
   uint8_t* buf;
   if (bytchk) {
     size_t off = (bytes + AlignedBuffer::kAlign - 1) & ~(AlignedBuffer::kAlign - 1);

@@ -41,12 +41,26 @@ namespace {
 
 constexpr uint32_t kWriteSameChunkBytes = 1u << 20;
 
-enum WsMode : uint32_t { kWsDiscard = 1, kWsZeroes = 2, kWsBuffered = 3, kWsFlushing = 4 };
+enum class WsMode : uint8_t { kDiscard, kZeroes, kBuffered, kFlushing };
 
-// scratch: [0,1] next LBA, [2] blocks left, [3] mode, [4] blocks in flight.
+// WRITE SAME's state across its requests (Task::state, scsi/command_state.h).
+struct WriteSameState {
+  uint64_t lba = 0;        // next block to write
+  uint32_t left = 0;       // blocks not yet written
+  uint32_t in_flight = 0;  // blocks of the request in flight
+  WsMode mode = WsMode::kBuffered;
+};
+
+// UNMAP's state: the descriptors are in t.data (validated before the first).
+struct UnmapState {
+  uint32_t next = 0;   // next descriptor
+  uint32_t count = 0;  // descriptors
+  bool flushed = false;
+};
+
 void ws_fill_buffer(Task& t, const LogicalUnit& lu, bool zero) {
   uint32_t bs = lu.block_size();
-  uint64_t want = uint64_t(t.scratch[2]) << lu.block_shift();
+  uint64_t want = uint64_t(t.state<WriteSameState>().left) << lu.block_shift();
   size_t n = want < kWriteSameChunkBytes ? size_t(want) : kWriteSameChunkBytes;
   if (n < bs) n = bs;
   if (zero) {
@@ -59,46 +73,48 @@ void ws_fill_buffer(Task& t, const LogicalUnit& lu, bool zero) {
 
 Step write_same_step(Task& t, int res) {
   LogicalUnit& lu = *t.lu_hold;
+  WriteSameState& s = t.state<WriteSameState>();
   unsigned shift = lu.block_shift();
   if (res < 0) {
     bool unsupported = res == -EOPNOTSUPP || res == -EINVAL || res == -ENOSYS;
-    if (t.scratch[3] == kWsZeroes && unsupported) {
-      t.scratch[3] = kWsBuffered;  // backend cannot write zeroes: write a zero buffer
+    if (s.mode == WsMode::kZeroes && unsupported) {
+      s.mode = WsMode::kBuffered;  // backend cannot write zeroes: write a zero buffer
       ws_fill_buffer(t, lu, true);
     } else {
       fail_io(t, res, true, lu.d_sense());
       return Step::kDone;
     }
   } else {
-    put_u64(t, 0, get_u64(t, 0) + t.scratch[4]);
-    t.scratch[2] -= t.scratch[4];
+    s.lba += s.in_flight;
+    s.left -= s.in_flight;
   }
-  t.scratch[4] = 0;
-  uint32_t left = t.scratch[2];
+  s.in_flight = 0;
+  uint32_t left = s.left;
   if (left == 0) {
-    if ((t.scratch[3] == kWsDiscard || t.scratch[3] == kWsZeroes) && lu.force_fua()) {
-      t.scratch[3] = kWsFlushing;
+    if ((s.mode == WsMode::kDiscard || s.mode == WsMode::kZeroes) && lu.force_fua()) {
+      s.mode = WsMode::kFlushing;
       set_io(t, backend::IoOp::kFlush, 0, 0, nullptr, false);
       return Step::kIssue;
     }
     t.data.clear();
     return Step::kDone;
   }
-  uint64_t off = get_u64(t, 0) << shift;
-  switch (t.scratch[3]) {
-    case kWsDiscard:
+  uint64_t off = s.lba << shift;
+  switch (s.mode) {
+    case WsMode::kDiscard:
       set_io(t, backend::IoOp::kDiscard, off, left << shift, nullptr, false);
-      t.scratch[4] = left;
+      s.in_flight = left;
       break;
-    case kWsZeroes:
+    case WsMode::kZeroes:
       set_io(t, backend::IoOp::kWriteZeroes, off, left << shift, nullptr, false);
-      t.scratch[4] = left;
+      s.in_flight = left;
       break;
-    default: {
+    case WsMode::kBuffered:
+    case WsMode::kFlushing: {
       uint32_t chunk = uint32_t(t.data.size() >> shift);
       uint32_t n = left < chunk ? left : chunk;
       set_io(t, backend::IoOp::kWrite, off, n << shift, t.data.data(), lu.force_fua());
-      t.scratch[4] = n;
+      s.in_flight = n;
       break;
     }
   }
@@ -111,24 +127,24 @@ bool all_zero(const uint8_t* p, size_t n) {
   return true;
 }
 
-// scratch: [0] next descriptor, [1] descriptor count, [2] flush issued.
 Step unmap_step(Task& t, int res) {
   LogicalUnit& lu = *t.lu_hold;
+  UnmapState& s = t.state<UnmapState>();
   if (res < 0) {
     fail_io(t, res, true, lu.d_sense());
     return Step::kDone;
   }
   const uint8_t* descs = t.data.data() + 8;
-  while (t.scratch[0] < t.scratch[1]) {
-    const uint8_t* d = descs + 16 * t.scratch[0]++;
+  while (s.next < s.count) {
+    const uint8_t* d = descs + 16 * s.next++;
     uint64_t lba = load_be64(d);
     uint32_t n = load_be32(d + 8);
     if (n == 0) continue;
     set_io(t, backend::IoOp::kDiscard, lba << lu.block_shift(), n << lu.block_shift(), nullptr, false);
     return Step::kIssue;
   }
-  if (lu.force_fua() && !t.scratch[2]) {
-    t.scratch[2] = 1;
+  if (lu.force_fua() && !s.flushed) {
+    s.flushed = true;
     set_io(t, backend::IoOp::kFlush, 0, 0, nullptr, false);
     return Step::kIssue;
   }
@@ -171,17 +187,9 @@ Flow cmd_write_same(Cmd& c) {
   if (blocks == 0) return Flow::kDone;
   if (write_blocked(c, lba, blocks)) return Flow::kDone;
   bool zero = all_zero(t.data.data(), lu.block_size());
-  put_u64(t, 0, lba);
-  t.scratch[2] = blocks;
-  t.scratch[4] = 0;
-  if (unmap) {
-    t.scratch[3] = kWsDiscard;
-  } else if (zero) {
-    t.scratch[3] = kWsZeroes;
-  } else {
-    t.scratch[3] = kWsBuffered;
-    ws_fill_buffer(t, lu, false);
-  }
+  WsMode mode = unmap ? WsMode::kDiscard : zero ? WsMode::kZeroes : WsMode::kBuffered;
+  t.start_state(WriteSameState{.lba = lba, .left = blocks, .in_flight = 0, .mode = mode});
+  if (mode == WsMode::kBuffered) ws_fill_buffer(t, lu, false);
   run_steps(t, write_same_step);
   return Flow::kAsync;
 }
@@ -216,9 +224,7 @@ Flow cmd_unmap(Cmd& c) {
     if (blocks && lba + blocks > end) end = lba + blocks;
   }
   if (end > 0 && write_blocked(c, first, end - first)) return Flow::kDone;
-  t.scratch[0] = 0;
-  t.scratch[1] = count;
-  t.scratch[2] = 0;
+  t.start_state(UnmapState{.next = 0, .count = count, .flushed = false});
   run_steps(t, unmap_step);
   return Flow::kAsync;
 }

@@ -68,13 +68,18 @@ Flow cmd_report_luns(Cmd& c) {
 
 namespace {
 
+// START STOP UNIT's eject, across its flush (Task::state, scsi/command_state.h).
+struct EjectState {
+  uint64_t nexus_id = 0;  // the requester (load_eject)
+};
+
 void eject_after_flush(backend::IoRequest& req, int res) {
   Task& t = *static_cast<Task*>(req.user);
   LogicalUnit& lu = *t.lu_hold;
   bool desc = lu.d_sense();
   if (res < 0) {
     check_condition(t, Sense::make(SenseKey::kHardwareError, asc::kInternalTargetFailure), desc);
-  } else if (!lu.load_eject(get_u64(t, 0), false)) {
+  } else if (!lu.load_eject(t.state<EjectState>().nexus_id, false)) {
     check_condition(t, Sense::illegal(asc::kMediumRemovalPrevented), desc);
   }
   complete(t);
@@ -94,7 +99,7 @@ Flow cmd_start_stop_unit(Cmd& c) {
   }
   // Eject: write back the cache first.
   Task& t = c.task;
-  put_u64(t, 0, c.nexus.id);
+  t.start_state(EjectState{.nexus_id = c.nexus.id});
   t.io = backend::IoRequest{};
   t.io.op = backend::IoOp::kFlush;
   t.io.on_done = eject_after_flush;

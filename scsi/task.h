@@ -13,6 +13,7 @@
 #include "backend/block_device.h"
 #include "common/buffer.h"
 #include "reactor/executor.h"
+#include "scsi/command_state.h"
 
 namespace esan::scsi {
 
@@ -33,7 +34,7 @@ class Task;
 class LogicalUnit;
 
 // What a task holds in its LU's RangeGuard (scsi/range_guard.h); SCSI-layer
-// scratch.
+// state.
 struct RangeHold {
   enum Kind : uint8_t { kNone, kFast, kShared, kExclusive };
   Kind kind = kNone;
@@ -83,10 +84,9 @@ class Task {
   // block size); the transport compares it with expected_len for residuals.
   uint32_t out_wanted = 0;
 
-  // ---- SCSI-layer scratch; the transport must not touch these ----
+  // ---- SCSI-layer state; the transport must not touch these ----
   backend::IoRequest io;
-  uint32_t scratch[8] = {};
-  void* scratch_ptr = nullptr;
+  StepRun steps;  // while run_steps() drives the command (scsi/io_steps.h)
   RangeHold hold;  // released by the scsi layer before task_done()
   uint64_t start_ns = 0;  // when execute() began (LuStats latency)
   // Keeps the logical unit (and its BlockDevice) alive while the command is
@@ -95,6 +95,13 @@ class Task {
   // it is kept until the task is reset or reused (never dropped inside a
   // backend completion callback).
   std::shared_ptr<LogicalUnit> lu_hold;
+
+  // The command family's own state across async I/O (scsi/command_state.h):
+  // start_state() begins a T (value `init`), state() is that T.
+  template <class T>
+  T& start_state(const T& init = T{}) { return state_.start<T>(init); }
+  template <class T>
+  T& state() { return state_.get<T>(); }
 
   // Resets every field to its initial state, keeping data's storage.
   void reset() {
@@ -106,6 +113,9 @@ class Task {
   Task() = default;
   Task(Task&&) = default;
   Task& operator=(Task&&) = default;
+
+ private:
+  CommandState state_;
 };
 
 }  // namespace esan::scsi

@@ -46,7 +46,13 @@ struct CopyJob {
   int inline_result = 0;
 };
 
-CopyJob& job_of(Task& t) { return *static_cast<CopyJob*>(t.scratch_ptr); }
+// The command's state (Task::state, scsi/command_state.h): the job, owned
+// from cmd_extended_copy() until finish() deletes it.
+struct CopyState {
+  CopyJob* job = nullptr;
+};
+
+CopyJob& job_of(Task& t) { return *t.state<CopyState>().job; }
 
 // Sense for a failed backend request (as a CSCD would report it).
 Sense backend_sense(int err, bool write) {
@@ -116,7 +122,7 @@ bool next_request(Task& t, CopyJob& j, int res) {
 
 void finish(Task& t) {
   std::unique_ptr<CopyJob> j(&job_of(t));
-  t.scratch_ptr = nullptr;
+  t.state<CopyState>().job = nullptr;
   CopyResults& cr = *j->nexus->copy_results;
   --cr.active;
   if (j->tracked) cr.finish(j->lun, j->plan.list_id, t.status != kGood);
@@ -191,7 +197,7 @@ Flow cmd_extended_copy(Cmd& c) {
   uint64_t biggest = 0;
   for (auto& s : job->plan.segments) biggest = s.bytes > biggest ? s.bytes : biggest;
   t.data.resize(size_t(biggest < kXcopyChunkBytes ? biggest : kXcopyChunkBytes));  // the bounce buffer
-  t.scratch_ptr = job.release();
+  t.start_state(CopyState{.job = job.release()});
   drive(t, 0);
   return Flow::kAsync;
 }

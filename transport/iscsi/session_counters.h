@@ -8,16 +8,16 @@
 //
 // What counts: a SCSI command is counted in `commands` when its status is
 // queued to the initiator (aborted commands never are), as a read or write
-// by scsi::op_class(), with the data bytes of reads and writes that ended
-// GOOD, and in `errors` when it ended in CHECK CONDITION. `in_flight` is
-// the commands received and not yet released (waiting for Data-Out,
-// executing, or with responses still being sent).
+// by scsi::op_class() (scsi/opcodes.h), with the data bytes of reads and
+// writes that ended GOOD, and in `errors` when it ended in CHECK CONDITION.
+// `in_flight` is the commands received and not yet released (waiting for
+// Data-Out, executing, or with responses still being sent).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 
-#include "scsi/lu_stats.h"
+#include "scsi/opcodes.h"
 
 namespace esan::iscsi {
 
