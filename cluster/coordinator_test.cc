@@ -19,6 +19,8 @@ class QueueExecutor final : public reactor::Executor {
     std::lock_guard lk(mu);
     fns.push_back(std::move(fn));
   }
+  uint64_t add_tick(std::function<void()>) override { return 0; }
+  void cancel_tick(uint64_t) override {}
   size_t run() {
     std::vector<std::function<void()>> now;
     {

@@ -10,7 +10,7 @@
 // Contract:
 //  - A DeviceGroup's structure (groups, ids, ports) is fixed at construction;
 //    only the states change. A structural change at runtime (management
-//    plane: daemon::install_device_groups) builds new DeviceGroups, moves
+//    plane: server::install_device_groups) builds new DeviceGroups, moves
 //    the LUs into them with join_device_group() -- LUs already mapped and
 //    serving commands included; a LU in no group any more gets
 //    set_alua_group(nullptr) -- and swaps the registry's groups with
