@@ -23,6 +23,7 @@
 #include "backend/block_device.h"
 #include "common/bytes.h"
 #include "reactor/executor.h"
+#include "reactor/queue_executor.h"
 #include "reactor/reactor.h"
 #include "scsi/dispatcher.h"
 #include "scsi/logical_unit.h"
@@ -99,69 +100,9 @@ class MemDevice final : public backend::BlockDevice {
   bool discard_;
 };
 
-// The executor the tests' tasks run on, standing in for their reactor: work
-// posted to it waits in a queue until drain() or run_until() runs it on the
-// test's thread (as the reactor's loop would, after the current batch);
-// tick() runs the ticks once (a reactor runs them about once a second).
-// post() is thread-safe: the shared state coordinator posts completions from
-// its apply thread. Ticks are the test thread's only. It is no Reactor
-// (reactor() is null), so only inline backends (MemDevice, null) can serve
-// its tasks.
-class TestExecutor final : public reactor::Executor {
- public:
-  void post(std::function<void()> fn) override {
-    std::lock_guard lk(mu_);
-    queue_.push_back(std::move(fn));
-    cv_.notify_all();
-  }
-  uint64_t add_tick(std::function<void()> fn) override {
-    ticks.push_back({next_tick++, std::move(fn)});
-    return ticks.back().first;
-  }
-  void cancel_tick(uint64_t id) override {
-    std::erase_if(ticks, [id](const auto& t) { return t.first == id; });
-  }
-  // Runs the queue, and what that work posts, until it is empty; returns how
-  // many functions ran. Never waits.
-  size_t drain() {
-    size_t n = 0;
-    while (auto fn = take(false)) {
-      (*fn)();
-      ++n;
-    }
-    return n;
-  }
-  // Runs posted work, waiting for more (from another thread), until pred()
-  // holds; false when nothing arrived for 5 s.
-  bool run_until(const std::function<bool()>& pred) {
-    while (!pred()) {
-      auto fn = take(true);
-      if (!fn) return false;
-      (*fn)();
-    }
-    return true;
-  }
-  void tick() {
-    auto now = ticks;  // a tick may cancel ticks
-    for (auto& [id, fn] : now) fn();
-  }
-
-  std::vector<std::pair<uint64_t, std::function<void()>>> ticks;
-  uint64_t next_tick = 1;
-
- private:
-  std::optional<std::function<void()>> take(bool wait) {
-    std::unique_lock lk(mu_);
-    if (wait && !cv_.wait_for(lk, std::chrono::seconds(5), [&] { return !queue_.empty(); })) return std::nullopt;
-    if (queue_.empty()) return std::nullopt;
-    auto fn = std::move(queue_.front());
-    queue_.pop_front();
-    return fn;
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-};
+// The executor the tests' tasks run on, standing in for their reactor (see
+// reactor/queue_executor.h): posted work runs when the test drains it.
+using TestExecutor = reactor::QueueExecutor;
 
 // A real reactor on a thread of its own, for LUs on io_uring backends (they
 // queue I/O on the submitting task's reactor's ring).

@@ -43,7 +43,7 @@
 #include "scsi/pr_store.h"
 #include "scsi/shared_state.h"
 #include "scsi/sense.h"
-#include "reactor/executor.h"
+#include "reactor/queue_executor.h"
 #include "scsi/task.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -138,71 +138,15 @@ class CheckingPrStore final : public PrStore {
 };
 
 // The harness' reactor: posted work runs when the harness settles.
-class FuzzExecutor final : public reactor::Executor {
- public:
-  void post(std::function<void()> fn) override {
-    std::lock_guard lk(mu_);
-    q_.push_back(std::move(fn));
-    cv_.notify_all();
-  }
-  // Ticks (a sanitize job's pacing) run when the harness calls tick().
-  uint64_t add_tick(std::function<void()> fn) override {
-    ticks_.push_back({++next_tick_, std::move(fn)});
-    return next_tick_;
-  }
-  void cancel_tick(uint64_t id) override {
-    std::erase_if(ticks_, [id](const auto& t) { return t.first == id; });
-  }
-  // Runs every tick once; false when there are none.
-  bool tick() {
-    auto now = ticks_;  // a tick may cancel ticks
-    for (auto& [id, fn] : now) fn();
-    return !now.empty();
-  }
-  // Runs what is queued, and what that posts, without waiting.
-  bool drain() {
-    bool ran = false;
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::lock_guard lk(mu_);
-        if (q_.empty()) return ran;
-        fn = std::move(q_.front());
-        q_.pop_front();
-      }
-      fn();
-      ran = true;
-    }
-  }
-  // Runs posted work until `flag` is set (a barrier's completion).
-  void run_until(const bool& flag) {
-    while (!flag) {
-      std::function<void()> fn;
-      {
-        std::unique_lock lk(mu_);
-        FUZZ_CHECK(cv_.wait_for(lk, std::chrono::seconds(10), [&] { return !q_.empty(); }),
-                   "the shared state coordinator stopped answering");
-        fn = std::move(q_.front());
-        q_.pop_front();
-      }
-      fn();
-    }
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> q_;
-  std::vector<std::pair<uint64_t, std::function<void()>>> ticks_;
-  uint64_t next_tick_ = 0;
-};
+using FuzzExecutor = reactor::QueueExecutor;
 
 // Every change proposed so far applied and its completion run: keeps each
 // input's run deterministic although the coordinator has its own thread.
 void settle(cluster::Coordinator& co, FuzzExecutor& ex) {
   bool flushed = false;
   co.barrier(&ex, [&](Result<cluster::Reply>) { flushed = true; });
-  ex.run_until(flushed);
+  FUZZ_CHECK(ex.run_until([&] { return flushed; }, std::chrono::seconds(10)),
+             "the shared state coordinator stopped answering");
 }
 
 struct Slot {
