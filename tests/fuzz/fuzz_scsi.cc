@@ -101,12 +101,15 @@ class MemDevice final : public backend::BlockDevice {
     if (deferred_) pending_.push_back({&req, res});
     else req.on_done(req, res);
   }
-  void drain() {
+  // Completes the deferred I/O; returns whether there was any.
+  bool drain() {
+    bool any = !pending_.empty();
     while (!pending_.empty()) {
       auto [req, res] = pending_.front();
       pending_.pop_front();
       req->on_done(*req, res);
     }
+    return any;
   }
   bool fail_next = false;
 
@@ -223,7 +226,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
   auto mem_lu = make_lu(mem_cfg, std::move(dev));
   auto null_lu = make_lu(null_cfg, backend::make_null_device(1u << 20));
   FuzzExecutor ex;
-  LocalSharedState shared = start_local_shared_state(std::make_shared<AluaRegistry>());
+  // One coordinator thread for the whole run (not one per input); each
+  // input's LUs replace the previous input's under the same names.
+  static LocalSharedState shared = start_local_shared_state(std::make_shared<AluaRegistry>());
   shared.state->add(mem_lu);
   shared.state->add(null_lu);
 
@@ -291,10 +296,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
   // Everything left in flight finishes: backend completions, commits, posted
   // work (each may start more), and paced jobs (sanitize) by their ticks.
   for (int round = 0;; ++round) {
-    do {
-      mem->drain();
+    // Until a pass finds nothing: settling runs posted work (a resumed
+    // write), which may queue more deferred I/O.
+    for (bool busy = true; busy;) {
+      busy = mem->drain();
       settle(*shared.coordinator, ex);
-    } while (ex.drain());
+      busy = ex.drain() > 0 || mem->drain() || busy;
+    }
     bool open = false;
     for (auto& s : slots) open = open || s->done == 0;
     if (!open || !ex.tick()) break;
@@ -304,6 +312,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* in, size_t size) {
   nexus_detached(*a);
   nexus_detached(*b);
   settle(*shared.coordinator, ex);
-  shared.coordinator->stop();
+  shared.state->remove(mem_lu->name());
+  shared.state->remove(null_lu->name());
   return 0;
 }
