@@ -11,6 +11,7 @@
 #include "backend/block_device.h"
 #include "common/buffer.h"
 #include "reactor/reactor.h"
+#include "reactor/reactor_thread.h"
 
 namespace esan::backend {
 namespace {
@@ -75,64 +76,41 @@ TEST(NullDevice, SharesZerosOnlyWhenTheSubmitterAccepts) {
   EXPECT_EQ(big.data()[(32 << 20) - 1], 0);
 }
 
-// A reactor on its own thread: file and block devices run every request on
-// the submitter's reactor (IoRequest::reactor), as in esand.
-class ReactorThread {
- public:
-  ReactorThread() {
-    auto r = reactor::Reactor::create(0);
-    EXPECT_TRUE(r.has_value());
-    r_ = std::move(*r);
-    r_->start_thread();
-  }
-  ~ReactorThread() {
-    r_->stop();
-    r_->join();
-  }
-  // Submits req from the reactor's thread (req.reactor = it) and waits for
-  // its completion; returns the result. The completion must run on the
-  // reactor's thread, after submit() has returned.
-  int run(BlockDevice& dev, IoRequest& req) {
-    struct Ctx {
-      std::atomic<int> calls{0};
-      int result = 1;
-      bool in_submit = false, inline_done = false;
-      std::thread::id thread;
-    } ctx;
-    req.user = &ctx;
-    req.reactor = r_.get();
-    req.on_done = [](IoRequest& q, int res) {
-      auto* c = static_cast<Ctx*>(q.user);
-      c->result = res;
-      c->inline_done = c->in_submit;
-      c->thread = std::this_thread::get_id();
-      c->calls++;
-    };
-    std::thread::id reactor_thread;
-    r_->post([&] {
-      reactor_thread = std::this_thread::get_id();
-      ctx.in_submit = true;
-      dev.submit(req);
-      ctx.in_submit = false;
-    });
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (ctx.calls.load() == 0 && std::chrono::steady_clock::now() < deadline) usleep(100);
-    sync();
-    EXPECT_EQ(ctx.calls.load(), 1);
-    EXPECT_EQ(ctx.thread, reactor_thread) << "completed on the submitting reactor";
-    EXPECT_FALSE(ctx.inline_done) << "io_uring completes later, not inside submit()";
-    return ctx.result;
-  }
-  // Returns once everything posted before has run.
-  void sync() {
-    std::atomic<bool> done{false};
-    r_->post([&] { done = true; });
-    while (!done.load()) usleep(100);
-  }
-
- private:
-  std::unique_ptr<reactor::Reactor> r_;
-};
+// File and block devices run every request on the submitter's reactor
+// (IoRequest::reactor), as in esand: submits req from `r`'s thread and waits
+// for its completion; returns the result. The completion must run on the
+// reactor's thread, after submit() has returned.
+int run(reactor::ReactorThread& r, BlockDevice& dev, IoRequest& req) {
+  struct Ctx {
+    std::atomic<int> calls{0};
+    int result = 1;
+    bool in_submit = false, inline_done = false;
+    std::thread::id thread;
+  } ctx;
+  req.user = &ctx;
+  req.reactor = &r.reactor();
+  req.on_done = [](IoRequest& q, int res) {
+    auto* c = static_cast<Ctx*>(q.user);
+    c->result = res;
+    c->inline_done = c->in_submit;
+    c->thread = std::this_thread::get_id();
+    c->calls++;
+  };
+  std::thread::id reactor_thread;
+  r.call([&] {
+    reactor_thread = std::this_thread::get_id();
+    ctx.in_submit = true;
+    dev.submit(req);
+    ctx.in_submit = false;
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (ctx.calls.load() == 0 && std::chrono::steady_clock::now() < deadline) usleep(100);
+  r.call([] {});  // the completion's stack has unwound
+  EXPECT_EQ(ctx.calls.load(), 1);
+  EXPECT_EQ(ctx.thread, reactor_thread) << "completed on the submitting reactor";
+  EXPECT_FALSE(ctx.inline_done) << "io_uring completes later, not inside submit()";
+  return ctx.result;
+}
 
 class FileDeviceTest : public ::testing::TestWithParam<bool> {};
 
@@ -141,21 +119,21 @@ TEST_P(FileDeviceTest, WriteReadBackOnReactor) {
   FileOptions opts{.path = path};
   auto dev = GetParam() ? open_block_device(opts) : open_file_device(opts);
   ASSERT_TRUE(dev.has_value()) << dev.error().message;
-  ReactorThread r;
+  reactor::ReactorThread r;
 
   AlignedBuffer w(8192), rd(8192);
   for (size_t i = 0; i < 8192; ++i) w.data()[i] = uint8_t(i * 7);
   IoRequest wr{.op = IoOp::kWrite, .fua = true, .offset = 65536, .len = 8192, .buf = w.data()};
-  EXPECT_EQ(r.run(**dev, wr), 8192);
+  EXPECT_EQ(run(r, **dev, wr), 8192);
   IoRequest rr{.op = IoOp::kRead, .offset = 65536, .len = 8192, .buf = rd.data()};
-  EXPECT_EQ(r.run(**dev, rr), 8192);
+  EXPECT_EQ(run(r, **dev, rr), 8192);
   EXPECT_EQ(std::memcmp(w.data(), rd.data(), 8192), 0);
   IoRequest fl{.op = IoOp::kFlush};
-  EXPECT_EQ(r.run(**dev, fl), 0);
+  EXPECT_EQ(run(r, **dev, fl), 0);
   IoRequest dc{.op = IoOp::kDiscard, .offset = 65536, .len = 4096};
-  EXPECT_GE(r.run(**dev, dc), 0);
+  EXPECT_GE(run(r, **dev, dc), 0);
   IoRequest rr2{.op = IoOp::kRead, .offset = 65536, .len = 8192, .buf = rd.data()};
-  EXPECT_EQ(r.run(**dev, rr2), 8192);
+  EXPECT_EQ(run(r, **dev, rr2), 8192);
   EXPECT_EQ(rd.data()[0], 0);                    // punched
   EXPECT_EQ(rd.data()[4096 + 1], w.data()[4097]);  // kept
   unlink(path.c_str());
@@ -168,12 +146,12 @@ TEST(FileDevice, ReadsPastTheFileEndAsZerosAndOpenErrors) {
   auto dev = open_file_device(FileOptions{.path = path, .size_bytes = 16384});
   ASSERT_TRUE(dev.has_value());
   EXPECT_EQ((*dev)->size_bytes(), 16384u);
-  ReactorThread r;
+  reactor::ReactorThread r;
   AlignedBuffer buf(4096);
   std::memset(buf.data(), 0x55, 4096);
   // Beyond the file's end but within the configured size: reads zeros.
   IoRequest req{.op = IoOp::kRead, .offset = 8192, .len = 4096, .buf = buf.data()};
-  EXPECT_EQ(r.run(**dev, req), 4096);
+  EXPECT_EQ(run(r, **dev, req), 4096);
   EXPECT_EQ(buf.data()[17], 0);
   unlink(path.c_str());
 
@@ -201,10 +179,10 @@ TEST(FileDevice, ReadOnlyWriteFails) {
   std::string path = temp_file(4096);
   auto dev = open_file_device(FileOptions{.path = path, .read_only = true});
   ASSERT_TRUE(dev.has_value());
-  ReactorThread r;
+  reactor::ReactorThread r;
   AlignedBuffer buf(512);
   IoRequest req{.op = IoOp::kWrite, .offset = 0, .len = 512, .buf = buf.data()};
-  EXPECT_EQ(r.run(**dev, req), -EBADF);
+  EXPECT_EQ(run(r, **dev, req), -EBADF);
   unlink(path.c_str());
 }
 
@@ -219,11 +197,11 @@ TEST(FileDevice, MapStatusFollowsHolesAndData) {
   EXPECT_FALSE(e.mapped);
   EXPECT_EQ(e.len, 2 * kSize);  // the hole runs past the file's end
 
-  ReactorThread r;
+  reactor::ReactorThread r;
   AlignedBuffer buf(8192);
   std::memset(buf.data(), 0x5a, 8192);
   IoRequest w{.op = IoOp::kWrite, .offset = 65536, .len = 8192, .buf = buf.data()};
-  ASSERT_EQ(r.run(d, w), 8192);
+  ASSERT_EQ(run(r, d, w), 8192);
   e = d.map_status(0, kSize);
   EXPECT_FALSE(e.mapped);
   EXPECT_EQ(e.len, 65536u);
@@ -238,7 +216,7 @@ TEST(FileDevice, MapStatusFollowsHolesAndData) {
   EXPECT_EQ(e.len, 2 * kSize - 65536 - 8192);
 
   IoRequest z{.op = IoOp::kDiscard, .offset = 65536, .len = 4096};
-  ASSERT_EQ(r.run(d, z), 4096);
+  ASSERT_EQ(run(r, d, z), 4096);
   e = d.map_status(0, kSize);
   EXPECT_FALSE(e.mapped);
   EXPECT_EQ(e.len, 65536u + 4096u);

@@ -24,6 +24,7 @@
 #include "common/bytes.h"
 #include "reactor/executor.h"
 #include "reactor/queue_executor.h"
+#include "reactor/reactor_thread.h"
 #include "reactor/reactor.h"
 #include "scsi/dispatcher.h"
 #include "scsi/logical_unit.h"
@@ -106,32 +107,7 @@ using TestExecutor = reactor::QueueExecutor;
 
 // A real reactor on a thread of its own, for LUs on io_uring backends (they
 // queue I/O on the submitting task's reactor's ring).
-class ReactorThread {
- public:
-  ReactorThread() {
-    auto r = reactor::Reactor::create(0);
-    EXPECT_TRUE(r.has_value());
-    reactor_ = std::move(*r);
-    reactor_->start_thread();
-  }
-  ~ReactorThread() {
-    reactor_->stop();
-    reactor_->join();
-  }
-  reactor::Reactor& reactor() { return *reactor_; }
-  // Runs fn on the reactor's thread; returns once it has.
-  void call(std::function<void()> fn) {
-    std::promise<void> done;
-    reactor_->post([&] {
-      fn();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-
- private:
-  std::unique_ptr<reactor::Reactor> reactor_;
-};
+using reactor::ReactorThread;
 
 inline LuConfig named(std::string name) {
   LuConfig c;
