@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/named.h"
 #include "config/edit.h"
+#include "mgmt/edits.h"
 #include "mgmt/reconcile.h"
 #include "mgmt/write_back.h"
 
@@ -35,14 +36,16 @@ Engine::Engine(server::Server& server, config::Config running, EngineOptions opt
 // states never are (config/model.h, esan_alua_owner).
 void Engine::sync_alua_states_locked() { overlay_live_alua_states(running_, *server_.alua(), false); }
 
-Status Engine::set_live_alua_state(std::string_view dg, std::string_view tg, std::string_view state) {
+Status Engine::set_target_group_state(std::string_view dg, std::string_view tg, std::string_view state) {
+  bool cluster_owned;
   {
     std::lock_guard lk(mu_);
     const config::DeviceGroupConfig* g = find_named(running_.device_groups, dg);
-    if (g && !g->cluster_owned)
-      return make_error(Errc::kInternal, fmt::format("device group '{}' is node-owned", dg));
+    cluster_owned = g && g->cluster_owned;
   }
-  return server_.alua()->set_target_group_state(dg, tg, state);
+  if (cluster_owned) return server_.alua()->set_target_group_state(dg, tg, state);
+  return change(fmt::format("set state of target group '{}' of device group '{}' to {}", tg, dg, state),
+                [&](config::Config& c) { return edits::set_target_group_state(c, dg, tg, state); });
 }
 
 Status Engine::change(std::string_view what, const std::function<Status(config::Config&)>& edit) {

@@ -58,11 +58,13 @@ class Engine {
   // Writes the running configuration (path empty: the --config file).
   Status write(const std::string& path = "");
 
-  // Sets a running ALUA state of a cluster-owned device group (the HA
-  // agent's runtime path): through the shared state seam, never into the
-  // config or its file. kInternal for a node-owned group (those change
-  // through change()); kNotFound / kInvalidArgument as the registry says.
-  Status set_live_alua_state(std::string_view dg, std::string_view tg, std::string_view state);
+  // Sets the ALUA state of target group `tg` of device group `dg`. Of a
+  // cluster-owned group (esan_alua_owner cluster; the HA agent's runtime
+  // path): the running state only, through the shared state seam, never
+  // the config or its file. Of a node-owned group: a config edit like any
+  // other (validated, applied, written back). Errors: kNotFound /
+  // kInvalidArgument for an unknown group or state.
+  Status set_target_group_state(std::string_view dg, std::string_view tg, std::string_view state);
 
   Snapshot snapshot();
   std::string config_text();

@@ -1,7 +1,6 @@
 // /v1/alua endpoints (DEVICE_GROUP / TARGET_GROUP); see routes.h and docs/API.md.
 #include <fmt/format.h>
 
-#include "common/named.h"
 #include "mgmt/edits.h"
 #include "mgmt/json_view.h"
 #include "mgmt/routes.h"
@@ -78,15 +77,8 @@ void add_alua_routes(Router& r, Engine& e) {
             const std::string &dg = q.params.at("dg"), &tg = q.params.at("tg");
             auto state = string_field(b, "state");
             if (!state) return error_response(state.error());
-            const auto snap = e.snapshot();
-            const config::DeviceGroupConfig* g = find_named(snap.config.device_groups, dg);
-            if (g && g->cluster_owned) {  // the cluster's state: runtime only, never the file
-              if (auto s = e.set_live_alua_state(dg, tg, *state); !s) return error_response(s.error());
-              return json_response(view());
-            }
-            return run_change(
-                e, fmt::format("set state of target group '{}' of device group '{}' to {}", tg, dg, *state),
-                [&](config::Config& c) { return edits::set_target_group_state(c, dg, tg, *state); }, view);
+            if (auto s = e.set_target_group_state(dg, tg, *state); !s) return error_response(s.error());
+            return json_response(view());
           }));
 }
 
