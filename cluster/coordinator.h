@@ -52,6 +52,10 @@ class Coordinator {
   virtual void barrier(reactor::Executor* where, Done done) = 0;
   // Sequence number of the last change applied on this node (0 = none).
   virtual uint64_t applied() const = 0;
+  // Whether this node's copy of the state may be served (a replicated
+  // coordinator: false until it has taken the cluster's state). A LU whose
+  // coordinator is not ready answers commands with a retryable NOT READY.
+  virtual bool ready() const { return true; }
 };
 
 }  // namespace esan::cluster

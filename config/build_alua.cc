@@ -153,6 +153,10 @@ Status check_device_group_targets(const Context& ctx) {
   return ok();
 }
 
+// CPG group names are at most 128 bytes with the terminator (corosync's
+// CPG_MAX_NAME_LENGTH).
+constexpr size_t kMaxClusterGroup = 127;
+
 Status build_device_group(Context& ctx, const Node& n) {
   auto name = ctx.name(n);
   if (!name) return std::unexpected(name.error());
@@ -163,6 +167,7 @@ Status build_device_group(Context& ctx, const Node& n) {
   DeviceGroupConfig dg;
   dg.name = *name;
   dg.line = n.line;
+  int owner_line = 0;  // where esan_alua_owner was given, if it was
   for (const Node& c : n.children) {
     if (c.keyword == "DEVICE") {
       if (auto s = ctx.no_block(c); !s) return s;
@@ -187,9 +192,26 @@ Status build_device_group(Context& ctx, const Node& n) {
       if (*v != "node" && *v != "cluster")
         return ctx.fail(c.line, fmt::format("esan_alua_owner '{}' is invalid (use node or cluster)", *v));
       dg.cluster_owned = *v == "cluster";
+      owner_line = c.line;
+    } else if (c.keyword == "esan_cluster_group") {
+      auto v = ctx.text(c);
+      if (!v) return std::unexpected(v.error());
+      if (v->empty() || v->size() > kMaxClusterGroup ||
+          v->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos)
+        return ctx.fail(c.line, fmt::format("esan_cluster_group '{}' is invalid (1 to {} letters, digits, '.', '_' "
+                                            "or '-')", *v, kMaxClusterGroup));
+      dg.cluster_group = *v;
     } else {
       return ctx.unknown(c, Section::kDeviceGroup);
     }
+  }
+  if (!dg.cluster_group.empty()) {
+    // Replicated states belong to the cluster: never written back by one node.
+    if (owner_line && !dg.cluster_owned)
+      return ctx.fail(owner_line, fmt::format("device group '{}' is replicated (esan_cluster_group) so its ALUA "
+                                              "states are owned by the cluster: esan_alua_owner node is invalid "
+                                              "here", dg.name));
+    dg.cluster_owned = true;
   }
   ctx.cfg().device_groups.push_back(std::move(dg));
   return ok();

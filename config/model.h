@@ -117,6 +117,11 @@ struct DeviceGroupConfig {
   // (never the file, which stays the static description both nodes share);
   // the file's states are the initial ones.
   bool cluster_owned = false;
+  // esan_cluster_group: the Corosync CPG group through which this device
+  // group's LU state (reservations, unit attentions, mode pages, ALUA
+  // states) is replicated among the esand processes that joined it (the HA
+  // pair); empty = not replicated. Implies cluster_owned.
+  std::string cluster_group;
   int line = 0;
 
   bool operator==(const DeviceGroupConfig&) const = default;

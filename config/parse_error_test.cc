@@ -231,6 +231,14 @@ const ErrorCase kAlua[] = {
      "t.conf:5: attribute 'group_id': '65536' is out of range (max 65535)"},
     {"BadAluaOwner", device_group("  DEVICE a\n  esan_alua_owner pacemaker"),
      "t.conf:5: esan_alua_owner 'pacemaker' is invalid (use node or cluster)"},
+    {"BadClusterGroup", device_group("  DEVICE a\n  esan_cluster_group ha/pair"),
+     "t.conf:5: esan_cluster_group 'ha/pair' is invalid (1 to 127 letters, digits, '.', '_' or '-')"},
+    {"ClusterGroupTooLong", device_group("  DEVICE a\n  esan_cluster_group " + std::string(128, 'g')),
+     "t.conf:5: esan_cluster_group '" + std::string(128, 'g') +
+         "' is invalid (1 to 127 letters, digits, '.', '_' or '-')"},
+    {"ClusterGroupWithNodeOwner", device_group("  DEVICE a\n  esan_alua_owner node\n  esan_cluster_group ha"),
+     "t.conf:5: device group 'dg' is replicated (esan_cluster_group) so its ALUA states are owned by the "
+     "cluster: esan_alua_owner node is invalid here"},
     {"BadState", device_group("  TARGET_GROUP x {\n   state up\n  }"),
      "t.conf:5: state 'up' is invalid (use active, nonoptimized, standby, unavailable, offline "
      "or transitioning)"},

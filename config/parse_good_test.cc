@@ -322,6 +322,18 @@ TEST(ConfigParse, AluaOwnerIsNodeByDefaultAndClusterWhenSaid) {
   EXPECT_TRUE(equivalent(parse_ok(text), c));
 }
 
+TEST(ConfigParse, ClusterGroupIsOffByDefaultAndImpliesClusterOwnedStates) {
+  const std::string dg = "HANDLER vdisk_nullio { DEVICE a\n DEVICE b }\nDEVICE_GROUP dg { DEVICE a }\n";
+  EXPECT_EQ(parse_ok(dg).device_groups.at(0).cluster_group, "");
+  Config c = parse_ok(dg + "DEVICE_GROUP ha {\n DEVICE b\n esan_cluster_group esan-ha.pair_1\n"
+                           " TARGET_GROUP x { group_id 1 } }\n");
+  EXPECT_EQ(c.device_groups.at(1).cluster_group, "esan-ha.pair_1");
+  EXPECT_TRUE(c.device_groups.at(1).cluster_owned);
+  std::string text = write_config(c);
+  EXPECT_NE(text.find("esan_cluster_group esan-ha.pair_1"), std::string::npos);
+  EXPECT_TRUE(equivalent(parse_ok(text), c));
+}
+
 TEST(ConfigParse, AluaAllStatesAccepted) {
   for (const char* st : {"active", "nonoptimized", "standby", "unavailable", "offline", "transitioning"}) {
     Config c = parse_ok(std::string("HANDLER vdisk_nullio { DEVICE a }\nDEVICE_GROUP dg { DEVICE a\n"

@@ -144,6 +144,7 @@ void write_iscsi(Writer& w, const Config& c) {
 
 void write_device_group(Writer& w, const DeviceGroupConfig& dg) {
   w.open(fmt::format("DEVICE_GROUP {}", quote(dg.name)));
+  if (!dg.cluster_group.empty()) w.line("esan_cluster_group", dg.cluster_group);
   if (dg.cluster_owned) w.line("esan_alua_owner", std::string("cluster"));
   for (const auto& d : dg.devices) w.line("DEVICE", d);
   for (const auto& tg : dg.target_groups) {

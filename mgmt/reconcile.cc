@@ -114,6 +114,12 @@ Status prepare_alua(const config::Config& old, const config::Config& next, const
 
 Result<server::RuntimeEdit> prepare(const config::Config& old, const config::Config& next,
                                     const server::Runtime& rt, const LuPool& pool) {
+  // Which CPG group carries which device is fixed while esand runs: a
+  // member joins its groups once, with its whole state (server/runtime.h).
+  if (server::cluster_assignment(old) != server::cluster_assignment(next))
+    return make_error(Errc::kInvalidArgument,
+                      "esan_cluster_group, and the devices of a device group that has it, change only with a "
+                      "restart of esand");
   server::RuntimeEdit e;
   auto table = prepare_devices(old, next, rt, pool, e);
   if (!table) return std::unexpected(table.error());

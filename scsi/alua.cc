@@ -189,11 +189,7 @@ Status AluaRegistry::set_target_group_state(std::string_view dg_name, std::strin
   const TargetPortGroup* tg = dg->group_by_name(tg_name);
   if (!tg)
     return make_error(Errc::kNotFound, fmt::format("device group '{}' has no target group '{}'", dg_name, tg_name));
-  std::shared_ptr<cluster::Coordinator> co;
-  {
-    std::shared_lock lk(mu_);
-    co = co_;
-  }
+  std::shared_ptr<cluster::Coordinator> co = coordinator_of(dg_name);
   if (!co) return make_error(Errc::kInternal, "ALUA states cannot change: no shared state coordinator");
   DeviceGroup::Change c{tg->group_id(), state};
   SharedReply r = decode_reply(
@@ -205,6 +201,20 @@ Status AluaRegistry::set_target_group_state(std::string_view dg_name, std::strin
 void AluaRegistry::set_coordinator(std::shared_ptr<cluster::Coordinator> co) {
   std::unique_lock lk(mu_);
   co_ = std::move(co);
+}
+
+void AluaRegistry::set_coordinator(std::string_view device_group, std::shared_ptr<cluster::Coordinator> co) {
+  std::unique_lock lk(mu_);
+  if (co)
+    group_co_[std::string(device_group)] = std::move(co);
+  else if (auto it = group_co_.find(device_group); it != group_co_.end())
+    group_co_.erase(it);
+}
+
+std::shared_ptr<cluster::Coordinator> AluaRegistry::coordinator_of(std::string_view device_group) const {
+  std::shared_lock lk(mu_);
+  auto it = group_co_.find(device_group);
+  return it != group_co_.end() ? it->second : co_;
 }
 
 }  // namespace esan::scsi

@@ -165,8 +165,12 @@ class AluaRegistry {
   std::shared_ptr<DeviceGroup> find(std::string_view name) const;
   std::vector<std::string> names() const;
 
-  // Where state changes are proposed (SharedState sets it).
+  // Where state changes are proposed: the node's coordinator, and for a
+  // device group whose state a cluster replicates, that cluster's (null
+  // removes the override). The runtime sets them.
   void set_coordinator(std::shared_ptr<cluster::Coordinator> co);
+  void set_coordinator(std::string_view device_group, std::shared_ptr<cluster::Coordinator> co);
+  std::shared_ptr<cluster::Coordinator> coordinator_of(std::string_view device_group) const;
 
   // Implicit change of one target group's state (HA agent, management
   // plane): validated, proposed and waited for (never call it on a reactor).
@@ -182,6 +186,7 @@ class AluaRegistry {
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<DeviceGroup>, std::less<>> groups_;  // guarded by mu_
   std::shared_ptr<cluster::Coordinator> co_;                                  // guarded by mu_
+  std::map<std::string, std::shared_ptr<cluster::Coordinator>, std::less<>> group_co_;  // guarded by mu_
 };
 
 }  // namespace esan::scsi

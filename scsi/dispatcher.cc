@@ -138,6 +138,19 @@ bool ua_exempt(uint8_t opcode) {
   return opcode == op::kInquiry || opcode == op::kReportLuns || opcode == op::kRequestSense;
 }
 
+// An HA member that has not taken the cluster's LU state yet answers every
+// command but these with NOT READY, BECOMING READY: an initiator retries,
+// or uses another path, and never sees stale reservations.
+bool cluster_not_ready(Cmd& c) {
+  if (c.lu->shared_state_ready()) return false;
+  uint8_t opcode = c.cdb[0];
+  if (ua_exempt(opcode) ||
+      (opcode == op::kMaintenanceIn && (c.cdb[1] & 0x1F) == op::kSaReportTargetPortGroups))
+    return false;
+  fail(c, Sense::make(SenseKey::kNotReady, asc::kBecomingReady));
+  return true;
+}
+
 }  // namespace
 
 void execute(Nexus& nexus, Task& task) {
@@ -160,7 +173,8 @@ void execute(Nexus& nexus, Task& task) {
     fail(c, Sense::illegal(asc::kLogicalUnitNotSupported));
   } else {
     std::optional<uint16_t> ua;
-    bool blocked = c.lu && sanitize_blocks(c);  // before unit attentions, which stay pending
+    // Both before unit attentions, which stay pending.
+    bool blocked = c.lu && (cluster_not_ready(c) || sanitize_blocks(c));
     if (!blocked && c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
     if (blocked) {
     } else if (ua) {

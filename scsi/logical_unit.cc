@@ -250,6 +250,8 @@ void LogicalUnit::reset_mode_pages() {
 
 void LogicalUnit::set_coordinator(std::shared_ptr<cluster::Coordinator> co) {
   std::lock_guard lk(cfg_mu_);
+  if (coordinator_ && coordinator_ != co) old_coordinators_.push_back(coordinator_);
+  coordinator_raw_.store(co.get(), std::memory_order_release);
   coordinator_ = std::move(co);
 }
 

@@ -227,6 +227,11 @@ class LogicalUnit {
   // (commands that change shared state then fail, INTERNAL TARGET FAILURE).
   void set_coordinator(std::shared_ptr<cluster::Coordinator> co);
   std::shared_ptr<cluster::Coordinator> coordinator() const;
+  // The coordinator's ready() (any thread, lock-free; true without one).
+  bool shared_state_ready() const {
+    const cluster::Coordinator* co = coordinator_raw_.load(std::memory_order_acquire);
+    return !co || co->ready();
+  }
 
   // ---- command counters and latency (lu_stats.h; recorded by dispatcher.cc) ----
   LuStats& stats() { return stats_; }
@@ -255,6 +260,10 @@ class LogicalUnit {
   std::vector<std::shared_ptr<DeviceGroup>> alua_groups_;  // every group ever set; guarded by mu_
   mutable std::mutex cfg_mu_;  // guards the inquiry strings of cfg_ (and resize), coordinator_
   std::shared_ptr<cluster::Coordinator> coordinator_;
+  // coordinator_.get(); every coordinator ever set is kept alive in
+  // old_coordinators_ so a racing reader's pointer stays valid.
+  std::atomic<const cluster::Coordinator*> coordinator_raw_{nullptr};
+  std::vector<std::shared_ptr<cluster::Coordinator>> old_coordinators_;  // guarded by cfg_mu_
 
   std::atomic<bool> wce_{true};
   std::atomic<bool> d_sense_{false};

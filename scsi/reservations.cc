@@ -130,6 +130,22 @@ PrOutResult Reservations::apply_pr_out(ItNexusId sender, const PrOutRequest& req
   return res;
 }
 
+Status Reservations::apply_restore(PrState st, std::optional<NexusIdentity> spc2) {
+  bool same;
+  {
+    std::lock_guard lk(mu_);
+    same = state_ == st;
+  }
+  if (!same && store_) {
+    if (Status s = store_->save(st); !s) return s;
+  }
+  std::lock_guard lk(mu_);
+  state_ = std::move(st);
+  spc2_holder_ = std::move(spc2);
+  update_active_locked();
+  return ok();
+}
+
 void Reservations::set_store(std::unique_ptr<PrStore> store) { store_ = std::move(store); }
 
 Status Reservations::load() {

@@ -84,6 +84,10 @@ class Reservations {
   Outcome apply_release(ItNexusId sender);
   void apply_nexus_loss(ItNexusId who);
   void apply_reset();
+  // Takes the whole state from another node (an HA member joining: see
+  // cluster/cpg_coordinator.h), saving it first when it differs; queues no
+  // unit attention. On a failed save nothing changes.
+  Status apply_restore(PrState st, std::optional<NexusIdentity> spc2);
 
   std::optional<NexusIdentity> spc2_holder() const;
   PrState snapshot() const;

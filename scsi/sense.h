@@ -45,6 +45,7 @@ inline constexpr uint16_t kNoAdditionalSense = 0x0000;
 inline constexpr uint16_t kOperationInProgress = 0x0016;
 inline constexpr uint16_t kUnreachableCopyTarget = 0x0804;
 inline constexpr uint16_t kNotReadyCauseNotReportable = 0x0400;
+inline constexpr uint16_t kBecomingReady = 0x0401;  // LOGICAL UNIT IS IN PROCESS OF BECOMING READY
 inline constexpr uint16_t kNotAccessibleAluaTransition = 0x040A;   // asymmetric access state transition
 inline constexpr uint16_t kNotAccessibleTargetPortStandby = 0x040B;
 inline constexpr uint16_t kNotAccessibleTargetPortUnavailable = 0x040C;

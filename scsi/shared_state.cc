@@ -5,55 +5,12 @@
 #include "common/bytes.h"
 #include "common/log.h"
 #include "scsi/logical_unit.h"
+#include "scsi/shared_codec.h"
 #include "scsi/task.h"
 
 namespace esan::scsi {
 
 namespace {
-
-// ---- body encoding: big-endian integers, strings with a 16-bit length ----
-struct Writer {
-  std::vector<uint8_t> b;
-  void u8(uint8_t v) { b.push_back(v); }
-  void u16(uint16_t v) { u8(uint8_t(v >> 8)), u8(uint8_t(v)); }
-  void u64(uint64_t v) {
-    for (int s = 56; s >= 0; s -= 8) u8(uint8_t(v >> s));
-  }
-  void str(std::string_view s) {
-    u16(uint16_t(s.size()));
-    b.insert(b.end(), s.begin(), s.end());
-  }
-  void who(ItNexusId n) { str(n.port), u16(n.rel_tgt_id); }
-};
-
-struct Reader {
-  std::span<const uint8_t> b;
-  size_t at = 0;
-  bool ok = true;
-  bool need(size_t n) { return ok = ok && b.size() - at >= n; }
-  uint8_t u8() { return need(1) ? b[at++] : 0; }
-  uint16_t u16() {
-    if (!need(2)) return 0;
-    at += 2;
-    return load_be16(b.data() + at - 2);
-  }
-  uint64_t u64() {
-    if (!need(8)) return 0;
-    at += 8;
-    return load_be64(b.data() + at - 8);
-  }
-  std::string_view str() {
-    size_t n = u16();
-    if (!need(n)) return {};
-    at += n;
-    return {reinterpret_cast<const char*>(b.data() + at - n), n};
-  }
-  ItNexusId who() {
-    std::string_view p = str();
-    return ItNexusId{p, u16()};
-  }
-  bool done() const { return ok && at == b.size(); }
-};
 
 cluster::Change change(SharedKind k, std::string_view subject, Writer w) {
   return cluster::Change{uint8_t(k), std::string(subject), std::move(w.b)};
@@ -166,9 +123,7 @@ cluster::Change alua_change(std::string_view dg, std::span<const DeviceGroup::Ch
 // ---- the applier ----
 
 SharedState::SharedState(std::shared_ptr<cluster::Coordinator> co, std::shared_ptr<AluaRegistry> alua)
-    : co_(std::move(co)), alua_(std::move(alua)) {
-  alua_->set_coordinator(co_);
-}
+    : co_(std::move(co)), alua_(std::move(alua)) {}
 
 void SharedState::add(const std::shared_ptr<LogicalUnit>& lu) {
   lu->set_coordinator(co_);
@@ -285,6 +240,7 @@ SharedReply SharedState::apply_alua(std::string_view name, std::span<const uint8
 LocalSharedState start_local_shared_state(std::shared_ptr<AluaRegistry> alua) {
   LocalSharedState l;
   l.coordinator = std::make_shared<cluster::LocalCoordinator>();
+  alua->set_coordinator(l.coordinator);
   l.state = std::make_shared<SharedState>(l.coordinator, std::move(alua));
   std::weak_ptr<SharedState> weak = l.state;
   l.coordinator->start([weak](uint64_t seq, const cluster::Change& c) {

@@ -38,8 +38,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "cluster/coordinator.h"
+#include "cluster/cpg_coordinator.h"
 #include "cluster/local_coordinator.h"
 #include "common/result.h"
 #include "scsi/alua.h"
@@ -99,8 +101,25 @@ class SharedState {
   void add(const std::shared_ptr<LogicalUnit>& lu);
   void remove(std::string_view name);
 
+  // Device groups whose ALUA states this state carries in snapshots (a
+  // cluster's; thread-safe).
+  void add_device_group(std::string name);
+  void remove_device_group(std::string_view name);
+
   // The one apply function (see above). Coordinator's apply thread only.
   cluster::Reply apply(uint64_t seq, const cluster::Change& change);
+
+  // The whole state, for a member joining a cluster (shared_snapshot.cc),
+  // on the coordinator's thread: every LU's persistent reservations, SPC-2
+  // holder and shared mode pages, and the states of the device groups
+  // added above. restore() takes a snapshot: LUs and device groups are
+  // matched by name (ones this node does not have are skipped, ones the
+  // snapshot lacks keep their state); changed mode pages and ALUA states
+  // raise their unit attentions on this node's nexuses. A malformed
+  // snapshot is refused before anything changes (kProtocol); a failed PR
+  // save stops there with that error.
+  std::vector<uint8_t> snapshot() const;
+  Status restore(std::span<const uint8_t> snapshot);
 
  private:
   SharedReply apply_lu(LogicalUnit& lu, SharedKind kind, std::span<const uint8_t> body);
@@ -110,6 +129,7 @@ class SharedState {
   std::shared_ptr<AluaRegistry> alua_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::weak_ptr<LogicalUnit>> lus_;  // guarded by mu_
+  std::vector<std::string> device_groups_;                           // guarded by mu_
 };
 
 // The single-node wiring (the runtime and the tests use it): a
@@ -120,5 +140,18 @@ struct LocalSharedState {
   std::shared_ptr<SharedState> state;
 };
 LocalSharedState start_local_shared_state(std::shared_ptr<AluaRegistry> alua);
+
+// The HA wiring: a CpgCoordinator for CPG group `group`, replicating a
+// SharedState of its own (the LUs and device groups the runtime adds).
+// start() joins the group: call it once this node's own state is loaded
+// (persistent reservations from the state directory), since this node may
+// be the one whose state the others take. Stop the coordinator before
+// dropping the last reference.
+struct ClusterSharedState {
+  std::shared_ptr<cluster::CpgCoordinator> coordinator;
+  std::shared_ptr<SharedState> state;
+  void start();
+};
+ClusterSharedState make_cluster_shared_state(std::string group, std::shared_ptr<AluaRegistry> alua);
 
 }  // namespace esan::scsi

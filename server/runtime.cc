@@ -210,16 +210,50 @@ std::vector<iscsi::TargetEntry> build_targets(const config::Config& cfg, const R
   return out;
 }
 
+ClusterAssignment cluster_assignment(const config::Config& cfg) {
+  ClusterAssignment a;
+  for (const auto& dg : cfg.device_groups) {
+    if (dg.cluster_group.empty()) continue;
+    a.device_groups[dg.name] = dg.cluster_group;
+    for (const auto& d : dg.devices) a.devices[d] = dg.cluster_group;
+  }
+  return a;
+}
+
+namespace {
+// The shared state a device's changes go through.
+scsi::SharedState& shared_of(Runtime& rt, const std::string& device) {
+  auto it = rt.cluster_assignment.devices.find(device);
+  if (it == rt.cluster_assignment.devices.end()) return *rt.shared;
+  return *rt.clusters.at(it->second).state;
+}
+
+void assign_clusters(Runtime& rt, const config::Config& cfg) {
+  rt.cluster_assignment = cluster_assignment(cfg);
+  for (const auto& [dg, group] : rt.cluster_assignment.device_groups) {
+    auto it = rt.clusters.find(group);
+    if (it == rt.clusters.end()) it = rt.clusters.emplace(group, scsi::make_cluster_shared_state(group, rt.alua)).first;
+    it->second.state->add_device_group(dg);
+    rt.alua->set_coordinator(dg, it->second.coordinator);
+  }
+}
+}  // namespace
+
 void install_devices(Runtime& rt, std::map<std::string, std::shared_ptr<scsi::LogicalUnit>> devices) {
   for (const auto& [name, lu] : rt.devices) {
     auto it = devices.find(name);
-    if (it == devices.end() || it->second != lu) rt.shared->remove(name);
+    if (it == devices.end() || it->second != lu) shared_of(rt, name).remove(name);
   }
-  for (const auto& [name, lu] : devices) rt.shared->add(lu);
+  for (const auto& [name, lu] : devices) shared_of(rt, name).add(lu);
   rt.devices = std::move(devices);
 }
 
+void start_shared_state(Runtime& rt) {
+  for (auto& [group, c] : rt.clusters) c.start();
+}
+
 void stop_shared_state(Runtime& rt) {
+  for (auto& [group, c] : rt.clusters) c.coordinator->stop();
   if (rt.coordinator) rt.coordinator->stop();
 }
 
@@ -236,7 +270,8 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& path
     if (!lu) return std::unexpected(lu.error());
     rt.devices.emplace(d.name, std::move(*lu));
   }
-  for (const auto& [name, lu] : rt.devices) rt.shared->add(lu);
+  assign_clusters(rt, cfg);
+  for (const auto& [name, lu] : rt.devices) shared_of(rt, name).add(lu);
   rt.targets = build_targets(cfg, rt);
   auto groups = make_device_groups(cfg, path, rt);
   if (!groups) return std::unexpected(groups.error());

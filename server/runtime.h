@@ -30,6 +30,14 @@ namespace esan::server {
 // The device table: open LUs by device name.
 using DeviceTable = std::map<std::string, std::shared_ptr<scsi::LogicalUnit>>;
 
+// Which CPG group (esan_cluster_group) carries each device and device group
+// of a configuration; those of unreplicated device groups are absent.
+struct ClusterAssignment {
+  std::map<std::string, std::string> devices, device_groups;
+  bool operator==(const ClusterAssignment&) const = default;
+};
+ClusterAssignment cluster_assignment(const config::Config& cfg);
+
 struct Runtime {
   DeviceTable devices;
   std::vector<iscsi::TargetEntry> targets;
@@ -46,6 +54,13 @@ struct Runtime {
   // install_devices()).
   std::shared_ptr<cluster::LocalCoordinator> coordinator;
   std::shared_ptr<scsi::SharedState> shared;
+  // Replicated device groups (esan_cluster_group, the HA pair): which
+  // devices and device groups each CPG group carries (fixed while esand
+  // runs), and one replicated shared state per CPG group, created by
+  // build_runtime() and joined by start_shared_state(). A device of a
+  // replicated device group is in its cluster's state, not in `shared`.
+  ClusterAssignment cluster_assignment;
+  std::map<std::string, scsi::ClusterSharedState> clusters;
   // --state-dir once attach_state_dir() ran (devices added later get their
   // persistent reservation store there too); empty = none.
   std::string state_dir;
@@ -60,7 +75,10 @@ Result<Runtime> build_runtime(const config::Config& cfg, const std::string& conf
 // (their shared changes go through rt.coordinator), LUs that left are
 // removed from it.
 void install_devices(Runtime& rt, std::map<std::string, std::shared_ptr<scsi::LogicalUnit>> devices);
-// Applies what was proposed, then stops the coordinator (server shutdown,
+// Joins the clusters' CPG groups (server start, once the state directory
+// is attached: this node's own state may be the one the others take).
+void start_shared_state(Runtime& rt);
+// Applies what was proposed, then stops the coordinators (server shutdown,
 // after the sessions are gone and before the reactors stop).
 void stop_shared_state(Runtime& rt);
 

@@ -31,6 +31,7 @@ Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& s) {
 Result<std::unique_ptr<Server>> Server::start(Runtime rt, const ServerOptions& opts) {
   std::unique_ptr<Server> s(new Server());
   s->rt_ = std::move(rt);
+  start_shared_state(s->rt_);
   s->ctx_.targets.set_targets(s->rt_.targets, s->rt_.iscsi_enabled, s->rt_.discovery_auth);
   s->ctx_.limits = s->rt_.limits;
   s->ctx_.nop_interval_s = opts.nop_interval_s;
