@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -24,7 +25,7 @@ namespace {
 
 // ---- the group's messages: type, proposal id, the member list a sync
 // message was sent for, payload ----
-enum class Msg : uint8_t { kChange = 1, kBarrier = 2, kHello = 3, kSnapshot = 4 };
+enum class Msg : uint8_t { kChange = 1, kBarrier = 2, kHello = 3, kSnapshot = 4, kAck = 5 };
 
 // A member's rank as a state source, in its Hello: synced and quorate ever
 // since (it holds every committed change), synced but quorum was lost
@@ -34,8 +35,8 @@ constexpr uint8_t kRankNew = 0, kRankSynced = 1, kRankAuthoritative = 2;
 
 struct Wire {
   Msg type{};
-  uint64_t id = 0;               // kChange, kBarrier: the proposer's id
-  std::vector<Member> members;   // kHello, kSnapshot: the membership it is for
+  uint64_t id = 0;               // kChange, kBarrier, kAck: the proposer's id
+  std::vector<Member> members;   // kHello, kSnapshot: the membership it is for; kAck: the proposer
   uint8_t rank = 0;              // kHello: how good a state source the sender is (kRank*)
   std::vector<uint8_t> payload;  // kChange: encode(Change); kSnapshot: the state
 };
@@ -60,7 +61,7 @@ std::optional<Wire> unpack(std::span<const uint8_t> b) {
   if (b.size() < 13) return std::nullopt;
   Wire w;
   w.type = Msg(b[0]);
-  if (w.type < Msg::kChange || w.type > Msg::kSnapshot) return std::nullopt;
+  if (w.type < Msg::kChange || w.type > Msg::kAck) return std::nullopt;
   w.id = load_be64(b.data() + 1);
   uint32_t n = load_be32(b.data() + 9);
   if (n > CPG_MEMBERS_MAX || b.size() < 13 + size_t(n) * 8 + 1) return std::nullopt;
@@ -123,6 +124,11 @@ struct CpgCoordinator::Impl {
     Wire wire;
   };
   std::vector<Held> held;  // changes delivered during a sync
+  struct Acks {
+    Result<Reply> reply;       // this node's
+    std::set<Member> waiting;  // members that have not acked yet
+  };
+  std::map<uint64_t, Acks> acks;  // own changes applied here, by proposal id
 
   void update_ready() {
     bool r = connected && synced && (!syncing || rank == kRankAuthoritative);
@@ -251,6 +257,7 @@ struct CpgCoordinator::Impl {
     members.clear();
     hellos.clear();
     held.clear();
+    acks.clear();  // their proposals are still pending: fail_all tells them
     source.reset();
     update_ready();
     fail_all(fmt::format("lost the cluster group '{}'", self->opts_.group));
@@ -287,6 +294,7 @@ struct CpgCoordinator::Impl {
                   members_text(left), members_text(joined_now));
     members = std::move(now);
     if (!in) return;  // our own leave
+    forget_acks(left);
     {
       std::lock_guard lk(mu);
       joined = true;
@@ -345,26 +353,36 @@ struct CpgCoordinator::Impl {
     update_ready();
   }
 
+  // A change delivered here: applied (when it may be), then the proposer
+  // is told -- its own completion waits for every member's Ack, so that a
+  // command's status means the change holds on every node.
   void apply(Member from, const Wire& w) {
-    bool mine = from == me;
     if (w.type == Msg::kBarrier) {
-      if (mine) complete(w.id, Reply{});
+      if (from == me) complete(w.id, Reply{});
       return;
     }
-    if (!quorate.load()) {
-      if (mine) complete(w.id, busy("this node lost the quorate partition of its cluster"));
+    Result<Reply> r = apply_change(from, w);
+    if (from != me) {
+      Wire ack{Msg::kAck, w.id, {from}, 0, {}};
+      std::lock_guard lk(mu);
+      outgoing.push_back(std::move(ack));
       return;
     }
-    if (!synced) {
-      if (mine) complete(w.id, busy("this node's cluster state is not in sync"));
-      return;
-    }
+    std::set<Member> others;
+    for (const Member& m : members)
+      if (m != me) others.insert(m);
+    if (others.empty()) return complete(w.id, std::move(r));
+    acks[w.id] = Acks{std::move(r), std::move(others)};
+  }
+
+  Result<Reply> apply_change(Member from, const Wire& w) {
+    if (!quorate.load()) return busy("this node lost the quorate partition of its cluster");
+    if (!synced) return busy("this node's cluster state is not in sync");
     auto change = decode(w.payload);
     if (!change) {
       ESAN_LOG_ERROR("cluster group '{}': undecodable change from node {}: {}", self->opts_.group, from.nodeid,
                      change.error().message);
-      if (mine) complete(w.id, make_error(Errc::kProtocol, change.error().message));
-      return;
+      return make_error(Errc::kProtocol, change.error().message);
     }
     uint64_t seq;
     {
@@ -376,7 +394,33 @@ struct CpgCoordinator::Impl {
       std::lock_guard lk(mu);
       applied = seq;
     }
-    if (mine) complete(w.id, std::move(r));
+    return r;
+  }
+
+  void on_ack(Member from, const Wire& w) {
+    if (w.members.size() != 1 || w.members[0] != me) return;
+    auto it = acks.find(w.id);
+    if (it == acks.end()) return;
+    it->second.waiting.erase(from);
+    if (!it->second.waiting.empty()) return;
+    Result<Reply> r = std::move(it->second.reply);
+    acks.erase(it);
+    complete(w.id, std::move(r));
+  }
+
+  // Members that left will never ack: stop waiting for them.
+  void forget_acks(const std::vector<Member>& left) {
+    for (auto it = acks.begin(); it != acks.end();) {
+      for (const Member& m : left) it->second.waiting.erase(m);
+      if (!it->second.waiting.empty()) {
+        ++it;
+        continue;
+      }
+      uint64_t id = it->first;
+      Result<Reply> r = std::move(it->second.reply);
+      it = acks.erase(it);
+      complete(id, std::move(r));
+    }
   }
 
   void deliver(Member from, std::span<const uint8_t> bytes) {
@@ -386,6 +430,7 @@ struct CpgCoordinator::Impl {
       return;
     }
     switch (w->type) {
+      case Msg::kAck: return on_ack(from, *w);
       case Msg::kHello: return on_hello(from, *w);
       case Msg::kSnapshot: return on_snapshot(from, *w);
       case Msg::kChange:

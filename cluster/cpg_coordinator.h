@@ -2,8 +2,10 @@
 // Every esand that serves the same logical units joins one Corosync CPG
 // group (closed process group: the group messaging Pacemaker runs on);
 // changes are multicast with agreed ordering, so every member applies them
-// in one order, and a proposer's completion runs once its own node has
-// applied the change.
+// in one order, and a proposer's completion runs once every member has
+// applied the change (each acknowledges it to the proposer through the
+// group; a member that leaves meanwhile is not waited for): after a
+// command's status, every node serves the new state.
 //
 // Contract (beyond coordinator.h):
 //  - start(replica) connects to the local corosync (libcpg, libquorum),
