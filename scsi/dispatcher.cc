@@ -203,6 +203,7 @@ void nexus_attached(Nexus& nexus) {
   for (auto& [lun, m] : *nexus.luns) {
     if (!m.lu) continue;
     m.lu->ua_register(nexus.id, asc::kPowerOnResetOrBusDeviceReset);
+    if (nexus.abort_tasks) m.lu->set_aborter(nexus.id, [abort = nexus.abort_tasks, lun] { abort(lun); });
     m.lu->reservations().attach(nexus);
   }
 }

@@ -192,6 +192,21 @@ void LogicalUnit::ua_register(uint64_t nexus_id, uint16_t asc) {
   push_ua_locked(nexus_[nexus_id], asc);
 }
 
+void LogicalUnit::set_aborter(uint64_t nexus_id, std::function<void()> abort) {
+  std::lock_guard lk(mu_);
+  nexus_[nexus_id].abort = std::move(abort);
+}
+
+void LogicalUnit::abort_tasks_of(uint64_t nexus_id) {
+  std::function<void()> abort;
+  {
+    std::lock_guard lk(mu_);
+    auto it = nexus_.find(nexus_id);
+    if (it != nexus_.end()) abort = it->second.abort;
+  }
+  if (abort) abort();
+}
+
 void LogicalUnit::ua_unregister(uint64_t nexus_id) {
   std::lock_guard lk(mu_);
   auto it = nexus_.find(nexus_id);

@@ -182,6 +182,11 @@ class LogicalUnit {
   // Queues `asc` for every registered nexus but the one with identity
   // `except` (which may be on another node: then every local nexus).
   void ua_queue_others(ItNexusId except, uint16_t asc);
+  // How to abort this nexus' tasks on this LU (nexus_attached() sets it
+  // from Nexus::abort_tasks); abort_tasks_of() calls it, if any, without
+  // the LU's lock. Any thread.
+  void set_aborter(uint64_t nexus_id, std::function<void()> abort);
+  void abort_tasks_of(uint64_t nexus_id);
   // Cheap check for the fast path: false means no nexus has a UA queued.
   bool ua_maybe_pending() const { return ua_count_.load(std::memory_order_acquire) != 0; }
   // Removes and returns the oldest UA queued for this nexus.
@@ -245,6 +250,7 @@ class LogicalUnit {
   struct NexusState {
     std::deque<uint16_t> ua;
     bool prevent = false;
+    std::function<void()> abort;  // set_aborter()
   };
   void push_ua_locked(NexusState& ns, uint16_t asc);
 
@@ -279,7 +285,8 @@ class LogicalUnit {
   SanitizeState sanitize_;
   LuStats stats_;
 
-  Reservations rsv_{[this](uint64_t nexus_id, uint16_t asc) { ua_queue(nexus_id, asc); }};
+  Reservations rsv_{[this](uint64_t nexus_id, uint16_t asc) { ua_queue(nexus_id, asc); },
+                    [this](uint64_t nexus_id) { abort_tasks_of(nexus_id); }};
 };
 
 // Validates the config (block size, capacity) and builds the LU.

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +49,11 @@ struct Nexus {
   uint16_t tpg_tag = 1;          // iSCSI target portal group tag
   std::shared_ptr<const LunMap> luns;  // what this initiator sees (GROUP masking applied)
   std::shared_ptr<CopyResults> copy_results;  // EXTENDED COPY list ids of this nexus (scsi/xcopy.h)
+  // Set by the transport before nexus_attached(): aborts this nexus' tasks
+  // for `lun` without a response (TAS=0), as PREEMPT AND ABORT requires of
+  // the preempted nexuses (SPC-4 5.13.11.2.5). Callable from any thread
+  // (the transport posts to the nexus' own thread); empty = not supported.
+  std::function<void(uint64_t lun)> abort_tasks;
 };
 
 uint64_t next_nexus_id();

@@ -250,6 +250,30 @@ TEST_F(Pr, PreemptAndAbortAlsoReportsCommandsCleared) {
   EXPECT_TRUE(is_conflict(write(*a)));
 }
 
+TEST_F(Pr, PreemptAndAbortAbortsThePreemptedNexusesTasksOnly) {
+  // The transport's hook (scsi/nexus.h): record which nexus was asked to
+  // abort its tasks for which LUN.
+  std::vector<std::pair<char, uint64_t>> aborted;
+  auto hook = [&](Nexus& n, char name) {
+    n.abort_tasks = [&aborted, name](uint64_t lun) { aborted.emplace_back(name, lun); };
+    nexus_attached(n);  // again: registers the hook with the LU
+    while (f.lu->ua_take(n.id)) {
+    }
+  };
+  auto c = attach("iqn.2024-01.test:c,i,0x230000000003");
+  hook(*a, 'a'), hook(*b, 'b'), hook(*c, 'c');
+  good(prout(*a, pr::kRegisterAndIgnore, 0, 0, 0xA));
+  good(prout(*b, pr::kRegisterAndIgnore, 0, 0, 0xB));
+  good(prout(*c, pr::kRegisterAndIgnore, 0, 0, 0xC));
+  good(prout(*a, pr::kReserve, pr::kWriteExclusive, 0xA, 0));
+  // A plain PREEMPT aborts nothing.
+  good(prout(*b, pr::kPreempt, pr::kWriteExclusive, 0xB, 0xC));
+  EXPECT_TRUE(aborted.empty());
+  good(prout(*b, pr::kPreemptAndAbort, pr::kWriteExclusive, 0xB, 0xA));
+  ASSERT_EQ(aborted.size(), 1u) << "only a's registration was preempted";
+  EXPECT_EQ(aborted[0], std::make_pair('a', uint64_t(0)));
+}
+
 TEST_F(Pr, ClearNotifiesEveryOtherRegistrantOnEveryPort) {
   auto a_other_port = attach("iqn.2024-01.test:a,i,0x230000000001", 2);
   good(prout(*a, pr::kRegisterAndIgnore, 0, 0, 0xA, 0x04));  // ALL_TG_PT

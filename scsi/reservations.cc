@@ -118,14 +118,20 @@ PrOutResult Reservations::apply_pr_out(ItNexusId sender, const PrOutRequest& req
     }
   }
   std::vector<std::pair<uint64_t, uint16_t>> uas;
+  std::vector<uint64_t> aborts;
   {
     std::lock_guard lk(mu_);
     state_ = std::move(next);
     update_active_locked();
     for (const PrUa& u : res.uas)
-      for (const auto& [id, n] : attached_)
-        if (!same_nexus(n.view(), sender) && u.who.matches(n.view())) uas.emplace_back(id, u.asc);
+      for (const auto& [id, n] : attached_) {
+        if (same_nexus(n.view(), sender) || !u.who.matches(n.view())) continue;
+        uas.emplace_back(id, u.asc);
+        if (req.action == pr::kPreemptAndAbort && u.asc == asc::kRegistrationsPreempted) aborts.push_back(id);
+      }
   }
+  for (uint64_t id : aborts)
+    if (abort_) abort_(id);
   for (auto [id, asc] : uas) sink_(id, asc);
   return res;
 }

@@ -28,6 +28,9 @@
 //        match, never for the sender's identity. A failed save fails the
 //        command (HARDWARE ERROR, INTERNAL TARGET FAILURE) and changes
 //        nothing. While an SPC-2 reservation exists every PR OUT conflicts.
+//        PREEMPT AND ABORT also aborts the tasks of the attached nexuses
+//        whose registrations it removed (through the AbortSink, after the
+//        state is committed; the sender's own nexus is never aborted).
 //      * SPC-2: apply_reserve() conflicts while persistent registrations or
 //        a persistent reservation exist (CRH=0, SPC-3 5.6.3), or another
 //        identity holds the LU; the holder may reserve again.
@@ -60,7 +63,9 @@ namespace esan::scsi {
 class Reservations {
  public:
   using UaSink = std::function<void(uint64_t nexus_id, uint16_t asc)>;
-  explicit Reservations(UaSink sink) : sink_(std::move(sink)) {}
+  // Aborts an attached nexus' tasks on this LU (PREEMPT AND ABORT).
+  using AbortSink = std::function<void(uint64_t nexus_id)>;
+  explicit Reservations(UaSink sink, AbortSink abort = {}) : sink_(std::move(sink)), abort_(std::move(abort)) {}
   Reservations(const Reservations&) = delete;
   Reservations& operator=(const Reservations&) = delete;
 
@@ -101,6 +106,7 @@ class Reservations {
   void update_active_locked();
 
   UaSink sink_;
+  AbortSink abort_;
   std::atomic<bool> active_{false};
   mutable std::mutex mu_;
   std::optional<NexusIdentity> spc2_holder_;              // guarded by mu_

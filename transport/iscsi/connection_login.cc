@@ -120,7 +120,15 @@ void Connection::finish_login() {
   hdr_digest_ = p.header_digest;
   data_digest_ = p.data_digest;
   negotiator_.reset();
-  if (!p.discovery) session_.attach_nexus(ctx_.targets);
+  if (!p.discovery) {
+    // PREEMPT AND ABORT from any node aborts this nexus' tasks (scsi/nexus.h).
+    session_.nexus.abort_tasks = [weak = weak_from_this(), r = &reactor_](uint64_t lun) {
+      r->post([weak, lun] {
+        if (auto self = weak.lock()) self->abort_tasks_for_lun(lun);
+      });
+    };
+    session_.attach_nexus(ctx_.targets);
+  }
   ESAN_LOG_INFO("{}: {} session tsih {} for {} (target {}{}{})", peer_, p.discovery ? "discovery" : "normal",
                 session_.tsih, p.initiator_name, p.target_name, p.auth_user.empty() ? "" : ", CHAP user ",
                 p.auth_user);
