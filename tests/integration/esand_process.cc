@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -65,6 +66,46 @@ bool PortAccepts(int port) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+int FreePort(const std::string& address) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  if (address == "127.0.0.1" || ::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1)
+    return FreeLoopbackPort();
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int port = -1;
+  socklen_t len = sizeof(addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  // Not an address of this network namespace (EADDRNOTAVAIL): esand runs in
+  // another one; any port free here is as good a guess there (and Start
+  // moves on if esand finds it taken).
+  return port > 0 ? port : FreeLoopbackPort();
+}
+
+bool PortAccepts(const std::string& address, int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) return false;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return false;
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  if (!ok && errno == EINPROGRESS) {
+    // A non-loopback address may be unreachable (a node cut off in the HA
+    // lab): do not wait for the kernel's SYN retries.
+    pollfd p{fd, POLLOUT, 0};
+    int err = 0;
+    socklen_t len = sizeof(err);
+    ok = ::poll(&p, 1, 500) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+  }
   ::close(fd);
   return ok;
 }
@@ -177,14 +218,32 @@ std::vector<std::string> EsandProcess::Args(const Options& opts) const {
   return a;
 }
 
-pid_t EsandProcess::Spawn(const std::vector<std::string>& args) {
+namespace {
+// prog itself if it names a path, else its first match on PATH (resolved
+// before fork: the child only calls execv).
+std::string ResolveOnPath(const std::string& prog) {
+  if (prog.find('/') != std::string::npos) return prog;
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+  for (std::string d; std::getline(dirs, d, ':');) {
+    std::string cand = (d.empty() ? "." : d) + "/" + prog;
+    if (::access(cand.c_str(), X_OK) == 0) return cand;
+  }
+  return prog;
+}
+}  // namespace
+
+pid_t EsandProcess::Spawn(const std::vector<std::string>& esand_args) {
   ++starts_;
+  std::vector<std::string> args = wrapper_;
+  args.insert(args.end(), esand_args.begin(), esand_args.end());
   {
     std::ofstream log(log_path_, std::ios::app);
     log << "=== esand start #" << starts_ << ":";
     for (const auto& a : args) log << ' ' << a;
     log << "\n";
   }
+  std::string prog = ResolveOnPath(args[0]);
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -203,7 +262,7 @@ pid_t EsandProcess::Spawn(const std::vector<std::string>& args) {
     ::signal(SIGPIPE, SIG_DFL);
     // A test binary that crashes must not leave its target running.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::execv(argv[0], argv.data());
+    ::execv(prog.c_str(), argv.data());
     const char msg[] = "exec of esand failed\n";
     (void)!::write(2, msg, sizeof(msg) - 1);
     ::_exit(127);
@@ -213,13 +272,20 @@ pid_t EsandProcess::Spawn(const std::vector<std::string>& args) {
   return pid;
 }
 
-// True if process pid holds the socket listening on 127.0.0.1:port
-// (/proc/net/tcp gives the listener's inode, /proc/PID/fd the process's).
-bool ListensOn(pid_t pid, int port) {
-  std::ifstream tcp("/proc/net/tcp");
+bool ListensOn(pid_t pid, int port) { return ListensOn(pid, "127.0.0.1", port); }
+
+// True if process pid holds the socket listening on address:port
+// (/proc/PID/net/tcp, the table of pid's network namespace, gives the
+// listener's inode, /proc/PID/fd the process's).
+bool ListensOn(pid_t pid, const std::string& address, int port) {
+  in_addr a{};
+  if (::inet_pton(AF_INET, address.c_str(), &a) != 1) return false;
+  std::ifstream tcp("/proc/" + std::to_string(pid) + "/net/tcp");
   std::string line, inode;
   char want[32];
-  std::snprintf(want, sizeof(want), "0100007F:%04X", port);
+  // The kernel prints the address as the host-order integer of its
+  // network-order bytes.
+  std::snprintf(want, sizeof(want), "%08X:%04X", unsigned(a.s_addr), port);
   std::getline(tcp, line);  // header
   while (std::getline(tcp, line)) {
     std::istringstream f(line);
@@ -242,7 +308,10 @@ bool ListensOn(pid_t pid, int port) {
 
 ::testing::AssertionResult EsandProcess::Start(const Options& opts) {
   if (pid_ > 0 && Running()) return ::testing::AssertionFailure() << "esand already running";
-  if (port_ == 0) port_ = FreeLoopbackPort();
+  if (opts.address != address_) port_ = 0;
+  address_ = opts.address;
+  wrapper_ = opts.wrapper;
+  if (port_ == 0) port_ = FreePort(address_);
   if (port_ <= 0) return ::testing::AssertionFailure() << "no free port";
   // On a shared machine another process may take the port between a stop
   // and a restart: the listener must be this esand, and if its bind fails
@@ -259,7 +328,7 @@ bool ListensOn(pid_t pid, int port) {
         break;
       }
       // Ready: iSCSI accepts (on this esand), and so does the management API (it starts last).
-      if (PortAccepts(port_) && ListensOn(pid_, port_) && UnixSocketAccepts(mgmt_socket()))
+      if (PortAccepts(address_, port_) && ListensOn(pid_, address_, port_) && UnixSocketAccepts(mgmt_socket()))
         return ::testing::AssertionSuccess();
       std::this_thread::sleep_for(20ms);
     }
@@ -269,7 +338,7 @@ bool ListensOn(pid_t pid, int port) {
     }
     ExitInfo info = WaitExit(0ms);
     if (Output().find("Address already in use", log_at) != std::string::npos && attempt < 3) {
-      port_ = FreeLoopbackPort();
+      port_ = FreePort(address_);
       continue;
     }
     return ::testing::AssertionFailure() << "esand exited (status " << info.exit_code
@@ -363,12 +432,12 @@ ExitInfo EsandProcess::WaitExit(std::chrono::milliseconds timeout) {
 }
 
 ExitInfo EsandProcess::RunToExit(std::chrono::milliseconds timeout) {
-  if (port_ == 0) port_ = FreeLoopbackPort();
+  if (port_ == 0) port_ = FreePort(address_);
   pid_ = Spawn(Args(Options{}));
   bool accepted = false;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (Running() && std::chrono::steady_clock::now() < deadline) {
-    if (PortAccepts(port_)) accepted = true;
+    if (PortAccepts(address_, port_)) accepted = true;
     std::this_thread::sleep_for(5ms);
   }
   ExitInfo info = WaitExit(0ms);

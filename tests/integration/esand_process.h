@@ -1,9 +1,10 @@
 // Test harness: runs a real esand process for integration tests.
 //
 // An EsandProcess owns a fresh temporary directory (config, backing files,
-// esand's stderr, and its --state-dir, dir()/state, kept across restarts), picks a free loopback port, starts esand on
-// 127.0.0.1:PORT, waits until the port accepts connections and stops it with
-// SIGTERM, expecting exit status 0.  When the object is destroyed, a
+// esand's stderr, and its --state-dir, dir()/state, kept across restarts), picks a free port, starts esand on
+// ADDRESS:PORT (127.0.0.1 unless Options::address says otherwise), waits until the port accepts connections
+// and stops it with SIGTERM, expecting exit status 0. Options::wrapper runs it through a command that
+// execs it in the same process (e.g. nsenter into an HA lab node's namespaces, tests/ha/lab.h).  When the object is destroyed, a
 // sanitizer report in esand's output (ASan/UBSan builds) fails the test; if
 // the test has failed by then, esand's output is printed.
 #pragma once
@@ -21,6 +22,9 @@ namespace esan::it {
 
 // A port on 127.0.0.1 that was free a moment ago (bind port 0, read, close).
 int FreeLoopbackPort();
+// The same on address; for an address this process cannot bind (one in another network
+// namespace) a port number that is free on loopback here.
+int FreePort(const std::string& address);
 
 // Creates a fresh directory under $TMPDIR (or /tmp).
 std::string MakeTempDir(const std::string& tag);
@@ -50,6 +54,12 @@ class EsandProcess {
     std::optional<int> login_timeout;
     std::string log_level = "debug";
     std::vector<std::string> extra_args;
+    // The IPv4 address esand listens on (--listen ADDRESS:PORT).
+    std::string address = "127.0.0.1";
+    // An argv prefix esand is started through, e.g. {"nsenter", "-t", PID, "-n", "-m", "-u", "--"}.
+    // It must exec esand in the process it was started as (nsenter without -p does), so that
+    // pid() is esand's. Empty: esand is executed directly.
+    std::vector<std::string> wrapper;
   };
 
   // tag names the temp directory (e.g. the test name).
@@ -69,9 +79,10 @@ class EsandProcess {
   // Writes the config file (dir/esan.conf).
   void WriteConfig(const std::string& text);
 
-  // Starts esand on 127.0.0.1:port() (a free port is chosen on the first
+  // Starts esand on opts.address:port() (a free port is chosen on the first
   // start and reused by later starts, unless another process took it
-  // meanwhile) and waits up to 10 s until esand itself listens there.
+  // meanwhile) and waits up to 10 s until esand itself listens there (as
+  // seen in its own network namespace) and a connection to it succeeds.
   ::testing::AssertionResult Start(const Options& opts);
   ::testing::AssertionResult Start() { return Start(Options{}); }
 
@@ -93,8 +104,10 @@ class EsandProcess {
   ExitInfo RunToExit(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   int port() const { return port_; }
-  std::string portal() const { return "127.0.0.1:" + std::to_string(port_); }
-  // iscsi://127.0.0.1:PORT/IQN/LUN
+  // The address of the last Start (127.0.0.1 before the first).
+  const std::string& address() const { return address_; }
+  std::string portal() const { return address_ + ":" + std::to_string(port_); }
+  // iscsi://ADDRESS:PORT/IQN/LUN
   std::string Url(const std::string& iqn, int lun) const;
   pid_t pid() const { return pid_; }
 
@@ -111,6 +124,8 @@ class EsandProcess {
   std::string config_path_;
   std::string log_path_;
   std::string exe_;
+  std::string address_ = "127.0.0.1";
+  std::vector<std::string> wrapper_;
   int port_ = 0;
   pid_t pid_ = -1;
   int starts_ = 0;
@@ -124,9 +139,14 @@ std::string SanitizerReport(const std::string& output);
 
 // True if process pid holds the socket listening on 127.0.0.1:port.
 bool ListensOn(pid_t pid, int port);
+// The same for an IPv4 address, looked up in pid's own network namespace
+// (/proc/PID/net/tcp), so it also works for a process in another one.
+bool ListensOn(pid_t pid, const std::string& address, int port);
 
 // True if a TCP connection to 127.0.0.1:port succeeds right now.
 bool PortAccepts(int port);
+// True if a TCP connection to address:port succeeds within 500 ms.
+bool PortAccepts(const std::string& address, int port);
 // True if a connection to the unix socket at path succeeds right now.
 bool UnixSocketAccepts(const std::string& path);
 
