@@ -45,7 +45,9 @@ constexpr char kHostA[] = "iqn.2026-12.org.esan.test:host-a";
 constexpr char kHostB[] = "iqn.2026-12.org.esan.test:host-b";
 constexpr char kHostC[] = "iqn.2026-12.org.esan.test:host-c";
 constexpr char kHostD[] = "iqn.2026-12.org.esan.test:host-d";
-constexpr auto kPeerDelay = 5s;  // bound for a change to show on the other node
+// A change's status is sent once every member applied it (cluster/cpg_coordinator.h):
+// the other node must show it at once, so checks there get one try.
+constexpr auto kPeerDelay = 0s;
 
 constexpr int kRegisterIgnore = SCSI_PERSISTENT_RESERVE_REGISTER_AND_IGNORE_EXISTING_KEY;
 constexpr int kReserve = SCSI_PERSISTENT_RESERVE_RESERVE;
