@@ -105,7 +105,6 @@ struct CpgCoordinator::Impl {
   std::map<uint64_t, Pending> pending;  // sent or queued, not yet delivered
   std::deque<Wire> outgoing;            // to multicast, in order
   uint64_t applied = 0;
-  uint64_t syncs = 0;
 
   // ---- the loop thread only ----
   cpg_handle_t cpg = 0;
@@ -341,10 +340,6 @@ struct CpgCoordinator::Impl {
     synced = ok;
     lost_quorum = false;
     source.reset();
-    {
-      std::lock_guard lk(mu);
-      ++syncs;
-    }
     ESAN_LOG_INFO("cluster group '{}': {} ({} held changes to apply)", self->opts_.group,
                   ok ? "state in sync" : "NOT in sync", held.size());
     std::vector<Held> later;
@@ -488,19 +483,6 @@ void CpgCoordinator::barrier(reactor::Executor* where, Done done) {
 uint64_t CpgCoordinator::applied() const {
   std::lock_guard lk(impl_->mu);
   return impl_->applied;
-}
-
-CpgCoordinator::Report CpgCoordinator::report() const {
-  // Read without the loop's cooperation: members/synced are the loop's, so
-  // report only what is guarded or atomic, plus a copy under the lock.
-  std::lock_guard lk(impl_->mu);
-  Report r;
-  r.connected = impl_->joined;
-  r.quorate = impl_->quorate.load();
-  r.ready = ready();
-  r.applied = impl_->applied;
-  r.syncs = impl_->syncs;
-  return r;
 }
 
 void CpgCoordinator::run() {

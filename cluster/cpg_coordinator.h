@@ -97,12 +97,6 @@ class CpgCoordinator final : public Coordinator {
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
 
   const std::string& group() const { return opts_.group; }
-  // For status reports and tests.
-  struct Report {
-    bool connected = false, quorate = false, ready = false;
-    uint64_t applied = 0, syncs = 0;
-  };
-  Report report() const;
 
   struct Impl;  // corosync callbacks reach the loop through it
 
