@@ -27,7 +27,8 @@
 //    for this nexus on every mapped LU. Unit attentions belong to the I_T
 //    nexus (SAM-5), not to the session: when a nexus of the same identity
 //    (initiator port + relative target port) is still attached -- the
-//    session this login reinstates (RFC 7143 6.3.5), or one still closing --
+//    session this login reinstates (RFC 7143 6.3.5), which the transport
+//    closes only after the new nexus is attached, or one still closing --
 //    what is pending for it moves to the new nexus, after its 29h/00h (a
 //    pending reset-class condition replaces that one). A nexus that has no
 //    session when a condition arises gets none: queues exist only while
