@@ -202,8 +202,14 @@ void nexus_attached(Nexus& nexus) {
   if (!nexus.luns) return;
   for (auto& [lun, m] : *nexus.luns) {
     if (!m.lu) continue;
-    m.lu->ua_register(nexus.id, asc::kPowerOnResetOrBusDeviceReset);
+    // A nexus of this identity still registered is the session this one
+    // reinstates (or one closing): its pending unit attentions are owed to
+    // the I_T nexus, so they move here. Ourselves: an LU mapped twice.
+    std::optional<uint64_t> before = m.lu->reservations().nexus_of(identity_of(nexus));
     if (nexus.abort_tasks) m.lu->set_aborter(nexus.id, [abort = nexus.abort_tasks, lun] { abort(lun); });
+    if (before == nexus.id) continue;
+    m.lu->ua_register(nexus.id, asc::kPowerOnResetOrBusDeviceReset);
+    if (before) m.lu->ua_inherit(*before, nexus.id);
     m.lu->reservations().attach(nexus);
   }
 }

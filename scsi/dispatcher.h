@@ -24,7 +24,15 @@
 //
 // Unit attention / reset semantics (SAM-5, SPC-4, RFC 7143):
 //  - nexus_attached: POWER ON, RESET, OR BUS DEVICE RESET OCCURRED (29h/00h)
-//    for this nexus on every mapped LU.
+//    for this nexus on every mapped LU. Unit attentions belong to the I_T
+//    nexus (SAM-5), not to the session: when a nexus of the same identity
+//    (initiator port + relative target port) is still attached -- the
+//    session this login reinstates (RFC 7143 6.3.5), which the transport
+//    closes only after the new nexus is attached, or one still closing --
+//    what is pending for it moves to the new nexus, after its 29h/00h (a
+//    pending reset-class condition replaces that one). A nexus that has no
+//    session when a condition arises gets none: queues exist only while
+//    attached.
 //  - nexus_detached: drops this nexus' UA queues and its PREVENT MEDIUM
 //    REMOVAL flags, and ends its SPC-2 reservation (I_T nexus loss; a
 //    shared change, proposed without waiting).

@@ -123,6 +123,77 @@ TEST(Dispatcher, DetachDropsQueues) {
   EXPECT_FALSE(f.lu->ua_maybe_pending());
 }
 
+// A second nexus of the same I_T nexus identity (initiator port and target
+// port) attached while the first is still registered: a reinstated session
+// (RFC 7143 6.3.5), whose old session the transport closes afterwards.
+std::unique_ptr<Nexus> reinstate(Fixture& f, const Nexus& old, std::shared_ptr<const LunMap> map = nullptr) {
+  auto n = std::make_unique<Nexus>(old);
+  n->id = next_nexus_id();
+  if (map) n->luns = std::move(map);
+  nexus_attached(*n);
+  return n;
+}
+
+TEST(Dispatcher, ReinstatedNexusInheritsThePendingUnitAttentions) {
+  Fixture f;
+  auto other = f.make_nexus(f.nexus->luns);  // another identity
+  f.lu->ua_queue(f.nexus->id, asc::kModeParametersChanged);
+  f.lu->ua_queue(f.nexus->id, asc::kReportedLunsDataHasChanged);
+  auto again = reinstate(f, *f.nexus);
+  // The old session's nexus keeps nothing (its session is going away; what
+  // it still runs must not consume what the new one is owed).
+  EXPECT_EQ(f.lu->ua_pending(f.nexus->id), 0u);
+  nexus_detached(*f.nexus);
+  f.settle();
+  // The new session's own condition first, then what the nexus was owed.
+  expect_sense(f.run(kTur, DataDir::kNone, {}, 0, again.get()), SenseKey::kUnitAttention,
+               asc::kPowerOnResetOrBusDeviceReset);
+  expect_sense(f.run(kTur, DataDir::kNone, {}, 0, again.get()), SenseKey::kUnitAttention,
+               asc::kModeParametersChanged);
+  expect_sense(f.run(kTur, DataDir::kNone, {}, 0, again.get()), SenseKey::kUnitAttention,
+               asc::kReportedLunsDataHasChanged);
+  expect_good(f.run(kTur, DataDir::kNone, {}, 0, again.get()));
+  // Other identities inherit nothing.
+  expect_good(f.run(kTur, DataDir::kNone, {}, 0, other.get()));
+}
+
+TEST(Dispatcher, AResetsUnitAttentionIsOwedToTheReinstatedSessionNotToANexusWithoutSession) {
+  Fixture f;
+  auto gone = f.make_nexus(f.nexus->luns);
+  nexus_detached(*gone);  // logged out before the reset
+  f.settle();
+  f.reset_lun(*f.nexus, 0);
+  // The requester's nexus is reinstated before it saw the reset's condition:
+  // the reset's condition (a reset-class one, replacing the new session's
+  // POWER ON, RESET) is what it gets, once.
+  auto again = reinstate(f, *f.nexus);
+  nexus_detached(*f.nexus);
+  f.settle();
+  expect_sense(f.run(kTur, DataDir::kNone, {}, 0, again.get()), SenseKey::kUnitAttention,
+               asc::kBusDeviceResetFunctionOccurred);
+  expect_good(f.run(kTur, DataDir::kNone, {}, 0, again.get()));
+  // The identity that had no session at the time of the reset logs in
+  // again: only a new session's condition.
+  auto back = reinstate(f, *gone);
+  expect_sense(f.run(kTur, DataDir::kNone, {}, 0, back.get()), SenseKey::kUnitAttention,
+               asc::kPowerOnResetOrBusDeviceReset);
+  expect_good(f.run(kTur, DataDir::kNone, {}, 0, back.get()));
+}
+
+TEST(Dispatcher, ReinstatedNexusInheritsOnceWhenTheLuIsMappedTwice) {
+  Fixture f;
+  auto map = std::make_shared<LunMap>(*f.nexus->luns);
+  (*map)[1] = LunMapping{f.lu, false};
+  auto n = f.make_nexus(map);
+  f.lu->ua_queue(n->id, asc::kModeParametersChanged);
+  auto again = reinstate(f, *n);
+  expect_sense(f.run(kTur, DataDir::kNone, {}, 0, again.get()), SenseKey::kUnitAttention,
+               asc::kPowerOnResetOrBusDeviceReset);
+  expect_sense(f.run(kTur, DataDir::kNone, {}, 0, again.get(), 1), SenseKey::kUnitAttention,
+               asc::kModeParametersChanged);
+  expect_good(f.run(kTur, DataDir::kNone, {}, 0, again.get()));
+}
+
 TEST(Dispatcher, SetLunMapQueuesReportedLunsChangedAndForgetsRemovedLus) {
   Fixture f;
   auto other = *make_logical_unit(named("disk1"), std::make_unique<MemDevice>(1 << 20));

@@ -216,6 +216,18 @@ void LogicalUnit::ua_unregister(uint64_t nexus_id) {
   nexus_.erase(it);
 }
 
+void LogicalUnit::ua_inherit(uint64_t from, uint64_t to) {
+  if (from == to) return;
+  std::lock_guard lk(mu_);
+  auto f = nexus_.find(from);
+  auto t = nexus_.find(to);
+  if (f == nexus_.end() || t == nexus_.end()) return;
+  std::deque<uint16_t> moved;
+  moved.swap(f->second.ua);
+  ua_count_.fetch_sub(uint32_t(moved.size()));
+  for (uint16_t asc : moved) push_ua_locked(t->second, asc);
+}
+
 void LogicalUnit::ua_queue(uint64_t nexus_id, uint16_t asc) {
   std::lock_guard lk(mu_);
   auto it = nexus_.find(nexus_id);

@@ -175,6 +175,13 @@ class LogicalUnit {
   void ua_register(uint64_t nexus_id, uint16_t asc);
   // Drops the nexus' queue and its prevent flag (I_T nexus loss).
   void ua_unregister(uint64_t nexus_id);
+  // Moves what is still queued for nexus `from` onto the queue of `to`, in
+  // order, as if queued now (a reset-class condition among them replaces
+  // what `to` had). For a session reinstated (RFC 7143 6.3.5) while its
+  // predecessor of the same I_T nexus identity is still registered: unit
+  // attentions belong to the I_T nexus, not to the session. A no-op when
+  // either nexus is not registered.
+  void ua_inherit(uint64_t from, uint64_t to);
   void ua_queue(uint64_t nexus_id, uint16_t asc);
   // Queues `asc` for every registered nexus (resets: SAM-5 establishes the
   // unit attention on every I_T nexus, the requester's included).

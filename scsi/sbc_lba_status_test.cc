@@ -95,6 +95,30 @@ TEST_F(SparseFile, WrittenBlocksAreMappedAndUnmapDeallocates) {
   EXPECT_EQ(descs(u), (std::vector<Desc>{{0, 72, 1}, {72, 8, 0}, {80, uint32_t(kBlocks - 80), 1}}));
 }
 
+// libiscsi 1.19's GetLBAStatus.UnmapSingle on a LU with 8 logical blocks
+// per physical block: after UNMAP of [0, 8) it asks for LBA 9 and expects
+// the first descriptor at LBA 16. SBC-4 (LBA status descriptor
+// relationships) puts the first descriptor at the STARTING LOGICAL BLOCK
+// ADDRESS, whatever the physical block or provisioning granularity.
+TEST_F(SparseFile, FirstDescriptorStartsAtTheStartingLbaInsideAPhysicalBlock) {
+  ASSERT_EQ(f.lu->lbppb_exp(), 3u);  // 512-byte blocks on a 4096-byte file system block
+  expect_good(f.run_on(rt, cdb10(op::kWrite10, 0, 264), DataDir::kOut, pattern(264 * 512, 7)));
+  std::vector<uint8_t> list(24, 0);
+  store_be16(&list[0], 22);
+  store_be16(&list[2], 16);
+  store_be64(&list[8], 0);
+  store_be32(&list[16], 8);
+  std::vector<uint8_t> unmap(10, 0);
+  unmap[0] = op::kUnmap;
+  store_be16(&unmap[7], 24);
+  expect_good(f.run_on(rt, unmap, DataDir::kOut, list, 24));
+  Task z = f.run_on(rt, glbas(0, 24), DataDir::kIn, {}, 24);
+  EXPECT_EQ(descs(z), (std::vector<Desc>{{0, 8, 1}}));
+  Task t = f.run_on(rt, glbas(9, 24), DataDir::kIn, {}, 24);
+  expect_good(t);
+  EXPECT_EQ(descs(t), (std::vector<Desc>{{9, 255, 0}}));
+}
+
 TEST_F(SparseFile, BeyondTheEndIsOutOfRange) {
   expect_sense(f.run_on(rt, glbas(kBlocks, 24), DataDir::kIn, {}, 24), SenseKey::kIllegalRequest,
                asc::kLbaOutOfRange);

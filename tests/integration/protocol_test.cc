@@ -235,6 +235,64 @@ TEST(SessionReinstatement, SameInitiatorAndIsidReplacesTheOldSession) {
   EXPECT_TRUE(esand.Stop());
 }
 
+// Unit attentions belong to the I_T nexus (SAM-5), not to the session: one
+// still pending when the session is reinstated is reported on the new one.
+TEST(SessionReinstatement, PendingUnitAttentionsFollowTheNexus) {
+  EsandProcess esand("reinstate-ua");
+  std::string image = esand.Path("disk0.img");
+  ASSERT_TRUE(MakeSparseFile(image, 16 * kMiB));
+  esand.WriteConfig(OneLuConfig(image));
+  ASSERT_TRUE(esand.Start());
+
+  raw::Session::Params p;
+  p.target = kIqn;
+  p.initiator = "iqn.2026-11.org.esan.test:reinstate-ua";
+  p.isid = {0x80, 0x1a, 0x2b, 0x3c, 0x4d, 0x60};
+  raw::Session first;
+  ASSERT_TRUE(first.Login(esand.port(), p));
+  ASSERT_TRUE(first.WaitReady(0));
+
+  // Another initiator changes the caching page: MODE PARAMETERS CHANGED is
+  // owed to the first one's nexus (SPC-4).
+  raw::Session::Params po;
+  po.target = kIqn;
+  po.initiator = "iqn.2026-11.org.esan.test:reinstate-other";
+  raw::Session other;
+  ASSERT_TRUE(other.Login(esand.port(), po));
+  ASSERT_TRUE(other.WaitReady(0));
+  raw::CommandResult ms;
+  ASSERT_TRUE(other.Command(0, {0x1A, 0x08, 0x08, 0, 255, 0}, {}, 255, &ms));  // MODE SENSE(6), DBD, caching
+  ASSERT_EQ(ms.status, 0);
+  ASSERT_GE(ms.data.size(), 4u + 20u);
+  std::vector<uint8_t> list = {0, 0, 0, 0};
+  list.insert(list.end(), ms.data.begin() + 4, ms.data.begin() + 4 + 20);
+  list[4 + 2] ^= 0x04;  // WCE
+  raw::CommandResult sel;
+  ASSERT_TRUE(other.Command(0, {0x15, 0x10, 0, 0, uint8_t(list.size()), 0}, list, 0, &sel));
+  ASSERT_EQ(sel.status, 0) << "MODE SELECT: sense key " << int(sel.sense_key()) << " asc " << sel.asc_ascq();
+
+  // Same InitiatorName + ISID, TSIH 0: the first session is reinstated
+  // before it saw the condition.
+  raw::Session second;
+  ASSERT_TRUE(second.Login(esand.port(), p));
+  std::vector<uint8_t> tur(16, 0);
+  raw::CommandResult r;
+  ASSERT_TRUE(second.Command(0, tur, {}, 0, &r));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.sense_key(), 0x6);
+  EXPECT_EQ(r.asc_ascq(), 0x2900) << "a new session's POWER ON, RESET first";
+  ASSERT_TRUE(second.Command(0, tur, {}, 0, &r));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.sense_key(), 0x6);
+  EXPECT_EQ(r.asc_ascq(), 0x2A01) << "MODE PARAMETERS CHANGED lost with the old session";
+  ASSERT_TRUE(second.Command(0, tur, {}, 0, &r));
+  EXPECT_EQ(r.status, 0);
+  // The initiator that made the change is owed nothing.
+  ASSERT_TRUE(other.Command(0, tur, {}, 0, &r));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(esand.Stop());
+}
+
 TEST(NopPing, AnsweredPingsKeepTheConnectionUnansweredOnesDropIt) {
   EsandProcess esand("nop");
   std::string image = esand.Path("disk0.img");

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -114,6 +115,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
   void register_session(LoginResponse& out);
   void finish_login();
+  void close_reinstated();
 
   // ---- command ordering (connection.cc) ----
   // Returns true when the PDU should be handled now; false when it was
@@ -206,6 +208,9 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   std::unique_ptr<LoginNegotiator> negotiator_;
   std::vector<uint8_t> login_text_;
   bool login_started_ = false;
+  // Closers of the sessions this login reinstates: called once our nexus is
+  // attached (finish_login), so the old one is still there to inherit from.
+  std::vector<std::function<void()>> reinstated_;
   uint16_t cid_ = 0;
   bool hdr_digest_ = false, data_digest_ = false;
 

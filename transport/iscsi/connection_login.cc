@@ -80,10 +80,17 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
 
   if (out.failed) {
     ESAN_LOG_INFO("{}: login failed, status {:02x}/{:02x}", peer_, out.status_class, out.status_detail);
+    close_reinstated();  // none in practice: a refused registration reinstates nothing
     close("login failed");
     return;
   }
   if (out.done) finish_login();
+}
+
+void Connection::close_reinstated() {
+  auto closers = std::move(reinstated_);
+  reinstated_.clear();
+  for (auto& c : closers) c();
 }
 
 // Registers the session (MaxSessions limits) and sizes its CmdSN window
@@ -105,7 +112,7 @@ void Connection::register_session(LoginResponse& out) {
           if (auto c = weak.lock()) c->close("session closed (reinstated, by the administrator, or shutdown)");
         });
       },
-      ctx_.limits.max_sessions, per_target, session_.counters);
+      ctx_.limits.max_sessions, per_target, session_.counters, &reinstated_);
   if (session_.tsih == 0) {
     ESAN_LOG_WARN("{}: session limit reached (MaxSessions {} total, {} for target {}); login refused",
                   peer_, ctx_.limits.max_sessions, per_target, target);
@@ -129,6 +136,9 @@ void Connection::finish_login() {
     };
     session_.attach_nexus(ctx_.targets);
   }
+  // Only now the session this one reinstates goes (RFC 7143 6.3.5): its
+  // nexus, still attached, has handed on what it was owed.
+  close_reinstated();
   ESAN_LOG_INFO("{}: {} session tsih {} for {} (target {}{}{})", peer_, p.discovery ? "discovery" : "normal",
                 session_.tsih, p.initiator_name, p.target_name, p.auth_user.empty() ? "" : ", CHAP user ",
                 p.auth_user);

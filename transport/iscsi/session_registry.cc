@@ -11,7 +11,7 @@ bool same_nexus(const SessionInfo& a, const SessionInfo& b) {
 }  // namespace
 
 uint16_t SessionRegistry::add(SessionInfo info, Closer closer, uint32_t max_total, uint32_t max_target,
-                              std::shared_ptr<const SessionCounters> counters) {
+                              std::shared_ptr<const SessionCounters> counters, std::vector<Closer>* reinstated) {
   std::vector<Closer> to_close;
   uint16_t tsih;
   {
@@ -43,7 +43,11 @@ uint16_t SessionRegistry::add(SessionInfo info, Closer closer, uint32_t max_tota
     info.tsih = tsih;
     sessions_.emplace(tsih, Entry{std::move(info), std::move(closer), std::move(counters)});
   }
-  for (auto& c : to_close) c();
+  if (reinstated) {
+    for (auto& c : to_close) reinstated->push_back(std::move(c));
+  } else {
+    for (auto& c : to_close) c();
+  }
   return tsih;
 }
 

@@ -55,12 +55,18 @@ class SessionRegistry {
   using Closer = std::function<void()>;  // thread-safe: asks the session to close
 
   // Registers a new session and returns its TSIH. If a session with the same
-  // (initiator, ISID, target) exists it is asked to close (reinstatement).
+  // (initiator, ISID, target) exists it is asked to close (reinstatement):
+  // its closer is called before add() returns or, when `reinstated` is
+  // given, appended there for the caller to call (the transport does once
+  // the new session's I_T nexus is attached, so that the old nexus is still
+  // there to hand its pending unit attentions on; scsi/dispatcher.h). Either
+  // way the old session is marked closing at once.
   // A normal session is refused (returns 0, nothing changes) when the
   // process already has max_total normal sessions or its target has
   // max_target (0 = no limit; a session being reinstated does not count).
   uint16_t add(SessionInfo info, Closer closer, uint32_t max_total = 0, uint32_t max_target = 0,
-               std::shared_ptr<const SessionCounters> counters = nullptr);
+               std::shared_ptr<const SessionCounters> counters = nullptr,
+               std::vector<Closer>* reinstated = nullptr);
   void remove(uint16_t tsih);
   bool exists(uint16_t tsih) const;
   // Sessions not closing, by TSIH, with their counters.

@@ -56,6 +56,29 @@ TEST(SessionRegistry, CloseAsksTheSessionAndHidesIt) {
   EXPECT_EQ(closed, 1);
 }
 
+TEST(SessionRegistry, ReinstatementClosesTheOldSessionOrHandsItsCloserBack) {
+  SessionRegistry reg;
+  int closed = 0;
+  uint16_t a = reg.add(Normal("i1", "t"), [&] { ++closed; });
+  uint16_t b = reg.add(Normal("i1", "t"), [&] { ++closed; });  // same initiator, ISID, target
+  ASSERT_NE(b, 0);
+  EXPECT_EQ(closed, 1) << "the reinstated session is asked to close at once";
+  EXPECT_FALSE(reg.exists(a));
+  // The transport's way: the closer comes back to be called once the new
+  // session's nexus is attached; the old session is closing already.
+  std::vector<SessionRegistry::Closer> later;
+  uint16_t c = reg.add(Normal("i1", "t"), [] {}, 0, 0, nullptr, &later);
+  ASSERT_NE(c, 0);
+  EXPECT_EQ(closed, 1);
+  EXPECT_FALSE(reg.exists(b));
+  ASSERT_EQ(later.size(), 1u);
+  later[0]();
+  EXPECT_EQ(closed, 2);
+  std::vector<SessionRegistry::Closer> none;
+  EXPECT_NE(reg.add(Normal("i2", "t"), [] {}, 0, 0, nullptr, &none), 0);
+  EXPECT_TRUE(none.empty());
+}
+
 TEST(SessionRegistry, ClosingSessionDoesNotCountAgainstLimits) {
   SessionRegistry reg;
   uint16_t a = reg.add(Normal("i1", "t"), [] {}, 0, 1);
