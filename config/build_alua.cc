@@ -63,10 +63,12 @@ Status build_target_group(Context& ctx, const Node& n, DeviceGroupConfig& dg) {
       ctx.warn_unimplemented(a);
       continue;
     }
-    if (a.keyword != "group_id" && a.keyword != "state")
+    if (a.keyword != "group_id" && a.keyword != "state" && !is_peer_attribute(a.keyword))
       return ctx.unknown(a, Section::kTargetGroup);
     if (auto s = seen.check(ctx, a); !s) return s;
-    if (a.keyword == "group_id") {
+    if (is_peer_attribute(a.keyword)) {
+      if (auto s = peer_attribute(ctx, a, tg); !s) return s;
+    } else if (a.keyword == "group_id") {
       auto v = ctx.number(a, 65535);
       if (!v) return std::unexpected(v.error());
       if (*v == 0) return ctx.fail(a.line, "group_id must be in 1..65535");
@@ -87,6 +89,7 @@ Status build_target_group(Context& ctx, const Node& n, DeviceGroupConfig& dg) {
   }
   if (tg.group_id == 0)
     return ctx.fail(n.line, fmt::format("target group '{}' needs a group_id", tg.name));
+  if (auto s = check_peer(ctx, tg); !s) return s;
   dg.target_groups.push_back(std::move(tg));
   return ok();
 }
@@ -139,6 +142,7 @@ Status check_device_group_targets(const Context& ctx) {
   for (const DeviceGroupConfig& dg : ctx.cfg().device_groups) {
     std::map<std::string, const TargetGroupConfig*> group_of;  // member -> its target group
     for (const TargetGroupConfig& tg : dg.target_groups) {
+      if (auto s = check_peer_members(ctx, tg); !s) return s;
       for (const TargetGroupMember& m : tg.targets) {
         if (auto [it, fresh] = group_of.emplace(m.target, &tg); !fresh)
           return ctx.fail(m.line, fmt::format("target '{}' is in both target group '{}' and target group '{}' "
@@ -167,7 +171,8 @@ Status build_device_group(Context& ctx, const Node& n) {
   DeviceGroupConfig dg;
   dg.name = *name;
   dg.line = n.line;
-  int owner_line = 0;  // where esan_alua_owner was given, if it was
+  int owner_line = 0;   // where esan_alua_owner was given, if it was
+  int policy_line = 0;  // where esan_io_policy was given, if it was
   for (const Node& c : n.children) {
     if (c.keyword == "DEVICE") {
       if (auto s = ctx.no_block(c); !s) return s;
@@ -193,6 +198,11 @@ Status build_device_group(Context& ctx, const Node& n) {
         return ctx.fail(c.line, fmt::format("esan_alua_owner '{}' is invalid (use node or cluster)", *v));
       dg.cluster_owned = *v == "cluster";
       owner_line = c.line;
+    } else if (c.keyword == "esan_io_policy") {
+      if (policy_line)
+        return ctx.fail(c.line, fmt::format("attribute 'esan_io_policy' given twice (first at line {})", policy_line));
+      if (auto s = io_policy_attribute(ctx, c, dg); !s) return s;
+      policy_line = c.line;
     } else if (c.keyword == "esan_cluster_group") {
       auto v = ctx.text(c);
       if (!v) return std::unexpected(v.error());
@@ -213,6 +223,7 @@ Status build_device_group(Context& ctx, const Node& n) {
                                               "here", dg.name));
     dg.cluster_owned = true;
   }
+  if (auto s = check_io_policy(ctx, dg, policy_line); !s) return s;
   ctx.cfg().device_groups.push_back(std::move(dg));
   return ok();
 }

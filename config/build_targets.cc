@@ -86,9 +86,12 @@ Status target_attribute(Context& ctx, const Node& c, TargetConfig& t, SeenOnce& 
     return ok();
   }
   bool limit = is_limit_attribute(Section::kTarget, c.keyword);
-  bool known = c.keyword == "enabled" || c.keyword == "rel_tgt_id" || limit || is_iscsi_param(c.keyword);
+  if (c.keyword == "esan_peer_address") return internal_attribute(ctx, c, t);  // repeatable
+  bool known = c.keyword == "enabled" || c.keyword == "rel_tgt_id" || limit || is_iscsi_param(c.keyword) ||
+               is_internal_attribute(c.keyword);
   if (!known) return ctx.unknown(c, Section::kTarget);
   if (auto s = seen.check(ctx, c); !s) return s;
+  if (is_internal_attribute(c.keyword)) return internal_attribute(ctx, c, t);
   if (limit) return limit_attribute(ctx, c, t.attributes);
   if (c.keyword == "enabled") {
     auto v = ctx.boolean(c);
@@ -131,6 +134,7 @@ Status build_target(Context& ctx, const Node& n) {
     if (!s) return s;
   }
   if (auto s = check_initiators_unique(ctx, t); !s) return s;
+  if (auto s = check_internal(ctx, t); !s) return s;
   ctx.cfg().targets.push_back(std::move(t));
   return ok();
 }

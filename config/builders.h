@@ -32,6 +32,18 @@ Status driver_attribute(Context& ctx, const Node& c, SeenOnce& seen);
 // one remote target consistently across device groups.
 Status check_device_group_targets(const Context& ctx);
 
+// I/O redirect attributes (build_redirect.cc).
+bool is_peer_attribute(std::string_view keyword);      // esan_peer_* in TARGET_GROUP
+Status peer_attribute(Context& ctx, const Node& a, TargetGroupConfig& tg);
+Status check_peer(const Context& ctx, const TargetGroupConfig& tg);
+Status check_peer_members(const Context& ctx, const TargetGroupConfig& tg);  // after the TARGETs are known
+Status io_policy_attribute(Context& ctx, const Node& a, DeviceGroupConfig& dg);
+// Resolves the default (policy_line 0: not given) or checks the given policy.
+Status check_io_policy(Context& ctx, DeviceGroupConfig& dg, int policy_line);
+bool is_internal_attribute(std::string_view keyword);  // esan_internal, esan_peer_address in TARGET
+Status internal_attribute(Context& ctx, const Node& c, TargetConfig& t);
+Status check_internal(const Context& ctx, const TargetConfig& t);
+
 // Used by build_target_driver(): "LUN n device [{ read_only 0|1 }]" appended to
 // luns (duplicate numbers rejected; owner is e.g. "target 't1'" for messages),
 // and "GROUP name { LUN ... INITIATOR ... }" appended to groups.

@@ -53,6 +53,12 @@ UserCredential split_user(std::string_view raw) {
   return {std::string(raw.substr(0, space)), std::string(raw.substr(space + 1))};
 }
 
+IoPolicy default_io_policy(const DeviceGroupConfig& dg) {
+  for (const auto& tg : dg.target_groups)
+    if (!tg.peer_portal.empty()) return IoPolicy::kRedirect;
+  return IoPolicy::kLocal;
+}
+
 bool equivalent(const Config& a, const Config& b) { return without_lines(a) == without_lines(b); }
 
 }  // namespace esan::config

@@ -83,10 +83,19 @@ struct TargetConfig {
   // raw values, kept for later use; the limits MaxSessions and QueuedCommands
   // (config/limits.h) validated and in decimal.
   std::map<std::string, std::string> attributes;
+  // esan_internal: the target the HA peer forwards the I/O of its
+  // non-optimized ports to (docs/ARCHITECTURE.md, "I/O redirect"): hidden
+  // from SendTargets, logins only from `peer_addresses` (esan_peer_address,
+  // IPv4/IPv6, at least one) with CHAP (an IncomingUser is required), and
+  // its commands skip reservation, ALUA and unit attention checks.
+  bool internal = false;
+  std::vector<std::string> peer_addresses;
   int line = 0;
 
   bool operator==(const TargetConfig&) const = default;
 };
+
+enum class IoPolicy { kLocal, kRedirect };  // esan_io_policy local|redirect
 
 struct TargetGroupMember {
   std::string target;       // a local TARGET, or a target of another node (ALUA)
@@ -101,6 +110,12 @@ struct TargetGroupConfig {
   // active, nonoptimized, standby, unavailable, offline or transitioning.
   std::string state = "active";
   std::vector<TargetGroupMember> targets;
+  // The other node's internal target, for a target group of the other
+  // node's ports (esan_peer_portal HOST:PORT, esan_peer_target IQN,
+  // esan_peer_chap "USER SECRET"; all three or none): where this node
+  // forwards medium access while this group is active/optimized and its
+  // own ports are non-optimized (DeviceGroupConfig::io_policy).
+  std::string peer_portal, peer_target, peer_chap;
   int line = 0;
 
   bool operator==(const TargetGroupConfig&) const = default;
@@ -122,10 +137,20 @@ struct DeviceGroupConfig {
   // states) is replicated among the esand processes that joined it (the HA
   // pair); empty = not replicated. Implies cluster_owned.
   std::string cluster_group;
+  // esan_io_policy: what this node does with reads and writes arriving
+  // through its active/non-optimized ports. kRedirect forwards them to the
+  // active/optimized target group's esan_peer_portal; kLocal runs them
+  // here. Default: kRedirect when a target group has esan_peer_portal,
+  // kLocal otherwise (default_io_policy()).
+  IoPolicy io_policy = IoPolicy::kLocal;
   int line = 0;
 
   bool operator==(const DeviceGroupConfig&) const = default;
 };
+
+// esan_io_policy's default for `dg`: redirect when one of its target groups
+// names a peer portal.
+IoPolicy default_io_policy(const DeviceGroupConfig& dg);
 
 // CHAP accounts (IncomingUser/OutgoingUser "name secret"). SCST refuses
 // secrets shorter than 12 bytes, the minimum RFC 7143 §12.1.3 sets for CHAP

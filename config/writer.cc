@@ -115,6 +115,8 @@ void write_target(Writer& w, const TargetConfig& t) {
   w.line("enabled", uint64_t{t.enabled});
   if (t.rel_tgt_id != 0) w.line("rel_tgt_id", uint64_t{t.rel_tgt_id});
   write_users(w, t.incoming_users, t.outgoing_users);
+  if (t.internal) w.line("esan_internal", uint64_t{1});
+  for (const auto& a : t.peer_addresses) w.line("esan_peer_address", a);
   for (const auto& [k, v] : t.attributes) w.line(k, v);
   for (const auto& l : t.luns) write_lun(w, l);
   for (const auto& g : t.groups) {
@@ -146,11 +148,18 @@ void write_device_group(Writer& w, const DeviceGroupConfig& dg) {
   w.open(fmt::format("DEVICE_GROUP {}", quote(dg.name)));
   if (!dg.cluster_group.empty()) w.line("esan_cluster_group", dg.cluster_group);
   if (dg.cluster_owned) w.line("esan_alua_owner", std::string("cluster"));
+  if (dg.io_policy != default_io_policy(dg))
+    w.line("esan_io_policy", std::string(dg.io_policy == IoPolicy::kRedirect ? "redirect" : "local"));
   for (const auto& d : dg.devices) w.line("DEVICE", d);
   for (const auto& tg : dg.target_groups) {
     w.open(fmt::format("TARGET_GROUP {}", quote(tg.name)));
     w.line("group_id", uint64_t{tg.group_id});
     w.line("state", tg.state);
+    if (!tg.peer_portal.empty()) {
+      w.line("esan_peer_portal", tg.peer_portal);
+      w.line("esan_peer_target", tg.peer_target);
+      w.line("esan_peer_chap", tg.peer_chap);
+    }
     for (const auto& m : tg.targets) {
       if (m.rel_tgt_id == 0) {
         w.line("TARGET", m.target);

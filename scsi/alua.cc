@@ -43,11 +43,19 @@ TargetPortGroup::TargetPortGroup(TargetPortGroupSpec spec)
     : name_(std::move(spec.name)),
       group_id_(spec.group_id),
       ports_(std::move(spec.rel_tgt_ids)),
+      redirector_(std::move(spec.redirector)),
       state_(uint8_t(spec.state)) {}
 
-DeviceGroup::DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups) : name_(std::move(name)) {
+DeviceGroup::DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups, IoPolicy io_policy)
+    : name_(std::move(name)), io_policy_(io_policy) {
   groups_.reserve(groups.size());
   for (auto& g : groups) groups_.push_back(std::make_unique<TargetPortGroup>(std::move(g)));
+}
+
+Redirector* DeviceGroup::optimized_redirector() const {
+  for (const auto& g : groups_)
+    if (g->redirector_ && g->state() == AluaState::kActiveOptimized) return g->redirector_.get();
+  return nullptr;
 }
 
 const TargetPortGroup* DeviceGroup::group_of_port(uint16_t rel_tgt_id) const {
@@ -115,7 +123,8 @@ void DeviceGroup::add_lu(const std::shared_ptr<LogicalUnit>& lu) {
   lus_.push_back(lu);
 }
 
-Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::vector<TargetPortGroupSpec> groups) {
+Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::vector<TargetPortGroupSpec> groups,
+                                                       IoPolicy io_policy) {
   if (name.empty()) return make_error(Errc::kInvalidArgument, "device group without a name");
   std::set<uint16_t> ids, ports;
   std::set<std::string> names;
@@ -130,7 +139,7 @@ Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::ve
         return make_error(Errc::kInvalidArgument,
                           where + fmt::format(": relative target port {} is zero or in two groups", p));
   }
-  return std::make_shared<DeviceGroup>(std::move(name), std::move(groups));
+  return std::make_shared<DeviceGroup>(std::move(name), std::move(groups), io_policy);
 }
 
 void join_device_group(const std::shared_ptr<DeviceGroup>& dg, const std::shared_ptr<LogicalUnit>& lu) {

@@ -47,6 +47,7 @@
 #include "cluster/coordinator.h"
 #include "common/result.h"
 #include "scsi/nexus.h"
+#include "scsi/redirect.h"
 
 namespace esan::scsi {
 
@@ -88,6 +89,10 @@ struct TargetPortGroupSpec {
   uint16_t group_id = 0;  // 1..65535, unique in the device group
   AluaState state = AluaState::kActiveOptimized;
   std::vector<uint16_t> rel_tgt_ids;  // member ports, local and remote
+  // The other node's ports (scsi/redirect.h): where medium access of this
+  // device group's non-optimized ports goes while this group is
+  // active/optimized. Null for local groups.
+  std::shared_ptr<Redirector> redirector;
 };
 
 class TargetPortGroup {
@@ -99,12 +104,14 @@ class TargetPortGroup {
   const std::vector<uint16_t>& rel_tgt_ids() const { return ports_; }
   AluaState state() const { return AluaState(state_.load(std::memory_order_acquire)); }
   AluaStatusCode status_code() const { return AluaStatusCode(status_.load(std::memory_order_acquire)); }
+  Redirector* redirector() const { return redirector_.get(); }
 
  private:
   friend class DeviceGroup;
   std::string name_;
   uint16_t group_id_;
   std::vector<uint16_t> ports_;
+  std::shared_ptr<Redirector> redirector_;
   std::atomic<uint8_t> state_;
   std::atomic<uint8_t> status_{uint8_t(AluaStatusCode::kNone)};
 };
@@ -113,7 +120,7 @@ class DeviceGroup {
  public:
   // REQUIRES: group ids unique and non-zero, a port in at most one group
   // (config/ validates this; make_device_group() checks it).
-  DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups);
+  DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups, IoPolicy io_policy = IoPolicy::kLocal);
   DeviceGroup(const DeviceGroup&) = delete;
   DeviceGroup& operator=(const DeviceGroup&) = delete;
 
@@ -126,6 +133,12 @@ class DeviceGroup {
   const TargetPortGroup* group_of_port(uint16_t rel_tgt_id) const;
   const TargetPortGroup* group_by_id(uint16_t group_id) const;
   const TargetPortGroup* group_by_name(std::string_view name) const;
+
+  // I/O redirect (scsi/redirect.h): the policy, and the Redirector of the
+  // target port group that is active/optimized now (nullptr when none is,
+  // or it has none: a local group).
+  IoPolicy io_policy() const { return io_policy_; }
+  Redirector* optimized_redirector() const;
 
   struct Change {
     uint16_t group_id;
@@ -143,13 +156,15 @@ class DeviceGroup {
  private:
   std::string name_;
   std::vector<std::unique_ptr<TargetPortGroup>> groups_;
+  IoPolicy io_policy_;
   std::mutex mu_;                               // serializes apply()
   std::vector<std::weak_ptr<LogicalUnit>> lus_;  // guarded by mu_
 };
 
 // Validates the specs (non-empty name, ids 1..65535 unique, ports unique
 // across groups) and builds the group.
-Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::vector<TargetPortGroupSpec> groups);
+Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::vector<TargetPortGroupSpec> groups,
+                                                       IoPolicy io_policy = IoPolicy::kLocal);
 
 // Makes `lu` a member of `dg` and `dg` its group (LogicalUnit::set_alua_group),
 // at startup or at runtime while the LU is mapped.

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "cluster/change.h"
@@ -125,6 +126,14 @@ inline bool lba_out_of_range(Cmd& c, uint64_t lba, uint64_t blocks) {
 // LU (see alua_allows() in alua.h). False for LUs without a device group and
 // ports in no target group.
 bool alua_refused(Cmd& c);
+
+// I/O redirect (redirect_gate.cc, scsi/redirect.h): the command's Flow when
+// it was forwarded to the peer (kAsync) or refused (kDone, sense set);
+// nullopt when it runs here. REQUIRES: task.lu_hold set.
+std::optional<Flow> redirect(Cmd& c);
+// A trusted nexus (Nexus::trusted) runs only what the peer forwards and
+// needs: true, with ILLEGAL REQUEST set, for anything else.
+bool trusted_refuses(Cmd& c);
 
 // Command handlers (dispatcher.cc maps opcodes to these).
 Flow cmd_test_unit_ready(Cmd& c);

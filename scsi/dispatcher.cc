@@ -8,6 +8,7 @@
 #include "scsi/command.h"
 #include "scsi/logical_unit.h"
 #include "scsi/opcodes.h"
+#include "scsi/redirect.h"
 #include "scsi/sanitize.h"
 #include "scsi/shared_state.h"
 
@@ -44,6 +45,11 @@ void complete(Task& t) {
   // (a sanitize job's) never passed execute(): start_ns 0, not counted.
   if (t.lu_hold && t.start_ns) account(*t.lu_hold, t);
   release_hold(t);
+  if (t.status_as_sense && t.status != kGood && t.status != kCheckCondition && t.status != kReservationConflict) {
+    uint8_t carried = t.status;
+    t.data.clear();
+    check_condition(t, Sense::make(SenseKey::kVendorSpecific, uint16_t(kStatusSenseAsc << 8 | carried)), false);
+  }
   t.owner->task_done(t);
 }
 
@@ -155,6 +161,7 @@ bool cluster_not_ready(Cmd& c) {
 
 void execute(Nexus& nexus, Task& task) {
   task.start_ns = mono_ns();
+  task.status_as_sense = nexus.trusted;
   task.status = kGood;
   task.sense_len = 0;
   task.out_wanted = 0;
@@ -175,19 +182,23 @@ void execute(Nexus& nexus, Task& task) {
     std::optional<uint16_t> ua;
     // Both before unit attentions, which stay pending.
     bool blocked = c.lu && (cluster_not_ready(c) || sanitize_blocks(c));
-    if (!blocked && c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
-    if (blocked) {
+    // A trusted nexus (the HA peer's forwarded commands, scsi/redirect.h)
+    // was checked by the forwarding node: no UA, ALUA or reservation check.
+    bool trusted = nexus.trusted;
+    if (!blocked && !trusted && c.lu && !ua_exempt(opcode) && c.lu->ua_maybe_pending()) ua = c.lu->ua_take(nexus.id);
+    if (blocked || trusted_refuses(c)) {
     } else if (ua) {
       fail(c, Sense::make(SenseKey::kUnitAttention, *ua));
-    } else if (alua_refused(c)) {
+    } else if (!trusted && alua_refused(c)) {
       // NOT READY: the target port group's ALUA state does not allow it
-    } else if (c.lu && c.lu->reservations().conflicts(nexus, task.cdb)) {
+    } else if (!trusted && c.lu && c.lu->reservations().conflicts(nexus, task.cdb)) {
       task.status = kReservationConflict;
     } else if (task.cdb[len - 1] & 0x04) {  // NACA=1: ACA is not supported
       fail_cdb(c, uint16_t(len - 1), 2);
     } else {
       if (m) task.lu_hold = m->lu;
-      flow = run(c);
+      std::optional<Flow> r = redirect(c);
+      flow = r ? *r : run(c);
     }
   }
   if (flow == Flow::kDone) {
@@ -199,7 +210,7 @@ void execute(Nexus& nexus, Task& task) {
 }
 
 void nexus_attached(Nexus& nexus) {
-  if (!nexus.luns) return;
+  if (!nexus.luns || nexus.trusted) return;
   for (auto& [lun, m] : *nexus.luns) {
     if (!m.lu) continue;
     // A nexus of this identity still registered is the session this one
@@ -225,7 +236,7 @@ void forget(LogicalUnit& lu, const Nexus& nexus) {
 }  // namespace
 
 void nexus_detached(Nexus& nexus) {
-  if (!nexus.luns) return;
+  if (!nexus.luns || nexus.trusted) return;
   for (auto& [lun, m] : *nexus.luns)
     if (m.lu) forget(*m.lu, nexus);
 }
@@ -233,6 +244,7 @@ void nexus_detached(Nexus& nexus) {
 void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns) {
   auto old = std::move(nexus.luns);
   nexus.luns = std::move(luns);
+  if (nexus.trusted) return;  // no unit attentions, no reservations
   auto in_map = [](const LunMap* map, const LogicalUnit* lu) {
     if (!map) return false;
     for (auto& [n, m] : *map)

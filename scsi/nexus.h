@@ -54,6 +54,14 @@ struct Nexus {
   // the preempted nexuses (SPC-4 5.13.11.2.5). Callable from any thread
   // (the transport posts to the nexus' own thread); empty = not supported.
   std::function<void(uint64_t lun)> abort_tasks;
+  // The HA peer's forwarded commands (an `esan_internal` target; see
+  // scsi/redirect.h): the forwarding node already checked unit attentions,
+  // ALUA and reservations against the replicated state, so commands on a
+  // trusted nexus skip those checks, are never redirected again, and the
+  // nexus neither has a unit attention queue nor takes part in
+  // reservations. Only medium access, INQUIRY, REPORT LUNS, TEST UNIT
+  // READY and READ CAPACITY are served on it.
+  bool trusted = false;
 };
 
 uint64_t next_nexus_id();

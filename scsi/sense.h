@@ -34,6 +34,7 @@ enum class SenseKey : uint8_t {
   kUnitAttention = 0x6,
   kDataProtect = 0x7,
   kBlankCheck = 0x8,
+  kVendorSpecific = 0x9,
   kCopyAborted = 0xA,
   kAbortedCommand = 0xB,
   kMiscompare = 0xE,

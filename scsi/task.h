@@ -89,6 +89,12 @@ class Task {
   StepRun steps;  // while run_steps() drives the command (scsi/io_steps.h)
   RangeHold hold;  // released by the scsi layer before task_done()
   uint64_t start_ns = 0;  // when execute() began (LuStats latency)
+  // Set for commands of a trusted nexus (the HA peer's forwarder, which
+  // reads responses with libiscsi): a status other than GOOD, CHECK
+  // CONDITION and RESERVATION CONFLICT is sent as CHECK CONDITION carrying
+  // it (scsi/redirect.h, status_sense()), since libiscsi drops the
+  // connection on a SCSI Response with BUSY or TASK SET FULL.
+  bool status_as_sense = false;
   // Keeps the logical unit (and its BlockDevice) alive while the command is
   // in flight, even if the LUN map is swapped meanwhile. Released before
   // task_done() for commands that complete synchronously; after backend I/O

@@ -120,9 +120,15 @@ Result<std::vector<std::shared_ptr<scsi::DeviceGroup>>> make_device_groups(const
         const iscsi::TargetEntry* local = find_named(rt.targets, m.target);
         s.rel_tgt_ids.push_back(local ? local->rel_tgt_id : m.rel_tgt_id);
       }
+      if (!tg.peer_portal.empty()) {
+        auto chap = config::split_user(tg.peer_chap);
+        s.redirector = rt.forwarders->get(redirect::PeerConfig{.portal = tg.peer_portal, .target = tg.peer_target,
+                                                               .chap_user = chap.name, .chap_secret = chap.secret});
+      }
       specs.push_back(std::move(s));
     }
-    auto g = scsi::make_device_group(dg.name, std::move(specs));
+    auto policy = dg.io_policy == config::IoPolicy::kRedirect ? scsi::IoPolicy::kRedirect : scsi::IoPolicy::kLocal;
+    auto g = scsi::make_device_group(dg.name, std::move(specs), policy);
     if (!g) return make_error(g.error().code, path.empty() ? g.error().message
                                                            : fmt::format("{}:{}: {}", path, dg.line, g.error().message));
     out.push_back(std::move(*g));
@@ -203,6 +209,8 @@ std::vector<iscsi::TargetEntry> build_targets(const config::Config& cfg, const R
     e.auth = auth_settings(t.incoming_users, t.outgoing_users);
     e.max_sessions = uint32_t(config::limit_value(t.attributes, "MaxSessions").value_or(0));
     e.queued_commands = uint32_t(config::limit_value(t.attributes, "QueuedCommands").value_or(0));
+    e.internal = t.internal;
+    e.peer_addresses = t.peer_addresses;
     for (const auto& g : t.groups)
       e.groups.push_back(iscsi::TargetEntry::Group{g.name, g.initiators, make_map(g.luns, rt)});
     out.push_back(std::move(e));

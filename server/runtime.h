@@ -19,6 +19,7 @@
 #include "common/result.h"
 #include "cluster/local_coordinator.h"
 #include "config/model.h"
+#include "redirect/forwarder.h"
 #include "scsi/alua.h"
 #include "scsi/logical_unit.h"
 #include "scsi/shared_state.h"
@@ -61,6 +62,9 @@ struct Runtime {
   // replicated device group is in its cluster's state, not in `shared`.
   ClusterAssignment cluster_assignment;
   std::map<std::string, scsi::ClusterSharedState> clusters;
+  // I/O redirect (HA pair): the forwarders to the peers named by target
+  // groups' esan_peer_portal, shared by the device groups that use them.
+  std::shared_ptr<redirect::ForwarderPool> forwarders = std::make_shared<redirect::ForwarderPool>();
   // --state-dir once attach_state_dir() ran (devices added later get their
   // persistent reservation store there too); empty = none.
   std::string state_dir;

@@ -92,6 +92,34 @@ bool Server::refresh_sessions() {
   return p->cv.wait_for(lk, std::chrono::seconds(5), [&] { return p->left == 0; });
 }
 
+bool Server::on_every_reactor(std::function<void(reactor::Reactor&)> fn) {
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t left;
+  };
+  auto p = std::make_shared<Pending>();
+  p->left = reactors_.size();
+  for (auto& r : reactors_) {
+    reactor::Reactor* rp = r.get();
+    r->post([rp, p, fn] {
+      fn(*rp);
+      std::lock_guard lk(p->mu);
+      if (--p->left == 0) p->cv.notify_all();
+    });
+  }
+  std::unique_lock lk(p->mu);
+  return p->cv.wait_for(lk, std::chrono::seconds(5), [&] { return p->left == 0; });
+}
+
+void Server::close_forwarders() {
+  auto pool = rt_.forwarders;
+  on_every_reactor([pool](reactor::Reactor& r) { pool->close(r); });
+  // One more turn of every loop: the cancelled polls complete and free
+  // their sessions before the reactors stop.
+  on_every_reactor([](reactor::Reactor&) {});
+}
+
 void Server::stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -105,6 +133,7 @@ void Server::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   if (ctx_.live_connections.load() > 0)
     ESAN_LOG_WARN("{} connection(s) still draining at shutdown deadline", ctx_.live_connections.load());
+  close_forwarders();
   stop_shared_state(rt_);  // its last completions still reach running reactors
   for (auto& r : reactors_) r->stop();
   for (auto& r : reactors_) r->join();

@@ -6,6 +6,7 @@
 // backends. Runtime changes arrive whole, as one RuntimeEdit (apply()).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,6 +93,10 @@ class Server {
   // (after ctx_.targets changed); returns when all reactors have done so,
   // or after 5 s (false).
   bool refresh_sessions();
+  // Runs fn(reactor) on every reactor's thread; true when all did within 5 s.
+  bool on_every_reactor(std::function<void(reactor::Reactor&)> fn);
+  // Ends the I/O redirect sessions (before the reactors stop).
+  void close_forwarders();
 
   Runtime rt_;
   iscsi::ServerContext ctx_;

@@ -102,6 +102,15 @@ void Connection::register_session(LoginResponse& out) {
   uint32_t queued = p.discovery ? 0 : ctx_.targets.queued_commands(target);
   session_.queued_commands = queued ? queued : std::max<uint32_t>(ctx_.limits.queued_commands, 1);
   uint32_t per_target = p.discovery ? 0 : ctx_.targets.max_sessions(target);
+  if (!p.discovery && !ctx_.targets.login_allowed_from(target, peer_)) {
+    ESAN_LOG_WARN("{}: login to internal target {} from an address not in its esan_peer_address list; refused",
+                  peer_, target);
+    out = LoginResponse{};
+    out.failed = true;
+    out.status_class = 2;   // initiator error
+    out.status_detail = 2;  // authorization failure (RFC 7143 §11.13.5)
+    return;
+  }
   SessionInfo info{0, p.initiator_name, session_.isid_hex(), target, peer_, p.discovery, local_, p, {}};
   std::weak_ptr<Connection> weak = weak_from_this();
   reactor::Reactor* r = &reactor_;

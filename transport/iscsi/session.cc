@@ -19,6 +19,7 @@ void Session::attach_nexus(const TargetRegistry& targets) {
   nexus.rel_tgt_id = targets.rel_tgt_id(params.target_name);
   nexus.tpg_tag = 1;
   nexus.luns = targets.luns_for(params.target_name, params.initiator_name);
+  nexus.trusted = targets.internal(params.target_name);
   scsi::nexus_attached(nexus);
   nexus_attached = true;
 }

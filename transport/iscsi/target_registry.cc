@@ -4,7 +4,13 @@
 #include <mutex>
 #include <set>
 
+#include <arpa/inet.h>
+
+#include <array>
+#include <cstring>
+
 #include "common/wildcard.h"
+#include "transport/iscsi/limits.h"
 #include "scsi/logical_unit.h"
 
 namespace esan::iscsi {
@@ -65,8 +71,42 @@ std::vector<TargetInfo> TargetRegistry::list(std::string_view) const {
   std::vector<TargetInfo> out;
   if (!driver_enabled_) return out;
   for (const auto& t : targets_)
-    if (t.enabled) out.push_back(TargetInfo{t.name, t.alias, t.tpg_tag, t.auth});
+    if (t.enabled && !t.internal) out.push_back(TargetInfo{t.name, t.alias, t.tpg_tag, t.auth});
   return out;
+}
+
+bool TargetRegistry::internal(std::string_view target_name) const {
+  std::shared_lock lk(mu_);
+  const TargetEntry* t = find_locked(target_name);
+  return t && t->internal;
+}
+
+namespace {
+// The binary form of an IPv4 or IPv6 address text (brackets allowed).
+std::optional<std::array<uint8_t, 16>> parse_ip(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  std::string s(text);
+  std::array<uint8_t, 16> out{};
+  in_addr v4;
+  if (inet_pton(AF_INET, s.c_str(), &v4) == 1) {  // as a v4-mapped v6 address
+    out[10] = out[11] = 0xff;
+    std::memcpy(out.data() + 12, &v4, 4);
+    return out;
+  }
+  if (inet_pton(AF_INET6, s.c_str(), out.data()) == 1) return out;
+  return std::nullopt;
+}
+}  // namespace
+
+bool TargetRegistry::login_allowed_from(std::string_view target_name, std::string_view peer) const {
+  std::shared_lock lk(mu_);
+  const TargetEntry* t = find_locked(target_name);
+  if (!t || !t->internal) return true;
+  auto from = parse_ip(peer_address(peer));
+  if (!from) return false;
+  for (const auto& a : t->peer_addresses)
+    if (parse_ip(a) == from) return true;
+  return false;
 }
 
 std::shared_ptr<const scsi::LunMap> TargetRegistry::luns_for(std::string_view target_name,

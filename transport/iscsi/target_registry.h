@@ -35,6 +35,12 @@ struct TargetEntry {
   AuthSettings auth;                         // IncomingUser/OutgoingUser of the target
   uint32_t max_sessions = 0;     // MaxSessions: normal sessions on this target (0 = no limit)
   uint32_t queued_commands = 0;  // QueuedCommands per session (0 = Limits::queued_commands)
+  // esan_internal: the target the HA peer forwards commands to (scsi/
+  // redirect.h). Never listed by SendTargets; logins only from
+  // `peer_addresses` (and CHAP, which config/ requires); its sessions'
+  // nexuses are trusted (scsi::Nexus::trusted).
+  bool internal = false;
+  std::vector<std::string> peer_addresses;  // IPv4/IPv6 addresses, no brackets
 };
 
 class TargetRegistry final : public TargetDirectory {
@@ -51,6 +57,11 @@ class TargetRegistry final : public TargetDirectory {
   // The LUNs `initiator_name` sees on `target_name` (empty map if unknown).
   std::shared_ptr<const scsi::LunMap> luns_for(std::string_view target_name, std::string_view initiator_name) const;
   uint16_t rel_tgt_id(std::string_view target_name) const;
+  // esan_internal targets (see TargetEntry::internal).
+  bool internal(std::string_view target_name) const;
+  // False when `target_name` is internal and `peer` ("host:port" as the
+  // connection names it, "[v6]:port" for IPv6) is none of its peer addresses.
+  bool login_allowed_from(std::string_view target_name, std::string_view peer) const;
   // MaxSessions / QueuedCommands of `target_name` (0 = not set or unknown).
   uint32_t max_sessions(std::string_view target_name) const;
   uint32_t queued_commands(std::string_view target_name) const;

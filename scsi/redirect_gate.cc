@@ -1,0 +1,47 @@
+// The per-command redirect decision (scsi/redirect.h) and what a trusted
+// nexus may run. Lock-free: the LU's device group pointer and its target
+// port groups' states are atomics.
+#include "scsi/alua.h"
+#include "scsi/command.h"
+#include "scsi/redirect.h"
+
+namespace esan::scsi {
+
+void forwarded(Task& task) { complete(task); }
+
+std::optional<Flow> redirect(Cmd& c) {
+  if (c.nexus.trusted || !c.lu) return std::nullopt;
+  const DeviceGroup* dg = c.lu->alua_group();
+  if (!dg || dg->io_policy() != IoPolicy::kRedirect) return std::nullopt;
+  bool medium = accesses_medium(c.cdb);
+  bool refused = c.cdb[0] == op::kExtendedCopy || c.cdb[0] == op::kSanitize;
+  if (!medium && !refused) return std::nullopt;
+  const TargetPortGroup* tpg = dg->group_of_port(c.nexus.rel_tgt_id);
+  if (!tpg || tpg->state() != AluaState::kActiveNonOptimized) return std::nullopt;
+  if (refused) return fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
+  Redirector* r = dg->optimized_redirector();
+  // No peer owns the medium right now (roles are changing): retry elsewhere.
+  if (!r) return fail(c, Sense::make(SenseKey::kNotReady, asc::kNotAccessibleAluaTransition));
+  r->forward(c.task, *c.lu);
+  return Flow::kAsync;
+}
+
+bool trusted_refuses(Cmd& c) {
+  if (!c.nexus.trusted) return false;
+  const uint8_t* cdb = c.cdb;
+  if (accesses_medium(cdb)) return false;
+  switch (cdb[0]) {
+    case op::kInquiry:
+    case op::kReportLuns:
+    case op::kTestUnitReady:
+    case op::kReadCapacity10: return false;
+    case op::kServiceActionIn16:
+      if ((cdb[1] & 0x1F) == op::kSaReadCapacity16) return false;
+      break;
+    default: break;
+  }
+  fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
+  return true;
+}
+
+}  // namespace esan::scsi
