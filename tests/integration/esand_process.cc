@@ -306,6 +306,11 @@ bool ListensOn(pid_t pid, const std::string& address, int port) {
   return false;
 }
 
+int EsandProcess::ChoosePort() {
+  if (port_ == 0) port_ = FreeLoopbackPort();
+  return port_;
+}
+
 ::testing::AssertionResult EsandProcess::Start(const Options& opts) {
   if (pid_ > 0 && Running()) return ::testing::AssertionFailure() << "esand already running";
   if (opts.address != address_) port_ = 0;

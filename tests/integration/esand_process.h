@@ -104,6 +104,9 @@ class EsandProcess {
   ExitInfo RunToExit(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   int port() const { return port_; }
+  // Picks the port now, before the first start, so that another process's
+  // config can name it (a start that then finds it taken moves elsewhere).
+  int ChoosePort();
   // The address of the last Start (127.0.0.1 before the first).
   const std::string& address() const { return address_; }
   std::string portal() const { return address_ + ":" + std::to_string(port_); }
