@@ -1,0 +1,134 @@
+// The redirect decision (redirect_gate.cc, scsi/redirect.h) and the trusted
+// nexus, with a Redirector that records what it was given.
+#include "scsi/redirect.h"
+
+#include <gtest/gtest.h>
+
+#include "scsi/alua.h"
+#include "scsi/opcodes.h"
+#include "scsi/test_support.h"
+
+namespace esan::scsi {
+namespace {
+
+using namespace testing;
+
+constexpr AluaState kAO = AluaState::kActiveOptimized, kAN = AluaState::kActiveNonOptimized,
+                    kSB = AluaState::kStandby;
+
+// Answers every forwarded command GOOD with 0xAB bytes, inline.
+struct Recorder final : Redirector {
+  std::vector<uint8_t> opcodes;
+  void forward(Task& t, const LogicalUnit&) override {
+    opcodes.push_back(t.cdb[0]);
+    if (t.dir == DataDir::kIn) t.data.assign_zero(t.expected_len), std::memset(t.data.data(), 0xAB, t.expected_len);
+    t.status = kGood;
+    forwarded(t);
+  }
+};
+
+// Port 1: this node's target group "local"; port 2: the peer's, with the recorder.
+struct RedirectFixture {
+  RedirectFixture(AluaState local, AluaState peer, IoPolicy policy = IoPolicy::kRedirect) {
+    auto r = make_device_group("dg", {{"local", 1, local, {1}}, {"peer", 2, peer, {2}, rec}}, policy);
+    EXPECT_TRUE(r.has_value());
+    dg = *r;
+    join_device_group(dg, f.lu);
+  }
+  Task run(const std::vector<uint8_t>& cdb, DataDir dir = DataDir::kNone, const std::vector<uint8_t>& out = {},
+           Nexus* on = nullptr) {
+    return f.run(cdb, dir, out, dir == DataDir::kIn ? 512 : uint32_t(out.size()), on);
+  }
+  std::shared_ptr<Recorder> rec = std::make_shared<Recorder>();
+  Fixture f;
+  std::shared_ptr<DeviceGroup> dg;
+};
+
+std::vector<uint8_t> read16() { return cdb16(op::kRead16, 0, 1); }
+std::vector<uint8_t> inquiry() { return {op::kInquiry, 0, 0, 0, 96, 0}; }
+
+TEST(RedirectGate, NonOptimizedPortForwardsMediumAccessOnly) {
+  RedirectFixture x(kAN, kAO);
+  Task r = x.run(read16(), DataDir::kIn);
+  expect_good(r);
+  EXPECT_EQ(bytes_of(r), std::vector<uint8_t>(512, 0xAB)) << "the peer's data";
+  expect_good(x.run(cdb16(op::kWrite16, 0, 1), DataDir::kOut, pattern(512, 1)));
+  expect_good(x.run(cdb10(op::kSyncCache10, 0, 0)));
+  expect_good(x.run(inquiry(), DataDir::kIn));
+  expect_good(x.run({op::kTestUnitReady, 0, 0, 0, 0, 0}));
+  expect_good(x.run(cdb10(op::kReadCapacity10, 0, 0), DataDir::kIn));
+  EXPECT_EQ(x.rec->opcodes, (std::vector<uint8_t>{op::kRead16, op::kWrite16, op::kSyncCache10}));
+  EXPECT_TRUE(x.f.dev->pending.empty());
+}
+
+TEST(RedirectGate, OptimizedPortAndLocalPolicyRunHere) {
+  RedirectFixture optimized(kAO, kAN);
+  expect_good(optimized.run(read16(), DataDir::kIn));
+  EXPECT_TRUE(optimized.rec->opcodes.empty());
+  RedirectFixture local(kAN, kAO, IoPolicy::kLocal);
+  expect_good(local.run(read16(), DataDir::kIn));
+  EXPECT_TRUE(local.rec->opcodes.empty());
+}
+
+TEST(RedirectGate, FollowsTheStatesPerCommand) {
+  RedirectFixture x(kAN, kAO);
+  expect_good(x.run(read16(), DataDir::kIn));
+  ASSERT_TRUE(x.dg->apply(std::vector<DeviceGroup::Change>{{1, kAO}, {2, kAN}}, DeviceGroup::Cause::kImplicit));
+  x.f.lu->ua_take(x.f.nexus->id);
+  expect_good(x.run(read16(), DataDir::kIn));
+  EXPECT_EQ(x.rec->opcodes.size(), 1u) << "after the role change the node serves locally";
+}
+
+TEST(RedirectGate, NoOptimizedPeerIsATransition) {
+  RedirectFixture x(kAN, kSB);
+  expect_sense(x.run(read16(), DataDir::kIn), SenseKey::kNotReady, asc::kNotAccessibleAluaTransition);
+  EXPECT_TRUE(x.rec->opcodes.empty());
+}
+
+TEST(RedirectGate, ExtendedCopyAndSanitizeAreRefusedOnARedirectingPort) {
+  RedirectFixture x(kAN, kAO);
+  std::vector<uint8_t> xcopy(16, 0);
+  xcopy[0] = op::kExtendedCopy;
+  xcopy[13] = 16;
+  expect_sense(x.run(xcopy, DataDir::kOut, std::vector<uint8_t>(16, 0)), SenseKey::kIllegalRequest,
+               asc::kInvalidCommandOperationCode);
+  expect_sense(x.run({op::kSanitize, 0x01, 0, 0, 0, 0, 0, 0, 0, 0}), SenseKey::kIllegalRequest,
+               asc::kInvalidCommandOperationCode);
+  EXPECT_TRUE(x.rec->opcodes.empty());
+}
+
+TEST(TrustedNexus, SkipsUnitAttentionsAndIsNeverRedirected) {
+  RedirectFixture x(kAN, kAO);
+  auto trusted = std::make_unique<Nexus>();
+  trusted->id = next_nexus_id();
+  trusted->initiator_port = "iqn.peer,i,0x800000000001";
+  trusted->rel_tgt_id = 1;  // even through a non-optimized port: it runs here
+  trusted->trusted = true;
+  trusted->luns = x.f.nexus->luns;
+  nexus_attached(*trusted);  // registers no unit attention
+  x.f.lu->ua_queue_all(asc::kBusDeviceResetFunctionOccurred);
+  expect_good(x.run(read16(), DataDir::kIn, {}, trusted.get()));
+  EXPECT_TRUE(x.rec->opcodes.empty());
+  // The normal nexus still has its unit attention.
+  expect_sense(x.run(cdb10(op::kReadCapacity10, 0, 0), DataDir::kIn),
+               SenseKey::kUnitAttention, asc::kBusDeviceResetFunctionOccurred);
+  // Only what the peer forwards (and needs to find its LUNs) runs on it.
+  expect_sense(x.run({op::kPersistentReserveIn, 0, 0, 0, 0, 0, 0, 0, 64, 0}, DataDir::kIn, {}, trusted.get()),
+               SenseKey::kIllegalRequest, asc::kInvalidCommandOperationCode);
+  expect_good(x.run(inquiry(), DataDir::kIn, {}, trusted.get()));
+  nexus_detached(*trusted);
+}
+
+TEST(TrustedNexus, StatusesLibiscsiCannotCarryTravelAsSense) {
+  Task fixed, desc;
+  check_condition(fixed, Sense::make(SenseKey::kVendorSpecific, uint16_t(kStatusSenseAsc << 8 | kBusy)), false);
+  check_condition(desc, Sense::make(SenseKey::kVendorSpecific, uint16_t(kStatusSenseAsc << 8 | kTaskSetFull)), true);
+  EXPECT_EQ(status_in_sense(fixed.sense, fixed.sense_len), std::optional<uint8_t>(kBusy));
+  EXPECT_EQ(status_in_sense(desc.sense, desc.sense_len), std::optional<uint8_t>(kTaskSetFull));
+  Task other;
+  check_condition(other, Sense::make(SenseKey::kNotReady, asc::kNotAccessibleAluaTransition), false);
+  EXPECT_EQ(status_in_sense(other.sense, other.sense_len), std::nullopt);
+}
+
+}  // namespace
+}  // namespace esan::scsi
