@@ -221,11 +221,15 @@ void PeerSession::send(scsi::Task& t, const Naa& naa, bool desc) {
     return fail_unreachable(t, desc);
   }
   flights_.insert(f);
+  // Like backend I/O: the reactor must not sleep to coalesce input while a
+  // forwarded command's answer may be waiting (reactor.h, Coalescing).
+  r_.worker_io_started();
   schedule_flush();
 }
 
 void PeerSession::on_command(int status, Flight* f) {
   flights_.erase(f);
+  r_.worker_io_done();
   scsi::Task& t = *f->task;
   scsi_task* st = f->st;
   bool desc = f->desc;
@@ -348,6 +352,7 @@ void PeerSession::drop(const std::string& why) {
   discovering_ = 0;
   for (Flight* f : std::vector<Flight*>(flights_.begin(), flights_.end())) {
     flights_.erase(f);
+    r_.worker_io_done();
     scsi::Task& t = *f->task;
     bool desc = f->desc;
     scsi_free_scsi_task(f->st);
