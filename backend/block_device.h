@@ -100,6 +100,12 @@ class BlockDevice {
     (void)size_bytes;
     return make_error(Errc::kUnsupported, std::string(kind()) + " device cannot be resized");
   }
+  // Makes later reads come from the medium: writes back what this process
+  // cached and drops it (a buffered file: fdatasync, then
+  // POSIX_FADV_DONTNEED). For the HA pair's role changes, when another
+  // node may have written the shared medium meanwhile (scsi/redirect.h).
+  // Synchronous, any thread; a no-op for O_DIRECT and null devices.
+  virtual void drop_cache() {}
   // False when opened read-only (a writable LU needs it reopened).
   virtual bool writable() const { return true; }
   // write_through: every write is stable before completion (RWF_DSYNC).

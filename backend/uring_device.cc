@@ -11,6 +11,8 @@
 #include <cstring>
 #include <new>
 
+#include "common/log.h"
+
 namespace esan::backend {
 
 // Per-request io_uring completion: lives in a small heap block keyed by the
@@ -133,6 +135,12 @@ void UringDevice::on_complete(IoRequest& req, int res) {
 void UringDevice::discard_blockdev(IoRequest& req) {
   uint64_t range[2] = {req.offset, req.len};
   req.on_done(req, ioctl(fd_, BLKDISCARD, range) < 0 ? -errno : int(req.len));
+}
+
+void UringDevice::drop_cache() {
+  if (direct_) return;
+  if (!read_only_ && ::fdatasync(fd_) != 0) ESAN_LOG_WARN("fdatasync before dropping the page cache failed: {}", std::strerror(errno));
+  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);
 }
 
 }  // namespace esan::backend

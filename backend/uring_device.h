@@ -28,6 +28,7 @@ class UringDevice final : public BlockDevice {
   void set_write_through(bool on) override { write_through_.store(on, std::memory_order_relaxed); }
   const char* kind() const override { return direct_ ? "block" : "file"; }
   void submit(IoRequest& req) override;
+  void drop_cache() override;
   bool supports_discard() const override { return true; }
   uint32_t physical_block_size() const override { return phys_block_; }
   // Files: SEEK_DATA/SEEK_HOLE (holes are deallocated; past the end of a

@@ -90,11 +90,14 @@ Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::opt
       return make_error(Errc::kBusy, fmt::format("target group '{}' is transitioning", g->name_));
     targets.push_back(g);
   }
-  bool changed = false;
+  bool changed = false, owner_changed = false;
   auto status = cause == Cause::kExplicit ? AluaStatusCode::kSetByStpg : AluaStatusCode::kImplicit;
   for (size_t i = 0; i < changes.size(); ++i) {
     TargetPortGroup& g = *targets[i];
     if (g.state() == changes[i].state) continue;
+    // This node's ports gain or lose the medium (scsi/redirect.h).
+    if (!g.redirector_ && (g.state() == AluaState::kActiveOptimized) != (changes[i].state == AluaState::kActiveOptimized))
+      owner_changed = true;
     ESAN_LOG_INFO("ALUA: device group '{}' target group '{}' (id {}): {} -> {} ({})", name_, g.name_, g.group_id_,
                   alua_state_name(g.state()), alua_state_name(changes[i].state),
                   cause == Cause::kExplicit ? "SET TARGET PORT GROUPS" : "implicit");
@@ -109,6 +112,9 @@ Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::opt
       it = lus_.erase(it);
       continue;
     }
+    // With the I/O redirect the other node may have written the medium
+    // while this one forwarded: flush what this node cached and drop it.
+    if (owner_changed && io_policy_ == IoPolicy::kRedirect) lu->device().drop_cache();
     if (requester)
       lu->ua_queue_others(*requester, asc::kAsymmetricAccessStateChanged);
     else

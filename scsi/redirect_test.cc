@@ -77,6 +77,10 @@ TEST(RedirectGate, FollowsTheStatesPerCommand) {
   x.f.lu->ua_take(x.f.nexus->id);
   expect_good(x.run(read16(), DataDir::kIn));
   EXPECT_EQ(x.rec->opcodes.size(), 1u) << "after the role change the node serves locally";
+  EXPECT_EQ(x.f.dev->cache_drops, 1) << "the new owner drops what it cached before the peer wrote";
+  // A change that leaves this node's ports as they are keeps the cache.
+  ASSERT_TRUE(x.dg->apply(std::vector<DeviceGroup::Change>{{2, kSB}}, DeviceGroup::Cause::kImplicit));
+  EXPECT_EQ(x.f.dev->cache_drops, 1);
 }
 
 TEST(RedirectGate, NoOptimizedPeerIsATransition) {

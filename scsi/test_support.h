@@ -52,6 +52,8 @@ class MemDevice final : public backend::BlockDevice {
   uint64_t size_bytes() const override { return mem.size(); }
   const char* kind() const override { return "mem"; }
   bool supports_discard() const override { return discard_; }
+  void drop_cache() override { ++cache_drops; }
+  int cache_drops = 0;
   backend::MapExtent map_status(uint64_t offset, uint64_t len) const override {
     return map_fn ? map_fn(offset, len) : backend::MapExtent{true, len};
   }
