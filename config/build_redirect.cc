@@ -9,8 +9,9 @@
 //    esan_peer_portal is HOST:PORT ([v6]:PORT), port 1..65535;
 //    esan_peer_chap is "USER SECRET" as IncomingUser;
 //  - esan_io_policy redirect needs a target group with esan_peer_portal;
-//    without esan_cluster_group it is accepted with a warning (the nodes
-//    then do not share reservations and unit attentions);
+//    a redirect (given or by default) without esan_cluster_group is
+//    accepted with a warning (the nodes then do not share reservations and
+//    unit attentions);
 //  - esan_internal 1 needs an IncomingUser and at least one
 //    esan_peer_address; esan_peer_address needs esan_internal 1.
 #include <arpa/inet.h>
@@ -89,16 +90,13 @@ Status io_policy_attribute(Context& ctx, const Node& a, DeviceGroupConfig& dg) {
 
 Status check_io_policy(Context& ctx, DeviceGroupConfig& dg, int policy_line) {
   IoPolicy dflt = default_io_policy(dg);
-  if (!policy_line) {
-    dg.io_policy = dflt;
-    return ok();
-  }
-  if (dg.io_policy == IoPolicy::kRedirect && dflt != IoPolicy::kRedirect)
+  if (!policy_line) dg.io_policy = dflt;
+  if (policy_line && dg.io_policy == IoPolicy::kRedirect && dflt != IoPolicy::kRedirect)
     return ctx.fail(policy_line, fmt::format("device group '{}': esan_io_policy redirect needs a TARGET_GROUP of "
                                              "the other node's ports with esan_peer_portal (where to forward)",
                                              dg.name));
   if (dg.io_policy == IoPolicy::kRedirect && dg.cluster_group.empty())
-    ctx.warn(policy_line, fmt::format("device group '{}' redirects I/O without esan_cluster_group: reservations, "
+    ctx.warn(policy_line ? policy_line : dg.line, fmt::format("device group '{}' redirects I/O without esan_cluster_group: reservations, "
                                       "unit attentions and ALUA states are not shared with the other node",
                                       dg.name));
   return ok();

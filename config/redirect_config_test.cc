@@ -52,9 +52,10 @@ TEST(RedirectConfig, PeerPortalMakesRedirectTheDefaultAndRoundTrips) {
   ASSERT_NE(t, nullptr);
   EXPECT_TRUE(t->internal);
   EXPECT_EQ(t->peer_addresses, (std::vector<std::string>{"10.0.0.2", "fe80::2"}));
-  // Without a cluster group the redirect is accepted with a warning only
-  // when asked for explicitly; the default says nothing.
-  EXPECT_TRUE(c.warnings.empty());
+  // Without a cluster group the redirect is accepted with a warning.
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0], "t.conf:2: device group 'dg' redirects I/O without esan_cluster_group: reservations, "
+                           "unit attentions and ALUA states are not shared with the other node");
 
   std::string text = write_config(c);
   EXPECT_EQ(text.find("esan_io_policy"), std::string::npos) << "the default is not written";
@@ -75,7 +76,7 @@ TEST(RedirectConfig, LocalPolicyAndDefaults) {
   EXPECT_EQ(write_config(plain).find("esan_io_policy"), std::string::npos);
 }
 
-TEST(RedirectConfig, ExplicitRedirectWithoutClusterGroupWarns) {
+TEST(RedirectConfig, ExplicitRedirectWithoutClusterGroupWarnsAtItsLine) {
   Config c = parse_ok(pair_config(" esan_io_policy redirect\n", peer_lines()));
   EXPECT_EQ(c.device_groups.at(0).io_policy, IoPolicy::kRedirect);
   ASSERT_EQ(c.warnings.size(), 1u);
