@@ -194,8 +194,9 @@ void PeerSession::ready() {
 void PeerSession::send(scsi::Task& t, const Naa& naa, bool desc) {
   auto it = luns_.find(naa);
   if (it == luns_.end()) {
-    ESAN_LOG_ERROR("redirect: {} at {} does not export this LU to us (no LUN with its NAA designator)",
-                   peer_.target, peer_.portal);
+    if (unmapped_logged_.insert(naa).second)
+      ESAN_LOG_ERROR("redirect: {} at {} does not export this LU to us (no LUN with its NAA designator); its "
+                     "commands fail with 04h/0Ah", peer_.target, peer_.portal);
     return fail_unreachable(t, desc);
   }
   unsigned cdb_len = scsi::op::cdb_length(t.cdb[0]);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -86,6 +87,7 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   unsigned backoff_s_ = 1;
   int discovering_ = 0;  // INQUIRY commands outstanding while connecting
   std::map<Naa, uint64_t> luns_;  // NAA designator -> LUN on the peer
+  std::set<Naa> unmapped_logged_;  // LUs the peer does not export to us (logged once)
   std::vector<Waiting> waiting_;
   std::unordered_set<Flight*> flights_;
   bool warned_down_ = false;
