@@ -24,10 +24,12 @@ echo "$contents" | grep -q ' ./usr/local' && fail "the package installs under /u
 info=$(dpkg-deb -I "$deb")
 echo "$info" | grep -q '^ Package: esan$' || fail "package name"
 dep=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib; do
+# libcpg/libquorum: the HA pair's corosync clients; libiscsi: the I/O
+# redirect's sessions to the peer (esand links all three).
+for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib libcpg libquorum libiscsi; do
 	echo "$dep" | grep -q "$lib" || fail "Depends lacks $lib: $dep"
 done
-echo "$dep" | grep -q -e libiscsi -e libgtest && fail "Depends names a test-only library: $dep"
+echo "$dep" | grep -q -e libgtest -e libgmock && fail "Depends names a test-only library: $dep"
 dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q '^./conffiles$' || fail "no conffiles"
 [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" = /etc/esan/esan.conf ] || fail "conffiles is not /etc/esan/esan.conf"
 for s in postinst prerm postrm; do
