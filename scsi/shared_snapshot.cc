@@ -140,10 +140,7 @@ ClusterSharedState make_cluster_shared_state(std::string group, std::shared_ptr<
 void ClusterSharedState::start() {
   std::weak_ptr<SharedState> weak = state;
   cluster::Replica replica;
-  replica.apply = [weak](uint64_t seq, const cluster::Change& ch) {
-    if (auto s = weak.lock()) return s->apply(seq, ch);
-    return encode_reply(SharedReply{kBusy, {}, Error{Errc::kBusy, "shared state is gone"}});
-  };
+  replica.apply = SharedState::applier(weak);
   replica.snapshot = [weak] {
     if (auto s = weak.lock()) return s->snapshot();
     return std::vector<uint8_t>{};

@@ -237,16 +237,19 @@ SharedReply SharedState::apply_alua(std::string_view name, std::span<const uint8
   return check(Sense::make(SenseKey::kHardwareError, asc::kSetTargetPortGroupsFailed), r.error());
 }
 
+cluster::Applier SharedState::applier(std::weak_ptr<SharedState> weak) {
+  return [weak = std::move(weak)](uint64_t seq, const cluster::Change& c) {
+    if (auto s = weak.lock()) return s->apply(seq, c);
+    return encode_reply(SharedReply{kBusy, {}, Error{Errc::kBusy, "shared state is gone"}});
+  };
+}
+
 LocalSharedState start_local_shared_state(std::shared_ptr<AluaRegistry> alua) {
   LocalSharedState l;
   l.coordinator = std::make_shared<cluster::LocalCoordinator>();
   alua->set_coordinator(l.coordinator);
   l.state = std::make_shared<SharedState>(l.coordinator, std::move(alua));
-  std::weak_ptr<SharedState> weak = l.state;
-  l.coordinator->start([weak](uint64_t seq, const cluster::Change& c) {
-    if (auto s = weak.lock()) return s->apply(seq, c);
-    return encode_reply(SharedReply{kBusy, {}, Error{Errc::kBusy, "shared state is gone"}});
-  });
+  l.coordinator->start(SharedState::applier(l.state));
   return l;
 }
 

@@ -108,6 +108,9 @@ class SharedState {
 
   // The one apply function (see above). Coordinator's apply thread only.
   cluster::Reply apply(uint64_t seq, const cluster::Change& change);
+  // apply() as a coordinator's Applier that holds the state weakly (BUSY
+  // once it is gone).
+  static cluster::Applier applier(std::weak_ptr<SharedState> weak);
 
   // The whole state, for a member joining a cluster (shared_snapshot.cc),
   // on the coordinator's thread: every LU's persistent reservations, SPC-2
