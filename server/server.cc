@@ -73,6 +73,14 @@ Result<std::unique_ptr<Server>> Server::start(Runtime rt, const ServerOptions& o
 
 bool Server::refresh_sessions() {
   if (stopped_) return false;
+  return on_each_reactor([this](size_t i) { conn_sets_[i]->refresh_sessions(); });
+}
+
+bool Server::on_every_reactor(std::function<void(reactor::Reactor&)> fn) {
+  return on_each_reactor([this, fn = std::move(fn)](size_t i) { fn(*reactors_[i]); });
+}
+
+bool Server::on_each_reactor(std::function<void(size_t)> fn) {
   struct Pending {
     std::mutex mu;
     std::condition_variable cv;
@@ -81,29 +89,8 @@ bool Server::refresh_sessions() {
   auto p = std::make_shared<Pending>();
   p->left = reactors_.size();
   for (size_t i = 0; i < reactors_.size(); ++i) {
-    iscsi::ConnectionSet* set = conn_sets_[i].get();
-    reactors_[i]->post([set, p] {
-      set->refresh_sessions();
-      std::lock_guard lk(p->mu);
-      if (--p->left == 0) p->cv.notify_all();
-    });
-  }
-  std::unique_lock lk(p->mu);
-  return p->cv.wait_for(lk, std::chrono::seconds(5), [&] { return p->left == 0; });
-}
-
-bool Server::on_every_reactor(std::function<void(reactor::Reactor&)> fn) {
-  struct Pending {
-    std::mutex mu;
-    std::condition_variable cv;
-    size_t left;
-  };
-  auto p = std::make_shared<Pending>();
-  p->left = reactors_.size();
-  for (auto& r : reactors_) {
-    reactor::Reactor* rp = r.get();
-    r->post([rp, p, fn] {
-      fn(*rp);
+    reactors_[i]->post([i, p, fn] {
+      fn(i);
       std::lock_guard lk(p->mu);
       if (--p->left == 0) p->cv.notify_all();
     });

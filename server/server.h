@@ -95,6 +95,8 @@ class Server {
   bool refresh_sessions();
   // Runs fn(reactor) on every reactor's thread; true when all did within 5 s.
   bool on_every_reactor(std::function<void(reactor::Reactor&)> fn);
+  // The same with the reactor's index (its ConnectionSet is conn_sets_[i]).
+  bool on_each_reactor(std::function<void(size_t)> fn);
   // Ends the I/O redirect sessions (before the reactors stop).
   void close_forwarders();
 
