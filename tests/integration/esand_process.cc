@@ -41,12 +41,11 @@ const bool kSigpipeIgnored = [] {
 }  // namespace
 using namespace std::chrono_literals;
 
-int FreeLoopbackPort() {
+namespace {
+// The port the kernel gives a socket bound to addr (port 0), or -1.
+int BoundPort(sockaddr_in addr) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
   int port = -1;
   socklen_t len = sizeof(addr);
@@ -56,6 +55,14 @@ int FreeLoopbackPort() {
   }
   ::close(fd);
   return port;
+}
+}  // namespace
+
+int FreeLoopbackPort() {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return BoundPort(addr);
 }
 
 bool PortAccepts(int port) {
@@ -75,15 +82,7 @@ int FreePort(const std::string& address) {
   addr.sin_family = AF_INET;
   if (address == "127.0.0.1" || ::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1)
     return FreeLoopbackPort();
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  int port = -1;
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
+  int port = BoundPort(addr);
   // Not an address of this network namespace (EADDRNOTAVAIL): esand runs in
   // another one; any port free here is as good a guess there (and Start
   // moves on if esand finds it taken).
