@@ -165,6 +165,22 @@ TEST_F(EngineTest, ApplyTextChangesOnlyTheDifference) {
   EXPECT_TRUE(lu("n2"));
 }
 
+// Which CPG group carries a device is fixed while esand runs: a reload that
+// replicates a device group is refused and changes nothing.
+TEST_F(EngineTest, ReplicatingADeviceGroupNeedsARestart) {
+  auto refused = engine_->apply_text(
+      "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n}\n"
+      "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n}\n"
+      "DEVICE_GROUP dg {\n DEVICE n0\n esan_cluster_group esan-dg\n}\n");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(refused.error().message,
+            "esan_cluster_group, and the devices of a device group that has it, change only with a restart of esand");
+  EXPECT_TRUE(server_->runtime().cluster_assignment.devices.empty());
+  EXPECT_TRUE(server_->runtime().clusters.empty());
+  EXPECT_EQ(slurp(conf_).find("esan_cluster_group"), std::string::npos);
+}
+
 // reconcile: prepare() turns the config difference into one RuntimeEdit
 // without touching the server; commit() hands it to Server::apply().
 TEST_F(EngineTest, PrepareHandsTheServerOneEdit) {
