@@ -9,7 +9,8 @@
 // Joins GROUP, waits until the group has MEMBERS members, multicasts one
 // message naming its node id and waits until it has received one from every
 // member (its own included), then leaves.
-// Prints "local N", "quorate Q", "members A B ...", "heard A B ...".
+// Prints "local N", "quorate Q", "members A B ..." (the group when it sent),
+// "heard A B ...".
 // Exit 0 on success, 1 on timeout, 2 on a corosync error.
 #include <poll.h>
 
@@ -91,6 +92,10 @@ int main(int argc, char** argv) {
   int fd = -1;
   cpg_fd_get(h, &fd);
   bool sent = false, ok = false;
+  // The group as it was when our hello went out: a peer that has heard
+  // everyone may leave before we print, and its leave must not rewrite what
+  // we saw.
+  std::set<unsigned> members_at_send;
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 50) > 0 && cpg_dispatch(h, CS_DISPATCH_ALL) != CS_OK) {
@@ -100,13 +105,16 @@ int main(int argc, char** argv) {
     if (!sent && g_members.size() >= want) {
       std::string msg = "hello " + std::to_string(local);
       iovec iov{msg.data(), msg.size()};
-      if (cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1) == CS_OK) sent = true;
+      if (cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1) == CS_OK) {
+        sent = true;
+        members_at_send = g_members;
+      }
     }
     if (sent && g_heard.size() >= want) {
       // Our message was sent in a configuration every peer is in: virtual
       // synchrony delivers it to them before our leave.
       ok = true;
-      std::printf("members%s\nheard%s\n", List(g_members).c_str(), List(g_heard).c_str());
+      std::printf("members%s\nheard%s\n", List(members_at_send).c_str(), List(g_heard).c_str());
       break;
     }
   }
