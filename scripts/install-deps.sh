@@ -3,7 +3,7 @@
 # Idempotent: apt runs only when something is missing.
 # Usage: install-deps.sh [--bench] [--fuzz]
 set -euo pipefail
-PKGS=(cmake ninja-build g++ pkg-config python3
+PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       liburing-dev libisal-dev libssl-dev libfmt-dev libspdlog-dev libcli11-dev
       nlohmann-json3-dev libcpp-httplib-dev libgtest-dev libgmock-dev
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
