@@ -163,6 +163,32 @@ expect 5 validate-all OCF_RESKEY_local_tgt_grp=mine
 expect_reason "has no target group 'mine'"
 expect 5 validate-all OCF_RESKEY_remote_tgt_grp=theirs
 expect_reason "has no target group 'theirs'"
+# The config file is read as esand reads it: braces on their own lines,
+# comments ignored, target groups counted only in their own device group.
+cat >"$T/allman.conf" <<EOF
+# TARGET_GROUP mine (a comment)
+DEVICE_GROUP other
+{
+	TARGET_GROUP x
+	{
+		group_id 3
+	}
+	TARGET_GROUP y { group_id 4 }
+}
+DEVICE_GROUP default
+{
+	TARGET_GROUP local
+	{
+		group_id 1
+	}
+	TARGET_GROUP remote { group_id 2 }
+}
+EOF
+expect 0 validate-all OCF_RESKEY_config="$T/allman.conf"
+expect 5 validate-all OCF_RESKEY_config="$T/allman.conf" OCF_RESKEY_local_tgt_grp=mine
+expect 5 validate-all OCF_RESKEY_config="$T/allman.conf" OCF_RESKEY_remote_tgt_grp=x
+expect 0 validate-all OCF_RESKEY_config="$T/allman.conf" OCF_RESKEY_device_group=other OCF_RESKEY_local_tgt_grp=x \
+	OCF_RESKEY_remote_tgt_grp=y
 # ESOS's extra knobs are accepted.
 expect 0 validate-all OCF_RESKEY_set_dev_active=true OCF_RESKEY_redirect_mode=false OCF_RESKEY_issue_lip=no
 
@@ -254,6 +280,14 @@ expect 9 monitor "$MI" "$MR"
 expect_reason "disk0: cannot read"
 rmdir "$T/d0.img"
 mv "$T/d0.away" "$T/d0.img"
+expect 8 monitor "$MI" "$MR"
+
+# ---- monitor: esand runs but does not answer (stopped with SIGSTOP).
+kill -STOP "$(cat "$T/esand.pid")"
+expect 9 monitor "$MI" "$MR"
+expect_reason "does not answer"
+expect 1 monitor "$MON"
+kill -CONT "$(cat "$T/esand.pid")"
 expect 8 monitor "$MI" "$MR"
 
 # ---- stop: demotes, marks the local group inactive, esand ends.
