@@ -127,8 +127,11 @@ done
 if grep -q 'name="monitor".*interval="10s".*role="Master"' "$T/out" &&
 	grep -q 'name="monitor".*interval="20s".*role="Slave"' "$T/out"; then ok; else bad "meta-data lacks the seed's monitor intervals"; fi
 
-# ---- validate-all: good, then each bad parameter alone.
+# ---- validate-all: good (also with the seed's ms meta attributes), then each bad parameter alone.
 expect 0 validate-all
+expect 0 validate-all OCF_RESKEY_CRM_meta_master_max=1 OCF_RESKEY_CRM_meta_master_node_max=1 \
+	OCF_RESKEY_CRM_meta_clone_max=2 OCF_RESKEY_CRM_meta_clone_node_max=1 OCF_RESKEY_CRM_meta_notify=true \
+	OCF_RESKEY_CRM_meta_interleave=true
 expect 6 validate-all OCF_RESKEY_m_alua_state=optimal
 expect_reason "m_alua_state: unknown ALUA state 'optimal'"
 expect 6 validate-all OCF_RESKEY_s_alua_state=bogus
