@@ -319,6 +319,18 @@ expect 9 monitor "$MI" "$MR"
 expect 0 stop
 expect 7 monitor "$MON"
 
+# ---- stop of an esand that ignores SIGTERM (stopped): SIGKILL before the stop timeout.
+expect 0 start
+pid=$(cat "$T/esand.pid")
+kill -STOP "$pid"
+began=$(date +%s)
+expect 0 stop OCF_RESKEY_CRM_meta_timeout=20000
+took=$(($(date +%s) - began))
+if grep -q "SIGKILL" "$T/err"; then ok; else bad "stop did not SIGKILL: $(tr '\n' ' ' <"$T/err")"; fi
+if [ "$took" -le 17 ]; then ok; else bad "stop took $took s of a 20 s timeout"; fi
+if [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null | tr -d Z)" = "" ]; then ok; else bad "esand $pid runs after stop"; fi
+expect 7 monitor "$MON"
+
 # ---- start fails cleanly when esand cannot start (its portal is taken).
 python3 -c 'import socket,time,sys
 s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(30)' >"$T/port" &
