@@ -96,6 +96,8 @@ struct CpgCoordinator::Impl {
   mutable std::mutex mu;
   bool stopping = false;
   bool joined = false;  // in the group (our own confchg seen), connected
+  uint32_t nodeid = 0;                  // this node's corosync id once connected
+  std::vector<Member> members_seen;     // the group as last seen (status())
   std::atomic<bool> quorate{false};
   uint64_t next_id = 1;
   struct Pending {
@@ -235,6 +237,10 @@ struct CpgCoordinator::Impl {
       return false;
     }
     me = Member{nodeid, uint32_t(::getpid())};
+    {
+      std::lock_guard lk(mu);
+      this->nodeid = nodeid;
+    }
     quorate.store(q != 0);
     connected = true;
     ESAN_LOG_INFO("cluster group '{}': connected to corosync as node {} ({}quorate), joining",
@@ -251,6 +257,7 @@ struct CpgCoordinator::Impl {
     {
       std::lock_guard lk(mu);
       joined = false;
+      members_seen.clear();
     }
     synced = syncing = false;
     members.clear();
@@ -292,6 +299,10 @@ struct CpgCoordinator::Impl {
     ESAN_LOG_INFO("cluster group '{}': members [{}] (left [{}], joined [{}])", self->opts_.group, members_text(now),
                   members_text(left), members_text(joined_now));
     members = std::move(now);
+    {
+      std::lock_guard lk(mu);
+      members_seen = in ? members : std::vector<Member>{};
+    }
     if (!in) return;  // our own leave
     forget_acks(left);
     {
@@ -478,6 +489,18 @@ void CpgCoordinator::propose(Change change, reactor::Executor* where, Done done)
 
 void CpgCoordinator::barrier(reactor::Executor* where, Done done) {
   impl_->enqueue(Wire{Msg::kBarrier, 0, {}, 0, {}}, where, std::move(done), true);
+}
+
+CpgCoordinator::GroupStatus CpgCoordinator::status() const {
+  GroupStatus st;
+  st.ready = ready();
+  st.quorate = impl_->quorate.load();
+  std::lock_guard lk(impl_->mu);
+  st.joined = impl_->joined;
+  st.nodeid = impl_->nodeid;
+  st.members = impl_->members_seen;
+  if (!st.joined) st.quorate = false;
+  return st;
 }
 
 uint64_t CpgCoordinator::applied() const {

@@ -98,6 +98,18 @@ class CpgCoordinator final : public Coordinator {
 
   const std::string& group() const { return opts_.group; }
 
+  // What the health check reports (mgmt/health.h); any thread. joined: in
+  // the CPG group now; quorate: this node is in the quorate partition
+  // (false when not joined); nodeid: this node's corosync id (0 before the
+  // first connection); members: the group's members as last seen (empty
+  // when not joined), sorted.
+  struct GroupStatus {
+    bool joined = false, quorate = false, ready = false;
+    uint32_t nodeid = 0;
+    std::vector<Member> members;
+  };
+  GroupStatus status() const;
+
   struct Impl;  // corosync callbacks reach the loop through it
 
  private:

@@ -21,6 +21,8 @@ void add_config_routes(Router& r, Engine& e, std::string version);
 // GET /v1/sessions, DELETE /v1/sessions/{id}, GET /metrics, GET /v1/stats
 // (routes_observe.cc, rendering in observe.h).
 void add_observe_routes(Router& r, Engine& e, server::Server& server);
+// GET /v1/health (routes_health.cc, probing in health.h).
+void add_health_routes(Router& r, Engine& e);
 // All of the above.
 void add_all_routes(Router& r, Engine& e, std::string version);
 

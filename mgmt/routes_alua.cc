@@ -73,6 +73,17 @@ void add_alua_routes(Router& r, Engine& e) {
     return run_change(e, fmt::format("remove target '{}' from target group '{}' of device group '{}'", t, tg, dg),
                       [&](config::Config& c) { return edits::remove_target_group_target(c, dg, tg, t); });
   });
+  r.route("GET", path("/{dg}/target-groups/{tg}/state"), [view](const Request& q) {
+    const std::string &dg = q.params.at("dg"), &tg = q.params.at("tg");
+    Json groups = view();
+    for (const auto& g : groups) {
+      if (g.value("name", "") != dg) continue;
+      for (const auto& t : g.value("target_groups", Json::array()))
+        if (t.value("name", "") == tg) return json_response({{"state", t["state"]}, {"group_id", t["group_id"]}});
+      return error_response(Error{Errc::kNotFound, fmt::format("device group '{}' has no target group '{}'", dg, tg)});
+    }
+    return error_response(Error{Errc::kNotFound, fmt::format("no device group '{}'", dg)});
+  });
   r.route("PUT", path("/{dg}/target-groups/{tg}/state"), with_body([&e, view](const Request& q, const Json& b) {
             const std::string &dg = q.params.at("dg"), &tg = q.params.at("tg");
             auto state = string_field(b, "state");

@@ -41,6 +41,7 @@ void add_all_routes(Router& r, Engine& e, std::string version) {
   add_alua_routes(r, e);
   add_config_routes(r, e, std::move(version));
   add_observe_routes(r, e, e.server());
+  add_health_routes(r, e);
 }
 
 }  // namespace esan::mgmt

@@ -15,10 +15,12 @@ deb=$(ls "$out"/esan_*.deb 2>/dev/null | head -n1)
 
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/sbin/esand ./usr/bin/esanctl ./etc/esan/esan.conf ./usr/lib/systemd/system/esand.service \
-	./usr/share/man/man8/esand.8 ./usr/share/man/man8/esanctl.8 ./usr/share/man/man5/esan.conf.5; do
+	./usr/share/man/man8/esand.8 ./usr/share/man/man8/esanctl.8 ./usr/share/man/man5/esan.conf.5 \
+	./usr/lib/ocf/resource.d/esan/target ./usr/share/man/man7/ocf_esan_target.7; do
 	echo "$contents" | grep -q " $f\$" || fail "$f not in the package"
 done
 echo "$contents" | grep -q ' ./usr/bin/scstadmin -> esanctl$' || fail "scstadmin link not in the package"
+echo "$contents" | grep -q '^-rwxr-xr-x .* ./usr/lib/ocf/resource.d/esan/target$' || fail "the resource agent is not mode 755"
 echo "$contents" | grep -q ' ./usr/local' && fail "the package installs under /usr/local"
 
 info=$(dpkg-deb -I "$deb")
@@ -35,4 +37,8 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q '^./conffiles$' || fail "no co
 for s in postinst prerm postrm; do
 	dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q "^./$s\$" || fail "no $s"
 done
-echo "deb: $(basename "$deb"): Depends: $dep"
+rec=$(dpkg-deb -f "$deb" Recommends)
+for p in resource-agents pacemaker-cli-utils; do
+	echo "$rec" | grep -q "$p" || fail "Recommends lacks $p: $rec"
+done
+echo "deb: $(basename "$deb"): Depends: $dep; Recommends: $rec"

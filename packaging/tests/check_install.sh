@@ -13,12 +13,13 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 DESTDIR=$dest cmake --install "$build" --prefix /usr >"$dest.log" 2>&1 || { cat "$dest.log"; fail "cmake --install"; }
 rm -f "$dest.log"
 
-for f in usr/sbin/esand usr/bin/esanctl; do
+for f in usr/sbin/esand usr/bin/esanctl usr/lib/ocf/resource.d/esan/target; do
 	[ -x "$dest/$f" ] || fail "$f missing or not executable"
 done
 [ -L "$dest/usr/bin/scstadmin" ] || fail "usr/bin/scstadmin is not a symlink"
 [ "$(readlink "$dest/usr/bin/scstadmin")" = esanctl ] || fail "scstadmin -> $(readlink "$dest/usr/bin/scstadmin"), expected esanctl"
 for f in usr/share/man/man8/esand.8 usr/share/man/man8/esanctl.8 usr/share/man/man5/esan.conf.5 \
+	usr/share/man/man7/ocf_esan_target.7 \
 	etc/esan/esan.conf usr/lib/systemd/system/esand.service; do
 	[ -s "$dest/$f" ] || fail "$f missing or empty"
 done
@@ -39,6 +40,8 @@ fi
 "$dest/usr/bin/esanctl" --help | grep -q 'esanctl device add NAME --handler H' || fail "installed esanctl --help"
 "$dest/usr/bin/scstadmin" -help | grep -q -- '-open_dev D -handler H' || fail "installed scstadmin -help"
 "$dest/usr/sbin/esand" --version | grep -q '^esand ' || fail "installed esand --version"
+OCF_ROOT=/usr/lib/ocf "$dest/usr/lib/ocf/resource.d/esan/target" meta-data | grep -q '<resource-agent name="target"' ||
+	fail "installed resource agent meta-data"
 
 # Reinstalling keeps the admin's configuration.
 echo "# changed by the admin" >>"$dest/etc/esan/esan.conf"

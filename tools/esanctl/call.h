@@ -35,6 +35,8 @@ enum class View {
   kSessionList,  // GET /v1/sessions
   kStats,        // GET /v1/stats
   kVersion,      // GET /v1/version
+  kState,        // GET .../target-groups/{tg}/state: the state word alone
+  kHealth,       // GET /v1/health
 };
 
 struct ApiCall {

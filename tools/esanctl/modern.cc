@@ -183,7 +183,8 @@ const Command kTable[] = {
   {"alua", "tgt-add", "DEVICE_GROUP TARGET_GROUP TARGET [--rel-tgt-id N]", 3, 3, false, "rel-tgt-id", "", tgt_add},
   {"alua", "tgt-remove", "DEVICE_GROUP TARGET_GROUP TARGET", 3, 3, false, "", "", [](const Parsed& p) {
      return one(change_call("DELETE", tgrp_path(p) + "/targets/" + seg(p.pos[2]), std::nullopt, "target " + p.pos[2] + " removed from " + p.pos[1])); }},
-  {"alua", "state", "DEVICE_GROUP TARGET_GROUP STATE", 3, 3, false, "", "", [](const Parsed& p) {
+  {"alua", "state", "DEVICE_GROUP TARGET_GROUP [STATE]", 2, 3, false, "", "", [](const Parsed& p) {
+     if (p.pos.size() == 2) return one(read_call(tgrp_path(p) + "/state", View::kState));
      return one(change_call("PUT", tgrp_path(p) + "/state", json{{"state", p.pos[2]}}, "target group " + p.pos[1] + " is now " + p.pos[2])); }},
   {"session", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/sessions", View::kSessionList)); }},
   {"session", "close", "ID", 1, 1, false, "", "", session_close},
@@ -194,6 +195,9 @@ const Command kTable[] = {
   {"stats", "", "[--prometheus]", 0, 0, false, "prometheus", "", [](const Parsed& p) {
      return one(p.opt.contains("prometheus") ? read_call("/metrics", View::kText) : read_call("/v1/stats", View::kStats)); }},
   {"version", "", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/version", View::kVersion)); }},
+  {"health", "", "[--timeout-ms N]", 0, 0, false, "timeout-ms", "", [](const Parsed& p) {
+     std::string t = p.opt_or("timeout-ms");
+     return one(read_call("/v1/health" + (t.empty() ? "" : "?timeout_ms=" + seg(t)), View::kHealth)); }},
 };
 // clang-format on
 

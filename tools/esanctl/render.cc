@@ -154,6 +154,8 @@ std::string render(const ApiCall& call, const std::string& body, bool as_json) {
     case View::kAluaList: case View::kTgrpList: if (list) return render_alua(call, j); break;
     case View::kSessionList: if (list) return render_sessions(j); break;
     case View::kStats: if (j.is_object()) return render_stats(j); break;
+    case View::kState: if (j.is_object()) return field(j, "state") + "\n"; break;
+    case View::kHealth: if (j.is_object()) return render_health(j); break;
     case View::kVersion:
       if (j.is_object()) return "esand " + field(j, "version") + ", up " + field(j, "uptime_s") + " s\n";
       break;

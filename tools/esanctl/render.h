@@ -27,6 +27,12 @@ std::string error_message(const Reply& reply);
 std::string render_alua(const ApiCall& call, const nlohmann::json& groups);
 std::string render_sessions(const nlohmann::json& sessions);
 std::string render_stats(const nlohmann::json& stats);
+// GET /v1/health: a DEVICE table (STATUS ok|failed, DETAIL the path or the
+// error), a DEVICE GROUP table (STATUS ready|not-ready, CLUSTER GROUP "-"
+// when not replicated, NODE, MEMBERS nodeid/pid,...), then "health: ok" or
+// "health: failed". One word per cell but DETAIL (the last column), for
+// scripts (the resource agent).
+std::string render_health(const nlohmann::json& health);
 
 // Left-aligned columns separated by two spaces; the first row is the header.
 std::string table(const std::vector<std::vector<std::string>>& rows);

@@ -145,5 +145,27 @@ TEST(Render, TableAlignsColumns) {
   EXPECT_EQ(table({{"A", "BB"}, {"ccc", "d"}}), "A    BB\nccc  d\n");
 }
 
+TEST(Render, HealthTablesOneWordPerCellForScripts) {
+  const char* body = R"({"ok":false,
+    "devices":[{"name":"d0","handler":"vdisk_fileio","ok":true,"path":"/srv/d0.img","error":null,"seconds":0.001},
+               {"name":"d1","handler":"vdisk_blockio","ok":false,"path":"/dev/sdx","error":"cannot open /dev/sdx: No such file or directory","seconds":0.0},
+               {"name":"n0","handler":"vdisk_nullio","ok":true,"path":null,"error":null,"seconds":0}],
+    "device_groups":[{"name":"dg","ready":true,"cluster_group":null},
+                     {"name":"ha","ready":false,"cluster_group":"san-ha","joined":true,"quorate":true,"nodeid":1,
+                      "members":[{"nodeid":1,"pid":100},{"nodeid":2,"pid":200}]}]})";
+  std::string out = render(view(View::kHealth), body, false);
+  EXPECT_TRUE(has(out, "DEVICE  HANDLER")) << out;
+  EXPECT_TRUE(has(out, "d0      vdisk_fileio   ok      /srv/d0.img")) << out;
+  EXPECT_TRUE(has(out, "d1      vdisk_blockio  failed  cannot open /dev/sdx: No such file or directory")) << out;
+  EXPECT_TRUE(has(out, "n0      vdisk_nullio   ok      -")) << out;
+  EXPECT_TRUE(has(out, "DEVICE GROUP  STATUS")) << out;
+  EXPECT_TRUE(has(out, "dg            ready      -              -     -")) << out;
+  EXPECT_TRUE(has(out, "ha            not-ready  san-ha         1     1/100,2/200")) << out;
+  EXPECT_TRUE(out.ends_with("health: failed\n")) << out;
+  std::string good = R"({"ok":true,"devices":[],"device_groups":[]})";
+  EXPECT_TRUE(render(view(View::kHealth), good, false).ends_with("health: ok\n"));
+  EXPECT_EQ(render(view(View::kState), R"({"state":"transitioning","group_id":1})", false), "transitioning\n");
+}
+
 }  // namespace
 }  // namespace esan::ctl

@@ -107,4 +107,21 @@ std::string render_stats(const json& stats) {
   return out;
 }
 
+std::string render_health(const json& h) {
+  Rows devs{{"DEVICE", "HANDLER", "STATUS", "DETAIL"}};
+  for (const auto& d : h.value("devices", json::array())) {
+    bool ok = d.value("ok", false);
+    devs.push_back({field(d, "name"), field(d, "handler"), ok ? "ok" : "failed", ok ? field(d, "path") : field(d, "error")});
+  }
+  Rows groups{{"DEVICE GROUP", "STATUS", "CLUSTER GROUP", "NODE", "MEMBERS"}};
+  for (const auto& g : h.value("device_groups", json::array())) {
+    std::string members;
+    for (const auto& m : g.value("members", json::array()))
+      members += (members.empty() ? "" : ",") + field(m, "nodeid") + "/" + field(m, "pid");
+    groups.push_back({field(g, "name"), g.value("ready", false) ? "ready" : "not-ready", field(g, "cluster_group"),
+                      field(g, "nodeid"), members.empty() ? "-" : members});
+  }
+  return table(devs) + "\n" + table(groups) + "\nhealth: " + (h.value("ok", false) ? "ok" : "failed") + "\n";
+}
+
 }  // namespace esan::ctl

@@ -89,6 +89,9 @@ TEST(Modern, EveryCommandBecomesItsRequest) {
       {"stats", "GET", "/v1/stats", "", View::kStats},
       {"stats --prometheus", "GET", "/metrics", "", View::kText},
       {"version", "GET", "/v1/version", "", View::kVersion},
+      {"alua state dg1 local", "GET", "/v1/alua/device-groups/dg1/target-groups/local/state", "", View::kState},
+      {"health", "GET", "/v1/health", "", View::kHealth},
+      {"health --timeout-ms 2000", "GET", "/v1/health?timeout_ms=2000", "", View::kHealth},
   };
   for (const auto& e : cases) check(e, false);
 }
@@ -162,6 +165,9 @@ TEST(Modern, BadUsageSaysWhatIsWrong) {
       {"device list --group g", "--group does not apply to 'device list'"},
       {"group add " + T + " g --force", "--force does not apply to 'group add'"},
       {"device list --frob", "unknown option --frob"},
+      {"health --timeout-ms", "option --timeout-ms needs a value"},
+      {"alua state dg1", "'alua state' needs more arguments"},
+      {"version --timeout-ms 5", "--timeout-ms does not apply to 'version'"},
       {"device remove d0 --force=yes", "option --force takes no value"},
       {"device list --group a --group b", "option --group given twice"},
       {"lun add " + T + " zero d0", "LUN must be a non-negative number, got 'zero'"},
