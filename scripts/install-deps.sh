@@ -7,7 +7,8 @@ PKGS=(cmake ninja-build g++ pkg-config python3
       liburing-dev libisal-dev libssl-dev libfmt-dev libspdlog-dev libcli11-dev
       nlohmann-json3-dev libcpp-httplib-dev libgtest-dev libgmock-dev
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
-      corosync libcpg-dev libquorum-dev iproute2 util-linux)
+      corosync libcpg-dev libquorum-dev iproute2 util-linux
+      pacemaker pacemaker-cli-utils crmsh resource-agents)
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;

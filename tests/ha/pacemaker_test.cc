@@ -131,7 +131,9 @@ TEST(HaPacemaker, FormsWithFenceAgent) {
 // - corosync SIGKILLed on node1: node1 fenced (every process gone, fence
 //   history and the agent's log say so), node2 promoted; node1 booted again:
 //   it rejoins, its instance starts Unpromoted, and the preference promotes
-//   it back.
+//   it back;
+// - pacemaker and corosync stopped cleanly on node1 (planned): node2
+//   promoted, no fencing.
 // No instance of the clone is ever seen on node3.
 TEST(HaPacemaker, PromotableCloneStandbyAndFencing) {
   PacemakerLab pl;
@@ -208,17 +210,43 @@ TEST(HaPacemaker, PromotableCloneStandbyAndFencing) {
   EXPECT_FALSE(n1->online);
   EXPECT_FALSE(n1->unclean) << "node1 fenced, so known down";
 
-  // node1 boots again and rejoins: Unpromoted first, then promoted back.
+  // node1 boots again and rejoins: its instance starts (Unpromoted), then
+  // the preference promotes it. The Unpromoted phase lasts a few tens of
+  // milliseconds with Stateful, too short for crm_mon polling: the order is
+  // read from the DC's log (the DC is node2 or node3; node1 was fenced).
+  size_t mark[4] = {0, 0, pl.PacemakerLog(2).size(), pl.PacemakerLog(3).size()};
   t = Clock::now();
   ASSERT_TRUE(pl.Boot(1));
   ASSERT_TRUE(pl.WaitFormed(3, 30s, {}, &s));
   seen.push_back(s);
   Timing("node1 booted -> online", Seconds(t));
-  ASSERT_TRUE(pl.WaitRole(3, kClone, "node1", "", 30s, &s));
-  seen.push_back(s);
   ASSERT_TRUE(pl.WaitPromoted(3, kClone, "node1", 30s, nullptr, &s));
   seen.push_back(s);
+  ASSERT_TRUE(pl.WaitRole(3, kClone, "node2", "Unpromoted", 30s, &s));
+  seen.push_back(s);
   Timing("node1 booted -> node1 promoted again", Seconds(t));
+  ASSERT_TRUE(s.dc == "node2" || s.dc == "node3") << s.summary();
+  const int dc = s.dc == "node2" ? 2 : 3;
+  const std::string dc_log = pl.PacemakerLog(dc).substr(mark[dc]);
+  const size_t started = dc_log.find("Initiating start operation p_esan_start_0 on node1");
+  const size_t promoted = dc_log.find("Initiating promote operation p_esan_promote_0 on node1");
+  EXPECT_NE(started, std::string::npos) << "no start of node1's instance in " << s.dc << "'s log since the boot";
+  EXPECT_NE(promoted, std::string::npos) << "no promotion of node1's instance in " << s.dc << "'s log since the boot";
+  EXPECT_LT(started, promoted) << "node1's instance was promoted before it started";
+
+  // Planned: pacemaker and corosync stopped cleanly on the promoted node
+  // (as `crm cluster stop`): node2 is promoted and nobody is fenced.
+  t = Clock::now();
+  ASSERT_TRUE(pl.StopCluster(1));
+  Timing("clean stop of node1's pacemaker and corosync", Seconds(t));
+  ASSERT_TRUE(pl.WaitPromoted(3, kClone, "node2", 30s, nullptr, &s));
+  seen.push_back(s);
+  Timing("clean stop of node1 -> node2 promoted", Seconds(t));
+  ASSERT_NE(s.node("node1"), nullptr);
+  EXPECT_FALSE(s.node("node1")->online);
+  EXPECT_FALSE(s.node("node1")->unclean);
+  EXPECT_EQ(pl.FenceHistory(3, "node1").size(), 1u) << "a clean stop must not be fenced";
+  EXPECT_FALSE(pl.lab().Processes(1).empty()) << "node1 itself stays up (only the cluster stack stopped)";
   EXPECT_TRUE(never_on_node3());
 }
 
