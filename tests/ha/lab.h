@@ -66,18 +66,9 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/ha/process.h"
+
 namespace esan::ha {
-
-struct ExecResult {
-  int exit_code = -1;      // -1: did not exit normally
-  bool timed_out = false;  // killed at the timeout
-  std::string output;      // stdout + stderr
-};
-
-// Runs argv (argv[0] looked up on PATH) to completion with stdin from
-// /dev/null, capturing stdout and stderr; killed after timeout.
-ExecResult RunProgram(const std::vector<std::string>& argv,
-               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // What corosync-quorumtool -s says on a node.
 struct QuorumView {
@@ -150,13 +141,11 @@ class Lab {
 
   // Starts argv inside node in the background (stdin /dev/null, stdout and
   // stderr appended to output, a host path; env entries "NAME=VALUE" added
-  // to this process's environment) and returns its pid in *pid. The process
-  // is this one's child, reaped by ChildRunning, PowerOff and the teardown.
+  // to this process's environment: SpawnProgram) and returns its pid in
+  // *pid. The process is this one's child: ChildRunning tells whether it
+  // runs; PowerOff and the teardown reap it.
   ::testing::AssertionResult Spawn(int node, const std::vector<std::string>& argv, const std::string& output,
                                    pid_t* pid, const std::vector<std::string>& env = {});
-  // Whether pid (a child Spawn started) still runs; reaps it and sets pid to
-  // -1 once it has exited.
-  static bool ChildRunning(pid_t& pid);
 
   // Every process in node's network namespace now (none: powered off).
   std::vector<pid_t> Processes(int node) const;

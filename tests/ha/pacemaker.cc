@@ -30,17 +30,6 @@ namespace {
 const std::vector<std::string> kPacemakerDirs = {"/var/lib/pacemaker", "/var/log/pacemaker", "/var/log/crmsh"};
 constexpr char kLogFile[] = "/var/log/pacemaker/pacemaker.log";
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Tail(const std::string& s, size_t max) {
-  return s.size() <= max ? s : "[...]\n" + s.substr(s.size() - max);
-}
-
 std::string Attr(const std::string& tag, const std::string& name) {
   std::smatch m;
   std::regex re("\\s" + name + "=\"([^\"]*)\"");
@@ -189,7 +178,7 @@ std::vector<std::string> PacemakerLab::AllNames() const {
                     {std::string("PCMK_logfile=") + kLogFile, "PCMK_logfacility=none"});
 }
 
-bool PacemakerLab::PacemakerRunning(int node) { return Lab::ChildRunning(pacemakerd_.at(size_t(node))); }
+bool PacemakerLab::PacemakerRunning(int node) { return ChildRunning(pacemakerd_.at(size_t(node))); }
 
 ::testing::AssertionResult PacemakerLab::StopCluster(int node, std::chrono::milliseconds timeout) {
   pid_t pid = pacemakerd_.at(size_t(node));
