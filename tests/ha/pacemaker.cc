@@ -193,6 +193,11 @@ bool PacemakerLab::PacemakerRunning(int node) { return ChildRunning(pacemakerd_.
   return lab_.StopCorosync(node);
 }
 
+::testing::AssertionResult PacemakerLab::StartCluster(int node) {
+  if (auto r = lab_.StartCorosync(node); !r) return r;
+  return StartPacemaker(node);
+}
+
 ::testing::AssertionResult PacemakerLab::PowerOff(int node) {
   pacemakerd_.at(size_t(node)) = -1;  // reaped by the Lab
   return lab_.PowerOff(node);
@@ -326,7 +331,8 @@ ClusterStatus PacemakerLab::Status(int observer) const {
 
 std::vector<FenceEvent> PacemakerLab::FenceHistory(int observer, const std::string& target) const {
   std::vector<FenceEvent> v;
-  ExecResult r = Run(observer, {"stonith_admin", "--history", target, "--output-as=xml"}, 10s);
+  // --verbose: every event (without it, only the latest of each kind).
+  ExecResult r = Run(observer, {"stonith_admin", "--history", target, "--verbose", "--output-as=xml"}, 10s);
   static const std::regex ev_re("<fence_event\\b([^>]*)>");
   for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), ev_re); it != std::sregex_iterator(); ++it) {
     const std::string body = (*it)[1];

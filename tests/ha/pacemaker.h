@@ -110,6 +110,8 @@ class PacemakerLab {
   ::testing::AssertionResult StartPacemaker(int node);
   bool PacemakerRunning(int node);
   ::testing::AssertionResult StopCluster(int node, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // corosync (waits for its IPC) then pacemakerd, on a node that is up.
+  ::testing::AssertionResult StartCluster(int node);
 
   // The whole node (Lab::PowerOff), and its boot: anchor, corosync,
   // pacemakerd (it rejoins on its own; wait for it with WaitOnline).
@@ -146,7 +148,7 @@ class PacemakerLab {
   ::testing::AssertionResult WaitStatus(int observer, std::chrono::milliseconds timeout, const std::string& what,
                                         Pred pred, ClusterStatus* seen = nullptr) const;
 
-  // stonith_admin --history TARGET on observer (oldest first).
+  // stonith_admin --history TARGET --verbose on observer (oldest first).
   std::vector<FenceEvent> FenceHistory(int observer, const std::string& target) const;
   // dir()/fence.log: what fence_esanlab did, with times.
   std::string FenceLog() const;
