@@ -16,7 +16,7 @@
 //   read-only overlay; the host's /usr/sbin is untouched): stonith:
 //   fence_esanlab kills every process of its victim (Lab::PowerOff's
 //   semantics) and logs to dir()/fence.log;
-// - pacemakerd started after corosync (Lab::Spawn; PCMK_logfile=
+// - pacemakerd started once corosync answers (Lab::Spawn; PCMK_logfile=
 //   /var/log/pacemaker/pacemaker.log, no syslog; its output in
 //   NodeDir/pacemakerd.stdout).
 //

@@ -76,6 +76,13 @@ TEST(HaPacemaker, FormsWithFenceAgent) {
     EXPECT_NE(pl.PacemakerLog(n).find("pacemaker"), std::string::npos) << pl.Name(n) << ": no pacemaker.log";
   }
 
+  // Standby of a node the cluster does not know is refused. (A crm text
+  // crmsh refuses fails Configure with crmsh's message; not run here: one
+  // crmsh call costs about 3 s.)
+  ::testing::AssertionResult bad = pl.SetStandby(1, "node9", true);
+  EXPECT_FALSE(bad);
+  EXPECT_NE(std::string(bad.message()).find("node9"), std::string::npos) << bad.message();
+
   // The agent is in the nodes' /usr/sbin, not in the host's.
   EXPECT_FALSE(std::filesystem::exists("/usr/sbin/fence_esanlab"));
   ExecResult meta = pl.Run(1, {"fence_esanlab", "-o", "metadata"});
