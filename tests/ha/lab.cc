@@ -644,6 +644,12 @@ void Lab::PrintDiagnostics() const {
     return ::testing::AssertionFailure() << "the HA lab needs root (network, mount and UTS namespaces, veths, "
                                             "bridges); run ha_test as root";
   if (opts_.nodes < 1 || opts_.nodes > 9) return ::testing::AssertionFailure() << "1..9 nodes";
+  for (const auto& path : opts_.private_dirs)
+    if (!path.starts_with('/') || path == "/")
+      return ::testing::AssertionFailure() << "Lab::Options::private_dirs: '" << path << "' is not an absolute directory";
+  for (const auto& f : opts_.sbin_files)
+    if (::access(f.c_str(), X_OK) != 0)
+      return ::testing::AssertionFailure() << "Lab::Options::sbin_files: " << f << " is not an executable file";
   for (const char* tool : {"ip", "nsenter", "corosync", "corosync-keygen", "corosync-quorumtool", "corosync-cfgtool"})
     if (ResolveOnPath(tool).find('/') == std::string::npos)
       return ::testing::AssertionFailure() << tool << " not found (scripts/install-deps.sh installs it)";
