@@ -11,7 +11,7 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       nlohmann-json3-dev libcpp-httplib-dev libgtest-dev libgmock-dev
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
       corosync libcpg-dev libquorum-dev iproute2 util-linux
-      resource-agents pacemaker-cli-utils shellcheck libxml2-utils dash)
+      pacemaker pacemaker-cli-utils crmsh resource-agents shellcheck libxml2-utils dash)
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;

@@ -20,7 +20,7 @@ done
 [ "$(readlink "$dest/usr/bin/scstadmin")" = esanctl ] || fail "scstadmin -> $(readlink "$dest/usr/bin/scstadmin"), expected esanctl"
 for f in usr/share/man/man8/esand.8 usr/share/man/man8/esanctl.8 usr/share/man/man5/esan.conf.5 \
 	usr/share/man/man7/ocf_esan_target.7 \
-	etc/esan/esan.conf usr/lib/systemd/system/esand.service; do
+	etc/esan/esan.conf usr/lib/systemd/system/esand.service usr/share/doc/esan/examples/esan-ha.crm; do
 	[ -s "$dest/$f" ] || fail "$f missing or empty"
 done
 

@@ -53,6 +53,21 @@ using namespace std::chrono_literals;
   return ::testing::AssertionFailure() << address << " unreachable: " << std::strerror(err);
 }
 
+// Options a Lab cannot honour are refused before anything is built.
+TEST(HaLab, BadOptionsAreRefused) {
+  Lab::Options relative;
+  relative.private_dirs = {"var/lib/x"};
+  ::testing::AssertionResult r = Lab(relative).Start();
+  EXPECT_FALSE(r);
+  EXPECT_NE(std::string(r.message()).find("'var/lib/x' is not an absolute directory"), std::string::npos) << r.message();
+  Lab::Options missing;
+  missing.sbin_files = {"/nonexistent/fence_x"};
+  r = Lab(missing).Start();
+  EXPECT_FALSE(r);
+  EXPECT_NE(std::string(r.message()).find("/nonexistent/fence_x is not an executable file"), std::string::npos)
+      << r.message();
+}
+
 TEST(HaLab, LabForms) {
   Lab lab;
   ASSERT_TRUE(lab.Start());

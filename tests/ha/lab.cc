@@ -36,78 +36,9 @@ constexpr int kSlots = 64;
 constexpr char kPrefix[] = "esha";             // namespaces esha<S>-..., host veth esha<S>
 constexpr char kLockDir[] = "/run/esan-ha-lab";  // slot-<S>.lock: "pid P\ndir D\n"
 constexpr int kSubnetBase = 231;               // 10.231.<4S + net>.0/24
-
-std::string ResolveOnPath(const std::string& prog) {
-  if (prog.find('/') != std::string::npos) return prog;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path && *path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
-  // Root's PATH has sbin; a test started with a user's PATH may not.
-  dirs += ":/usr/sbin:/sbin";
-  std::istringstream in(dirs);
-  for (std::string d; std::getline(in, d, ':');) {
-    std::string cand = (d.empty() ? "." : d) + "/" + prog;
-    if (::access(cand.c_str(), X_OK) == 0) return cand;
-  }
-  return prog;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Tail(const std::string& s, size_t max) {
-  return s.size() <= max ? s : "[...]\n" + s.substr(s.size() - max);
-}
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& a : v) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
-
-// Pids of every process whose network namespace is the one bound at path.
-std::vector<pid_t> PidsInNetns(const std::string& path) {
-  struct stat want{};
-  std::vector<pid_t> pids;
-  if (::stat(path.c_str(), &want) != 0) return pids;
-  DIR* d = ::opendir("/proc");
-  if (d == nullptr) return pids;
-  while (dirent* e = ::readdir(d)) {
-    char* end = nullptr;
-    long pid = std::strtol(e->d_name, &end, 10);
-    if (pid <= 0 || *end != '\0') continue;
-    struct stat st{};
-    std::string ns = std::string("/proc/") + e->d_name + "/ns/net";
-    if (::stat(ns.c_str(), &st) == 0 && st.st_ino == want.st_ino && st.st_dev == want.st_dev)
-      pids.push_back(pid_t(pid));
-  }
-  ::closedir(d);
-  return pids;
-}
-
-// SIGKILLs every process in the namespace until none is left (bounded).
-void KillNetns(const std::string& path) {
-  for (int i = 0; i < 50; ++i) {
-    std::vector<pid_t> pids = PidsInNetns(path);
-    if (pids.empty()) return;
-    for (pid_t p : pids) ::kill(p, SIGKILL);
-    std::this_thread::sleep_for(50ms);
-  }
-}
-
-// Reaps a child of this process that was killed (bounded).
-void Reap(pid_t pid) {
-  if (pid <= 0) return;
-  for (int i = 0; i < 100; ++i) {
-    int st = 0;
-    pid_t r = ::waitpid(pid, &st, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD)) return;
-    std::this_thread::sleep_for(20ms);
-  }
-}
+// Private in every node, whatever the Options add.
+const std::vector<std::string> kCorosyncDirs = {"/etc/corosync", "/var/lib/corosync", "/var/log/corosync"};
+constexpr char kLabLink[] = "/run/esan-lab";     // in a node: -> the Lab's dir()
 
 std::string SlotLockPath(int slot) { return std::string(kLockDir) + "/slot-" + std::to_string(slot) + ".lock"; }
 std::string HostIfName(int slot) { return kPrefix + std::to_string(slot); }
@@ -181,82 +112,6 @@ std::string Ids(const std::vector<int>& v) {
 
 }  // namespace
 
-ExecResult RunProgram(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
-  ExecResult r;
-  if (argv.empty()) return r;
-  std::string prog = ResolveOnPath(argv[0]);
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) {
-    r.output = std::string("pipe: ") + std::strerror(errno);
-    return r;
-  }
-  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(devnull, 0);
-    ::dup2(p[1], 1);
-    ::dup2(p[1], 2);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::execv(prog.c_str(), cargv.data());
-    const char msg[] = "exec failed\n";
-    (void)!::write(2, msg, sizeof msg - 1);
-    ::_exit(127);
-  }
-  ::close(p[1]);
-  ::close(devnull);
-  if (pid < 0) {
-    ::close(p[0]);
-    r.output = std::string("fork: ") + std::strerror(errno);
-    return r;
-  }
-  auto deadline = Clock::now() + timeout;
-  char buf[4096];
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      r.timed_out = true;
-      break;
-    }
-    pollfd pfd{p[0], POLLIN, 0};
-    int n = ::poll(&pfd, 1, int(std::min<long long>(left, 1000)));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) continue;
-    ssize_t got = ::read(p[0], buf, sizeof buf);
-    if (got > 0) {
-      r.output.append(buf, size_t(got));
-      continue;
-    }
-    if (got < 0 && errno == EINTR) continue;
-    break;  // EOF
-  }
-  ::close(p[0]);
-  // Output closed: the child is exiting (or closed it and lingers, which
-  // the deadline also covers).
-  int st = 0;
-  for (;;) {
-    pid_t w = ::waitpid(pid, &st, WNOHANG);
-    if (w == pid) break;
-    if (w < 0 && errno != EINTR) return r;
-    if (r.timed_out || Clock::now() >= deadline) {
-      r.timed_out = true;
-      ::kill(pid, SIGKILL);
-      while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-      }
-      break;
-    }
-    std::this_thread::sleep_for(2ms);
-  }
-  if (!r.timed_out && WIFEXITED(st)) r.exit_code = WEXITSTATUS(st);
-  return r;
-}
-
 Lab::Lab(Options opts) : opts_(opts), node_(size_t(opts.nodes) + 1) {}
 
 Lab::~Lab() {
@@ -278,6 +133,18 @@ pid_t Lab::CorosyncPid(int node) const { return node_.at(size_t(node)).corosync;
 
 std::vector<std::string> Lab::Wrapper(int node) const {
   return {ResolveOnPath("nsenter"), "-t", std::to_string(Anchor(node)), "-n", "-m", "-u", "--"};
+}
+
+std::vector<std::string> Lab::PrivatePaths() const {
+  std::vector<std::string> v = kCorosyncDirs;
+  v.insert(v.end(), opts_.private_dirs.begin(), opts_.private_dirs.end());
+  return v;
+}
+
+std::string Lab::PrivateDir(int node, const std::string& path) const {
+  std::string name = path.substr(path.starts_with('/') ? 1 : 0);
+  std::replace(name.begin(), name.end(), '/', '-');
+  return NodeDir(node) + "/" + name;
 }
 
 ExecResult Lab::Exec(int node, const std::vector<std::string>& argv, std::chrono::milliseconds timeout) const {
@@ -431,12 +298,33 @@ void Lab::CleanupLeftovers(int except) {
   for (int n = 1; n <= opts_.nodes; ++n) {
     std::string d = NodeDir(n);
     std::error_code ec;
-    for (const char* sub : {"etc-corosync", "var-lib-corosync", "log-corosync"}) fs::create_directories(d + "/" + sub, ec);
-    fs::copy_file(dir_ + "/corosync.conf", d + "/etc-corosync/corosync.conf", fs::copy_options::overwrite_existing, ec);
+    for (const auto& path : PrivatePaths()) fs::create_directories(PrivateDir(n, path), ec);
+    const std::string etc = PrivateDir(n, "/etc/corosync");
+    fs::copy_file(dir_ + "/corosync.conf", etc + "/corosync.conf", fs::copy_options::overwrite_existing, ec);
     if (ec) return ::testing::AssertionFailure() << "copy corosync.conf: " << ec.message();
-    fs::copy_file(dir_ + "/authkey", d + "/etc-corosync/authkey", fs::copy_options::overwrite_existing, ec);
+    fs::copy_file(dir_ + "/authkey", etc + "/authkey", fs::copy_options::overwrite_existing, ec);
     if (ec) return ::testing::AssertionFailure() << "copy authkey: " << ec.message();
-    ::chmod((d + "/etc-corosync/authkey").c_str(), 0400);
+    ::chmod((etc + "/authkey").c_str(), 0400);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult Lab::WriteNodeFiles() {
+  std::string nodes;
+  for (int n = 1; n <= opts_.nodes; ++n) {
+    struct stat st{};
+    std::string ns = "/run/netns/" + NetnsName(n);
+    if (::stat(ns.c_str(), &st) != 0) return ::testing::AssertionFailure() << "stat " << ns << ": " << std::strerror(errno);
+    nodes += NodeName(n) + " " + std::to_string(st.st_ino) + "\n";
+  }
+  std::ofstream(dir_ + "/nodes") << nodes;
+  std::error_code ec;
+  if (!opts_.sbin_files.empty()) fs::create_directories(dir_ + "/sbin", ec);
+  for (const auto& f : opts_.sbin_files) {
+    std::string to = dir_ + "/sbin/" + fs::path(f).filename().string();
+    fs::copy_file(f, to, fs::copy_options::overwrite_existing, ec);
+    if (ec) return ::testing::AssertionFailure() << "copy " << f << ": " << ec.message();
+    ::chmod(to.c_str(), 0755);
   }
   return ::testing::AssertionSuccess();
 }
@@ -450,12 +338,14 @@ void Lab::CleanupLeftovers(int except) {
   struct Bind {
     std::string src, dst;
   };
-  const std::vector<Bind> binds = {{d + "/etc-corosync", "/etc/corosync"},
-                                   {d + "/var-lib-corosync", "/var/lib/corosync"},
-                                   {d + "/log-corosync", "/var/log/corosync"}};
-  for (const auto& b : binds)
-    if (!fs::is_directory(b.dst))
-      return ::testing::AssertionFailure() << b.dst << " does not exist (is corosync installed? scripts/install-deps.sh)";
+  std::vector<Bind> binds;
+  for (const auto& path : PrivatePaths()) {
+    binds.push_back({PrivateDir(node, path), path});
+    if (!fs::is_directory(path))
+      return ::testing::AssertionFailure() << path << " does not exist (is everything installed? scripts/install-deps.sh)";
+  }
+  const std::string sbin_opts = opts_.sbin_files.empty() ? "" : "lowerdir=" + dir_ + "/sbin:/usr/sbin";
+  const std::string lab_dir = dir_;
   const std::string sleep = ResolveOnPath("sleep");
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return ::testing::AssertionFailure() << "pipe: " << std::strerror(errno);
@@ -484,6 +374,9 @@ void Lab::CleanupLeftovers(int except) {
       if (::mount(b.src.c_str(), b.dst.c_str(), nullptr, MS_BIND, nullptr) != 0) fail(b.dst.c_str());
     if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") != 0) fail("tmpfs /run");
     ::mkdir("/run/lock", 01777);
+    if (::symlink(lab_dir.c_str(), kLabLink) != 0) fail("symlink /run/esan-lab");
+    if (!sbin_opts.empty() && ::mount("esan-lab-sbin", "/usr/sbin", "overlay", MS_RDONLY, sbin_opts.c_str()) != 0)
+      fail("overlay /usr/sbin");
     if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=256m") != 0) fail("tmpfs /dev/shm");
     // /sys showing this network namespace's devices, as ip netns exec does
     // (best effort: nothing here depends on it).
@@ -521,36 +414,26 @@ void Lab::CleanupLeftovers(int except) {
   return ::testing::AssertionSuccess();
 }
 
+::testing::AssertionResult Lab::Spawn(int node, const std::vector<std::string>& argv, const std::string& output,
+                                      pid_t* pid_out, const std::vector<std::string>& env) {
+  if (Anchor(node) <= 0) return ::testing::AssertionFailure() << NodeName(node) << " is off (no anchor process)";
+  if (argv.empty()) return ::testing::AssertionFailure() << "Spawn: empty argv";
+  std::vector<std::string> args = Wrapper(node);
+  args.push_back(ResolveOnPath(argv[0]));
+  args.insert(args.end(), argv.begin() + 1, argv.end());
+  pid_t pid = -1;
+  if (auto r = SpawnProgram(args, output, &pid, env); !r) return r;
+  auto& spawned = node_[size_t(node)].spawned;
+  std::erase_if(spawned, [](pid_t& p) { return !ChildRunning(p); });
+  spawned.push_back(pid);
+  *pid_out = pid;
+  return ::testing::AssertionSuccess();
+}
+
 ::testing::AssertionResult Lab::StartCorosync(int node, bool wait) {
   if (CorosyncRunning(node)) return ::testing::AssertionFailure() << NodeName(node) << ": corosync already running";
-  std::vector<std::string> args = Wrapper(node);
-  args.push_back(ResolveOnPath("corosync"));
-  args.push_back("-f");
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::string out = NodeDir(node) + "/corosync.stdout";
-  {
-    std::ofstream(out, std::ios::app) << "=== start: " << Join(args) << "\n";
-  }
-  int logfd = ::open(out.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (logfd < 0 || devnull < 0) return ::testing::AssertionFailure() << "open " << out << ": " << std::strerror(errno);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(devnull, 0);
-    ::dup2(logfd, 1);
-    ::dup2(logfd, 2);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(logfd);
-  ::close(devnull);
-  if (pid < 0) return ::testing::AssertionFailure() << "fork: " << std::strerror(errno);
+  pid_t pid = -1;
+  if (auto r = Spawn(node, {"corosync", "-f"}, NodeDir(node) + "/corosync.stdout", &pid); !r) return r;
   node_[size_t(node)].corosync = pid;
   return wait ? WaitCorosyncUp(node) : ::testing::AssertionSuccess();
 }
@@ -568,14 +451,7 @@ void Lab::CleanupLeftovers(int except) {
   return ::testing::AssertionSuccess();
 }
 
-bool Lab::CorosyncRunning(int node) {
-  pid_t& pid = node_.at(size_t(node)).corosync;
-  if (pid <= 0) return false;
-  int st = 0;
-  if (::waitpid(pid, &st, WNOHANG) == 0) return true;
-  pid = -1;
-  return false;
-}
+bool Lab::CorosyncRunning(int node) { return ChildRunning(node_.at(size_t(node)).corosync); }
 
 void Lab::KillCorosync(int node) {
   pid_t& pid = node_.at(size_t(node)).corosync;
@@ -583,7 +459,43 @@ void Lab::KillCorosync(int node) {
   ::kill(pid, SIGKILL);
   int st = 0;
   ::waitpid(pid, &st, 0);
+  std::erase(node_[size_t(node)].spawned, pid);
   pid = -1;
+}
+
+::testing::AssertionResult Lab::StopCorosync(int node, std::chrono::milliseconds timeout) {
+  pid_t pid = node_.at(size_t(node)).corosync;
+  if (!CorosyncRunning(node)) return ::testing::AssertionFailure() << NodeName(node) << ": corosync is not running";
+  ::kill(pid, SIGTERM);
+  if (PollUntil(timeout, [&] { return !CorosyncRunning(node); })) return ::testing::AssertionSuccess();
+  KillCorosync(node);
+  return ::testing::AssertionFailure() << NodeName(node) << ": corosync did not exit within " << timeout.count()
+                                       << " ms of SIGTERM (killed)";
+}
+
+std::vector<pid_t> Lab::Processes(int node) const { return PidsInNetns("/run/netns/" + NetnsName(node)); }
+
+::testing::AssertionResult Lab::PowerOff(int node) {
+  Node& n = node_.at(size_t(node));
+  KillNetns("/run/netns/" + NetnsName(node));
+  for (pid_t p : n.spawned) Reap(p);
+  Reap(n.anchor);
+  n = Node{};
+  std::vector<pid_t> left = Processes(node);
+  if (left.empty()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << NodeName(node) << ": " << left.size() << " processes survived SIGKILL";
+}
+
+::testing::AssertionResult Lab::Boot(int node) {
+  Node& n = node_.at(size_t(node));
+  // Reap what a fence agent killed; refuse a node that still runs.
+  for (pid_t& p : n.spawned) ChildRunning(p);
+  ChildRunning(n.anchor);
+  if (std::vector<pid_t> left = Processes(node); !left.empty())
+    return ::testing::AssertionFailure() << NodeName(node) << " is not off: " << left.size() << " processes run in it";
+  n = Node{};
+  if (auto r = StartAnchor(node); !r) return r;
+  return StartCorosync(node);
 }
 
 ::testing::AssertionResult Lab::RestartCorosync(int node) {
@@ -716,10 +628,28 @@ void Lab::PrintDiagnostics() const {
 }
 
 ::testing::AssertionResult Lab::Start(std::chrono::milliseconds formation_timeout) {
+  auto deadline = Clock::now() + formation_timeout;
+  if (auto r = StartNodes(); !r) return r;
+  std::vector<int> all;
+  for (int n = 1; n <= opts_.nodes; ++n) all.push_back(n);
+  for (int n = 1; n <= opts_.nodes; ++n) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (auto r = WaitQuorate(n, std::max(left, 100ms), all); !r) return r;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult Lab::StartNodes() {
   if (::geteuid() != 0)
     return ::testing::AssertionFailure() << "the HA lab needs root (network, mount and UTS namespaces, veths, "
                                             "bridges); run ha_test as root";
   if (opts_.nodes < 1 || opts_.nodes > 9) return ::testing::AssertionFailure() << "1..9 nodes";
+  for (const auto& path : opts_.private_dirs)
+    if (!path.starts_with('/') || path == "/")
+      return ::testing::AssertionFailure() << "Lab::Options::private_dirs: '" << path << "' is not an absolute directory";
+  for (const auto& f : opts_.sbin_files)
+    if (::access(f.c_str(), X_OK) != 0)
+      return ::testing::AssertionFailure() << "Lab::Options::sbin_files: " << f << " is not an executable file";
   for (const char* tool : {"ip", "nsenter", "corosync", "corosync-keygen", "corosync-quorumtool", "corosync-cfgtool"})
     if (ResolveOnPath(tool).find('/') == std::string::npos)
       return ::testing::AssertionFailure() << tool << " not found (scripts/install-deps.sh installs it)";
@@ -727,6 +657,7 @@ void Lab::PrintDiagnostics() const {
   CleanupLeftovers(slot_);
   if (auto r = BuildNetwork(); !r) return r;
   if (auto r = WriteCorosyncConfig(); !r) return r;
+  if (auto r = WriteNodeFiles(); !r) return r;
   for (int n = 1; n <= opts_.nodes; ++n)
     if (auto r = StartAnchor(n); !r) return r;
   // All at once: each takes about half a second to start its transport.
@@ -734,13 +665,6 @@ void Lab::PrintDiagnostics() const {
     if (auto r = StartCorosync(n, /*wait=*/false); !r) return r;
   for (int n = 1; n <= opts_.nodes; ++n)
     if (auto r = WaitCorosyncUp(n); !r) return r;
-  std::vector<int> all;
-  for (int n = 1; n <= opts_.nodes; ++n) all.push_back(n);
-  auto deadline = Clock::now() + formation_timeout;
-  for (int n = 1; n <= opts_.nodes; ++n) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (auto r = WaitQuorate(n, std::max(left, 100ms), all); !r) return r;
-  }
   return ::testing::AssertionSuccess();
 }
 
@@ -749,7 +673,7 @@ void Lab::Teardown() {
   torn_down_ = true;
   for (int n = 1; n <= opts_.nodes; ++n) KillNetns("/run/netns/" + NetnsName(n));
   for (int n = 1; n <= opts_.nodes; ++n) {
-    Reap(node_[size_t(n)].corosync);
+    for (pid_t p : node_[size_t(n)].spawned) Reap(p);
     Reap(node_[size_t(n)].anchor);
     node_[size_t(n)] = Node{};
   }

@@ -21,9 +21,17 @@
 // Each node has an anchor process (sleep infinity) holding its namespaces:
 // its network namespace is the named one above; it unshared a mount and a
 // UTS namespace (hostname nodeN) with private /etc/corosync,
-// /var/lib/corosync, /var/log/corosync (bind mounts of directories under the
-// Lab's dir()), and tmpfs on /run and /dev/shm. Everything else (/tmp, /usr)
-// is the host's, so an esand inside a node uses the same paths as the test.
+// /var/lib/corosync, /var/log/corosync and Options::private_dirs (bind
+// mounts of directories under NodeDir(N): PrivateDir), and tmpfs on /run and
+// /dev/shm. /run/esan-lab in a node is a symlink to the Lab's dir(), where
+// the file `nodes` maps node names to network namespaces ("nodeN INODE" per
+// line, INODE that of /proc/PID/ns/net of the node's processes): how a fence
+// agent run inside a node finds its victim. With Options::sbin_files, the
+// node's /usr/sbin is a read-only overlay of dir()/sbin (those files) over
+// the host's, so daemons that look only there (pacemaker-fenced: fence_*)
+// find them while the host's /usr/sbin stays untouched. Everything else
+// (/tmp, /usr) is the host's, so an esand inside a node uses the same paths
+// as the test.
 // Everything meant to run "on node N" is started through Wrapper(N),
 // nsenter into the anchor's network, mount and UTS namespaces: corosync
 // itself, corosync-quorumtool/-cfgtool (Exec), and esand
@@ -33,6 +41,10 @@
 //
 // corosync.conf: knet, two links, token Options::token_ms (1000), crypto
 // aes256/sha256 with a fresh authkey (corosync-keygen), votequorum.
+//
+// A node can be powered off (every process in its network namespace
+// SIGKILLed, as a fence agent does) and booted again (a new anchor: fresh
+// /run and /dev/shm, the private directories kept, like a disk; corosync).
 //
 // Teardown (destructor, also after failed assertions): every process in a
 // node's network namespace is killed, the namespaces and the host veth are
@@ -54,18 +66,9 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/ha/process.h"
+
 namespace esan::ha {
-
-struct ExecResult {
-  int exit_code = -1;      // -1: did not exit normally
-  bool timed_out = false;  // killed at the timeout
-  std::string output;      // stdout + stderr
-};
-
-// Runs argv (argv[0] looked up on PATH) to completion with stdin from
-// /dev/null, capturing stdout and stderr; killed after timeout.
-ExecResult RunProgram(const std::vector<std::string>& argv,
-               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // What corosync-quorumtool -s says on a node.
 struct QuorumView {
@@ -81,6 +84,12 @@ class Lab {
   struct Options {
     int nodes = 3;        // node1, node2 (storage) and node3 (witness) by default
     int token_ms = 1000;  // totem token
+    // Absolute paths made private to each node besides corosync's three
+    // (they must exist on the host): PrivateDir(N, path), empty at Start.
+    std::vector<std::string> private_dirs;
+    // Executables (host paths) copied to dir()/sbin and shown in every
+    // node's /usr/sbin under their own names.
+    std::vector<std::string> sbin_files;
   };
   static constexpr int kLinks = 2;  // knet links: networks 0 and 1
   static constexpr int kFront = 2;  // the front (initiator) network
@@ -95,6 +104,10 @@ class Lab {
   // node's anchor and corosync, and waits (bounded) until every node sees all
   // nodes as members of a quorate partition.
   ::testing::AssertionResult Start(std::chrono::milliseconds formation_timeout = std::chrono::seconds(30));
+  // Start without the wait for quorum: returns once every node's corosync
+  // answers on its IPC (the membership forms in the next seconds), so that
+  // what runs on top of corosync can start meanwhile.
+  ::testing::AssertionResult StartNodes();
 
   int nodes() const { return opts_.nodes; }
   int slot() const { return slot_; }
@@ -116,9 +129,31 @@ class Lab {
   pid_t Anchor(int node) const;
   std::vector<std::string> Wrapper(int node) const;
 
+  // The host directory bind-mounted at path (absolute, one of corosync's or
+  // Options::private_dirs) in node: NodeDir(node) + "/" + path without its
+  // first '/' and with the others as '-' ("/var/lib/pacemaker" ->
+  // "var-lib-pacemaker").
+  std::string PrivateDir(int node, const std::string& path) const;
+
   // Runs argv inside node.
   ExecResult Exec(int node, const std::vector<std::string>& argv,
                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+
+  // Starts argv inside node in the background (stdin /dev/null, stdout and
+  // stderr appended to output, a host path; env entries "NAME=VALUE" added
+  // to this process's environment: SpawnProgram) and returns its pid in
+  // *pid. The process is this one's child: ChildRunning tells whether it
+  // runs; PowerOff and the teardown reap it.
+  ::testing::AssertionResult Spawn(int node, const std::vector<std::string>& argv, const std::string& output,
+                                   pid_t* pid, const std::vector<std::string>& env = {});
+
+  // Every process in node's network namespace now (none: powered off).
+  std::vector<pid_t> Processes(int node) const;
+  // Power: SIGKILL every process in the node (anchor included) until none
+  // is left, as fencing does; Boot starts a new anchor and corosync (waits
+  // until its IPC answers, not for quorum) on a node that is off.
+  ::testing::AssertionResult PowerOff(int node);
+  ::testing::AssertionResult Boot(int node);
 
   // corosync of a node: (re)start in the foreground (output appended to
   // NodeDir/corosync.stdout; with wait, until its IPC answers), SIGKILL,
@@ -126,6 +161,8 @@ class Lab {
   ::testing::AssertionResult StartCorosync(int node, bool wait = true);
   ::testing::AssertionResult WaitCorosyncUp(int node);
   void KillCorosync(int node);
+  // SIGTERM (corosync leaves the membership cleanly), SIGKILL after timeout.
+  ::testing::AssertionResult StopCorosync(int node, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ::testing::AssertionResult RestartCorosync(int node);  // KillCorosync if running, then StartCorosync
   bool CorosyncRunning(int node);
   pid_t CorosyncPid(int node) const;
@@ -167,10 +204,13 @@ class Lab {
   struct Node {
     pid_t anchor = -1;
     pid_t corosync = -1;
+    std::vector<pid_t> spawned;  // by Spawn, reaped at power off / teardown
   };
+  std::vector<std::string> PrivatePaths() const;  // corosync's + Options::private_dirs
   ::testing::AssertionResult TakeSlot();
   ::testing::AssertionResult BuildNetwork();
   ::testing::AssertionResult WriteCorosyncConfig();
+  ::testing::AssertionResult WriteNodeFiles();  // dir()/nodes, dir()/sbin
   ::testing::AssertionResult StartAnchor(int node);
   void Teardown();
 
