@@ -61,11 +61,16 @@ TEST(HaLab, BadOptionsAreRefused) {
   EXPECT_FALSE(r);
   EXPECT_NE(std::string(r.message()).find("'var/lib/x' is not an absolute directory"), std::string::npos) << r.message();
   Lab::Options missing;
-  missing.sbin_files = {"/nonexistent/fence_x"};
+  missing.overlays = {{"/usr/sbin", {{"fence_x", "/nonexistent/fence_x"}}}};
   r = Lab(missing).Start();
   EXPECT_FALSE(r);
   EXPECT_NE(std::string(r.message()).find("/nonexistent/fence_x is not an executable file"), std::string::npos)
       << r.message();
+  Lab::Options escaping;
+  escaping.overlays = {{"/usr/sbin", {{"../bin/x", "/bin/true"}}}};
+  r = Lab(escaping).Start();
+  EXPECT_FALSE(r);
+  EXPECT_NE(std::string(r.message()).find("'../bin/x' is not a relative path"), std::string::npos) << r.message();
 }
 
 TEST(HaLab, LabForms) {

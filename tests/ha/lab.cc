@@ -319,12 +319,14 @@ void Lab::CleanupLeftovers(int except) {
   }
   std::ofstream(dir_ + "/nodes") << nodes;
   std::error_code ec;
-  if (!opts_.sbin_files.empty()) fs::create_directories(dir_ + "/sbin", ec);
-  for (const auto& f : opts_.sbin_files) {
-    std::string to = dir_ + "/sbin/" + fs::path(f).filename().string();
-    fs::copy_file(f, to, fs::copy_options::overwrite_existing, ec);
-    if (ec) return ::testing::AssertionFailure() << "copy " << f << ": " << ec.message();
-    ::chmod(to.c_str(), 0755);
+  for (size_t k = 0; k < opts_.overlays.size(); ++k) {
+    for (const auto& [name, from] : opts_.overlays[k].files) {
+      fs::path to = fs::path(OverlayDir(k)) / name;
+      fs::create_directories(to.parent_path(), ec);
+      fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+      if (ec) return ::testing::AssertionFailure() << "copy " << from << ": " << ec.message();
+      ::chmod(to.c_str(), 0755);
+    }
   }
   return ::testing::AssertionSuccess();
 }
@@ -344,7 +346,9 @@ void Lab::CleanupLeftovers(int except) {
     if (!fs::is_directory(path))
       return ::testing::AssertionFailure() << path << " does not exist (is everything installed? scripts/install-deps.sh)";
   }
-  const std::string sbin_opts = opts_.sbin_files.empty() ? "" : "lowerdir=" + dir_ + "/sbin:/usr/sbin";
+  std::vector<Bind> overlays;  // src: overlay mount options
+  for (size_t k = 0; k < opts_.overlays.size(); ++k)
+    overlays.push_back({"lowerdir=" + OverlayDir(k) + ":" + opts_.overlays[k].dir, opts_.overlays[k].dir});
   const std::string lab_dir = dir_;
   const std::string sleep = ResolveOnPath("sleep");
   int p[2];
@@ -375,8 +379,8 @@ void Lab::CleanupLeftovers(int except) {
     if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") != 0) fail("tmpfs /run");
     ::mkdir("/run/lock", 01777);
     if (::symlink(lab_dir.c_str(), kLabLink) != 0) fail("symlink /run/esan-lab");
-    if (!sbin_opts.empty() && ::mount("esan-lab-sbin", "/usr/sbin", "overlay", MS_RDONLY, sbin_opts.c_str()) != 0)
-      fail("overlay /usr/sbin");
+    for (const auto& o : overlays)
+      if (::mount("esan-lab", o.dst.c_str(), "overlay", MS_RDONLY, o.src.c_str()) != 0) fail(o.dst.c_str());
     if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=256m") != 0) fail("tmpfs /dev/shm");
     // /sys showing this network namespace's devices, as ip netns exec does
     // (best effort: nothing here depends on it).
@@ -647,9 +651,16 @@ void Lab::PrintDiagnostics() const {
   for (const auto& path : opts_.private_dirs)
     if (!path.starts_with('/') || path == "/")
       return ::testing::AssertionFailure() << "Lab::Options::private_dirs: '" << path << "' is not an absolute directory";
-  for (const auto& f : opts_.sbin_files)
-    if (::access(f.c_str(), X_OK) != 0)
-      return ::testing::AssertionFailure() << "Lab::Options::sbin_files: " << f << " is not an executable file";
+  for (const auto& o : opts_.overlays) {
+    if (!o.dir.starts_with('/') || !fs::is_directory(o.dir))
+      return ::testing::AssertionFailure() << "Lab::Options::overlays: '" << o.dir << "' is not a directory";
+    for (const auto& [name, from] : o.files) {
+      if (name.empty() || name.starts_with('/') || name.find("..") != std::string::npos)
+        return ::testing::AssertionFailure() << "Lab::Options::overlays: '" << name << "' is not a relative path";
+      if (::access(from.c_str(), X_OK) != 0)
+        return ::testing::AssertionFailure() << "Lab::Options::overlays: " << from << " is not an executable file";
+    }
+  }
   for (const char* tool : {"ip", "nsenter", "corosync", "corosync-keygen", "corosync-quorumtool", "corosync-cfgtool"})
     if (ResolveOnPath(tool).find('/') == std::string::npos)
       return ::testing::AssertionFailure() << tool << " not found (scripts/install-deps.sh installs it)";

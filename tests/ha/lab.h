@@ -26,10 +26,12 @@
 // /dev/shm. /run/esan-lab in a node is a symlink to the Lab's dir(), where
 // the file `nodes` maps node names to network namespaces ("nodeN INODE" per
 // line, INODE that of /proc/PID/ns/net of the node's processes): how a fence
-// agent run inside a node finds its victim. With Options::sbin_files, the
-// node's /usr/sbin is a read-only overlay of dir()/sbin (those files) over
-// the host's, so daemons that look only there (pacemaker-fenced: fence_*)
-// find them while the host's /usr/sbin stays untouched. Everything else
+// agent run inside a node finds its victim. With Options::overlays, a host
+// directory (say /usr/sbin) is in every node a read-only overlay of the
+// given files over the host's, so daemons that look only there
+// (pacemaker-fenced: /usr/sbin/fence_*; pacemaker-execd:
+// /usr/lib/ocf/resource.d/PROVIDER/AGENT) find them while the host's
+// directory stays untouched. Everything else
 // (/tmp, /usr) is the host's, so an esand inside a node uses the same paths
 // as the test.
 // Everything meant to run "on node N" is started through Wrapper(N),
@@ -62,6 +64,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -87,9 +90,14 @@ class Lab {
     // Absolute paths made private to each node besides corosync's three
     // (they must exist on the host): PrivateDir(N, path), empty at Start.
     std::vector<std::string> private_dirs;
-    // Executables (host paths) copied to dir()/sbin and shown in every
-    // node's /usr/sbin under their own names.
-    std::vector<std::string> sbin_files;
+    // Executables shown in every node inside a host directory (which must
+    // exist): `dir` gets `files` (path relative to dir, e.g. "esan/target"
+    // -> host path of the executable), copied to dir()/overlay<K>.
+    struct Overlay {
+      std::string dir;
+      std::vector<std::pair<std::string, std::string>> files;
+    };
+    std::vector<Overlay> overlays;
   };
   static constexpr int kLinks = 2;  // knet links: networks 0 and 1
   static constexpr int kFront = 2;  // the front (initiator) network
@@ -206,11 +214,12 @@ class Lab {
     pid_t corosync = -1;
     std::vector<pid_t> spawned;  // by Spawn, reaped at power off / teardown
   };
+  std::string OverlayDir(size_t k) const { return dir_ + "/overlay" + std::to_string(k); }
   std::vector<std::string> PrivatePaths() const;  // corosync's + Options::private_dirs
   ::testing::AssertionResult TakeSlot();
   ::testing::AssertionResult BuildNetwork();
   ::testing::AssertionResult WriteCorosyncConfig();
-  ::testing::AssertionResult WriteNodeFiles();  // dir()/nodes, dir()/sbin
+  ::testing::AssertionResult WriteNodeFiles();  // dir()/nodes, dir()/overlay<K>
   ::testing::AssertionResult StartAnchor(int node);
   void Teardown();
 

@@ -102,7 +102,7 @@ PacemakerLab::PacemakerLab(Options opts)
     : opts_([&] {
         Options o = std::move(opts);
         o.lab.private_dirs.insert(o.lab.private_dirs.end(), kPacemakerDirs.begin(), kPacemakerDirs.end());
-        o.lab.sbin_files.push_back(FENCE_ESANLAB_PATH);
+        o.lab.overlays.push_back({"/usr/sbin", {{"fence_esanlab", FENCE_ESANLAB_PATH}}});
         return o;
       }()),
       lab_(opts_.lab),
