@@ -7,7 +7,10 @@ PKGS=(cmake ninja-build g++ pkg-config python3
       liburing-dev libisal-dev libssl-dev libfmt-dev libspdlog-dev libcli11-dev
       nlohmann-json3-dev libcpp-httplib-dev libgtest-dev libgmock-dev
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
-      corosync libcpg-dev libquorum-dev iproute2 util-linux)
+      corosync libcpg-dev libquorum-dev iproute2 util-linux
+      mmdebstrap qemu-system-x86 e2fsprogs)
+# mmdebstrap, qemu-system-x86, e2fsprogs: the HA tests' initiator guest
+# (tests/ha/guest: its image is built once per machine from the Debian mirror).
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;

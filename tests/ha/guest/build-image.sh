@@ -63,7 +63,11 @@ if ! mmdebstrap --mode=root --variant=minbase --include="$PKGS" \
 fi
 cp "$tmp"/root/boot/vmlinuz-* "$tmp/vmlinuz"
 cp "$tmp"/root/boot/initrd.img-* "$tmp/initrd.img"
-mke2fs -q -t ext4 -L esan-guest -d "$tmp/root" "$tmp/root.img" 2G
+if ! mke2fs -q -t ext4 -L esan-guest -d "$tmp/root" "$tmp/root.img" 2G >>"$tmp/build.log" 2>&1; then
+  echo "build-image.sh: mke2fs failed:" >&2
+  tail -10 "$tmp/build.log" >&2
+  exit 1
+fi
 rm -rf "$tmp/root"
 echo "built in $(( $(date +%s) - start )) s" >>"$tmp/build.log"
 echo "$key" >"$tmp/key"

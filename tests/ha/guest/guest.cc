@@ -45,13 +45,10 @@ bool Spit(const std::string& path, const std::string& text) {
 // The last n lines of text.
 std::string Tail(const std::string& text, size_t n) {
   size_t pos = text.size();
-  for (size_t lines = 0; pos > 0 && lines <= n;) {
-    --pos;
-    if (text[pos] == '\n' && pos + 1 < text.size()) ++lines;
-  }
-  size_t from = text.find('\n', pos);
-  if (pos == 0 || from == std::string::npos) return text;
-  return text.substr(from + 1);
+  if (pos > 0 && text[pos - 1] == '\n') --pos;  // a final newline ends the last line
+  for (size_t lines = 0; pos > 0; --pos)
+    if (text[pos - 1] == '\n' && ++lines == n) break;
+  return text.substr(pos);
 }
 
 bool ShellName(const std::string& s) {
