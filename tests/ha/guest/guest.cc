@@ -51,6 +51,12 @@ std::string Tail(const std::string& text, size_t n) {
   return text.substr(pos);
 }
 
+// A file directly in the shared directory, not one of the harness's
+// hidden temporary names.
+bool FileName(const std::string& s) {
+  return !s.empty() && s[0] != '.' && s.find('/') == std::string::npos;
+}
+
 bool ShellName(const std::string& s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
   for (char c : s)
@@ -110,6 +116,13 @@ Guest::~Guest() {
 
 ::testing::AssertionResult Guest::Start() {
   if (!work_.empty()) return ::testing::AssertionFailure() << "Guest::Start called twice";
+  if (opts_.script.empty()) return ::testing::AssertionFailure() << "Guest::Options::script is empty";
+  if (opts_.cpus < 1 || opts_.cpus > 8)
+    return ::testing::AssertionFailure() << "Guest::Options::cpus " << opts_.cpus << " (1..8)";
+  if (opts_.memory_mb < 256)
+    return ::testing::AssertionFailure() << "Guest::Options::memory_mb " << opts_.memory_mb << " (at least 256)";
+  if (opts_.timeout <= std::chrono::milliseconds(0))
+    return ::testing::AssertionFailure() << "Guest::Options::timeout must be positive";
   for (const auto& [name, value] : opts_.env)
     if (!ShellName(name)) return ::testing::AssertionFailure() << "guest env: '" << name << "' is not a variable name";
   for (const char* f : {"vmlinuz", "initrd.img", "root.img"})
@@ -209,6 +222,7 @@ void Guest::Kill() {
 
 ::testing::AssertionResult Guest::WaitFile(const std::string& name, std::chrono::milliseconds timeout) {
   if (work_.empty()) return ::testing::AssertionFailure() << "guest not started";
+  if (!FileName(name)) return ::testing::AssertionFailure() << "WaitFile: '" << name << "' is not a plain file name";
   auto deadline = std::min(Clock::now() + timeout, deadline_);
   for (;;) {
     if (fs::exists(Path(name))) return ::testing::AssertionSuccess();
@@ -230,6 +244,7 @@ std::string Guest::File(const std::string& name) const { return Slurp(Path(name)
 
 ::testing::AssertionResult Guest::Mark(const std::string& name, const std::string& text) {
   if (work_.empty()) return ::testing::AssertionFailure() << "guest not started";
+  if (!FileName(name)) return ::testing::AssertionFailure() << "Mark: '" << name << "' is not a plain file name";
   std::string tmp = Path("." + name + ".host-tmp");
   if (!Spit(tmp, text)) return ::testing::AssertionFailure() << "cannot write " << tmp;
   std::error_code ec;

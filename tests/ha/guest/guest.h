@@ -80,9 +80,11 @@ class Guest {
   Guest& operator=(const Guest&) = delete;
 
   // Writes the shared directory, creates the overlay and starts qemu;
-  // returns at once (the guest boots meanwhile). Fails on a missing image,
-  // qemu-img/qemu errors, an empty name in env or one that is not a shell
-  // variable name, or a second call.
+  // returns at once (the guest boots meanwhile). Fails, starting nothing, on
+  // an empty script, cpus outside 1..8, memory_mb below 256, a timeout that
+  // is not positive, an env name that is not a shell variable name, an
+  // image directory without the image, or a second call; and on qemu-img or
+  // qemu errors (qemu exiting at once).
   ::testing::AssertionResult Start();
 
   // The work directory (overlay, console.log, qemu.log) and the shared
@@ -91,6 +93,8 @@ class Guest {
   std::string shared_dir() const { return work_ + "/lab"; }
   std::string Path(const std::string& name) const { return shared_dir() + "/" + name; }
 
+  // Names are plain file names in the shared directory (no '/', not
+  // starting with '.'); others fail.
   // Waits until the guest created /lab/NAME (lib.sh `mark`). Fails when
   // timeout passes or the guest powers off first.
   ::testing::AssertionResult WaitFile(const std::string& name, std::chrono::milliseconds timeout);

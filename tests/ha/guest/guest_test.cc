@@ -19,6 +19,7 @@
 // One boot for the whole test. ctest labels ha and guest.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -31,6 +32,7 @@
 #include "tests/ha/guest/multipath_status.h"
 #include "tests/ha/ha_util.h"
 #include "tests/ha/lab.h"
+#include "tests/integration/esand_process.h"
 #include "tests/integration/mgmt_client.h"
 
 namespace esan::ha {
@@ -69,8 +71,8 @@ std::string RedirectConfig(Lab& lab, EsandNodes& esands, int node) {
   return s;
 }
 
-// The guest's part: wait for the host's portals, log in to both, show the
-// map, run fio (marking when it is under way), then show the map every
+// The guest's part: wait for the host's portals, log in to both, wait
+// until multipath uses the priority 50 group, show the map, run fio (marking when it is under way), then show the map every
 // second until the host has seen what it waits for.
 std::string GuestScript() {
   return R"SH(. /lab/lib.sh
@@ -80,6 +82,7 @@ iscsi_login $PORTALS || exit 21
 wait_paths 2 60 || exit 22
 mark paths "$(path_table)"
 show_alua
+wait_active_prio 50 20 || exit 25
 mark multipath-before "$(multipath -ll)"
 dev=$(map_device) || exit 23
 dm=$(basename "$(readlink -f "$dev")")
@@ -145,6 +148,48 @@ std::string DevOf(const std::string& table, int node) {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// Bad options are refused before anything starts, each saying what is wrong.
+TEST(HaGuest, BadOptionsAreRefused) {
+  // The checks come before the image is used: empty files stand for it.
+  std::string fake = it::MakeTempDir("guest-fake-image");
+  ASSERT_FALSE(fake.empty());
+  for (const char* f : {"vmlinuz", "initrd.img", "root.img"}) ASSERT_TRUE(it::WriteFile(fake + "/" + f, ""));
+  auto refused = [&](Guest::Options o, const std::string& want) -> ::testing::AssertionResult {
+    Guest g(std::move(o));
+    auto r = g.Start();
+    if (r) return ::testing::AssertionFailure() << "started; expected a refusal with '" << want << "'";
+    if (std::string(r.message()).find(want) == std::string::npos)
+      return ::testing::AssertionFailure() << "refused with '" << r.message() << "'; expected '" << want << "'";
+    if (!g.work_dir().empty()) return ::testing::AssertionFailure() << "left a work directory " << g.work_dir();
+    return ::testing::AssertionSuccess();
+  };
+  Guest::Options good;
+  good.image_dir = fake;
+  good.script = "exit 0\n";
+  Guest::Options o = good;
+  o.script.clear();
+  EXPECT_TRUE(refused(o, "script is empty"));
+  o = good;
+  o.cpus = 0;
+  EXPECT_TRUE(refused(o, "cpus 0"));
+  o = good;
+  o.memory_mb = 64;
+  EXPECT_TRUE(refused(o, "memory_mb 64"));
+  o = good;
+  o.timeout = 0s;
+  EXPECT_TRUE(refused(o, "timeout must be positive"));
+  o = good;
+  o.env = {{"PORTALS", "x"}, {"1BAD", "y"}};
+  EXPECT_TRUE(refused(o, "'1BAD' is not a variable name"));
+  o = good;
+  o.image_dir = "/nonexistent";
+  EXPECT_TRUE(refused(o, "has no vmlinuz"));
+  Guest idle(good);
+  EXPECT_FALSE(idle.WaitFile("x", 1s));
+  EXPECT_FALSE(idle.Mark("x"));
+  std::filesystem::remove_all(fake);
+}
+
 TEST(HaGuest, MultipathFollowsAluaSwitchUnderFio) {
   auto t0 = Clock::now();
   GuestImage image;
@@ -174,6 +219,7 @@ TEST(HaGuest, MultipathFollowsAluaSwitchUnderFio) {
   }
   ASSERT_TRUE(esands.StartAll());
   ASSERT_TRUE(guest.Mark("targets", "PORTALS='" + esands.Portal(1) + " " + esands.Portal(2) + "'\n"));
+  std::printf("lab and esands up %.1f s after the boot began\n", Seconds(Clock::now() - boot));
 
   ASSERT_TRUE(guest.WaitFile("multipath-before", 180s));
   std::printf("guest: booted, logged in to both nodes and has its map %.1f s after the boot began\n",
@@ -254,6 +300,7 @@ TEST(HaGuest, MultipathFollowsAluaSwitchUnderFio) {
               "completion: %llu ms, from %.3f s into the job\n",
               (unsigned long long)s.completions, (unsigned long long)s.writes, (unsigned long long)s.reads,
               (s.last_ms - s.first_ms) / 1000.0, (unsigned long long)s.longest_gap_ms, s.gap_start_ms / 1000.0);
+  std::printf("---- guest log\n%s---- end of guest log\n", guest.Log().c_str());
   std::printf("test took %.1f s (image %s %.1f s)\n", Seconds(Clock::now() - t0), image.built ? "built" : "cached",
               image.took.count() / 1000.0);
 }

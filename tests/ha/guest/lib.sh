@@ -6,6 +6,7 @@
 # for the host's Guest::WaitFile.
 mark() {
   printf '%s\n' "${2:-}" >"/lab/.$1.tmp" && mv "/lab/.$1.tmp" "/lab/$1"
+  echo "lib.sh: marked $1 at $(cut -d' ' -f1 /proc/uptime) s"
 }
 
 # iscsi_login PORTAL...: SendTargets discovery at each portal (each node
@@ -64,6 +65,7 @@ wait_host() {
     [ $SECONDS -lt $end ] || { echo "lib.sh: the host did not mark $1 within $2 s"; return 1; }
     sleep 0.2
   done
+  echo "lib.sh: the host marked $1 (at $(cut -d' ' -f1 /proc/uptime) s)"
 }
 
 # show_alua: what each iSCSI disk reports about ALUA: its target port group
@@ -76,5 +78,21 @@ show_alua() {
     sg_vpd -p di "/dev/$d" | grep -A1 -i 'target port group'
     sg_rtpg -d "/dev/$d"
     echo "kernel: access_state $(cat /sys/block/$d/device/access_state 2>/dev/null), handler $(cat /sys/block/$d/device/dh_state 2>/dev/null)"
+  done
+}
+
+# wait_active_prio PRIO TIMEOUT_S: until the multipath map's active path
+# group (the one I/O goes to) has priority PRIO. Reads a block of the map
+# each turn: dm-multipath activates a group on I/O, and multipathd moves the
+# map to its best group (failback immediate) within a checker interval.
+wait_active_prio() {
+  local end=$((SECONDS + $2)) dev
+  dev=$(map_device) || return 1
+  until multipath -ll 2>/dev/null | grep -q "prio=$1 status=active"; do
+    if [ $SECONDS -ge $end ]; then
+      echo "lib.sh: the active path group's priority is not $1 after $2 s"; multipath -ll; return 1
+    fi
+    dd if="$dev" of=/dev/null bs=4096 count=1 iflag=direct status=none
+    sleep 0.5
   done
 }
