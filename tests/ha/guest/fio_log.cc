@@ -74,8 +74,17 @@ bool ParseFioLog(const std::string& text, FioLogSummary* summary, std::string* e
       s.gap_start_ms = times[i - 1];
     }
   }
-  *summary = s;
+  s.times = std::move(times);
+  *summary = std::move(s);
   return true;
+}
+
+FioGap LongestGapAround(const FioLogSummary& summary, uint64_t from_ms, uint64_t to_ms) {
+  FioGap g;
+  const auto& t = summary.times;
+  for (size_t i = 1; i < t.size(); ++i)
+    if (t[i] >= from_ms && t[i - 1] <= to_ms && t[i] - t[i - 1] > g.length_ms) g = {t[i - 1], t[i] - t[i - 1]};
+  return g;
 }
 
 }  // namespace esan::ha

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace esan::ha {
 
@@ -24,7 +25,18 @@ struct FioLogSummary {
   // began (the completion before it). 0 with fewer than two completions.
   uint64_t longest_gap_ms = 0;
   uint64_t gap_start_ms = 0;
+  std::vector<uint64_t> times;  // every completion time, ascending
 };
+
+struct FioGap {
+  uint64_t start_ms = 0;   // the completion before the gap
+  uint64_t length_ms = 0;  // 0: no gap overlaps the window
+};
+
+// The longest interval between consecutive completions that overlaps
+// [from_ms, to_ms] (for the pause around a moment known only roughly, such
+// as an ALUA switch made by the host).
+FioGap LongestGapAround(const FioLogSummary& summary, uint64_t from_ms, uint64_t to_ms);
 
 // Parses a whole log. Empty lines are skipped; a line that is not at least
 // four comma-separated unsigned integers, or whose direction is not 0, 1 or

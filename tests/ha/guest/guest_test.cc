@@ -87,6 +87,8 @@ mark multipath-before "$(multipath -ll)"
 dev=$(map_device) || exit 23
 dm=$(basename "$(readlink -f "$dev")")
 echo "run.sh: fio on $dev ($dm)"
+# When the host says it switched, note when (uptime, s).
+( wait_host switched 600 >/dev/null && mark switch-seen "$(cut -d' ' -f1 /proc/uptime)" ) &
 fio --name=failover --filename="$dev" --rw=randwrite --bs=4k --ioengine=libaio --iodepth=8 --direct=1 \
     --size=${FIO_MIB}m --verify=crc32c --do_verify=1 --verify_fatal=1 \
     --write_lat_log=/lab/fio --log_avg_msec=0 --output=/lab/fio.out &
@@ -97,7 +99,7 @@ for i in $(seq 300); do
   kill -0 $fio 2>/dev/null || break
   sleep 0.1
 done
-mark fio-running "$(cat /sys/block/$dm/stat)"
+mark fio-running "$(cut -d' ' -f1 /proc/uptime)"
 wait $fio
 status=$?
 echo "run.sh: fio exited $status"
@@ -258,6 +260,7 @@ TEST(HaGuest, MultipathFollowsAluaSwitchUnderFio) {
   auto sw = Clock::now();
   ASSERT_TRUE(SetState(esands.esand(1), "g1", "nonoptimized"));
   ASSERT_TRUE(SetState(esands.esand(1), "g2", "active"));
+  ASSERT_TRUE(guest.Mark("switched"));
   std::printf("ALUA switch (node1 nonoptimized, node2 active) through node1's API took %.3f s, %.1f s after the boot began\n",
               Seconds(Clock::now() - sw), Seconds(sw - boot));
 
@@ -300,6 +303,20 @@ TEST(HaGuest, MultipathFollowsAluaSwitchUnderFio) {
               "completion: %llu ms, from %.3f s into the job\n",
               (unsigned long long)s.completions, (unsigned long long)s.writes, (unsigned long long)s.reads,
               (s.last_ms - s.first_ms) / 1000.0, (unsigned long long)s.longest_gap_ms, s.gap_start_ms / 1000.0);
+  // The pause around the switch, in fio's clock: the guest marked
+  // fio-running right after the 200th write completed (it polls every
+  // 0.1 s) and saw the host's "switched" at most ~0.3 s after the switch
+  // (it polls every 0.2 s); both times are its uptime.
+  ASSERT_TRUE(guest.WaitFile("switch-seen", 1s));
+  ASSERT_GE(s.times.size(), 200u);
+  double running_at = std::stod(guest.File("fio-running")), seen_at = std::stod(guest.File("switch-seen"));
+  ASSERT_GT(seen_at, running_at);
+  uint64_t seen = s.times[199] + uint64_t((seen_at - running_at) * 1000);
+  FioGap around = LongestGapAround(s, seen > 1000 ? seen - 1000 : 0, seen + 2000);
+  EXPECT_GT(s.times.back(), seen + 2000) << "fio still ran 2 s after the switch";
+  std::printf("the switch was about %.1f s into the job; longest pause from 1 s before to 2 s after: %llu ms, from "
+              "%.3f s\n",
+              seen / 1000.0, (unsigned long long)around.length_ms, around.start_ms / 1000.0);
   std::printf("---- guest log\n%s---- end of guest log\n", guest.Log().c_str());
   std::printf("test took %.1f s (image %s %.1f s)\n", Seconds(Clock::now() - t0), image.built ? "built" : "cached",
               image.took.count() / 1000.0);

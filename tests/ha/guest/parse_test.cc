@@ -31,6 +31,27 @@ TEST(FioLog, CountsByDirectionAndFindsTheLongestPause) {
   EXPECT_EQ(s.gap_start_ms, 5u);
 }
 
+TEST(FioLog, LongestGapAroundAMoment) {
+  // Completions at 0, 10, 20, 500 (a 480 ms pause), 510, 2000 (1490 ms).
+  FioLogSummary s;
+  std::string err;
+  ASSERT_TRUE(ParseFioLog("0,1,1,4096\n10,1,1,4096\n20,1,1,4096\n500,1,1,4096\n510,1,1,4096\n2000,1,0,4096\n",
+                          &s, &err)) << err;
+  EXPECT_EQ(s.times, (std::vector<uint64_t>{0, 10, 20, 500, 510, 2000}));
+  EXPECT_EQ(s.longest_gap_ms, 1490u);
+  FioGap g = LongestGapAround(s, 100, 200);  // inside the 480 ms pause
+  EXPECT_EQ(g.start_ms, 20u);
+  EXPECT_EQ(g.length_ms, 480u);
+  g = LongestGapAround(s, 0, 15);  // gaps touching the window: 0-10, 10-20
+  EXPECT_EQ(g.start_ms, 0u);
+  EXPECT_EQ(g.length_ms, 10u);
+  g = LongestGapAround(s, 505, 1000);  // 500-510 and the start of 510-2000
+  EXPECT_EQ(g.start_ms, 510u);
+  EXPECT_EQ(g.length_ms, 1490u);
+  g = LongestGapAround(s, 3000, 4000);  // after the last completion
+  EXPECT_EQ(g.length_ms, 0u);
+}
+
 TEST(FioLog, OrderOfLinesDoesNotMatterAndOffsetsAreAccepted) {
   // With log_offset=1: time, ns, direction, bs, offset, prio; out of order.
   const std::string log =
