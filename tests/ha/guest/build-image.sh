@@ -4,7 +4,8 @@
 # (iscsi_tcp, dm-multipath, scsi_dh_alua), open-iscsi, multipath-tools, fio,
 # sg3-utils -- booted by qemu with -kernel/-initrd (tests/ha/guest/guest.h).
 #
-# Usage: build-image.sh [CACHE_DIR]      (default /var/cache/esan-guest)
+# Usage: build-image.sh [CACHE_DIR]
+#   (default $ESAN_GUEST_CACHE, else /var/cache/esan-guest)
 # Prints the directory holding the image on its last line of stdout:
 #   CACHE_DIR/<key>/{vmlinuz,initrd.img,root.img,key,build.log}
 # <key> is a hash of this script and of `init` (the guest's PID 1, baked into
@@ -18,7 +19,7 @@
 # (scripts/install-deps.sh). Cold: about 9 minutes on the 2-core machine
 # (mostly downloads and dpkg); cached: immediate.
 set -euo pipefail
-CACHE=${1:-/var/cache/esan-guest}
+CACHE=${1:-${ESAN_GUEST_CACHE:-/var/cache/esan-guest}}
 HERE=$(dirname "$(readlink -f "$0")")
 # The guest's packages. systemd is not among them: `init` is PID 1.
 PKGS=linux-image-amd64,open-iscsi,multipath-tools,fio,sg3-utils,udev,kmod,iproute2,procps,e2fsprogs

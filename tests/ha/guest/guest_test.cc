@@ -72,8 +72,9 @@ std::string RedirectConfig(Lab& lab, EsandNodes& esands, int node) {
 }
 
 // The guest's part: wait for the host's portals, log in to both, wait
-// until multipath uses the priority 50 group, show the map, run fio (marking when it is under way), then show the map every
-// second until the host has seen what it waits for.
+// until multipath uses the priority 50 group, show the map, run fio
+// (marking when it is under way and when the host's switch is seen), then
+// show the map every second until the host has seen what it waits for.
 std::string GuestScript() {
   return R"SH(. /lab/lib.sh
 wait_host targets 180 || exit 20
@@ -204,7 +205,7 @@ TEST(HaGuest, MultipathFollowsAluaSwitchUnderFio) {
   go.script = GuestScript();
   go.env = {{"GUEST_INITIATOR", "iqn.2026-12.org.esan.test:guest"}, {"FIO_MIB", std::to_string(kFioMiB)}};
   Guest guest(go);
-  // The guest boots (about 20 s) while the lab and the esands start.
+  // The guest boots (10-15 s) while the lab and the esands start.
   auto boot = Clock::now();
   ASSERT_TRUE(guest.Start());
 
