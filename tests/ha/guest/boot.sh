@@ -57,6 +57,8 @@ else
 fi
 echo "guest: run.sh exited $status at $(up) s"
 echo "$status" >/lab/.exit-status.tmp && mv /lab/.exit-status.tmp /lab/exit-status
+# Let tee write the last lines to /lab/guest.log before the power goes.
+sleep 0.3
 sync
 echo o >/proc/sysrq-trigger
 sleep 60
