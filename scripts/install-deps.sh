@@ -2,16 +2,20 @@
 # Installs the Debian 12 packages esan needs to build, test and demo.
 # Idempotent: apt runs only when something is missing.
 # Usage: install-deps.sh [--bench] [--fuzz]
-# resource-agents, pacemaker-cli-utils: the resource agent (ra/) and its
-# tests (ocf-shellfuncs, ocf-tester, crm_attribute); shellcheck, xmllint
-# (libxml2-utils) and dash check it.
 set -euo pipefail
 PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       liburing-dev libisal-dev libssl-dev libfmt-dev libspdlog-dev libcli11-dev
       nlohmann-json3-dev libcpp-httplib-dev libgtest-dev libgmock-dev
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
       corosync libcpg-dev libquorum-dev iproute2 util-linux
-      pacemaker pacemaker-cli-utils crmsh resource-agents shellcheck libxml2-utils dash)
+      pacemaker pacemaker-cli-utils crmsh resource-agents shellcheck libxml2-utils dash
+      mmdebstrap qemu-system-x86 e2fsprogs)
+# corosync .. util-linux: the HA lab (tests/ha). pacemaker, crmsh,
+# resource-agents, pacemaker-cli-utils: the resource agent (ra/) and the
+# Pacemaker lab (ocf-shellfuncs, ocf-tester, crm tools); shellcheck, xmllint
+# (libxml2-utils) and dash check the agent. mmdebstrap, qemu-system-x86,
+# e2fsprogs: the HA tests' initiator guest (tests/ha/guest: its image is built
+# once per machine from the Debian mirror).
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;

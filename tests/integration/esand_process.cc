@@ -310,6 +310,13 @@ int EsandProcess::ChoosePort() {
   return port_;
 }
 
+int EsandProcess::ChoosePort(const std::string& address) {
+  if (address != address_) port_ = 0;
+  address_ = address;
+  if (port_ == 0) port_ = FreePort(address_);
+  return port_;
+}
+
 ::testing::AssertionResult EsandProcess::Start(const Options& opts) {
   if (pid_ > 0 && Running()) return ::testing::AssertionFailure() << "esand already running";
   if (opts.address != address_) port_ = 0;

@@ -107,6 +107,9 @@ class EsandProcess {
   // Picks the port now, before the first start, so that another process's
   // config can name it (a start that then finds it taken moves elsewhere).
   int ChoosePort();
+  // The same for starts on address (e.g. an HA lab node's front address):
+  // the next Start with that Options::address keeps the port.
+  int ChoosePort(const std::string& address);
   // The address of the last Start (127.0.0.1 before the first).
   const std::string& address() const { return address_; }
   std::string portal() const { return address_ + ":" + std::to_string(port_); }
