@@ -181,7 +181,7 @@ void Connection::handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen)
     } else if (!send_targets_done) {
       send_targets_done = true;
       auto body = build_send_targets(std::span<const uint8_t>(data, dlen), ctx_.targets, session_.params.initiator_name,
-                                     ctx_.portals, session_.params.discovery, session_.params.target_name,
+                                     portals_as_seen(ctx_.portals, local_), session_.params.discovery, session_.params.target_name,
                                      !session_.params.auth_user.empty());
       if (body) out.insert(out.end(), body->begin(), body->end());
       else append_text(out, "SendTargets", "Reject");

@@ -65,4 +65,29 @@ Result<std::vector<uint8_t>> build_send_targets(std::span<const uint8_t> request
   return out;
 }
 
+std::vector<std::string> portals_as_seen(const std::vector<std::string>& portals, std::string_view local_address) {
+  // The host part of "host:port" / "[host]:port".
+  std::size_t colon = local_address.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return portals;
+  std::string_view host = local_address.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.back() != ']') return portals;
+    host = host.substr(1, host.size() - 2);
+    constexpr std::string_view kMapped = "::ffff:";
+    if (host.starts_with(kMapped) && host.find('.') != std::string_view::npos) host.remove_prefix(kMapped.size());
+  }
+  const std::string seen = host.find(':') != std::string_view::npos ? "[" + std::string(host) + "]" : std::string(host);
+  std::vector<std::string> out;
+  out.reserve(portals.size());
+  for (const std::string& p : portals) {
+    std::size_t port = p.rfind(':');
+    std::string_view bound = std::string_view(p).substr(0, port == std::string::npos ? 0 : port);
+    if (bound == "0.0.0.0" || bound == "[::]")
+      out.push_back(seen + p.substr(port));
+    else
+      out.push_back(p);
+  }
+  return out;
+}
+
 }  // namespace esan::iscsi

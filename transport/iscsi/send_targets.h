@@ -44,4 +44,13 @@ Result<std::vector<uint8_t>> build_send_targets(std::span<const uint8_t> request
                                                 std::string_view session_target,
                                                 bool chap_authenticated);
 
+// The portals as an initiator connected at local_address ("ip:port" or
+// "[ip6]:port", the connection's own end) can use them: a portal bound to a
+// wildcard address (0.0.0.0, [::]) is advertised with local_address's host
+// instead -- the address this initiator already reaches (an IPv4-mapped
+// IPv6 host is written as IPv4) -- keeping the portal's port and ",tpgt".
+// Other portals are copied as given. An unparsable local_address changes
+// nothing.
+std::vector<std::string> portals_as_seen(const std::vector<std::string>& portals, std::string_view local_address);
+
 }  // namespace esan::iscsi

@@ -198,5 +198,21 @@ TEST_F(SendTargetsTest, ChapProtectedTargetsNeedAChapAuthenticatedSession) {
   EXPECT_EQ(str(*own).rfind("TargetName=iqn.2024-01.org.esan:b\0"s, 0), 0u);
 }
 
+// A portal bound to a wildcard address is advertised with the address the
+// initiator reached (an esand on 0.0.0.0 must not tell initiators to
+// connect to 0.0.0.0); the others as they are.
+TEST(PortalsAsSeen, WildcardPortalsTakeTheConnectionsAddress) {
+  std::vector<std::string> portals = {"0.0.0.0:3260,1", "192.0.2.10:3261,1", "[::]:3262,2", "[2001:db8::1]:3260,1"};
+  EXPECT_EQ(portals_as_seen(portals, "10.231.30.1:3260"),
+            (std::vector<std::string>{"10.231.30.1:3260,1", "192.0.2.10:3261,1", "10.231.30.1:3262,2",
+                                      "[2001:db8::1]:3260,1"}));
+  EXPECT_EQ(portals_as_seen(portals, "[2001:db8::7]:3262"),
+            (std::vector<std::string>{"[2001:db8::7]:3260,1", "192.0.2.10:3261,1", "[2001:db8::7]:3262,2",
+                                      "[2001:db8::1]:3260,1"}));
+  EXPECT_EQ(portals_as_seen(portals, "[::ffff:10.0.0.5]:3262")[2], "10.0.0.5:3262,2");
+  EXPECT_EQ(portals_as_seen(portals, ""), portals);
+  EXPECT_EQ(portals_as_seen(portals, "[2001:db8::7:3260"), portals);
+}
+
 }  // namespace
 }  // namespace esan::iscsi
