@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/ha/ha_util.h"
+#include "tests/integration/mgmt_client.h"
 #include "tests/integration/test_util.h"
 
 #ifndef ESAND_PATH
@@ -148,6 +149,12 @@ std::string HaPair::State(int node, int group_id) const {
     return ::testing::AssertionFailure() << pcmk_.Name(node) << ": group 1 " << a << ", group 2 " << b
                                          << "; expected " << g1 << ", " << g2;
   });
+}
+
+long HaPair::TargetWrites(int node) const {
+  auto r = it::MgmtClient(Socket(node)).Get("/v1/stats");
+  if (r.status != 200 || !r.json.contains("targets") || !r.json["targets"].contains(Iqn(node))) return -1;
+  return r.json["targets"][Iqn(node)]["commands"].value("write", -1L);
 }
 
 pid_t HaPair::EsandPid(int node) const {

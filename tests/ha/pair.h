@@ -40,7 +40,7 @@ class HaPair {
  public:
   static constexpr const char* kClone = "ms_esan";
   static constexpr const char* kPrimitive = "p_esan";
-  static constexpr int kLuBlocks = 131072;  // 64 MiB of 512-byte blocks
+  static constexpr int kLuBlocks = 2097152;  // 1 GiB of 512-byte blocks (a sparse file)
 
   HaPair();
   ~HaPair();
@@ -68,6 +68,9 @@ class HaPair {
   // Bounded wait until node's esand has group 1 in g1 and group 2 in g2.
   ::testing::AssertionResult WaitStates(int node, const std::string& g1, const std::string& g2,
                                         std::chrono::milliseconds timeout) const;
+  // Writes (GOOD) through node's own target since its esand started, from
+  // its statistics; -1 when its esand does not answer.
+  long TargetWrites(int node) const;
   // The pid in node's pidfile (0 if none).
   pid_t EsandPid(int node) const;
 
