@@ -43,7 +43,7 @@ bool Spit(const std::string& path, const std::string& text) {
 }
 
 // The last n lines of text.
-std::string Tail(const std::string& text, size_t n) {
+std::string TailLines(const std::string& text, size_t n) {
   size_t pos = text.size();
   if (pos > 0 && text[pos - 1] == '\n') --pos;  // a final newline ends the last line
   for (size_t lines = 0; pos > 0; --pos)
@@ -83,7 +83,7 @@ std::string ShellQuote(const std::string& s) {
   if (r.timed_out || r.exit_code != 0)
     return ::testing::AssertionFailure() << "build-image.sh "
                                          << (r.timed_out ? "timed out" : "exited " + std::to_string(r.exit_code))
-                                         << ":\n" << Tail(r.output, 40);
+                                         << ":\n" << TailLines(r.output, 40);
   // The last line is the image's directory.
   std::string out = r.output;
   while (!out.empty() && out.back() == '\n') out.pop_back();
@@ -91,7 +91,7 @@ std::string ShellQuote(const std::string& s) {
   for (const char* f : {"vmlinuz", "initrd.img", "root.img"})
     if (!fs::exists(image->dir + "/" + f))
       return ::testing::AssertionFailure() << "build-image.sh named " << image->dir << ", which has no " << f
-                                           << ":\n" << Tail(r.output, 20);
+                                           << ":\n" << TailLines(r.output, 20);
   return ::testing::AssertionSuccess();
 }
 
@@ -102,7 +102,7 @@ Guest::~Guest() {
   if (work_.empty()) return;
   if (::testing::Test::HasFailure()) {
     std::printf("---- guest log (%s/lab/guest.log)\n%s\n---- end of guest log\n", work_.c_str(), Log().c_str());
-    std::printf("---- guest console, last lines\n%s\n---- end of guest console\n", Tail(Console(), 60).c_str());
+    std::printf("---- guest console, last lines\n%s\n---- end of guest console\n", TailLines(Console(), 60).c_str());
   }
   const char* keep = std::getenv("ESAN_GUEST_KEEP");
   if (keep && *keep == '1') {
@@ -282,10 +282,10 @@ std::string Guest::QemuOutput() const { return work_.empty() ? "" : Slurp(work_ 
 
 std::string Guest::Describe() const {
   std::ostringstream os;
-  os << "guest work directory " << work_ << "\n--- guest.log, last lines:\n" << Tail(Log(), 40)
-     << "\n--- serial console, last lines:\n" << Tail(Console(), 25);
+  os << "guest work directory " << work_ << "\n--- guest.log, last lines:\n" << TailLines(Log(), 40)
+     << "\n--- serial console, last lines:\n" << TailLines(Console(), 25);
   std::string q = QemuOutput();
-  if (!q.empty()) os << "\n--- qemu:\n" << Tail(q, 10);
+  if (!q.empty()) os << "\n--- qemu:\n" << TailLines(q, 10);
   return os.str();
 }
 
