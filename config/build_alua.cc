@@ -8,6 +8,10 @@
 // rel_tgt_id (1..65535), and may name a target that is not configured here
 // (another node's port). check_device_group_targets() then checks members
 // against the TARGET sections, which may come later in the file.
+// esan_alua_access is implicit, explicit or both (default: implicit with
+// esan_cluster_group, both otherwise). A device group whose roles own a
+// medium (config::one_optimized) has at most one target group in state
+// active.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -157,6 +161,26 @@ Status check_device_group_targets(const Context& ctx) {
   return ok();
 }
 
+namespace {
+
+// A device group whose roles own a medium has one owner at most.
+Status check_one_optimized(const Context& ctx, const DeviceGroupConfig& dg) {
+  if (!one_optimized(dg)) return ok();
+  const TargetGroupConfig* first = nullptr;
+  for (const TargetGroupConfig& tg : dg.target_groups) {
+    if (tg.state != "active") continue;
+    if (first)
+      return ctx.fail(tg.line, fmt::format("device group '{}' has at most one target group in state active (its "
+                                           "roles own the medium: esan_cluster_group or esan_peer_portal), but "
+                                           "target groups '{}' and '{}' are",
+                                           dg.name, first->name, tg.name));
+    first = &tg;
+  }
+  return ok();
+}
+
+}  // namespace
+
 // CPG group names are at most 128 bytes with the terminator (corosync's
 // CPG_MAX_NAME_LENGTH).
 constexpr size_t kMaxClusterGroup = 127;
@@ -173,6 +197,7 @@ Status build_device_group(Context& ctx, const Node& n) {
   dg.line = n.line;
   int owner_line = 0;   // where esan_alua_owner was given, if it was
   int policy_line = 0;  // where esan_io_policy was given, if it was
+  int access_line = 0;  // where esan_alua_access was given, if it was
   for (const Node& c : n.children) {
     if (c.keyword == "DEVICE") {
       if (auto s = ctx.no_block(c); !s) return s;
@@ -203,6 +228,20 @@ Status build_device_group(Context& ctx, const Node& n) {
         return ctx.fail(c.line, fmt::format("attribute 'esan_io_policy' given twice (first at line {})", policy_line));
       if (auto s = io_policy_attribute(ctx, c, dg); !s) return s;
       policy_line = c.line;
+    } else if (c.keyword == "esan_alua_access") {
+      if (access_line)
+        return ctx.fail(c.line, fmt::format("attribute 'esan_alua_access' given twice (first at line {})", access_line));
+      auto v = ctx.text(c);
+      if (!v) return std::unexpected(v.error());
+      if (*v == "implicit")
+        dg.alua_access = AluaAccess::kImplicit;
+      else if (*v == "explicit")
+        dg.alua_access = AluaAccess::kExplicit;
+      else if (*v == "both")
+        dg.alua_access = AluaAccess::kBoth;
+      else
+        return ctx.fail(c.line, fmt::format("esan_alua_access '{}' is invalid (use implicit, explicit or both)", *v));
+      access_line = c.line;
     } else if (c.keyword == "esan_cluster_group") {
       auto v = ctx.text(c);
       if (!v) return std::unexpected(v.error());
@@ -223,7 +262,9 @@ Status build_device_group(Context& ctx, const Node& n) {
                                               "here", dg.name));
     dg.cluster_owned = true;
   }
+  if (!access_line) dg.alua_access = default_alua_access(dg);
   if (auto s = check_io_policy(ctx, dg, policy_line); !s) return s;
+  if (auto s = check_one_optimized(ctx, dg); !s) return s;
   ctx.cfg().device_groups.push_back(std::move(dg));
   return ok();
 }

@@ -59,6 +59,26 @@ IoPolicy default_io_policy(const DeviceGroupConfig& dg) {
   return IoPolicy::kLocal;
 }
 
+AluaAccess default_alua_access(const DeviceGroupConfig& dg) {
+  return dg.cluster_group.empty() ? AluaAccess::kBoth : AluaAccess::kImplicit;
+}
+
+std::string_view alua_access_name(AluaAccess a) {
+  switch (a) {
+    case AluaAccess::kImplicit: return "implicit";
+    case AluaAccess::kExplicit: return "explicit";
+    case AluaAccess::kBoth: return "both";
+  }
+  return "both";
+}
+
+bool one_optimized(const DeviceGroupConfig& dg) {
+  if (!dg.cluster_group.empty()) return true;
+  for (const auto& tg : dg.target_groups)
+    if (!tg.peer_portal.empty()) return true;
+  return false;
+}
+
 bool equivalent(const Config& a, const Config& b) { return without_lines(a) == without_lines(b); }
 
 }  // namespace esan::config

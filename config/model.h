@@ -97,6 +97,13 @@ struct TargetConfig {
 
 enum class IoPolicy { kLocal, kRedirect };  // esan_io_policy local|redirect
 
+// esan_alua_access implicit|explicit|both: which asymmetric access
+// transitions the device server offers initiators (INQUIRY TPGS).
+// Implicit: only this side (management API, esanctl, the cluster's resource
+// agent) changes states; SET TARGET PORT GROUPS is not supported. Explicit
+// and both: initiators may change them with SET TARGET PORT GROUPS.
+enum class AluaAccess { kImplicit, kExplicit, kBoth };
+
 struct TargetGroupMember {
   std::string target;       // a local TARGET, or a target of another node (ALUA)
   uint16_t rel_tgt_id = 0;  // 0 = not given (local targets only: then the target's own)
@@ -143,6 +150,9 @@ struct DeviceGroupConfig {
   // here. Default: kRedirect when a target group has esan_peer_portal,
   // kLocal otherwise (default_io_policy()).
   IoPolicy io_policy = IoPolicy::kLocal;
+  // esan_alua_access. Default: kImplicit with esan_cluster_group (the
+  // cluster manager owns the roles), kBoth otherwise (default_alua_access()).
+  AluaAccess alua_access = AluaAccess::kBoth;
   int line = 0;
 
   bool operator==(const DeviceGroupConfig&) const = default;
@@ -151,6 +161,17 @@ struct DeviceGroupConfig {
 // esan_io_policy's default for `dg`: redirect when one of its target groups
 // names a peer portal.
 IoPolicy default_io_policy(const DeviceGroupConfig& dg);
+
+// esan_alua_access's default for `dg`: implicit when it has
+// esan_cluster_group, both otherwise.
+AluaAccess default_alua_access(const DeviceGroupConfig& dg);
+std::string_view alua_access_name(AluaAccess a);  // implicit, explicit, both
+
+// Whether `dg`'s roles own a medium -- it has esan_cluster_group, or a
+// target group with esan_peer_portal (a redirect): then at most one of its
+// target groups is active/optimized (config check; at runtime a change that
+// makes one active/optimized moves the others to nonoptimized, scsi/alua.h).
+bool one_optimized(const DeviceGroupConfig& dg);
 
 // CHAP accounts (IncomingUser/OutgoingUser "name secret"). SCST refuses
 // secrets shorter than 12 bytes, the minimum RFC 7143 §12.1.3 sets for CHAP

@@ -239,6 +239,23 @@ const ErrorCase kAlua[] = {
     {"ClusterGroupWithNodeOwner", device_group("  DEVICE a\n  esan_alua_owner node\n  esan_cluster_group ha"),
      "t.conf:5: device group 'dg' is replicated (esan_cluster_group) so its ALUA states are owned by the "
      "cluster: esan_alua_owner node is invalid here"},
+    {"BadAluaAccess", device_group("  DEVICE a\n  esan_alua_access initiator"),
+     "t.conf:5: esan_alua_access 'initiator' is invalid (use implicit, explicit or both)"},
+    {"AluaAccessTwice", device_group("  esan_alua_access both\n  esan_alua_access implicit"),
+     "t.conf:5: attribute 'esan_alua_access' given twice (first at line 4)"},
+    {"AluaAccessWithoutValue", device_group("  esan_alua_access"),
+     "t.conf:4: attribute 'esan_alua_access' needs a value"},
+    {"TwoActiveInClusterGroup",
+     device_group("  esan_cluster_group ha\n  TARGET_GROUP x { group_id 1 }\n  TARGET_GROUP y {\n   group_id 2\n"
+                  "   state active\n  }"),
+     "t.conf:6: device group 'dg' has at most one target group in state active (its roles own the medium: "
+     "esan_cluster_group or esan_peer_portal), but target groups 'x' and 'y' are"},
+    {"TwoActiveWithRedirect",
+     alua_targets("  TARGET_GROUP x { group_id 1\n TARGET t1 }\n  TARGET_GROUP y { group_id 2\n"
+                  "   esan_peer_portal 10.0.0.2:3260\n   esan_peer_target iqn.x:b-internal\n"
+                  "   esan_peer_chap \"peer peer-secret-0123\"\n   TARGET r { rel_tgt_id 9 } }"),
+     "t.conf:6: device group 'dg' has at most one target group in state active (its roles own the medium: "
+     "esan_cluster_group or esan_peer_portal), but target groups 'x' and 'y' are"},
     {"BadState", device_group("  TARGET_GROUP x {\n   state up\n  }"),
      "t.conf:5: state 'up' is invalid (use active, nonoptimized, standby, unavailable, offline "
      "or transitioning)"},

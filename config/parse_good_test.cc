@@ -322,6 +322,47 @@ TEST(ConfigParse, AluaOwnerIsNodeByDefaultAndClusterWhenSaid) {
   EXPECT_TRUE(equivalent(parse_ok(text), c));
 }
 
+// esan_alua_access: implicit by default with esan_cluster_group (the
+// cluster manager owns the roles), both otherwise; written only when not
+// the default, so the file round-trips.
+TEST(ConfigParse, AluaAccessDefaultsPerClusterGroupAndRoundTrips) {
+  const std::string devs = "HANDLER vdisk_nullio { DEVICE a\n DEVICE b\n DEVICE c\n DEVICE d }\n";
+  Config c = parse_ok(devs +
+                      "DEVICE_GROUP plain { DEVICE a }\n"
+                      "DEVICE_GROUP ha { DEVICE b\n esan_cluster_group ha }\n"
+                      "DEVICE_GROUP ha2 { DEVICE c\n esan_cluster_group ha2\n esan_alua_access both }\n"
+                      "DEVICE_GROUP ex { DEVICE d\n esan_alua_access explicit }\n");
+  ASSERT_EQ(c.device_groups.size(), 4u);
+  EXPECT_EQ(c.device_groups[0].alua_access, AluaAccess::kBoth);
+  EXPECT_EQ(c.device_groups[1].alua_access, AluaAccess::kImplicit);
+  EXPECT_EQ(c.device_groups[2].alua_access, AluaAccess::kBoth);
+  EXPECT_EQ(c.device_groups[3].alua_access, AluaAccess::kExplicit);
+  std::string text = write_config(c);
+  EXPECT_NE(text.find("esan_alua_access both"), std::string::npos) << text;
+  EXPECT_NE(text.find("esan_alua_access explicit"), std::string::npos) << text;
+  EXPECT_EQ(text.find("esan_alua_access implicit"), std::string::npos) << "the default is not written\n" << text;
+  Config again = parse_ok(text);
+  EXPECT_TRUE(equivalent(again, c));
+  EXPECT_EQ(again.device_groups[2].alua_access, AluaAccess::kBoth);
+  // Implicit spelled out on a group without a cluster group is written back.
+  Config i = parse_ok(devs + "DEVICE_GROUP p { DEVICE a\n esan_alua_access implicit }\n");
+  EXPECT_EQ(i.device_groups[0].alua_access, AluaAccess::kImplicit);
+  EXPECT_NE(write_config(i).find("esan_alua_access implicit"), std::string::npos);
+}
+
+// One active target group in a device group whose roles own a medium; any
+// number elsewhere (as SCST).
+TEST(ConfigParse, OneActiveTargetGroupWhenRolesOwnTheMedium) {
+  const std::string devs = "HANDLER vdisk_nullio { DEVICE a\n DEVICE b }\n";
+  Config c = parse_ok(devs +
+                      "DEVICE_GROUP ha { DEVICE a\n esan_cluster_group ha\n"
+                      " TARGET_GROUP x { group_id 1 }\n TARGET_GROUP y { group_id 2\n state nonoptimized } }\n"
+                      "DEVICE_GROUP p { DEVICE b\n"
+                      " TARGET_GROUP x { group_id 1 }\n TARGET_GROUP y { group_id 2 } }\n");
+  EXPECT_TRUE(one_optimized(c.device_groups[0]));
+  EXPECT_FALSE(one_optimized(c.device_groups[1]));
+}
+
 TEST(ConfigParse, ClusterGroupIsOffByDefaultAndImpliesClusterOwnedStates) {
   const std::string dg = "HANDLER vdisk_nullio { DEVICE a\n DEVICE b }\nDEVICE_GROUP dg { DEVICE a }\n";
   EXPECT_EQ(parse_ok(dg).device_groups.at(0).cluster_group, "");

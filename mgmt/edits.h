@@ -78,6 +78,8 @@ Status remove_target_group(Config& c, std::string_view dg, std::string_view tg);
 Status add_target_group_target(Config& c, std::string_view dg, std::string_view tg, std::string_view target,
                                uint64_t rel_tgt_id);
 Status remove_target_group_target(Config& c, std::string_view dg, std::string_view tg, std::string_view target);
+// In a device group whose roles own a medium (config::one_optimized) setting
+// one group active sets the other active groups nonoptimized.
 Status set_target_group_state(Config& c, std::string_view dg, std::string_view tg, std::string_view state);
 
 // Lookups shared by the edits and the listings (nullptr when absent).

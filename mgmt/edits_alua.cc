@@ -128,6 +128,11 @@ Status set_target_group_state(Config& c, std::string_view dg_name, std::string_v
   auto tg = target_group(c, dg_name, tg_name);
   if (!tg) return std::unexpected(tg.error());
   if (auto s = check_state(state); !s) return s;
+  // One owner (config::one_optimized): the other active groups step down in the same edit.
+  config::DeviceGroupConfig& dg = *find_device_group(c, dg_name);
+  if (state == "active" && config::one_optimized(dg))
+    for (auto& other : dg.target_groups)
+      if (&other != *tg && other.state == "active") other.state = "nonoptimized";
   (*tg)->state = std::string(state);
   return ok();
 }

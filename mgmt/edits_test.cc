@@ -146,5 +146,24 @@ TEST(Edits, Alua) {
   EXPECT_EQ(c, base());
 }
 
+// A device group whose roles own a medium (here esan_cluster_group) keeps one
+// active target group: setting another active steps the first down in the
+// same edit. Without it, SCST's model: any number may be active.
+TEST(Edits, AluaOneActiveWhenRolesOwnTheMedium) {
+  Config c = base();
+  ASSERT_TRUE(add_target_group(c, "dg", "tg2", 2, "nonoptimized"));
+  ASSERT_TRUE(set_target_group_state(c, "dg", "tg2", "active"));
+  EXPECT_EQ(c.device_groups[0].target_groups[0].state, "active") << "not replicated: no owner rule";
+  ASSERT_TRUE(set_target_group_state(c, "dg", "tg2", "nonoptimized"));
+  c.device_groups[0].cluster_group = "ha";
+  ASSERT_TRUE(set_target_group_state(c, "dg", "tg2", "active"));
+  EXPECT_EQ(c.device_groups[0].target_groups[0].state, "nonoptimized");
+  EXPECT_EQ(c.device_groups[0].target_groups[1].state, "active");
+  ASSERT_TRUE(set_target_group_state(c, "dg", "tg", "standby"));
+  EXPECT_EQ(c.device_groups[0].target_groups[1].state, "active") << "only a new active group moves the others";
+  EXPECT_EQ(code(set_target_group_state(c, "dg", "tg", "upright")), Errc::kInvalidArgument);
+  EXPECT_EQ(c.device_groups[0].target_groups[1].state, "active") << "a refused edit changes nothing";
+}
+
 }  // namespace
 }  // namespace esan::mgmt::edits

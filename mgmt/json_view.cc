@@ -100,7 +100,10 @@ Json device_groups_json(const Snapshot& s) {
       }
       tgs.push_back({{"name", tg.name}, {"group_id", tg.group_id}, {"state", tg.state}, {"targets", members}});
     }
-    j.push_back({{"name", dg.name}, {"devices", dg.devices}, {"target_groups", tgs}});
+    j.push_back({{"name", dg.name},
+                 {"devices", dg.devices},
+                 {"alua_access", std::string(config::alua_access_name(dg.alua_access))},
+                 {"target_groups", tgs}});
   }
   return j;
 }

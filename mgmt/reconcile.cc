@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "server/state_dir.h"
 
 namespace esan::mgmt {
@@ -107,6 +109,10 @@ Status prepare_alua(const config::Config& old, const config::Config& next, const
       if (old.device_groups[i].target_groups[j].state != tg.state)
         e.alua_states.push_back({next.device_groups[i].name, tg.name, tg.state});
     }
+  // A group becoming active first: in a device group with one owner that
+  // change also moves the previous owner (scsi/alua.h), so no moment has two.
+  std::stable_partition(e.alua_states.begin(), e.alua_states.end(),
+                        [](const server::RuntimeEdit::AluaState& s) { return s.state == "active"; });
   return ok();
 }
 

@@ -46,8 +46,9 @@ TargetPortGroup::TargetPortGroup(TargetPortGroupSpec spec)
       redirector_(std::move(spec.redirector)),
       state_(uint8_t(spec.state)) {}
 
-DeviceGroup::DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups, IoPolicy io_policy)
-    : name_(std::move(name)), io_policy_(io_policy) {
+DeviceGroup::DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups, IoPolicy io_policy,
+                         AluaRules rules)
+    : name_(std::move(name)), io_policy_(io_policy), rules_(rules) {
   groups_.reserve(groups.size());
   for (auto& g : groups) groups_.push_back(std::make_unique<TargetPortGroup>(std::move(g)));
 }
@@ -79,8 +80,14 @@ const TargetPortGroup* DeviceGroup::group_by_name(std::string_view name) const {
 
 Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::optional<ItNexusId> requester) {
   std::lock_guard lk(mu_);
-  std::vector<TargetPortGroup*> targets;
-  targets.reserve(changes.size());
+  // What each named group becomes (the last change naming it wins).
+  struct Step {
+    TargetPortGroup* group;
+    AluaState state;
+    bool implicit;  // added by the one-owner rule, not requested
+  };
+  std::vector<Step> steps;
+  steps.reserve(changes.size());
   for (const Change& c : changes) {
     auto it = std::find_if(groups_.begin(), groups_.end(), [&](const auto& g) { return g->group_id_ == c.group_id; });
     TargetPortGroup* g = it == groups_.end() ? nullptr : it->get();
@@ -88,23 +95,54 @@ Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::opt
       return make_error(Errc::kNotFound, fmt::format("device group '{}' has no target group {}", name_, c.group_id));
     if (cause == Cause::kExplicit && g->state() == AluaState::kTransitioning)
       return make_error(Errc::kBusy, fmt::format("target group '{}' is transitioning", g->name_));
-    targets.push_back(g);
+    auto same = std::find_if(steps.begin(), steps.end(), [&](const Step& s) { return s.group == g; });
+    if (same != steps.end())
+      same->state = c.state;
+    else
+      steps.push_back({g, c.state, false});
   }
-  bool changed = false, owner_changed = false;
-  auto status = cause == Cause::kExplicit ? AluaStatusCode::kSetByStpg : AluaStatusCode::kImplicit;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    TargetPortGroup& g = *targets[i];
-    if (g.state() == changes[i].state) continue;
+  if (rules_.one_optimized) {
+    const TargetPortGroup* optimized = nullptr;
+    for (const Step& s : steps) {
+      if (s.state != AluaState::kActiveOptimized) continue;
+      if (optimized)
+        return make_error(Errc::kInvalidArgument,
+                          fmt::format("device group '{}' has at most one active/optimized target group: target "
+                                      "groups '{}' and '{}' cannot both be",
+                                      name_, optimized->name_, s.group->name_));
+      optimized = s.group;
+    }
+    // The new owner's peers that are active/optimized now step down.
+    size_t named = steps.size();
+    if (optimized)
+      for (const auto& g : groups_) {
+        bool is_named = std::any_of(steps.begin(), steps.begin() + ptrdiff_t(named),
+                                    [&](const Step& s) { return s.group == g.get(); });
+        if (!is_named && g->state() == AluaState::kActiveOptimized)
+          steps.push_back({g.get(), AluaState::kActiveNonOptimized, true});
+      }
+  }
+  bool changed = false, owner_changed = false, implicit_changed = false;
+  for (const Step& s : steps) {
+    TargetPortGroup& g = *s.group;
+    if (g.state() == s.state) continue;
     // This node's ports gain or lose the medium (scsi/redirect.h).
-    if (!g.redirector_ && (g.state() == AluaState::kActiveOptimized) != (changes[i].state == AluaState::kActiveOptimized))
+    if (!g.redirector_ && (g.state() == AluaState::kActiveOptimized) != (s.state == AluaState::kActiveOptimized))
       owner_changed = true;
+    bool implicit = cause == Cause::kImplicit || s.implicit;
     ESAN_LOG_INFO("ALUA: device group '{}' target group '{}' (id {}): {} -> {} ({})", name_, g.name_, g.group_id_,
-                  alua_state_name(g.state()), alua_state_name(changes[i].state),
-                  cause == Cause::kExplicit ? "SET TARGET PORT GROUPS" : "implicit");
-    g.status_.store(uint8_t(status), std::memory_order_release);
-    g.state_.store(uint8_t(changes[i].state), std::memory_order_release);
+                  alua_state_name(g.state()), alua_state_name(s.state),
+                  !implicit ? "SET TARGET PORT GROUPS"
+                  : s.implicit ? "implicit: another target group became active/optimized"
+                               : "implicit");
+    g.status_.store(uint8_t(implicit ? AluaStatusCode::kImplicit : AluaStatusCode::kSetByStpg),
+                    std::memory_order_release);
+    g.state_.store(uint8_t(s.state), std::memory_order_release);
     changed = true;
+    implicit_changed = implicit_changed || s.implicit;
   }
+  // An implicit transition is news to the requester too.
+  if (implicit_changed) requester.reset();
   if (!changed) return ok();
   for (auto it = lus_.begin(); it != lus_.end();) {
     auto lu = it->lock();
@@ -130,12 +168,21 @@ void DeviceGroup::add_lu(const std::shared_ptr<LogicalUnit>& lu) {
 }
 
 Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::vector<TargetPortGroupSpec> groups,
-                                                       IoPolicy io_policy) {
+                                                       IoPolicy io_policy, AluaRules rules) {
   if (name.empty()) return make_error(Errc::kInvalidArgument, "device group without a name");
   std::set<uint16_t> ids, ports;
   std::set<std::string> names;
+  const TargetPortGroupSpec* optimized = nullptr;
   for (const auto& g : groups) {
     auto where = fmt::format("device group '{}', target group '{}'", name, g.name);
+    if (rules.one_optimized && g.state == AluaState::kActiveOptimized) {
+      if (optimized)
+        return make_error(Errc::kInvalidArgument,
+                          where + fmt::format(": target group '{}' is already active/optimized and the device group's "
+                                              "roles own a medium (at most one active/optimized target group)",
+                                              optimized->name));
+      optimized = &g;
+    }
     if (g.name.empty() || !names.insert(g.name).second)
       return make_error(Errc::kInvalidArgument, where + ": empty or duplicate name");
     if (g.group_id == 0 || !ids.insert(g.group_id).second)
@@ -145,7 +192,7 @@ Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::ve
         return make_error(Errc::kInvalidArgument,
                           where + fmt::format(": relative target port {} is zero or in two groups", p));
   }
-  return std::make_shared<DeviceGroup>(std::move(name), std::move(groups), io_policy);
+  return std::make_shared<DeviceGroup>(std::move(name), std::move(groups), io_policy, rules);
 }
 
 void join_device_group(const std::shared_ptr<DeviceGroup>& dg, const std::shared_ptr<LogicalUnit>& lu) {

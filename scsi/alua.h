@@ -28,7 +28,19 @@
 //    STATE CHANGED (2Ah/06h) is queued on every registered nexus of every
 //    LU of the device group, except the requester's identity for an
 //    explicit change (SET TARGET PORT GROUPS, SPC-4: the requesting I_T
-//    nexus learns the result from the command).
+//    nexus learns the result from the command) that changed only the
+//    groups it named.
+//  - Access (AluaRules::access, the INQUIRY TPGS field): which transitions
+//    initiators are told about and may request. SET TARGET PORT GROUPS is
+//    supported only when the access includes explicit.
+//  - One owner (AluaRules::one_optimized, a device group whose roles own a
+//    medium: the HA pair, the I/O redirect): at most one target group is
+//    active/optimized. apply() keeps it so in the change itself: a change
+//    that makes a group active/optimized moves every other active/optimized
+//    group it does not name to active/non-optimized (an implicit transition:
+//    status code 02h, unit attention on every nexus, the requester's too),
+//    on every node, in commit order; a change naming two groups
+//    active/optimized is refused (kInvalidArgument) and changes nothing.
 //  - AluaRegistry: device groups by name; thread-safe.
 #pragma once
 
@@ -81,6 +93,20 @@ bool alua_allows(AluaState s, const uint8_t* cdb);
 // unavailable 04h/0Ch, transitioning 04h/0Ah, offline 04h/12h.
 uint16_t alua_refusal_asc(AluaState s);
 
+// Which asymmetric access transitions the device server supports: the
+// INQUIRY TPGS field's value (SPC-4 6.6.2). Implicit: the device server
+// (the management plane, the cluster's resource agent) changes states;
+// explicit: initiators change them with SET TARGET PORT GROUPS.
+enum class AluaAccess : uint8_t { kImplicit = 0x1, kExplicit = 0x2, kBoth = 0x3 };
+
+struct AluaRules {
+  AluaAccess access = AluaAccess::kBoth;
+  // The device group's roles own a medium (esan_cluster_group, or a target
+  // group with a redirect): at most one target group is active/optimized
+  // (see the contract above).
+  bool one_optimized = false;
+};
+
 // STATUS CODE of a target port group descriptor (REPORT TARGET PORT GROUPS).
 enum class AluaStatusCode : uint8_t { kNone = 0x00, kSetByStpg = 0x01, kImplicit = 0x02 };
 
@@ -120,7 +146,8 @@ class DeviceGroup {
  public:
   // REQUIRES: group ids unique and non-zero, a port in at most one group
   // (config/ validates this; make_device_group() checks it).
-  DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups, IoPolicy io_policy = IoPolicy::kLocal);
+  DeviceGroup(std::string name, std::vector<TargetPortGroupSpec> groups, IoPolicy io_policy = IoPolicy::kLocal,
+              AluaRules rules = {});
   DeviceGroup(const DeviceGroup&) = delete;
   DeviceGroup& operator=(const DeviceGroup&) = delete;
 
@@ -140,14 +167,20 @@ class DeviceGroup {
   IoPolicy io_policy() const { return io_policy_; }
   Redirector* optimized_redirector() const;
 
+  AluaAccess access() const { return rules_.access; }
+  bool explicit_access() const { return uint8_t(rules_.access) & uint8_t(AluaAccess::kExplicit); }
+  bool one_optimized() const { return rules_.one_optimized; }
+
   struct Change {
     uint16_t group_id;
     AluaState state;
   };
   enum class Cause : uint8_t { kExplicit /* SET TARGET PORT GROUPS */, kImplicit /* runtime API */ };
-  // Applies all changes or none (the applier only; see above). Errors:
-  // kNotFound (unknown group id); kBusy when an explicit change meets a
-  // group in the transitioning state.
+  // Applies all changes or none (the applier only; see above), with the
+  // implicit moves one_optimized() adds. Errors: kNotFound (unknown group
+  // id); kBusy when an explicit change meets a group in the transitioning
+  // state; kInvalidArgument when one_optimized() and the changes make two
+  // groups active/optimized.
   Status apply(std::span<const Change> changes, Cause cause, std::optional<ItNexusId> requester = {});
 
   // LUs of this group (for unit attentions); use join_device_group().
@@ -157,14 +190,16 @@ class DeviceGroup {
   std::string name_;
   std::vector<std::unique_ptr<TargetPortGroup>> groups_;
   IoPolicy io_policy_;
+  AluaRules rules_;
   std::mutex mu_;                               // serializes apply()
   std::vector<std::weak_ptr<LogicalUnit>> lus_;  // guarded by mu_
 };
 
 // Validates the specs (non-empty name, ids 1..65535 unique, ports unique
 // across groups) and builds the group.
+// With rules.one_optimized, at most one spec may be active/optimized.
 Result<std::shared_ptr<DeviceGroup>> make_device_group(std::string name, std::vector<TargetPortGroupSpec> groups,
-                                                       IoPolicy io_policy = IoPolicy::kLocal);
+                                                       IoPolicy io_policy = IoPolicy::kLocal, AluaRules rules = {});
 
 // Makes `lu` a member of `dg` and `dg` its group (LogicalUnit::set_alua_group),
 // at startup or at runtime while the LU is mapped.

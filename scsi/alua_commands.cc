@@ -3,7 +3,10 @@
 //
 // Contract:
 //  - A LU without a device group does not support either service action
-//    (INVALID FIELD IN CDB on the service action), matching TPGS = 0.
+//    (INVALID FIELD IN CDB on the service action), matching TPGS = 0; a LU
+//    whose device group has implicit access only (TPGS = 01b) does not
+//    support SET TARGET PORT GROUPS (SPC-4: STPG is for explicit ALUA), the
+//    same way.
 //  - RTPG: PARAMETER DATA FORMAT 000b (length header) or 001b (extended
 //    header, implicit transition time 0); others INVALID FIELD IN CDB. One
 //    descriptor per target port group in configuration order: state, the
@@ -17,9 +20,14 @@
 //    group must exist, else INVALID FIELD IN PARAMETER LIST pointing at the
 //    field; nothing changes then. A group in transitioning makes the whole
 //    command fail with NOT READY, ASYMMETRIC ACCESS STATE TRANSITION.
+//    In a device group whose roles own a medium (DeviceGroup::one_optimized)
+//    two groups set active/optimized are INVALID FIELD IN PARAMETER LIST at
+//    the second one's state; setting one moves the other active/optimized
+//    groups to active/non-optimized in the same change (scsi/alua.h).
 //    Changes are explicit: status code 01h, and the unit attention goes to
 //    every nexus of the device group's LUs except the requester's.
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "common/bytes.h"
@@ -79,18 +87,23 @@ Flow cmd_set_target_port_groups(Cmd& c) {
   uint32_t plen = load_be32(c.cdb + 6);
   c.task.out_wanted = plen;
   DeviceGroup* dg = c.lu->alua_group();
-  if (!dg) return fail_cdb(c, 1, 4);
+  if (!dg || !dg->explicit_access()) return fail_cdb(c, 1, 4);
   if (plen == 0) return Flow::kDone;
   size_t n = std::min<size_t>(plen, c.task.data.size());
   if (n < 4 || n != plen || (n - 4) % 4 != 0) return fail(c, Sense::illegal(asc::kParameterListLengthError));
 
   const uint8_t* p = c.task.data.data();
   std::vector<DeviceGroup::Change> changes;
+  std::optional<uint16_t> optimized;  // the group set active/optimized
   for (size_t off = 4; off < n; off += 4) {
     auto state = stpg_state(p[off] & 0x0F);
     if (!state) return fail(c, Sense::invalid_param(uint16_t(off), 3));
     uint16_t id = load_be16(p + off + 2);
     if (!dg->group_by_id(id)) return fail(c, Sense::invalid_param(uint16_t(off + 2)));
+    if (*state == AluaState::kActiveOptimized && dg->one_optimized()) {
+      if (optimized && *optimized != id) return fail(c, Sense::invalid_param(uint16_t(off), 3));
+      optimized = id;
+    }
     changes.push_back({id, *state});
   }
   // Target port group states are shared LU state (scsi/shared_state.h): the

@@ -8,11 +8,13 @@
 // server evaluates and accepts (e.g. DPO/FUA on READ/WRITE; RDPROTECT and
 // NACA are not marked since only zero is accepted).
 // REPORT/SET TARGET PORT GROUPS are listed only for LUs in an ALUA device
-// group, UNMAP only for thin LUs.
+// group, SET TARGET PORT GROUPS only when that group has explicit access,
+// UNMAP only for thin LUs.
 // The table below must list exactly what dispatcher.cc dispatches.
 #include <vector>
 
 #include "common/bytes.h"
+#include "scsi/alua.h"
 #include "scsi/command.h"
 #include "scsi/opcodes.h"
 
@@ -28,6 +30,7 @@ struct OpInfo {
   bool thin_only = false;   // listed only for thin-provisioned LUs
   uint8_t thin_bits1 = 0;   // usage[1] bits that apply only to thin LUs
   bool alua_only = false;   // listed only for LUs in an ALUA device group
+  bool explicit_only = false;  // ... whose access includes explicit
 };
 
 // clang-format off
@@ -91,7 +94,7 @@ constexpr OpInfo kOps[] = {
   {op::kMaintenanceIn, op::kSaReportTargetPortGroups, true, 12, {0xA3, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}, false, 0, true},
   {op::kMaintenanceIn, op::kSaReportSupportedOpcodes, true, 12, {0xA3, 0x1F, 0x87, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
   {op::kMaintenanceIn, op::kSaReportSupportedTmfs, true, 12, {0xA3, 0x1F, 0x80, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
-  {op::kMaintenanceOut, op::kSaSetTargetPortGroups, true, 12, {0xA4, 0x1F, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}, false, 0, true},
+  {op::kMaintenanceOut, op::kSaSetTargetPortGroups, true, 12, {0xA4, 0x1F, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}, false, 0, true, true},
   {op::kRead12, 0, false, 12, {0xA8, 0x18, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
   {op::kWrite12, 0, false, 12, {0xAA, 0x18, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
   {op::kWriteVerify12, 0, false, 12, {0xAE, 0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0}},
@@ -117,7 +120,8 @@ bool opcode_has_sa(uint8_t opcode) {
 
 // Whether the LU supports the command (thin-only and ALUA-only entries).
 bool listed(const OpInfo& o, const LogicalUnit& lu) {
-  return (lu.thin() || !o.thin_only) && (lu.alua_group() || !o.alua_only);
+  const DeviceGroup* dg = lu.alua_group();
+  return (lu.thin() || !o.thin_only) && (dg || !o.alua_only) && (!o.explicit_only || (dg && dg->explicit_access()));
 }
 
 const OpInfo* find(uint8_t opcode, uint16_t sa, bool match_sa, const LogicalUnit& lu) {

@@ -3,7 +3,8 @@
 //   86h extended INQUIRY data, 8Fh third-party copy (xcopy_results.cc),
 //   B0h block limits, B1h block device characteristics, B2h logical block
 //   provisioning (thin LUs only). Standard data sets 3PC (EXTENDED COPY).
-// ALUA: TPGS = 11b (implicit and explicit) for a LU in a device group, 00b
+// ALUA: TPGS = the device group's access (DeviceGroup::access: 01b
+// implicit, 10b explicit, 11b both) for a LU in a device group, 00b
 // otherwise (as SCST); page 83h carries the target port group designator
 // only when the nexus' port is in one of the LU's target port groups.
 // Page 00h lists exactly the pages vpd_supported() accepts for the LU, in
@@ -50,7 +51,7 @@ Flow standard_inquiry(Cmd& c, size_t alloc) {
   d[3] = 0x12;                                 // HISUP, RESPONSE DATA FORMAT 2
   d[4] = sizeof(d) - 5;
   if (c.lu) d[5] = 0x08;                        // 3PC: third-party copy (EXTENDED COPY)
-  if (c.lu && c.lu->alua_group()) d[5] |= 0x30;  // TPGS: implicit and explicit ALUA
+  if (c.lu && c.lu->alua_group()) d[5] |= uint8_t(uint8_t(c.lu->alua_group()->access()) << 4);  // TPGS
   if (c.lu && multi_port(*c.lu)) d[6] = 0x10;  // MULTIP
   d[7] = 0x02;  // CMDQUE
   if (c.lu) {

@@ -128,7 +128,11 @@ Result<std::vector<std::shared_ptr<scsi::DeviceGroup>>> make_device_groups(const
       specs.push_back(std::move(s));
     }
     auto policy = dg.io_policy == config::IoPolicy::kRedirect ? scsi::IoPolicy::kRedirect : scsi::IoPolicy::kLocal;
-    auto g = scsi::make_device_group(dg.name, std::move(specs), policy);
+    scsi::AluaRules rules{.access = dg.alua_access == config::AluaAccess::kImplicit   ? scsi::AluaAccess::kImplicit
+                                    : dg.alua_access == config::AluaAccess::kExplicit ? scsi::AluaAccess::kExplicit
+                                                                                      : scsi::AluaAccess::kBoth,
+                          .one_optimized = config::one_optimized(dg)};
+    auto g = scsi::make_device_group(dg.name, std::move(specs), policy, rules);
     if (!g) return make_error(g.error().code, path.empty() ? g.error().message
                                                            : fmt::format("{}:{}: {}", path, dg.line, g.error().message));
     out.push_back(std::move(*g));

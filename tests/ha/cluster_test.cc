@@ -92,6 +92,9 @@ class HaCluster : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(lab.Start());
     esands = std::make_unique<EsandNodes>(lab, /*cluster=*/true);
+    // These tests move roles with SET TARGET PORT GROUPS: explicit access
+    // (a replicated group's default, implicit, refuses it).
+    esands->SetAluaAccess("both");
     ASSERT_TRUE(esands->StartAll());
   }
 
@@ -254,6 +257,25 @@ TEST_F(HaCluster, SetTargetPortGroupsMovesBothNodes) {
   EXPECT_EQ(ParseRtpg(from1), after) << "node1: " << ToString(ParseRtpg(from1));
   EXPECT_EQ(ParseRtpg(from2), after) << "node2: " << ToString(ParseRtpg(from2));
   EXPECT_EQ(from1, from2);
+}
+
+// An STPG through node2 that names only g2: the one-owner rule steps g1
+// down in the same change, on both nodes (never two active/optimized
+// groups, so never two nodes serving the medium), and since that part was
+// the device server's own (status code 02h) the requester hears of it too.
+TEST_F(HaCluster, SetTargetPortGroupsStepsThePreviousOwnerDownOnBothNodes) {
+  Context a1 = esands->Session(1, kHostA, 1);
+  Context b2 = esands->Session(2, kHostB, 2);
+  ASSERT_TRUE(a1 && b2);
+  Task s = Stpg(b2.get(), {{kAluaActive, 2}});
+  ASSERT_EQ(Status(s), SCSI_STATUS_GOOD) << it::Describe(b2.get(), s.get());
+  auto tur = [](iscsi_context* ctx) { return [ctx] { return Task(iscsi_testunitready_sync(ctx, 0)); }; };
+  EXPECT_TRUE(EventuallyUnitAttention(a1.get(), 0x2A06, tur(a1.get()))) << "nexus on node1";
+  EXPECT_TRUE(EventuallyUnitAttention(b2.get(), 0x2A06, tur(b2.get()))) << "the requester, for g1's implicit move";
+  const std::vector<TpGroup> after = {{kAluaNonoptimized, 1, 0x02, {1}}, {kAluaActive, 2, 0x01, {2}}};
+  std::vector<uint8_t> from1 = Rtpg(a1.get()), from2 = Rtpg(b2.get());
+  EXPECT_EQ(ParseRtpg(from1), after) << "node1: " << ToString(ParseRtpg(from1));
+  EXPECT_EQ(ParseRtpg(from2), after) << "node2: " << ToString(ParseRtpg(from2));
 }
 
 // node1 cut off from the cluster (both links down; its initiators still

@@ -16,7 +16,8 @@ using namespace std::chrono_literals;
 
 std::string TargetIqn(int node) { return "iqn.2026-12.org.esan:node" + std::to_string(node); }
 
-std::string NodeConfig(int node, const std::string& image, bool cluster, int storage_nodes) {
+std::string NodeConfig(int node, const std::string& image, bool cluster, int storage_nodes,
+                       const std::string& alua_access) {
   std::string s = it::Handler("vdisk_fileio", it::FileioDevice("disk0", image, {"t10_dev_id esan-ha-disk0", "usn HA0DISK0"})) +
                   it::IscsiDriver(it::Target(TargetIqn(node), "        rel_tgt_id " + std::to_string(node) +
                                                                   "\n        LUN 0 disk0\n"));
@@ -25,6 +26,7 @@ std::string NodeConfig(int node, const std::string& image, bool cluster, int sto
   s += "DEVICE_GROUP dg {\n    DEVICE disk0\n";
   if (!(without && *without == '1')) s += "    esan_cluster_group esan-dg\n";
   s += "    esan_alua_owner cluster\n";
+  if (!alua_access.empty()) s += "    esan_alua_access " + alua_access + "\n";
   for (int g = 1; g <= storage_nodes; ++g) {
     s += "    TARGET_GROUP g" + std::to_string(g) + " {\n        group_id " + std::to_string(g) +
          "\n        state " + (g == 1 ? "active" : "nonoptimized") + "\n";
@@ -48,7 +50,7 @@ EsandNodes::~EsandNodes() = default;
   if (!std::filesystem::exists(image_) && !it::MakeSparseFile(image_, 64 << 20))
     return ::testing::AssertionFailure() << "cannot create " << image_;
   EsandProcess& e = esand(node);
-  if (!std::filesystem::exists(e.config_path())) e.WriteConfig(NodeConfig(node, image_, cluster_, n_));
+  if (!std::filesystem::exists(e.config_path())) e.WriteConfig(NodeConfig(node, image_, cluster_, n_, alua_access_));
   EsandProcess::Options o;
   o.address = lab_.FrontAddress(node);
   o.wrapper = lab_.Wrapper(node);

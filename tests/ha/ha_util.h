@@ -37,10 +37,15 @@ std::string TargetIqn(int node);
 // that node's target (a local target here, a remote one with its rel_tgt_id
 // on the other nodes).
 //
+// alua_access, when not empty, is the device group's esan_alua_access
+// (implicit, explicit, both; esand's default for a replicated group is
+// implicit: no SET TARGET PORT GROUPS from initiators).
+//
 // ESAN_HA_WITHOUT_CLUSTER_GROUP=1 leaves the esan_cluster_group line out
 // (the device group stays): a check of the harness itself against an esand
 // without the replicated coordinator; the cross-node assertions then fail.
-std::string NodeConfig(int node, const std::string& image, bool cluster, int storage_nodes = 2);
+std::string NodeConfig(int node, const std::string& image, bool cluster, int storage_nodes = 2,
+                       const std::string& alua_access = "");
 
 // esand on nodes 1..n of a started Lab, all exporting disk0 from
 // lab.dir()/disk0.img. Declare it after the Lab (it must go first).
@@ -48,6 +53,9 @@ class EsandNodes {
  public:
   EsandNodes(Lab& lab, bool cluster, int n = 2);
   ~EsandNodes();
+
+  // NodeConfig's alua_access for the configs Start writes from now on.
+  void SetAluaAccess(std::string access) { alua_access_ = std::move(access); }
 
   // Writes node's config (first time) and starts its esand on the node's
   // front address (wrapped into the node's namespaces).
@@ -73,6 +81,7 @@ class EsandNodes {
  private:
   Lab& lab_;
   bool cluster_;
+  std::string alua_access_;
   int n_;
   std::string image_;
   std::vector<std::unique_ptr<EsandProcess>> esand_;  // index 1..n

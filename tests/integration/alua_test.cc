@@ -11,6 +11,7 @@
 
 #include "tests/integration/esand_process.h"
 #include "tests/integration/iscsi_client.h"
+#include "tests/integration/mgmt_client.h"
 #include "tests/integration/test_util.h"
 
 namespace esan::it {
@@ -180,6 +181,33 @@ TEST_F(AluaIt, SetTargetPortGroupsFailsOverAndRaisesUnitAttention) {
 
   const std::vector<Group> want = {{0x2, 0xCF, 1, 0x01, {1}}, {0x0, 0xCF, 2, 0x01, {2, 9}}};
   EXPECT_EQ(ParseRtpg(Rtpg(b.get())), want);
+}
+
+// esan_alua_access implicit through a config apply: INQUIRY reports
+// implicit ALUA only, SET TARGET PORT GROUPS is refused and changes nothing,
+// the API and the written-back file show it.
+TEST_F(AluaIt, ImplicitAccessRefusesSetTargetPortGroups) {
+  std::string conf = AluaConfig();
+  const std::string at = "    DEVICE disk0\n";
+  conf.insert(conf.find(at) + at.size(), "    esan_alua_access implicit\n");
+  MgmtClient api(esand.mgmt_socket());
+  auto applied = api.Post("/v1/config/apply", {{"text", conf}});
+  ASSERT_EQ(applied.status / 100, 2) << applied.Describe();
+  auto groups = api.Get("/v1/alua/device-groups");
+  EXPECT_EQ(groups.json[0]["alua_access"], "implicit") << groups.body;
+  EXPECT_NE(ReadFile(esand.config_path()).find("esan_alua_access implicit"), std::string::npos);
+
+  Task inq(iscsi_inquiry_sync(a.get(), 0, 0, 0, 96));
+  ASSERT_TRUE(inq && inq->status == SCSI_STATUS_GOOD) << Describe(a.get(), inq.get());
+  EXPECT_EQ((inq->datain.data[5] >> 4) & 3, 1) << "TPGS: implicit only";
+  ASSERT_TRUE(ClearUnitAttentions(a.get()));  // INQUIRY DATA HAS CHANGED
+  ASSERT_TRUE(ClearUnitAttentions(b.get()));
+  std::vector<uint8_t> params = {0, 0, 0, 0, 0x0, 0, 0, 2};
+  Task s = RunCdb(a.get(), {0xA4, 0x0A, 0, 0, 0, 0, 0, 0, 0, uint8_t(params.size()), 0, 0}, SCSI_XFER_WRITE,
+                  int(params.size()), params);
+  EXPECT_TRUE(IsSense(s.get(), SCSI_SENSE_ILLEGAL_REQUEST, 0x2400)) << Describe(a.get(), s.get());
+  const std::vector<Group> unchanged = {{0x0, 0xCF, 1, 0, {1}}, {0x2, 0xCF, 2, 0, {2, 9}}};
+  EXPECT_EQ(ParseRtpg(Rtpg(b.get())), unchanged);
 }
 
 }  // namespace

@@ -118,6 +118,11 @@ class RedirectIt : public ::testing::Test {
     if (r.status / 100 == 2) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << r.Describe();
   }
+  static std::string State(EsandProcess& p, const std::string& tg) {
+    MgmtClient api(p.mgmt_socket());
+    auto r = api.Get("/v1/alua/device-groups/dg/target-groups/" + tg + "/state");
+    return r.status == 200 ? r.json.value("state", "") : r.Describe();
+  }
 
   EsandProcess a_{"redirect-a"};
   EsandProcess b_{"redirect-b"};
@@ -246,6 +251,10 @@ TEST_F(RedirectIt, ActiveNodeKilledFailsRedirectedCommandsRetryably) {
   ASSERT_TRUE(c);
   EXPECT_TRUE(IsRetryable(Read16Task(c.get(), 0, 0, 512).get()));
   ASSERT_TRUE(SetState(b_, "local", "active"));
+  // One owner: the redirect's device group never has two active/optimized
+  // groups, so the peer's group stepped down in the same change.
+  EXPECT_EQ(State(b_, "peer"), "nonoptimized");
+  EXPECT_EQ(State(b_, "local"), "active");
   // The state change queued ASYMMETRIC ACCESS STATE CHANGED.
   Task ua = Read16Task(c.get(), 0, 0, 512);
   EXPECT_TRUE(IsSense(ua.get(), SCSI_SENSE_UNIT_ATTENTION, 0x2A06)) << Describe(c.get(), ua.get());

@@ -247,8 +247,9 @@ TEST(HaGuest, MultipathFollowsAluaSwitchUnderFio) {
   EXPECT_EQ(g1->paths.size(), 1u);
   EXPECT_EQ(g2->paths.size(), 1u);
   EXPECT_EQ(m.ActiveGroup(), g1) << ToString(maps);
-  // Logging in changed no state (the guest's ALUA handler sends no SET
-  // TARGET PORT GROUPS for a non-optimized path: etc/modprobe.conf).
+  // Logging in changed no state (esand reports implicit ALUA only for the
+  // replicated group, so Linux's ALUA handler, with its defaults, sends no
+  // SET TARGET PORT GROUPS for a non-optimized path).
   EXPECT_EQ(AluaStates(esands.esand(1)), "g1 active, g2 nonoptimized");
   EXPECT_EQ(AluaStates(esands.esand(2)), "g1 active, g2 nonoptimized");
 
