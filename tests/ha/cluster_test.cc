@@ -204,6 +204,30 @@ TEST_F(HaCluster, ResetUnitAttentionsReachEveryNexusOnBothNodes) {
   EXPECT_EQ(Status(r), SCSI_STATUS_GOOD) << "the cold reset ended b2's RESERVE(6): " << it::Describe(c2.get(), r.get());
 }
 
+// A logout ends the I_T nexus, and with it its SPC-2 reservation, before
+// the Logout Response: on both nodes, so a RESERVE(6) sent through node2
+// the moment node1's logout completes finds the LU free (libiscsi's
+// Reserve6.Logout with one URL per node). The end of the reservation is a
+// change committed through the cluster; a response sent before its commit
+// let node2's RESERVE be ordered first now and then.
+TEST_F(HaCluster, LogoutEndsTheReservationOnBothNodesBeforeItsResponse) {
+  Context b2 = esands->Session(2, kHostB, 2);
+  ASSERT_TRUE(b2);
+  const std::vector<uint8_t> reserve6{0x16, 0, 0, 0, 0, 0}, release6{0x17, 0, 0, 0, 0, 0};
+  for (int i = 0; i < 40 && !::testing::Test::HasFailure(); ++i) {
+    Context a1 = esands->Session(1, kHostA, 1);
+    ASSERT_TRUE(a1);
+    Task r = RunCdb(a1.get(), reserve6, SCSI_XFER_NONE, 0);
+    ASSERT_EQ(Status(r), SCSI_STATUS_GOOD) << "round " << i << ": " << it::Describe(a1.get(), r.get());
+    ASSERT_EQ(iscsi_logout_sync(a1.get()), 0) << iscsi_get_error(a1.get());
+    r = RunCdb(b2.get(), reserve6, SCSI_XFER_NONE, 0);
+    EXPECT_EQ(Status(r), SCSI_STATUS_GOOD) << "round " << i << ", RESERVE(6) through node2 right after node1's "
+                                           << "logout: " << it::Describe(b2.get(), r.get());
+    r = RunCdb(b2.get(), release6, SCSI_XFER_NONE, 0);
+    EXPECT_EQ(Status(r), SCSI_STATUS_GOOD) << it::Describe(b2.get(), r.get());
+  }
+}
+
 // SIGKILL node1's esand: node2 keeps the registrations and the reservation
 // (and takes more); node1's esand, started again, takes the state from node2
 // before it answers.
