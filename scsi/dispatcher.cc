@@ -226,12 +226,30 @@ void nexus_attached(Nexus& nexus) {
 }
 
 namespace {
+// Runs `done` when the count reaches zero: one per shared change someone
+// waits for (a TMF's resets, a logout's reservation ends). Only touched on
+// the executor the completions are posted to.
+struct Countdown {
+  size_t left;
+  std::function<void()> done;
+  void one() {
+    if (--left == 0) done();
+  }
+};
+
 // I_T nexus loss on one LU: local at once; ending the SPC-2 reservation the
-// nexus held is a shared change, proposed with nobody waiting.
-void forget(LogicalUnit& lu, const Nexus& nexus) {
+// nexus held is a shared change, proposed with nobody waiting unless `wait`
+// is given (then it counts down on `where` once applied or refused).
+void forget(LogicalUnit& lu, const Nexus& nexus, reactor::Executor* where = nullptr,
+            const std::shared_ptr<Countdown>& wait = nullptr) {
   lu.ua_unregister(nexus.id);
   if (!lu.reservations().detach(nexus.id)) return;
-  if (auto co = lu.coordinator()) co->propose(nexus_loss_change(lu.name(), identity_of(nexus)), nullptr, nullptr);
+  auto co = lu.coordinator();
+  if (!co) return;
+  if (!wait) return co->propose(nexus_loss_change(lu.name(), identity_of(nexus)), nullptr, nullptr);
+  ++wait->left;
+  co->propose(nexus_loss_change(lu.name(), identity_of(nexus)), where,
+              [wait](Result<cluster::Reply>) { wait->one(); });
 }
 }  // namespace
 
@@ -239,6 +257,16 @@ void nexus_detached(Nexus& nexus) {
   if (!nexus.luns || nexus.trusted) return;
   for (auto& [lun, m] : *nexus.luns)
     if (m.lu) forget(*m.lu, nexus);
+}
+
+void nexus_detached(Nexus& nexus, reactor::Executor& where, std::function<void()> done) {
+  // One count held until every change is proposed, so `done` never runs
+  // inline nor before the last proposal's completion.
+  auto wait = std::make_shared<Countdown>(Countdown{1, std::move(done)});
+  if (nexus.luns && !nexus.trusted)
+    for (auto& [lun, m] : *nexus.luns)
+      if (m.lu) forget(*m.lu, nexus, &where, wait);
+  where.post([wait] { wait->one(); });
 }
 
 void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns) {
@@ -268,17 +296,10 @@ bool lun_exists(const Nexus& nexus, uint64_t lun) { return find_lun(nexus, lun) 
 
 namespace {
 // Counts the committed resets of one TMF down to its response.
-struct ResetWait {
-  size_t left;
-  std::function<void()> done;
-};
-
 void reset_lus(Nexus& nexus, std::vector<LogicalUnit*> lus, uint16_t a, reactor::Executor& where,
                std::function<void()> done) {
-  auto wait = std::make_shared<ResetWait>(ResetWait{lus.size(), std::move(done)});
-  auto one_done = [wait] {
-    if (--wait->left == 0) wait->done();
-  };
+  auto wait = std::make_shared<Countdown>(Countdown{lus.size(), std::move(done)});
+  auto one_done = [wait] { wait->one(); };
   if (lus.empty()) return where.post(std::move(wait->done));
   for (LogicalUnit* lu : lus) {
     lu->reset_prevent();

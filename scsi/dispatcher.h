@@ -37,6 +37,11 @@
 //    REMOVAL flags, and ends its SPC-2 reservation (I_T nexus loss; a
 //    shared change, proposed without waiting).
 //    Persistent reservations survive (they belong to the nexus identity).
+//    The overload with `done` runs it on `where` (posted, never inline)
+//    once the end of the reservation has been applied -- on every node of
+//    an HA pair -- or could not be committed: a logout sends its response
+//    then, so that a command sent afterwards through any nexus, on either
+//    node, finds the reservation gone.
 //  - set_lun_map: installs the new map; LUs that left the map forget the
 //    nexus; every LU in the new map gets REPORTED LUNS DATA HAS CHANGED
 //    (3Fh/0Eh) for this nexus.
@@ -75,6 +80,7 @@ void execute(Nexus& nexus, Task& task);
 
 void nexus_attached(Nexus& nexus);
 void nexus_detached(Nexus& nexus);
+void nexus_detached(Nexus& nexus, reactor::Executor& where, std::function<void()> done);
 void set_lun_map(Nexus& nexus, std::shared_ptr<const LunMap> luns);
 
 bool lun_exists(const Nexus& nexus, uint64_t lun);

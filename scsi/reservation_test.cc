@@ -96,6 +96,29 @@ TEST_F(Pr, Reserve10ThirdPartyIsRefused) {
   expect_invalid_cdb(t, 1, 4);
 }
 
+// The logout path: its response waits for `done`, which must come after
+// the end of the reservation is applied (in a cluster, on every node) and
+// never inline.
+TEST_F(Pr, NexusLossWaitedForRunsDoneOnceTheReservationEnded) {
+  good(cmd(*a, six(op::kReserve6)));
+  bool done = false, held_at_done = true;
+  nexus_detached(*a, f.exec, [&] {
+    done = true;
+    held_at_done = f.lu->reservations().spc2_holder().has_value();
+  });
+  EXPECT_FALSE(done) << "posted, never inline";
+  f.settle([&] { return done; });
+  EXPECT_FALSE(held_at_done) << "done ran before the reservation's end was applied";
+  good(cmd(*b, six(op::kReserve6)));
+
+  // A nexus holding nothing: done still runs, posted.
+  auto c = attach("iqn.2024-01.test:c,i,0x230000000003");
+  bool c_done = false;
+  nexus_detached(*c, f.exec, [&] { c_done = true; });
+  EXPECT_FALSE(c_done);
+  f.settle([&] { return c_done; });
+}
+
 TEST_F(Pr, Reserve6EndsWithNexusLossAndResets) {
   auto c = attach("iqn.2024-01.test:c,i,0x230000000003");
   auto drain = [&] {

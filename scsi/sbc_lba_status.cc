@@ -1,7 +1,11 @@
 // GET LBA STATUS (SBC-3 5.7), SERVICE ACTION IN(16) / 12h.
 //
 // Reports the provisioning status of consecutive extents from the STARTING
-// LOGICAL BLOCK ADDRESS on, one 16-byte descriptor per extent, as many as the
+// LOGICAL BLOCK ADDRESS on -- the first descriptor starts at that LBA itself,
+// even inside a physical block or a longer extent (SBC-4, LBA status
+// descriptor relationships; libiscsi 1.19's GetLBAStatus.UnmapSingle wants
+// it rounded up to the next physical block when LBPPB > 1, and fails here
+// on such LUs) -- one 16-byte descriptor per extent, as many as the
 // allocation length holds (at least one, at most kMaxLbaStatusDescriptors),
 // stopping at the end of the LU. Status comes from the backend
 // (BlockDevice::map_status): 0 mapped, 1 deallocated. A block only partly

@@ -10,8 +10,9 @@
 // states changed through one node hold on the other; a restarted esand takes
 // the state from its peer; APTPL registrations survive a restart of both; a
 // node outside the quorate partition refuses state changes with BUSY and
-// catches up when it rejoins; and libiscsi's reservation and multipath
-// suites pass with one URL on each node.
+// catches up when it rejoins; a reset's unit attention reaches every nexus
+// of the LU on both nodes; and libiscsi's reservation (PR and RESERVE(6))
+// and multipath suites pass with one URL on each node.
 //
 // A change made through one node is looked for on the other with Eventually
 // (bounded retries): its status is sent once the change is delivered on the
@@ -150,6 +151,84 @@ TEST_F(HaCluster, PreemptAndAbortAcrossNodes) {
   // No unit attention is owed to the nexus that preempted.
   Task tur(iscsi_testunitready_sync(b2.get(), 0));
   EXPECT_EQ(Status(tur), SCSI_STATUS_GOOD) << it::Describe(b2.get(), tur.get());
+}
+
+// Issue 15 item 4 on the pair: the LU is one logical unit reached through
+// both nodes' target ports, so a reset's unit attention is owed to every I_T
+// nexus of it (SAM-5), on both nodes, the requester's included, and ends the
+// SPC-2 reservation held through either node. A TARGET COLD RESET closes the
+// sessions of the target it was sent to (RFC 7143); the other node's
+// sessions stay and get POWER ON OCCURRED.
+TEST_F(HaCluster, ResetUnitAttentionsReachEveryNexusOnBothNodes) {
+  Context a1 = esands->Session(1, kHostA, 1);
+  Context b2 = esands->Session(2, kHostB, 2);
+  ASSERT_TRUE(a1 && b2);
+  const std::vector<uint8_t> reserve6{0x16, 0, 0, 0, 0, 0}, release6{0x17, 0, 0, 0, 0, 0};
+  auto tur = [](iscsi_context* c) { return Task(iscsi_testunitready_sync(c, 0)); };
+  // The next command through c reports the unit attention ascq, the one
+  // after it is GOOD (nothing else queued).
+  auto once = [&](iscsi_context* c, int ascq, const char* who) {
+    Task t = tur(c);
+    EXPECT_TRUE(IsSense(t.get(), SCSI_SENSE_UNIT_ATTENTION, ascq)) << who << ": " << it::Describe(c, t.get());
+    t = tur(c);
+    EXPECT_EQ(Status(t), SCSI_STATUS_GOOD) << who << ", then: " << it::Describe(c, t.get());
+  };
+
+  Task r = RunCdb(b2.get(), reserve6, SCSI_XFER_NONE, 0);
+  ASSERT_EQ(Status(r), SCSI_STATUS_GOOD) << it::Describe(b2.get(), r.get());
+  r = RunCdb(a1.get(), reserve6, SCSI_XFER_NONE, 0);
+  ASSERT_EQ(Status(r), SCSI_STATUS_RESERVATION_CONFLICT) << it::Describe(a1.get(), r.get());
+
+  ASSERT_EQ(iscsi_task_mgmt_lun_reset_sync(a1.get(), 0), 0) << iscsi_get_error(a1.get());
+  once(b2.get(), 0x2903 /* BUS DEVICE RESET FUNCTION OCCURRED */, "LUN reset via node1, node2's nexus");
+  once(a1.get(), 0x2903, "LUN reset via node1, the requester");
+  r = RunCdb(a1.get(), reserve6, SCSI_XFER_NONE, 0);
+  EXPECT_EQ(Status(r), SCSI_STATUS_GOOD) << "the reset ended node2's RESERVE(6): " << it::Describe(a1.get(), r.get());
+  r = RunCdb(a1.get(), release6, SCSI_XFER_NONE, 0);
+  EXPECT_EQ(Status(r), SCSI_STATUS_GOOD) << it::Describe(a1.get(), r.get());
+
+  ASSERT_EQ(iscsi_task_mgmt_target_warm_reset_sync(b2.get()), 0) << iscsi_get_error(b2.get());
+  once(a1.get(), 0x2903, "warm reset via node2, node1's nexus");
+  once(b2.get(), 0x2903, "warm reset via node2, the requester");
+
+  // A session of node2 that logs in after the reset is a new nexus: its
+  // first commands see its own 29h/00h at most (Session consumes it).
+  Context c2 = esands->Session(2, kHostC, 3);
+  ASSERT_TRUE(c2);
+  Task t = tur(c2.get());
+  EXPECT_EQ(Status(t), SCSI_STATUS_GOOD) << "no reset UA for a later nexus: " << it::Describe(c2.get(), t.get());
+
+  r = RunCdb(b2.get(), reserve6, SCSI_XFER_NONE, 0);
+  ASSERT_EQ(Status(r), SCSI_STATUS_GOOD) << it::Describe(b2.get(), r.get());
+  (void)iscsi_task_mgmt_target_cold_reset_sync(a1.get());  // node1 closes a1's session
+  once(b2.get(), 0x2901 /* POWER ON OCCURRED */, "cold reset via node1, node2's nexus (still logged in)");
+  once(c2.get(), 0x2901, "cold reset via node1, node2's other nexus");
+  r = RunCdb(c2.get(), reserve6, SCSI_XFER_NONE, 0);
+  EXPECT_EQ(Status(r), SCSI_STATUS_GOOD) << "the cold reset ended b2's RESERVE(6): " << it::Describe(c2.get(), r.get());
+}
+
+// A logout ends the I_T nexus, and with it its SPC-2 reservation, before
+// the Logout Response: on both nodes, so a RESERVE(6) sent through node2
+// the moment node1's logout completes finds the LU free (libiscsi's
+// Reserve6.Logout with one URL per node). The end of the reservation is a
+// change committed through the cluster; a response sent before its commit
+// let node2's RESERVE be ordered first now and then.
+TEST_F(HaCluster, LogoutEndsTheReservationOnBothNodesBeforeItsResponse) {
+  Context b2 = esands->Session(2, kHostB, 2);
+  ASSERT_TRUE(b2);
+  const std::vector<uint8_t> reserve6{0x16, 0, 0, 0, 0, 0}, release6{0x17, 0, 0, 0, 0, 0};
+  for (int i = 0; i < 40 && !::testing::Test::HasFailure(); ++i) {
+    Context a1 = esands->Session(1, kHostA, 1);
+    ASSERT_TRUE(a1);
+    Task r = RunCdb(a1.get(), reserve6, SCSI_XFER_NONE, 0);
+    ASSERT_EQ(Status(r), SCSI_STATUS_GOOD) << "round " << i << ": " << it::Describe(a1.get(), r.get());
+    ASSERT_EQ(iscsi_logout_sync(a1.get()), 0) << iscsi_get_error(a1.get());
+    r = RunCdb(b2.get(), reserve6, SCSI_XFER_NONE, 0);
+    EXPECT_EQ(Status(r), SCSI_STATUS_GOOD) << "round " << i << ", RESERVE(6) through node2 right after node1's "
+                                           << "logout: " << it::Describe(b2.get(), r.get());
+    r = RunCdb(b2.get(), release6, SCSI_XFER_NONE, 0);
+    EXPECT_EQ(Status(r), SCSI_STATUS_GOOD) << it::Describe(b2.get(), r.get());
+  }
 }
 
 // SIGKILL node1's esand: node2 keeps the registrations and the reservation
@@ -400,7 +479,7 @@ TEST_P(HaLibiscsi, SuitePassesWithOneUrlPerNode) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Suites, HaLibiscsi, ::testing::Values("ALL.Prin*", "ALL.Prout*", "ALL.MultipathIO*"),
+INSTANTIATE_TEST_SUITE_P(Suites, HaLibiscsi, ::testing::Values("ALL.Prin*", "ALL.Prout*", "ALL.MultipathIO*", "ALL.Reserve6*"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            std::string s = info.param;
                            s = s.substr(4);  // "ALL."

@@ -251,7 +251,7 @@ void Connection::close(const char* why) {
 
 void Connection::maybe_finish() {
   if (phase_ != Phase::kClosing) return;
-  if (recv_inflight_ || send_inflight_ || executing_ > 0) return;
+  if (recv_inflight_ || send_inflight_ || executing_ > 0 || logout_pending_) return;
   if (!frames_.empty() && fd_ >= 0) return flush();
   finish();
 }

@@ -170,7 +170,10 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void send_tmf_response(uint32_t itt, uint8_t response, bool close_after);
   void handle_text(const Bhs& bhs, const uint8_t* data, uint32_t dlen);
   void send_text_chunk(uint32_t itt);
+  // Logout closes the connection at once; a successful one's response is
+  // sent once the nexus' end is applied (logout_pending_ holds the socket).
   void handle_logout(const Bhs& bhs);
+  void send_logout_response(uint32_t itt, uint8_t response);
   void abort_task(IscsiTask& t);
   void abort_tasks_for_lun(std::optional<uint64_t> lun);
 
@@ -227,6 +230,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   bool replaying_ = false;     // handling PDUs from session_.cmdsn_queue
   std::unordered_map<uint32_t, IscsiTask*> tasks_;  // by ITT, until released
   uint32_t executing_ = 0;
+  bool logout_pending_ = false;  // closing waits for the Logout Response
   uint32_t answered_ = 0;      // tasks in tasks_ whose status PDU is queued
   uint64_t buffered_ = 0;      // data bytes charged by the tasks in tasks_
   uint32_t next_ttt_ = 1;

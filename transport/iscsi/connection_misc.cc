@@ -227,18 +227,30 @@ void Connection::handle_logout(const Bhs& bhs) {
     send_reject(bhs, kRejectInvalidPduField);
     return;
   }
+  if (response != 0) return send_logout_response(bhs.itt(), response);
+  // The I_T nexus ends with the logout: its SCSI state (unit attentions,
+  // SPC-2 reservation) goes before the initiator sees the response, so a
+  // command it sends afterwards on another session -- through either node
+  // of an HA pair -- sees the nexus gone. Ending the reservation is a shared
+  // change: the connection closes now (no more reading, queued work
+  // aborted) but stays open for the response until that change is applied.
+  logout_pending_ = true;
+  session_.detach_nexus(reactor_, [self = shared_from_this(), itt = bhs.itt()] {
+    self->logout_pending_ = false;
+    self->send_logout_response(itt, 0);
+    self->maybe_finish();
+  });
+  close("logout");
+}
+
+void Connection::send_logout_response(uint32_t itt, uint8_t response) {
   LogoutRsp r;
   r.response = response;
-  r.itt = bhs.itt();
+  r.itt = itt;
   r.sn = next_sns(true);
   r.time2wait = uint16_t(session_.params.default_time2wait);
   r.time2retain = uint16_t(session_.params.default_time2retain);
-  // The I_T nexus ends with the logout: its SCSI state (unit attentions,
-  // SPC-2 reservation) goes before the initiator sees the response, so a
-  // command it sends on another session afterwards sees the nexus gone.
-  if (response == 0) session_.detach_nexus();
   queue_pdu(r.encode(), nullptr, 0, nullptr);
-  if (response == 0) close("logout");
 }
 
 }  // namespace esan::iscsi

@@ -30,4 +30,10 @@ void Session::detach_nexus() {
   nexus_attached = false;
 }
 
+void Session::detach_nexus(reactor::Executor& where, std::function<void()> done) {
+  if (!nexus_attached) return where.post(std::move(done));
+  scsi::nexus_detached(nexus, where, std::move(done));
+  nexus_attached = false;
+}
+
 }  // namespace esan::iscsi

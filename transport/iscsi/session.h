@@ -11,11 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "reactor/executor.h"
 #include "scsi/nexus.h"
 #include "transport/iscsi/cmdsn_window.h"
 #include "transport/iscsi/params.h"
@@ -52,6 +54,10 @@ struct Session {
   // Ends the nexus' SCSI state (unit attentions, SPC-2 reservation); a
   // no-op when none is attached.
   void detach_nexus();
+  // The same, and `done` runs on `where` (posted) once the end of the
+  // nexus' SPC-2 reservation is applied on every node (scsi/dispatcher.h);
+  // at once (posted) when none is attached.
+  void detach_nexus(reactor::Executor& where, std::function<void()> done);
 };
 
 }  // namespace esan::iscsi
