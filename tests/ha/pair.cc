@@ -88,10 +88,10 @@ std::string HaPair::Config(int node) const {
 }
 
 std::string HaPair::CrmText() const {
-  // The seed's configuration (docs/HA.md, packaging/esan-ha.crm) with the
-  // lab's names: storage1/2 and witness are node1/2/3, fence_esanlab for
-  // fence_ipmilan. The agent's parameters are the seed's, verbatim, plus
-  // where esand and its files are.
+  // packaging/esan-ha.crm (the seed's configuration for Pacemaker 2.1, the
+  // promoted instance monitored every 2 s) with the lab's names: storage1/2
+  // and witness are node1/2/3, fence_esanlab for fence_ipmilan. The agent's
+  // parameters are the seed's, verbatim, plus where esand and its files are.
   std::ostringstream c;
   c << "property cib-bootstrap-options: stonith-enabled=true stonith-timeout=30s no-quorum-policy=stop\n"
     << "rsc_defaults rsc-options: resource-stickiness=10\n"
@@ -102,7 +102,7 @@ std::string HaPair::CrmText() const {
     << "/esand.pid \\\n"
     << "        logfile=" << kVar << "/esand.log state_dir=" << kVar << "/state \\\n"
     << "        esand=" << ESAND_PATH << " esanctl=" << ESANCTL_PATH << " \\\n"
-    << "    op monitor interval=10s role=Promoted timeout=30s \\\n"
+    << "    op monitor interval=2s role=Promoted timeout=30s \\\n"
     << "    op monitor interval=20s role=Unpromoted timeout=30s \\\n"
     << "    op start interval=0 timeout=120s \\\n"
     << "    op stop interval=0 timeout=60s\n"
