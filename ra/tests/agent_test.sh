@@ -138,6 +138,8 @@ expect 6 validate-all OCF_RESKEY_s_alua_state=bogus
 expect_reason "s_alua_state"
 expect 6 validate-all OCF_RESKEY_remote_inact_state=gone
 expect_reason "remote_inact_state"
+expect 6 validate-all OCF_RESKEY_handoff_state=asleep
+expect_reason "parameter handoff_state: unknown ALUA state 'asleep'"
 expect 6 validate-all OCF_RESKEY_s_alua_state=active
 expect_reason "both 'active'"
 expect 6 validate-all OCF_RESKEY_alua=maybe
@@ -220,9 +222,14 @@ expect 8 monitor "$MI" "$MR"
 expect 0 promote
 expect_states active nonoptimized "after a second promote"
 expect 0 demote
-expect_states nonoptimized active "after demote"
+expect_states standby active "after demote (the handoff: initiators leave for the peer)"
 expect 0 monitor "$MON"
+expect_states nonoptimized active "after a monitor saw the peer promoted (the handoff over)"
 expect 0 demote
+expect_states nonoptimized active "after demoting a slave"
+expect 0 promote
+expect 0 demote OCF_RESKEY_handoff_state=
+expect_states nonoptimized active "after demote without a handoff"
 
 # ---- promote / demote through transitioning.
 expect 0 promote OCF_RESKEY_use_trans_state=true
@@ -230,8 +237,10 @@ if grep -q "local.*nonoptimized -> transitioning" "$T/err" && grep -q "local.*tr
 expect_states active nonoptimized "after promote with use_trans_state"
 expect 8 monitor "$MI" "$MR"
 expect 0 demote OCF_RESKEY_use_trans_state=true
-if grep -q "local.*active -> transitioning" "$T/err" && grep -q "local.*transitioning -> nonoptimized" "$T/err"; then ok; else bad "demote did not pass through transitioning: $(tr '\n' ' ' <"$T/err")"; fi
-expect_states nonoptimized active "after demote with use_trans_state"
+if grep -q "local.*active -> transitioning" "$T/err" && grep -q "local.*transitioning -> standby" "$T/err"; then ok; else bad "demote did not pass through transitioning: $(tr '\n' ' ' <"$T/err")"; fi
+expect_states standby active "after demote with use_trans_state"
+expect 0 notify OCF_RESKEY_CRM_meta_notify_type=post OCF_RESKEY_CRM_meta_notify_operation=promote OCF_RESKEY_CRM_meta_notify_promote_uname=storage2
+expect_states nonoptimized active "after the peer's promotion ended the handoff"
 
 # ---- notify: the remote group follows the peer's role.
 N="OCF_RESKEY_CRM_meta_notify_type=post"
@@ -253,14 +262,14 @@ expect 0 notify "$N" OCF_RESKEY_CRM_meta_notify_operation=stop OCF_RESKEY_CRM_me
 expect 0 promote
 expect_states active offline "promote with the peer stopped"
 expect 0 demote
-expect_states nonoptimized offline "demote with the peer stopped"
+expect_states nonoptimized offline "demote with the peer stopped (no handoff)"
 expect 0 notify "$N" OCF_RESKEY_CRM_meta_notify_operation=start OCF_RESKEY_CRM_meta_notify_start_uname=storage2
 expect_states nonoptimized nonoptimized "the peer back"
 
 # ---- monitor: a state that contradicts the role.
-"$ESANCTL" --socket "$T/esand.sock" alua state default local standby >/dev/null
+"$ESANCTL" --socket "$T/esand.sock" alua state default local unavailable >/dev/null
 expect 1 monitor "$MON"
-expect_reason "is standby, neither active (master) nor nonoptimized (slave)"
+expect_reason "is unavailable, neither active (master) nor nonoptimized (slave)"
 expect 9 monitor "$MI" "$MR"
 "$ESANCTL" --socket "$T/esand.sock" alua state default local nonoptimized >/dev/null
 expect 0 monitor "$MON"
@@ -295,7 +304,7 @@ expect 8 monitor "$MI" "$MR"
 
 # ---- stop: demotes, marks the local group inactive, esand ends.
 expect 0 stop
-if grep -q "local.*active -> nonoptimized" "$T/err" && grep -q "local.*nonoptimized -> offline" "$T/err"; then ok; else bad "stop did not demote and go offline: $(tr '\n' ' ' <"$T/err")"; fi
+if grep -q "local.*active -> standby" "$T/err" && grep -q "local.*standby -> offline" "$T/err"; then ok; else bad "stop did not demote and go offline: $(tr '\n' ' ' <"$T/err")"; fi
 if kill -0 "$pid" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; then bad "esand runs after stop"; else ok; fi
 if [ -e "$T/esand.pid" ]; then bad "pidfile left after stop"; else ok; fi
 # The group is node-owned here (not esan_cluster_group): the state was written back.

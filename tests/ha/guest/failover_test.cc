@@ -97,7 +97,6 @@ for s in $SCENARIOS; do
   ( for e in 1 2; do wait_host ev-$s-$e 600 >/dev/null && mark seen-$s-$e "$(cut -d' ' -f1 /proc/uptime)"; done ) &
   watcher=$!
   before=$(awk '{ print $5 }' /sys/block/$dm/stat)
-  mark start-$s "$(cut -d' ' -f1 /proc/uptime)"
   fio $job --do_verify=0 --write_lat_log=/lab/lat-$s --log_avg_msec=0 --output=/lab/fio-$s.out &
   fio=$!
   for n in $(seq 300); do
@@ -120,6 +119,9 @@ for s in $SCENARIOS; do
   i=$((i + 1))
 done
 mark multipath-end "$(multipath -ll)"
+# The kernel's view of every failover (times are the guest's uptime, as in
+# the marks): kept with the guest's directory (ESAN_GUEST_KEEP=1).
+mark dmesg "$(dmesg)"
 )SH";
 }
 
@@ -196,14 +198,17 @@ class Scenarios {
     EXPECT_EQ(s.writes, uint64_t(kFioMiB) << 20 >> 12) << "every block written once";
     o.writes = s.writes;
     o.longest_ms = s.longest_gap_ms;
-    // fio's clock starts when the job does: about when the guest marked
-    // start-NAME (the guest's uptime; seen-NAME-K likewise).
-    double start = std::stod(guest_.File("start-" + name));
+    // Events in fio's clock: the guest marked running-NAME right after it
+    // saw the 200th write complete (it polls every 0.1 s), and seen-NAME-K
+    // when it saw the host's event mark (every 0.2 s), both in its uptime.
+    // (fio's own start is no anchor: under TCG its setup takes seconds.)
+    ASSERT_GE(s.times.size(), 200u);
+    double running = std::stod(guest_.File("running-" + name));
     for (size_t k = 0; k < o.events.size(); ++k) {
       std::string seen = guest_.File("seen-" + name + "-" + std::to_string(k + 1));
       if (seen.empty()) continue;
       Event& e = o.events[k];
-      e.seen_ms = (std::stod(seen) - start) * 1000;
+      e.seen_ms = double(s.times[199]) + (std::stod(seen) - running) * 1000;
       uint64_t at = e.seen_ms > 0 ? uint64_t(e.seen_ms) : 0;
       // From just before the event until writes were seen flowing again.
       e.pause_ms = LongestGapAround(s, at > 500 ? at - 500 : 0, at + uint64_t(e.flowing_s * 1000)).length_ms;
