@@ -221,21 +221,40 @@ if grep -q -- "-> transitioning" "$T/err"; then bad "promote passed through tran
 expect 8 monitor "$MI" "$MR"
 expect 0 promote
 expect_states active nonoptimized "after a second promote"
+# A demote with no stop after it (the peer promoted, this node stays a
+# slave): straight to the slave's state.
 expect 0 demote
-expect_states standby active "after demote (the handoff: initiators leave for the peer)"
-expect 0 monitor "$MON"
-expect_states nonoptimized active "after a monitor saw the peer promoted (the handoff over)"
+expect_states nonoptimized active "after demote"
 expect 0 demote
 expect_states nonoptimized active "after demoting a slave"
+# Demoted and then stopped (the pre-demote notification lists this node in
+# both): the handoff, until the peer is promoted.
+HANDOFF="OCF_RESKEY_CRM_meta_notify_type=pre OCF_RESKEY_CRM_meta_notify_operation=demote OCF_RESKEY_CRM_meta_notify_demote_uname=storage1 OCF_RESKEY_CRM_meta_notify_promote_uname=storage2"
 expect 0 promote
+# shellcheck disable=SC2086
+expect 0 notify $HANDOFF OCF_RESKEY_CRM_meta_notify_stop_uname=storage1
+expect 0 demote
+expect_states standby active "after demote before a stop (the handoff: initiators leave for the peer)"
+expect 0 monitor "$MON"
+expect_states nonoptimized active "after a monitor saw the peer promoted (the handoff over)"
+expect 0 promote
+# shellcheck disable=SC2086
+expect 0 notify $HANDOFF OCF_RESKEY_CRM_meta_notify_stop_uname=storage2
+expect 0 demote
+expect_states nonoptimized active "after demote when only the peer stops"
+expect 0 promote
+# shellcheck disable=SC2086
+expect 0 notify $HANDOFF OCF_RESKEY_CRM_meta_notify_stop_uname=storage1
 expect 0 demote OCF_RESKEY_handoff_state=
-expect_states nonoptimized active "after demote without a handoff"
+expect_states nonoptimized active "after demote before a stop without a handoff_state"
 
 # ---- promote / demote through transitioning.
 expect 0 promote OCF_RESKEY_use_trans_state=true
 if grep -q "local.*nonoptimized -> transitioning" "$T/err" && grep -q "local.*transitioning -> active" "$T/err"; then ok; else bad "promote did not pass through transitioning: $(tr '\n' ' ' <"$T/err")"; fi
 expect_states active nonoptimized "after promote with use_trans_state"
 expect 8 monitor "$MI" "$MR"
+# shellcheck disable=SC2086
+expect 0 notify $HANDOFF OCF_RESKEY_CRM_meta_notify_stop_uname=storage1
 expect 0 demote OCF_RESKEY_use_trans_state=true
 if grep -q "local.*active -> transitioning" "$T/err" && grep -q "local.*transitioning -> standby" "$T/err"; then ok; else bad "demote did not pass through transitioning: $(tr '\n' ' ' <"$T/err")"; fi
 expect_states standby active "after demote with use_trans_state"
