@@ -60,7 +60,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kFioMiB = 40;         // per scenario: 10240 writes of 4 KiB
+constexpr int kFioMiB = 80;         // per scenario: 20480 writes of 4 KiB (outlasting its events)
 constexpr uint64_t kPrKey = 0xE5A1;  // the guest's reservation key
 constexpr char kGuestIqn[] = "iqn.2026-12.org.esan.test:failover-guest";
 
@@ -70,7 +70,7 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 // active/optimized path, then per scenario: wait for the host's go, run the
 // writes (marking when they are under way), note when it sees each of the
 // host's event marks, wait until the host says the cluster settled, read
-// everything back. Scenario i writes its own 48 MiB region.
+// everything back. Scenario i writes its own 88 MiB region.
 std::string GuestScript() {
   return R"SH(. /lab/lib.sh
 wait_host targets 180 || exit 20
@@ -93,7 +93,7 @@ for s in $SCENARIOS; do
     mark pr-before "$(sg_persist --in -k /dev/$first; sg_persist --in -r /dev/$first)"
   fi
   job="--name=$s --filename=$dev --rw=randwrite --bs=4k --ioengine=libaio --iodepth=8 --direct=1
-       --offset=$((i * 48))m --size=${FIO_MIB}m --verify=crc32c --randseed=$((1000 + i))"
+       --offset=$((i * 88))m --size=${FIO_MIB}m --verify=crc32c --randseed=$((1000 + i))"
   ( for e in 1 2; do wait_host ev-$s-$e 600 >/dev/null && mark seen-$s-$e "$(cut -d' ' -f1 /proc/uptime)"; done ) &
   watcher=$!
   before=$(awk '{ print $5 }' /sys/block/$dm/stat)
@@ -147,7 +147,7 @@ class Scenarios {
   // Waits until writes complete again: some node's target counts 100 more
   // GOOD writes than when the wait began (a node whose esand does not
   // answer counts none).
-  ::testing::AssertionResult WaitFlowing(std::chrono::milliseconds timeout) {
+  ::testing::AssertionResult WaitFlowing(const std::string& name, std::chrono::milliseconds timeout) {
     long base[3] = {0, pair_.TargetWrites(1), pair_.TargetWrites(2)};
     return Eventually(timeout, [&]() -> ::testing::AssertionResult {
       for (int n = 1; n <= 2; ++n) {
@@ -155,6 +155,9 @@ class Scenarios {
         if (now >= 0 && now >= std::max(base[n], 0L) + 100) return ::testing::AssertionSuccess();
         if (now >= 0 && base[n] < 0) base[n] = now;  // its esand came (back) meanwhile
       }
+      if (!guest_.File("written-" + name).empty())
+        return ::testing::AssertionFailure() << "the guest's writes ended before they were seen flowing again "
+                                                "(kFioMiB too small for this scenario's events)";
       return ::testing::AssertionFailure() << "no writes through either node";
     });
   }
@@ -179,7 +182,7 @@ class Scenarios {
       e.cluster_s = Seconds(Clock::now() - t);
       // The next event only once the initiator's writes flow again, so
       // each pause is this event's.
-      ASSERT_TRUE(WaitFlowing(120s)) << e.what;
+      ASSERT_TRUE(WaitFlowing(name, 120s)) << e.what;
       e.flowing_s = Seconds(Clock::now() - t);
       o.events.push_back(e);
     }
@@ -317,7 +320,7 @@ TEST(HaFailover, LinuxMultipathInitiatorThroughEveryScenario) {
   if (want("ring")) run.Run("ring", {{"link 0 of node1 cut: no failover",
                     [&] {
                       ASSERT_TRUE(pair.lab().CutLink(1, 0));
-                      std::this_thread::sleep_for(5s);
+                      std::this_thread::sleep_for(3s);  // three tokens: a lost link is noticed
                       settled(1, true);
                       EXPECT_TRUE(pcmk.FenceHistory(3, "node1").empty());
                     }},
