@@ -149,7 +149,7 @@ class Scenarios {
   // answer counts none).
   ::testing::AssertionResult WaitFlowing(const std::string& name, std::chrono::milliseconds timeout) {
     long base[3] = {0, pair_.TargetWrites(1), pair_.TargetWrites(2)};
-    return Eventually(timeout, [&]() -> ::testing::AssertionResult {
+    for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
       for (int n = 1; n <= 2; ++n) {
         long now = pair_.TargetWrites(n);
         if (now >= 0 && now >= std::max(base[n], 0L) + 100) return ::testing::AssertionSuccess();
@@ -158,8 +158,9 @@ class Scenarios {
       if (!guest_.File("written-" + name).empty())
         return ::testing::AssertionFailure() << "the guest's writes ended before they were seen flowing again "
                                                 "(kFioMiB too small for this scenario's events)";
-      return ::testing::AssertionFailure() << "no writes through either node";
-    });
+      std::this_thread::sleep_for(100ms);
+    }
+    return ::testing::AssertionFailure() << "no writes through either node within " << timeout.count() << " ms";
   }
 
   // Runs one scenario: go, wait until the writes are under way, each event
