@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "tests/integration/mgmt_client.h"
 #include "tests/integration/test_util.h"
 
 namespace esan::ha {
@@ -37,6 +38,26 @@ std::string NodeConfig(int node, const std::string& image, bool cluster, int sto
     s += "    }\n";
   }
   return s + "}\n";
+}
+
+std::string InternalIqn(int node) { return TargetIqn(node) + "-internal"; }
+
+std::string InternalTarget(int node, const std::string& peer_address) {
+  return it::Target(InternalIqn(node), "        rel_tgt_id " + std::to_string(10 + node) +
+                                           "\n        esan_internal 1\n        esan_peer_address " + peer_address +
+                                           "\n        IncomingUser " + kPeerChap +
+                                           "\n        QueuedCommands 512\n        LUN 0 disk0\n");
+}
+
+std::string PeerRedirectLines(int peer, const std::string& peer_portal) {
+  return "        esan_peer_portal " + peer_portal + "\n        esan_peer_target " + InternalIqn(peer) +
+         "\n        esan_peer_chap " + kPeerChap + "\n";
+}
+
+long TargetWrites(const std::string& mgmt_socket, const std::string& iqn) {
+  auto r = it::MgmtClient(mgmt_socket).Get("/v1/stats");
+  if (r.status != 200 || !r.json.contains("targets") || !r.json["targets"].contains(iqn)) return -1;
+  return r.json["targets"][iqn]["commands"].value("write", -1L);
 }
 
 EsandNodes::EsandNodes(Lab& lab, bool cluster, int n) : lab_(lab), cluster_(cluster), n_(n), esand_(size_t(n) + 1) {

@@ -111,6 +111,25 @@ template <typename F>
   }
 }
 
+// --- the I/O redirect (docs/HA.md "I/O redirect")
+// Node N's internal target, the one its peer's forwarder logs in to:
+// TargetIqn(N) + "-internal".
+std::string InternalIqn(int node);
+// Its TARGET block (for TARGET_DRIVER iscsi): rel_tgt_id 10+N, esan_internal,
+// reachable from peer_address only, the peer's CHAP account (kPeerChap),
+// LUN 0 disk0.
+std::string InternalTarget(int node, const std::string& peer_address);
+// The lines (8-space indented) of the TARGET_GROUP holding peer's port that
+// make this node forward to peer's internal target at peer_portal.
+std::string PeerRedirectLines(int peer, const std::string& peer_portal);
+// The peer forwarders' CHAP account ("user secret", quoted for the config).
+inline constexpr char kPeerChap[] = "\"esan-peer a-long-peer-secret\"";
+
+// GOOD writes through target iqn since esand started, from its statistics
+// (GET /v1/stats on mgmt_socket); -1 when esand does not answer or has no
+// such target.
+long TargetWrites(const std::string& mgmt_socket, const std::string& iqn);
+
 // --- persistent reservations
 constexpr int kWriteExclusive = 1, kExclusiveAccess = 3;
 

@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "tests/ha/ha_util.h"
-#include "tests/integration/mgmt_client.h"
 #include "tests/integration/test_util.h"
 
 #ifndef ESAND_PATH
@@ -30,7 +29,6 @@ using namespace std::chrono_literals;
 
 constexpr char kEtc[] = "/etc/esan";
 constexpr char kVar[] = "/var/lib/esan";
-constexpr char kPeerChap[] = "\"esan-peer a-long-peer-secret\"";
 
 PacemakerLab::Options PairOptions() {
   // The mount points of the nodes' private /etc/esan and /var/lib/esan.
@@ -65,13 +63,9 @@ std::string HaPair::VarDir(int node) const { return pcmk_.lab().PrivateDir(node,
 std::string HaPair::Config(int node) const {
   const int peer = 3 - node;
   const Lab& lab = pcmk_.lab();
-  const std::string internal = Iqn(node) + "-internal";
   std::string targets =
       it::Target(Iqn(node), "        rel_tgt_id " + std::to_string(node) + "\n        LUN 0 disk0\n") +
-      it::Target(internal, "        rel_tgt_id " + std::to_string(10 + node) +
-                               "\n        esan_internal 1\n        esan_peer_address " + lab.FrontAddress(peer) +
-                               "\n        IncomingUser " + kPeerChap +
-                               "\n        QueuedCommands 512\n        LUN 0 disk0\n");
+      InternalTarget(node, lab.FrontAddress(peer));
   std::string s = it::Handler("vdisk_fileio", it::FileioDevice("disk0", Image(), {"t10_dev_id esan-ha-disk0",
                                                                                    "usn HA0DISK0"})) +
                   it::IscsiDriver(targets);
@@ -81,9 +75,8 @@ std::string HaPair::Config(int node) const {
   s += "    TARGET_GROUP local {\n        group_id " + std::to_string(node) + "\n        state " +
        (node == 1 ? "active" : "nonoptimized") + "\n        TARGET " + Iqn(node) + "\n    }\n";
   s += "    TARGET_GROUP remote {\n        group_id " + std::to_string(peer) + "\n        state " +
-       (peer == 1 ? "active" : "nonoptimized") + "\n        esan_peer_portal " + Portal(peer) +
-       "\n        esan_peer_target " + Iqn(peer) + "-internal\n        esan_peer_chap " + kPeerChap +
-       "\n        TARGET " + Iqn(peer) + " {\n            rel_tgt_id " + std::to_string(peer) + "\n        }\n    }\n";
+       (peer == 1 ? "active" : "nonoptimized") + "\n" + PeerRedirectLines(peer, Portal(peer)) + "        TARGET " +
+       Iqn(peer) + " {\n            rel_tgt_id " + std::to_string(peer) + "\n        }\n    }\n";
   return s + "}\n";
 }
 
@@ -151,11 +144,7 @@ std::string HaPair::State(int node, int group_id) const {
   });
 }
 
-long HaPair::TargetWrites(int node) const {
-  auto r = it::MgmtClient(Socket(node)).Get("/v1/stats");
-  if (r.status != 200 || !r.json.contains("targets") || !r.json["targets"].contains(Iqn(node))) return -1;
-  return r.json["targets"][Iqn(node)]["commands"].value("write", -1L);
-}
+long HaPair::TargetWrites(int node) const { return esan::ha::TargetWrites(Socket(node), Iqn(node)); }
 
 pid_t HaPair::EsandPid(int node) const {
   std::ifstream f(VarDir(node) + "/esand.pid");

@@ -41,10 +41,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kChap[] = "\"esan-peer a-long-peer-secret\"";
 constexpr int kFioMiB = 48;  // of the 64 MiB LU; 4 KiB random writes, then their verification
-
-std::string Internal(int node) { return TargetIqn(node) + "-internal"; }
 
 // Node's config: NodeConfig's cluster device group, plus the redirect (an
 // internal target for the peer's forwarder; the peer's portal, internal
@@ -52,10 +49,7 @@ std::string Internal(int node) { return TargetIqn(node) + "-internal"; }
 std::string RedirectConfig(Lab& lab, EsandNodes& esands, int node) {
   int peer = node == 1 ? 2 : 1;
   std::string s = NodeConfig(node, esands.image(), /*cluster=*/true);
-  std::string internal = "    TARGET " + Internal(node) + " {\n        enabled 1\n        rel_tgt_id " +
-                         std::to_string(10 + node) + "\n        esan_internal 1\n        esan_peer_address " +
-                         lab.FrontAddress(peer) + "\n        IncomingUser " + kChap +
-                         "\n        QueuedCommands 512\n        LUN 0 disk0\n    }\n";
+  std::string internal = InternalTarget(node, lab.FrontAddress(peer));
   // The internal target goes into TARGET_DRIVER iscsi, before its closing brace.
   size_t driver = s.find("TARGET_DRIVER iscsi");
   size_t close = s.find("\n}\n", driver);
@@ -65,9 +59,8 @@ std::string RedirectConfig(Lab& lab, EsandNodes& esands, int node) {
   std::string group = "TARGET_GROUP g" + std::to_string(peer) + " {\n";
   size_t g = s.find(group);
   if (g == std::string::npos) return "";
-  s.insert(g + group.size(), "        esan_peer_portal " + lab.FrontAddress(peer) + ":" +
-                                 std::to_string(esands.esand(peer).port()) + "\n        esan_peer_target " +
-                                 Internal(peer) + "\n        esan_peer_chap " + kChap + "\n");
+  s.insert(g + group.size(),
+           PeerRedirectLines(peer, lab.FrontAddress(peer) + ":" + std::to_string(esands.esand(peer).port())));
   return s;
 }
 
@@ -113,12 +106,6 @@ until [ -e /lab/host-done ]; do
 done
 exit $status
 )SH";
-}
-
-int TargetWrites(EsandProcess& e, const std::string& iqn) {
-  auto r = it::MgmtClient(e.mgmt_socket()).Get("/v1/stats");
-  if (r.status != 200 || !r.json.contains("targets") || !r.json["targets"].contains(iqn)) return -1;
-  return r.json["targets"][iqn]["commands"]["write"].get<int>();
 }
 
 ::testing::AssertionResult SetState(EsandProcess& e, const std::string& tg, const std::string& state) {
@@ -256,7 +243,7 @@ TEST(HaGuest, MultipathFollowsAluaSwitchUnderFio) {
   // The switch, while fio writes: node1 demoted first, then node2 promoted
   // (as a resource agent does: never two active/optimized groups).
   ASSERT_TRUE(guest.WaitFile("fio-running", 60s));
-  int node2_writes_before = TargetWrites(esands.esand(2), TargetIqn(2));
+  long node2_writes_before = TargetWrites(esands.esand(2).mgmt_socket(), TargetIqn(2));
   ASSERT_GE(node2_writes_before, 0) << "GET /v1/stats on node2";
   std::this_thread::sleep_for(2s);
   auto sw = Clock::now();
@@ -291,7 +278,7 @@ TEST(HaGuest, MultipathFollowsAluaSwitchUnderFio) {
   ASSERT_TRUE(guest.Wait(120s));
 
   // node2's own target took the writes after the switch.
-  int node2_writes_after = TargetWrites(esands.esand(2), TargetIqn(2));
+  long node2_writes_after = TargetWrites(esands.esand(2).mgmt_socket(), TargetIqn(2));
   EXPECT_GT(node2_writes_after, node2_writes_before + 100)
       << "writes through node2's target: before the switch " << node2_writes_before << ", at the end "
       << node2_writes_after;
