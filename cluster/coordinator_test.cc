@@ -21,6 +21,7 @@ class QueueExecutor final : public reactor::Executor {
   }
   uint64_t add_tick(std::function<void()>) override { return 0; }
   void cancel_tick(uint64_t) override {}
+  void post_after(uint32_t, std::function<void()> fn) override { post(std::move(fn)); }
   size_t run() {
     std::vector<std::function<void()>> now;
     {

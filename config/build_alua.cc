@@ -198,6 +198,7 @@ Status build_device_group(Context& ctx, const Node& n) {
   int owner_line = 0;   // where esan_alua_owner was given, if it was
   int policy_line = 0;  // where esan_io_policy was given, if it was
   int access_line = 0;  // where esan_alua_access was given, if it was
+  int hold_line = 0;    // where esan_redirect_hold_ms was given, if it was
   for (const Node& c : n.children) {
     if (c.keyword == "DEVICE") {
       if (auto s = ctx.no_block(c); !s) return s;
@@ -228,6 +229,11 @@ Status build_device_group(Context& ctx, const Node& n) {
         return ctx.fail(c.line, fmt::format("attribute 'esan_io_policy' given twice (first at line {})", policy_line));
       if (auto s = io_policy_attribute(ctx, c, dg); !s) return s;
       policy_line = c.line;
+    } else if (c.keyword == "esan_redirect_hold_ms") {
+      if (hold_line)
+        return ctx.fail(c.line, fmt::format("attribute 'esan_redirect_hold_ms' given twice (first at line {})", hold_line));
+      if (auto s = redirect_hold_attribute(ctx, c, dg); !s) return s;
+      hold_line = c.line;
     } else if (c.keyword == "esan_alua_access") {
       if (access_line)
         return ctx.fail(c.line, fmt::format("attribute 'esan_alua_access' given twice (first at line {})", access_line));
@@ -264,6 +270,9 @@ Status build_device_group(Context& ctx, const Node& n) {
   }
   if (!access_line) dg.alua_access = default_alua_access(dg);
   if (auto s = check_io_policy(ctx, dg, policy_line); !s) return s;
+  if (hold_line && dg.io_policy != IoPolicy::kRedirect)
+    return ctx.fail(hold_line, fmt::format("device group '{}': esan_redirect_hold_ms applies only to esan_io_policy "
+                                           "redirect", dg.name));
   if (auto s = check_one_optimized(ctx, dg); !s) return s;
   ctx.cfg().device_groups.push_back(std::move(dg));
   return ok();

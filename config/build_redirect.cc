@@ -9,6 +9,7 @@
 //    esan_peer_portal is HOST:PORT ([v6]:PORT), port 1..65535;
 //    esan_peer_chap is "USER SECRET" as IncomingUser;
 //  - esan_io_policy redirect needs a target group with esan_peer_portal;
+//    esan_redirect_hold_ms (0..25000) only with the redirect policy;
 //    a redirect (given or by default) without esan_cluster_group is
 //    accepted with a warning (the nodes then do not share reservations and
 //    unit attentions);
@@ -85,6 +86,13 @@ Status io_policy_attribute(Context& ctx, const Node& a, DeviceGroupConfig& dg) {
   if (*v != "redirect" && *v != "local")
     return ctx.fail(a.line, fmt::format("esan_io_policy '{}' is invalid (use redirect or local)", *v));
   dg.io_policy = *v == "redirect" ? IoPolicy::kRedirect : IoPolicy::kLocal;
+  return ok();
+}
+
+Status redirect_hold_attribute(Context& ctx, const Node& a, DeviceGroupConfig& dg) {
+  auto v = ctx.number(a, DeviceGroupConfig::kMaxRedirectHoldMs);
+  if (!v) return std::unexpected(v.error());
+  dg.redirect_hold_ms = uint32_t(*v);
   return ok();
 }
 

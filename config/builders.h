@@ -39,6 +39,7 @@ Status check_peer(const Context& ctx, const TargetGroupConfig& tg);
 Status check_peer_members(const Context& ctx, const TargetGroupConfig& tg);  // after the TARGETs are known
 Status io_policy_attribute(Context& ctx, const Node& a, DeviceGroupConfig& dg);
 // Resolves the default (policy_line 0: not given) or checks the given policy.
+Status redirect_hold_attribute(Context& ctx, const Node& a, DeviceGroupConfig& dg);
 Status check_io_policy(Context& ctx, DeviceGroupConfig& dg, int policy_line);
 bool is_internal_attribute(std::string_view keyword);  // esan_internal, esan_peer_address in TARGET
 Status internal_attribute(Context& ctx, const Node& c, TargetConfig& t);

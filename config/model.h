@@ -150,6 +150,14 @@ struct DeviceGroupConfig {
   // here. Default: kRedirect when a target group has esan_peer_portal,
   // kLocal otherwise (default_io_policy()).
   IoPolicy io_policy = IoPolicy::kLocal;
+  // esan_redirect_hold_ms: with kRedirect, how long a non-optimized port
+  // holds a read or write while no target group can take it (no group is
+  // active/optimized, or the session to the peer is reconnecting: the
+  // roles are changing) before answering 04h/0Ah; 0 answers at once.
+  // 0..kMaxRedirectHoldMs.
+  uint32_t redirect_hold_ms = kDefaultRedirectHoldMs;
+  static constexpr uint32_t kDefaultRedirectHoldMs = 10000;
+  static constexpr uint32_t kMaxRedirectHoldMs = 25000;
   // esan_alua_access. Default: kImplicit with esan_cluster_group (the
   // cluster manager owns the roles), kBoth otherwise (default_alua_access()).
   AluaAccess alua_access = AluaAccess::kBoth;

@@ -76,6 +76,29 @@ TEST(RedirectConfig, LocalPolicyAndDefaults) {
   EXPECT_EQ(write_config(plain).find("esan_io_policy"), std::string::npos);
 }
 
+TEST(RedirectConfig, RedirectHoldDefaultsRoundTripsAndIsChecked) {
+  Config dflt = parse_ok(pair_config("", peer_lines()));
+  EXPECT_EQ(dflt.device_groups.at(0).redirect_hold_ms, DeviceGroupConfig::kDefaultRedirectHoldMs);
+  EXPECT_EQ(write_config(dflt).find("esan_redirect_hold_ms"), std::string::npos) << "the default is not written";
+
+  Config c = parse_ok(pair_config(" esan_redirect_hold_ms 0\n", peer_lines()));
+  EXPECT_EQ(c.device_groups.at(0).redirect_hold_ms, 0u);
+  std::string text = write_config(c);
+  EXPECT_NE(text.find("esan_redirect_hold_ms 0"), std::string::npos);
+  EXPECT_TRUE(equivalent(parse_ok(text), c));
+  EXPECT_EQ(parse_ok(pair_config(" esan_redirect_hold_ms 25000\n", peer_lines())).device_groups.at(0).redirect_hold_ms,
+            25000u);
+
+  EXPECT_EQ(parse_error(pair_config(" esan_redirect_hold_ms 25001\n", peer_lines())),
+            "t.conf:3: attribute 'esan_redirect_hold_ms': '25001' is out of range (max 25000)");
+  EXPECT_EQ(parse_error(pair_config(" esan_redirect_hold_ms soon\n", peer_lines())),
+            "t.conf:3: attribute 'esan_redirect_hold_ms': 'soon' is not a number");
+  EXPECT_EQ(parse_error(pair_config(" esan_redirect_hold_ms 1\n esan_redirect_hold_ms 2\n", peer_lines())),
+            "t.conf:4: attribute 'esan_redirect_hold_ms' given twice (first at line 3)");
+  EXPECT_EQ(parse_error(pair_config(" esan_io_policy local\n esan_redirect_hold_ms 500\n", peer_lines())),
+            "t.conf:4: device group 'dg': esan_redirect_hold_ms applies only to esan_io_policy redirect");
+}
+
 TEST(RedirectConfig, ExplicitRedirectWithoutClusterGroupWarnsAtItsLine) {
   Config c = parse_ok(pair_config(" esan_io_policy redirect\n", peer_lines()));
   EXPECT_EQ(c.device_groups.at(0).io_policy, IoPolicy::kRedirect);

@@ -150,6 +150,8 @@ void write_device_group(Writer& w, const DeviceGroupConfig& dg) {
   if (dg.cluster_owned) w.line("esan_alua_owner", std::string("cluster"));
   if (dg.io_policy != default_io_policy(dg))
     w.line("esan_io_policy", std::string(dg.io_policy == IoPolicy::kRedirect ? "redirect" : "local"));
+  if (dg.io_policy == IoPolicy::kRedirect && dg.redirect_hold_ms != DeviceGroupConfig::kDefaultRedirectHoldMs)
+    w.line("esan_redirect_hold_ms", std::to_string(dg.redirect_hold_ms));
   if (dg.alua_access != default_alua_access(dg)) w.line("esan_alua_access", std::string(alua_access_name(dg.alua_access)));
   for (const auto& d : dg.devices) w.line("DEVICE", d);
   for (const auto& tg : dg.target_groups) {

@@ -10,6 +10,10 @@
 //  - add_tick(fn) calls fn about once per second on the executor's thread
 //    (for work paced in time, e.g. SANITIZE) until cancel_tick(id); both
 //    only on the executor's thread.
+//  - post_after(ms, fn) runs fn once on the executor's thread, about `ms`
+//    milliseconds later (never inline; for short waits, e.g. a command held
+//    while the HA pair changes roles). Only on the executor's thread; work
+//    still waiting when the executor is destroyed is dropped unrun.
 //  - reactor() is the Reactor this executor is, or nullptr for one that is
 //    not (tests' executors). Backend I/O that needs a ring (io_uring
 //    backends, backend/block_device.h) can only be submitted on a Reactor.
@@ -29,6 +33,7 @@ class Executor {
   virtual void post(std::function<void()> fn) = 0;
   virtual uint64_t add_tick(std::function<void()> fn) = 0;
   virtual void cancel_tick(uint64_t id) = 0;
+  virtual void post_after(uint32_t ms, std::function<void()> fn) = 0;
   Reactor* reactor() const { return reactor_; }
 
  protected:

@@ -12,6 +12,8 @@
 //    holds; false when nothing was posted for `timeout`.
 //  - Ticks are kept, not timed: tick() runs each once (a reactor runs them
 //    about once a second). add_tick/cancel_tick/tick: the owner's thread.
+//  - post_after() work is kept, not timed, too: tick() also runs what was
+//    posted after a delay before it (the test plays the clock).
 //  - It is no Reactor (reactor() is null): only inline backends can serve
 //    tasks submitted on it.
 #pragma once
@@ -43,6 +45,7 @@ class QueueExecutor final : public Executor {
   void cancel_tick(uint64_t id) override {
     std::erase_if(ticks, [id](const auto& t) { return t.first == id; });
   }
+  void post_after(uint32_t, std::function<void()> fn) override { later.push_back(std::move(fn)); }
 
   size_t drain() {
     size_t n = 0;
@@ -56,14 +59,19 @@ class QueueExecutor final : public Executor {
     }
     return true;
   }
-  // Runs every tick once; false when there are none.
+  // Runs every tick once, then what post_after() queued before; false when
+  // there was nothing.
   bool tick() {
     auto now = ticks;  // a tick may cancel ticks
     for (auto& [id, fn] : now) fn();
-    return !now.empty();
+    auto due = std::move(later);
+    later.clear();
+    for (auto& fn : due) fn();
+    return !now.empty() || !due.empty();
   }
 
   std::vector<std::pair<uint64_t, std::function<void()>>> ticks;  // (id, fn), owner's thread
+  std::vector<std::function<void()>> later;                        // post_after(), owner's thread
 
  private:
   bool take(std::function<void()>& fn, std::chrono::milliseconds wait) {

@@ -37,6 +37,26 @@ class Reactor::TimerOp final : public Op {
   Reactor* r_;
 };
 
+class Reactor::AfterOp final : public Op {
+ public:
+  AfterOp(Reactor* r, uint32_t ms, std::function<void()> fn) : r_(r), fn_(std::move(fn)) {
+    ts_.tv_sec = ms / 1000;
+    ts_.tv_nsec = int64_t(ms % 1000) * 1'000'000;
+  }
+  void complete(int, uint32_t) override {
+    r_->after_ops_.erase(this);
+    auto fn = std::move(fn_);
+    delete this;
+    fn();
+  }
+  __kernel_timespec* ts() { return &ts_; }
+
+ private:
+  Reactor* r_;
+  std::function<void()> fn_;
+  __kernel_timespec ts_{};
+};
+
 namespace {
 std::optional<uint64_t> clock_ns(clockid_t id) {
   timespec ts;
@@ -78,6 +98,8 @@ Reactor::~Reactor() {
   }
   if (event_fd_ >= 0) close(event_fd_);
   io_uring_queue_exit(&ring_);
+  // Waits that never ran (executor.h: dropped unrun).
+  for (AfterOp* op : after_ops_) delete op;
 }
 
 io_uring_sqe* Reactor::get_sqe() {
@@ -124,6 +146,14 @@ uint64_t Reactor::add_tick(std::function<void()> fn) {
   uint64_t id = next_tick_id_++;
   ticks_.push_back(Tick{id, std::move(fn)});
   return id;
+}
+
+void Reactor::post_after(uint32_t ms, std::function<void()> fn) {
+  auto* op = new AfterOp(this, ms, std::move(fn));
+  after_ops_.insert(op);
+  io_uring_sqe* sqe = get_sqe();
+  io_uring_prep_timeout(sqe, op->ts(), 0, 0);
+  set_op(sqe, op);
 }
 
 void Reactor::cancel_tick(uint64_t id) {

@@ -59,6 +59,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.h"
@@ -127,6 +128,8 @@ class Reactor final : public Executor {
   // cancel_tick(). REQUIRES: called on this reactor's thread.
   uint64_t add_tick(std::function<void()> fn) override;
   void cancel_tick(uint64_t id) override;
+  // An io_uring timeout per call (executor.h). REQUIRES: this reactor's thread.
+  void post_after(uint32_t ms, std::function<void()> fn) override;
 
   int index() const { return index_; }
   // Thread-safe (see Load above): nanoseconds busy since run() began, and
@@ -146,6 +149,7 @@ class Reactor final : public Executor {
 
   class WakeOp;
   class TimerOp;
+  class AfterOp;
 
   int index_;
   io_uring ring_{};
@@ -182,6 +186,7 @@ class Reactor final : public Executor {
   std::vector<Tick> ticks_;
   std::vector<std::function<void()>> deferred_;
   uint64_t next_tick_id_ = 1;
+  std::unordered_set<AfterOp*> after_ops_;  // post_after() waits not yet run
 };
 
 }  // namespace esan::reactor

@@ -1,9 +1,12 @@
 #include "reactor/reactor.h"
 
+#include "reactor/reactor_thread.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -73,6 +76,36 @@ void burn_cpu_ms(int ms) {
   uint64_t until = cpu_ns() + uint64_t(ms) * 1'000'000u;
   while (cpu_ns() < until) {
   }
+}
+
+// post_after(): runs once, on the reactor's thread, no earlier than asked
+// and never inline; what is still waiting when the reactor goes is dropped
+// (ASan checks nothing leaks).
+TEST(Reactor, PostAfterRunsLaterOnItsThread) {
+  ReactorThread rt;
+  std::promise<std::pair<std::thread::id, std::chrono::steady_clock::time_point>> ran;
+  std::thread::id reactor_thread;
+  bool inline_run = false;
+  bool returned = false;
+  auto t0 = std::chrono::steady_clock::now();
+  rt.call([&] {
+    reactor_thread = std::this_thread::get_id();
+    rt.reactor().post_after(60, [&] {
+      inline_run = !returned;
+      ran.set_value({std::this_thread::get_id(), std::chrono::steady_clock::now()});
+    });
+    returned = true;
+  });
+  auto f = ran.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  auto [thread, at] = f.get();
+  EXPECT_EQ(thread, reactor_thread);
+  EXPECT_FALSE(inline_run);
+  EXPECT_GE(at - t0, std::chrono::milliseconds(55));
+  EXPECT_LT(at - t0, std::chrono::milliseconds(1000)) << "not paced by the 1 s tick";
+  bool late_ran = false;
+  rt.call([&] { rt.reactor().post_after(60000, [&] { late_ran = true; }); });
+  EXPECT_FALSE(late_ran);
 }
 
 TEST(Reactor, BusyTimeCountsWorkNotWaiting) {

@@ -19,17 +19,28 @@ Forwarder::~Forwarder() {
     }
 }
 
-void Forwarder::forward(scsi::Task& task, const scsi::LogicalUnit& lu) {
+PeerSession* Forwarder::session_for(const scsi::Task& task) {
   reactor::Reactor* r = task.executor ? task.executor->reactor() : nullptr;
-  if (!r || size_t(r->index()) >= kMaxReactors) {
+  if (!r || size_t(r->index()) >= kMaxReactors) return nullptr;
+  auto& s = sessions_[size_t(r->index())];
+  if (!s) s = std::make_shared<PeerSession>(*r, peer_, r->index());
+  return s.get();
+}
+
+bool Forwarder::ready_for(const scsi::Task& task) {
+  PeerSession* s = session_for(task);
+  return !s || s->ready_for();  // off a reactor: forward() refuses it at once
+}
+
+void Forwarder::forward(scsi::Task& task, const scsi::LogicalUnit& lu) {
+  PeerSession* s = session_for(task);
+  if (!s) {
     ESAN_LOG_ERROR("redirect: a command arrived off a reactor (or reactor index >= {}); not forwarded", kMaxReactors);
     task.data.clear();
     scsi::check_condition(task, scsi::Sense::make(scsi::SenseKey::kNotReady, scsi::asc::kNotAccessibleAluaTransition),
                           lu.d_sense());
     return scsi::forwarded(task);
   }
-  auto& s = sessions_[size_t(r->index())];
-  if (!s) s = std::make_shared<PeerSession>(*r, peer_, r->index());
   s->submit(task, lu.naa_designator(), lu.d_sense());
 }
 

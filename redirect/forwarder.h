@@ -14,11 +14,17 @@
 //    task's buffer, Data-Out is sent from it (no copy). The peer's status,
 //    sense and residuals become the task's; scsi::forwarded(task) ends it on
 //    its reactor.
-//  - While the session is connecting, commands wait for it (up to the
-//    connect timeout). A session that is down, drops, or times out ends
+//  - ready_for(task): true while the task's reactor's session is logged
+//    in. Otherwise it starts connecting (unless an attempt is under way or
+//    began less than kDemandRetryMs ago) and answers false: the gate holds
+//    the command meanwhile (scsi/redirect.h, Hold), so a session is back
+//    within a fraction of a second of the peer taking commands again.
+//  - Commands forwarded while the session is connecting wait for it (up to
+//    the connect timeout). A session that is down, drops, or times out ends
 //    its commands -- in flight or new -- with CHECK CONDITION, NOT READY,
-//    ASYMMETRIC ACCESS STATE TRANSITION (04h/0Ah), never GOOD; it
-//    reconnects in the background with backoff (1 s doubling to 8 s).
+//    ASYMMETRIC ACCESS STATE TRANSITION (04h/0Ah), never GOOD; with no
+//    command asking, it reconnects in the background with backoff (1 s
+//    doubling to 8 s).
 //  - close(r) ends reactor r's session (its commands as above) on r's
 //    thread; the server calls it for every reactor before the reactors stop.
 //    The destructor posts the same to every reactor that has a session.
@@ -57,6 +63,7 @@ class Forwarder final : public scsi::Redirector {
   Forwarder& operator=(const Forwarder&) = delete;
 
   void forward(scsi::Task& task, const scsi::LogicalUnit& lu) override;
+  bool ready_for(const scsi::Task& task) override;
   // REQUIRES: on r's thread.
   void close(reactor::Reactor& r);
   const PeerConfig& peer() const { return peer_; }
@@ -65,6 +72,9 @@ class Forwarder final : public scsi::Redirector {
   static constexpr size_t kMaxReactors = 256;
 
  private:
+  // The task's reactor's session (created on first use); nullptr off a reactor.
+  PeerSession* session_for(const scsi::Task& task);
+
   PeerConfig peer_;
   // Slot i: reactor i's session, written only on reactor i's thread.
   std::array<std::shared_ptr<PeerSession>, kMaxReactors> sessions_;

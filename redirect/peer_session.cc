@@ -9,6 +9,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "scsi/opcodes.h"
 #include "scsi/sense.h"
@@ -85,13 +86,32 @@ PeerSession::~PeerSession() {
   if (ctx_) iscsi_destroy_context(ctx_);
 }
 
-void PeerSession::submit(scsi::Task& t, const Naa& naa, bool desc) {
-  if (!tick_id_ && state_ != State::kClosed) {
-    std::weak_ptr<PeerSession> weak = weak_from_this();
-    tick_id_ = r_.add_tick([weak] {
-      if (auto s = weak.lock()) s->tick();
-    });
+void PeerSession::ensure_tick() {
+  if (tick_id_ || state_ == State::kClosed) return;
+  std::weak_ptr<PeerSession> weak = weak_from_this();
+  tick_id_ = r_.add_tick([weak] {
+    if (auto s = weak.lock()) s->tick();
+  });
+}
+
+bool PeerSession::ready_for() {
+  switch (state_) {
+    case State::kReady:
+    case State::kClosed: return true;  // submit() sends it, or fails it at once
+    case State::kConnecting: return false;
+    case State::kIdle:
+    case State::kDown:
+      if (mono_ns() - attempt_ns_ >= kDemandRetryMs * 1'000'000) {
+        ensure_tick();
+        connect();
+      }
+      return false;
   }
+  return false;
+}
+
+void PeerSession::submit(scsi::Task& t, const Naa& naa, bool desc) {
+  ensure_tick();
   switch (state_) {
     case State::kReady: return send(t, naa, desc);
     case State::kDown:
@@ -111,6 +131,7 @@ void PeerSession::connect() {
   ++gen_;
   luns_.clear();
   connect_ticks_ = 0;
+  attempt_ns_ = mono_ns();
   ctx_ = iscsi_create_context(peer_.initiator.c_str());
   if (!ctx_) return drop("cannot create an iSCSI context");
   // A distinct ISID per reactor session: they share the initiator name.
@@ -333,7 +354,8 @@ void PeerSession::drop(const std::string& why) {
   bool was_ready = state_ == State::kReady;
   if (state_ != State::kClosed) state_ = State::kDown;
   if (!warned_down_ || was_ready) {
-    ESAN_LOG_WARN("redirect: reactor {}: session to {} at {} down ({}); commands fail with 04h/0Ah, retry in {} s",
+    ESAN_LOG_WARN("redirect: reactor {}: session to {} at {} down ({}); commands are held while the device "
+                  "group allows (esan_redirect_hold_ms), then fail with 04h/0Ah; retry in {} s or when a command asks",
                   index_, peer_.target, peer_.portal, why.empty() ? "connection lost" : why, backoff_s_);
     warned_down_ = true;
   }

@@ -39,6 +39,10 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   ~PeerSession();
 
   void submit(scsi::Task& t, const Naa& naa, bool desc_sense);
+  // forwarder.h: true when logged in; else starts an attempt if none is
+  // under way or began less than kDemandRetryMs ago.
+  bool ready_for();
+  static constexpr uint64_t kDemandRetryMs = 200;
   void close();
   reactor::Reactor& reactor() const { return r_; }
 
@@ -62,6 +66,7 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   };
 
   void connect();
+  void ensure_tick();
   void failed();
   void send(scsi::Task& t, const Naa& naa, bool desc);
   void drop(const std::string& why);
@@ -85,6 +90,7 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   uint64_t retry_at_ticks_ = 0; // kDown: reconnect from this tick on
   uint64_t ticks_ = 0;
   unsigned backoff_s_ = 1;
+  uint64_t attempt_ns_ = 0;  // when the latest connection attempt began (steady clock)
   int discovering_ = 0;  // INQUIRY commands outstanding while connecting
   std::map<Naa, uint64_t> luns_;  // NAA designator -> LUN on the peer
   std::set<Naa> unmapped_logged_;  // LUs the peer does not export to us (logged once)

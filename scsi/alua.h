@@ -105,6 +105,9 @@ struct AluaRules {
   // group with a redirect): at most one target group is active/optimized
   // (see the contract above).
   bool one_optimized = false;
+  // IoPolicy::kRedirect: how long a non-optimized port holds a medium-access
+  // command that no target group can take yet (scsi/redirect.h, "Hold").
+  uint32_t redirect_hold_ms = 0;
 };
 
 // STATUS CODE of a target port group descriptor (REPORT TARGET PORT GROUPS).
@@ -170,6 +173,7 @@ class DeviceGroup {
   AluaAccess access() const { return rules_.access; }
   bool explicit_access() const { return uint8_t(rules_.access) & uint8_t(AluaAccess::kExplicit); }
   bool one_optimized() const { return rules_.one_optimized; }
+  uint32_t redirect_hold_ms() const { return rules_.redirect_hold_ms; }
 
   struct Change {
     uint16_t group_id;

@@ -160,7 +160,7 @@ bool cluster_not_ready(Cmd& c) {
 }  // namespace
 
 void execute(Nexus& nexus, Task& task) {
-  task.start_ns = mono_ns();
+  if (!task.hold_until_ns) task.start_ns = mono_ns();  // a held command keeps its first start
   task.status_as_sense = nexus.trusted;
   task.status = kGood;
   task.sense_len = 0;

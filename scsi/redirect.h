@@ -20,6 +20,17 @@
 //    peer cannot be reached, CHECK CONDITION NOT READY, ASYMMETRIC ACCESS
 //    STATE TRANSITION (04h/0Ah), which initiators retry on another path.
 //    Never GOOD without the peer's GOOD.
+//  - Hold: while no target port group can take the command -- none is
+//    active/optimized, or the optimized group's Redirector is not
+//    ready_for() it (its session to the peer is reconnecting) -- the
+//    command is held, not answered: it is executed again from the start
+//    (every check repeated against the state of the moment) every
+//    kHoldRecheckMs on its executor, until it can be served here or
+//    forwarded, or until the device group's redirect_hold_ms since it
+//    first waited have passed; then it ends with 04h/0Ah as above. During
+//    a failover initiators so see a slow command instead of an error that
+//    makes them fail the path and wait for their path checker. A device
+//    group with redirect_hold_ms 0 answers at once.
 //  - EXTENDED COPY and SANITIZE on such a port are refused (ILLEGAL
 //    REQUEST, INVALID COMMAND OPERATION CODE): they would read or write the
 //    medium here, and their per-nexus state (list ids, sanitize progress)
@@ -46,7 +57,15 @@ class Redirector {
   // See the contract above. REQUIRES: task.executor is a Reactor; `lu` is
   // alive until forwarded() (the task holds it: Task::lu_hold).
   virtual void forward(Task& task, const LogicalUnit& lu) = 0;
+  // Whether forward() would send the task's command to the peer now (its
+  // executor's session is logged in). When not, the Redirector starts
+  // reconnecting unless an attempt is under way or recent, and the gate
+  // may hold the command and ask again. On the task's executor thread.
+  virtual bool ready_for(const Task&) { return true; }
 };
+
+// How often a held command is tried again (see Hold above).
+inline constexpr uint32_t kHoldRecheckMs = 50;
 
 // Ends a forwarded task (accounts it and reports it to its owner).
 void forwarded(Task& task);

@@ -1,13 +1,29 @@
 // The per-command redirect decision (scsi/redirect.h) and what a trusted
 // nexus may run. Lock-free: the LU's device group pointer and its target
 // port groups' states are atomics.
+#include "common/clock.h"
 #include "scsi/alua.h"
 #include "scsi/command.h"
+#include "scsi/dispatcher.h"
 #include "scsi/redirect.h"
 
 namespace esan::scsi {
 
 void forwarded(Task& task) { complete(task); }
+
+namespace {
+// See "Hold" in redirect.h: true when the task waits to be executed again.
+bool hold(Cmd& c, const DeviceGroup& dg) {
+  Task& t = c.task;
+  if (!dg.redirect_hold_ms() || !t.executor) return false;
+  uint64_t now = mono_ns();
+  if (!t.hold_until_ns) t.hold_until_ns = now + uint64_t(dg.redirect_hold_ms()) * 1'000'000;
+  if (now >= t.hold_until_ns) return false;
+  Nexus* nexus = &c.nexus;
+  t.executor->post_after(kHoldRecheckMs, [nexus, &t] { execute(*nexus, t); });
+  return true;
+}
+}  // namespace
 
 std::optional<Flow> redirect(Cmd& c) {
   if (c.nexus.trusted || !c.lu) return std::nullopt;
@@ -20,7 +36,9 @@ std::optional<Flow> redirect(Cmd& c) {
   if (!tpg || tpg->state() != AluaState::kActiveNonOptimized) return std::nullopt;
   if (refused) return fail(c, Sense::illegal(asc::kInvalidCommandOperationCode));
   Redirector* r = dg->optimized_redirector();
-  // No peer owns the medium right now (roles are changing): retry elsewhere.
+  // No peer owns the medium right now, or it cannot be reached yet (roles
+  // are changing): wait for one, then let the initiator retry elsewhere.
+  if ((!r || !r->ready_for(c.task)) && hold(c, *dg)) return Flow::kAsync;
   if (!r) return fail(c, Sense::make(SenseKey::kNotReady, asc::kNotAccessibleAluaTransition));
   r->forward(c.task, *c.lu);
   return Flow::kAsync;

@@ -2,6 +2,9 @@
 // nexus, with a Redirector that records what it was given.
 #include "scsi/redirect.h"
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "scsi/alua.h"
@@ -16,9 +19,16 @@ using namespace testing;
 constexpr AluaState kAO = AluaState::kActiveOptimized, kAN = AluaState::kActiveNonOptimized,
                     kSB = AluaState::kStandby;
 
-// Answers every forwarded command GOOD with 0xAB bytes, inline.
+// Answers every forwarded command GOOD with 0xAB bytes, inline; ready_for()
+// answers `ready`.
 struct Recorder final : Redirector {
   std::vector<uint8_t> opcodes;
+  bool ready = true;
+  int asked = 0;
+  bool ready_for(const Task&) override {
+    ++asked;
+    return ready;
+  }
   void forward(Task& t, const LogicalUnit&) override {
     opcodes.push_back(t.cdb[0]);
     if (t.dir == DataDir::kIn) t.data.assign_zero(t.expected_len), std::memset(t.data.data(), 0xAB, t.expected_len);
@@ -29,8 +39,9 @@ struct Recorder final : Redirector {
 
 // Port 1: this node's target group "local"; port 2: the peer's, with the recorder.
 struct RedirectFixture {
-  RedirectFixture(AluaState local, AluaState peer, IoPolicy policy = IoPolicy::kRedirect) {
-    auto r = make_device_group("dg", {{"local", 1, local, {1}}, {"peer", 2, peer, {2}, rec}}, policy);
+  RedirectFixture(AluaState local, AluaState peer, IoPolicy policy = IoPolicy::kRedirect, uint32_t hold_ms = 0) {
+    auto r = make_device_group("dg", {{"local", 1, local, {1}, {}}, {"peer", 2, peer, {2}, rec}}, policy,
+                               AluaRules{.redirect_hold_ms = hold_ms});
     EXPECT_TRUE(r.has_value());
     dg = *r;
     join_device_group(dg, f.lu);
@@ -87,6 +98,85 @@ TEST(RedirectGate, NoOptimizedPeerIsATransition) {
   RedirectFixture x(kAN, kSB);
   expect_sense(x.run(read16(), DataDir::kIn), SenseKey::kNotReady, asc::kNotAccessibleAluaTransition);
   EXPECT_TRUE(x.rec->opcodes.empty());
+}
+
+// A command that cannot be served yet is held (redirect.h, Hold): executed
+// again every kHoldRecheckMs (the test's executor runs post_after() work on
+// tick()) until it can be, or its hold is over.
+struct Held {
+  explicit Held(RedirectFixture& x, std::vector<uint8_t> cdb = read16()) : x(x) {
+    x.f.prepare(t, cdb, DataDir::kIn, {}, 512);
+    before = x.f.owner.done;
+    execute(*x.f.nexus, t);
+    x.f.exec.drain();
+  }
+  bool done() const { return x.f.owner.done > before; }
+  RedirectFixture& x;
+  Task t;
+  int before = 0;
+};
+
+TEST(RedirectHold, NoOptimizedPeerHoldsUntilOneIsThenForwards) {
+  RedirectFixture x(kAN, kSB, IoPolicy::kRedirect, 10000);
+  Held h(x);
+  EXPECT_FALSE(h.done()) << "held, not answered";
+  EXPECT_EQ(x.f.exec.later.size(), 1u) << "one retry waits";
+  x.f.exec.tick();
+  EXPECT_FALSE(h.done()) << "still no owner: held again";
+  ASSERT_TRUE(x.dg->apply(std::vector<DeviceGroup::Change>{{2, kAO}}, DeviceGroup::Cause::kImplicit));
+  x.f.lu->ua_take(x.f.nexus->id);
+  x.f.exec.tick();
+  ASSERT_TRUE(h.done());
+  expect_good(h.t);
+  EXPECT_EQ(bytes_of(h.t), std::vector<uint8_t>(512, 0xAB)) << "the new owner's data";
+  EXPECT_EQ(x.rec->opcodes, std::vector<uint8_t>{op::kRead16});
+  EXPECT_TRUE(x.f.exec.later.empty());
+}
+
+TEST(RedirectHold, EveryCheckIsMadeAgainOnRetry) {
+  // The role change queued "asymmetric access state changed" for the nexus:
+  // the held command reports it when tried again, as a new command would.
+  RedirectFixture x(kAN, kSB, IoPolicy::kRedirect, 10000);
+  Held h(x);
+  ASSERT_TRUE(x.dg->apply(std::vector<DeviceGroup::Change>{{1, kAO}}, DeviceGroup::Cause::kImplicit));
+  x.f.exec.tick();
+  ASSERT_TRUE(h.done());
+  expect_sense(h.t, SenseKey::kUnitAttention, asc::kAsymmetricAccessStateChanged);
+  // This node became the owner: the next read runs here, not at the peer.
+  expect_good(x.run(read16(), DataDir::kIn));
+  EXPECT_TRUE(x.rec->opcodes.empty());
+}
+
+TEST(RedirectHold, UnreachablePeerHoldsUntilReady) {
+  RedirectFixture x(kAN, kAO, IoPolicy::kRedirect, 10000);
+  x.rec->ready = false;
+  Held h(x);
+  EXPECT_FALSE(h.done());
+  EXPECT_EQ(x.rec->asked, 1);
+  EXPECT_TRUE(x.rec->opcodes.empty()) << "not forwarded while the session is down";
+  x.rec->ready = true;
+  x.f.exec.tick();
+  ASSERT_TRUE(h.done());
+  expect_good(h.t);
+  EXPECT_EQ(x.rec->opcodes, std::vector<uint8_t>{op::kRead16});
+}
+
+TEST(RedirectHold, EndsInATransitionWhenItsTimeIsOver) {
+  RedirectFixture x(kAN, kSB, IoPolicy::kRedirect, 1);
+  Held h(x);
+  EXPECT_FALSE(h.done());
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  x.f.exec.tick();
+  ASSERT_TRUE(h.done());
+  expect_sense(h.t, SenseKey::kNotReady, asc::kNotAccessibleAluaTransition);
+  EXPECT_TRUE(x.f.exec.later.empty());
+}
+
+TEST(RedirectHold, OnlyMediumAccessIsHeld) {
+  RedirectFixture x(kAN, kSB, IoPolicy::kRedirect, 10000);
+  expect_good(x.run(inquiry(), DataDir::kIn));
+  expect_good(x.run({op::kTestUnitReady, 0, 0, 0, 0, 0}));
+  EXPECT_TRUE(x.f.exec.later.empty());
 }
 
 TEST(RedirectGate, ExtendedCopyAndSanitizeAreRefusedOnARedirectingPort) {

@@ -89,6 +89,9 @@ class Task {
   StepRun steps;  // while run_steps() drives the command (scsi/io_steps.h)
   RangeHold hold;  // released by the scsi layer before task_done()
   uint64_t start_ns = 0;  // when execute() began (LuStats latency)
+  // A command held by the redirect gate (scsi/redirect.h, Hold): when its
+  // hold ends (steady clock ns); 0 while it has never been held.
+  uint64_t hold_until_ns = 0;
   // Set for commands of a trusted nexus (the HA peer's forwarder, which
   // reads responses with libiscsi): a status other than GOOD, CHECK
   // CONDITION and RESERVATION CONFLICT is sent as CHECK CONDITION carrying

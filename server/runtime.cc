@@ -131,7 +131,8 @@ Result<std::vector<std::shared_ptr<scsi::DeviceGroup>>> make_device_groups(const
     scsi::AluaRules rules{.access = dg.alua_access == config::AluaAccess::kImplicit   ? scsi::AluaAccess::kImplicit
                                     : dg.alua_access == config::AluaAccess::kExplicit ? scsi::AluaAccess::kExplicit
                                                                                       : scsi::AluaAccess::kBoth,
-                          .one_optimized = config::one_optimized(dg)};
+                          .one_optimized = config::one_optimized(dg),
+                          .redirect_hold_ms = dg.io_policy == config::IoPolicy::kRedirect ? dg.redirect_hold_ms : 0};
     auto g = scsi::make_device_group(dg.name, std::move(specs), policy, rules);
     if (!g) return make_error(g.error().code, path.empty() ? g.error().message
                                                            : fmt::format("{}:{}: {}", path, dg.line, g.error().message));

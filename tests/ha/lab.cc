@@ -273,7 +273,9 @@ void Lab::CleanupLeftovers(int except) {
        "    crypto_cipher: aes256\n"
        "    crypto_hash: sha256\n"
        "    token: "
-    << opts_.token_ms << "\n";
+    << opts_.token_ms
+    << "\n"
+       "    token_coefficient: 0\n";
   for (int l = 0; l < kLinks; ++l)
     c << "    interface {\n        linknumber: " << l << "\n        knet_link_priority: " << (kLinks - 1 - l)
       << "\n    }\n";

@@ -41,7 +41,8 @@
 // corosync because libqb's IPC is an abstract unix socket (per network
 // namespace) plus ring buffers in /dev/shm (per mount namespace, here).
 //
-// corosync.conf: knet, two links, token Options::token_ms (1000), crypto
+// corosync.conf: knet, two links, token Options::token_ms (1000) with
+// token_coefficient 0 (docs/HA.md, Corosync), crypto
 // aes256/sha256 with a fresh authkey (corosync-keygen), votequorum.
 //
 // A node can be powered off (every process in its network namespace

@@ -40,7 +40,7 @@ constexpr Node kA{kIqnA, 1, 11, 1}, kB{kIqnB, 2, 12, 2};
 // its own target group and the other node's (with the peer portal).
 std::string NodeConfig(const Node& self, const Node& peer, int peer_port, const std::string& file,
                        const std::string& self_state, const std::string& peer_state,
-                       const std::string& extra_targets = "") {
+                       const std::string& extra_targets = "", const std::string& dg_lines = "") {
   std::string chap = std::string("\"") + kChapUser + " " + kChapSecret + "\"";
   return Handler("vdisk_fileio", FileioDevice("disk0", file)) +
          IscsiDriver(Target(self.iqn, "        rel_tgt_id " + std::to_string(self.rel_tgt_id) +
@@ -50,7 +50,7 @@ std::string NodeConfig(const Node& self, const Node& peer, int peer_port, const 
                                                     "        IncomingUser " + chap +
                                                     "\n        QueuedCommands 512\n        LUN 0 disk0\n") +
                      extra_targets) +
-         "DEVICE_GROUP dg {\n    DEVICE disk0\n"
+         "DEVICE_GROUP dg {\n    DEVICE disk0\n" + dg_lines +
          "    TARGET_GROUP local {\n        group_id " + std::to_string(self.group_id) + "\n        state " +
          self_state + "\n        TARGET " + self.iqn + "\n    }\n"
          "    TARGET_GROUP peer {\n        group_id " + std::to_string(peer.group_id) + "\n        state " +
@@ -100,7 +100,7 @@ class RedirectIt : public ::testing::Test {
 
   void WriteConfigs(const std::string& a_state, const std::string& b_state, const std::string& a_extra = "") {
     a_.WriteConfig(NodeConfig(kA, kB, b_.port(), file_, a_state, b_state, a_extra));
-    b_.WriteConfig(NodeConfig(kB, kA, a_.port(), file_, b_state, a_state));
+    b_.WriteConfig(NodeConfig(kB, kA, a_.port(), file_, b_state, a_state, "", b_dg_lines_));
   }
 
   Context LoginTo(EsandProcess& p, const char* iqn, const std::string& initiator) {
@@ -127,6 +127,13 @@ class RedirectIt : public ::testing::Test {
   EsandProcess a_{"redirect-a"};
   EsandProcess b_{"redirect-b"};
   std::string file_;
+  std::string b_dg_lines_;  // B's extra DEVICE_GROUP attributes
+};
+
+// B holds commands that no node can take for 300 ms only (the default is 10 s).
+class RedirectShortHoldIt : public RedirectIt {
+ protected:
+  RedirectShortHoldIt() { b_dg_lines_ = "    esan_redirect_hold_ms 300\n"; }
 };
 
 // Writes through each node read back through the other, while both paths
@@ -150,8 +157,10 @@ TEST_F(RedirectIt, WritesReadBackThroughTheOtherNodeUnderLoad) {
       auto data = Pattern(uint64_t(id) << 32 | uint32_t(i), len);
       if (!Write16(wc.get(), 0, lba, data.data(), len)) return ++failures, void();
       std::vector<uint8_t> back;
-      if (!Read16(rc.get(), 0, lba, len, &back) || back != data) {
-        ADD_FAILURE() << "thread " << id << " round " << i << ": read back through the other node differs";
+      auto read = Read16(rc.get(), 0, lba, len, &back);
+      if (!read || back != data) {
+        ADD_FAILURE() << "thread " << id << " round " << i << ": read back through the other node differs: "
+                      << (read ? "other data" : read.message());
         return ++failures, void();
       }
     }
@@ -208,10 +217,10 @@ TEST_F(RedirectIt, CompareAndWriteIsAtomicAcrossPaths) {
   }
 }
 
-// The active node dies: redirected commands in flight and new ones end with
-// the retryable 04h/0Ah, never GOOD, until B's group becomes active; then B
-// serves locally.
-TEST_F(RedirectIt, ActiveNodeKilledFailsRedirectedCommandsRetryably) {
+// The active node dies: redirected commands in flight end with the
+// retryable 04h/0Ah at once, new ones once their hold is over (300 ms here),
+// never GOOD, until B's group becomes active; then B serves locally.
+TEST_F(RedirectShortHoldIt, ActiveNodeKilledFailsRedirectedCommandsRetryably) {
   constexpr int kThreads = 4;
   std::atomic<bool> killed{false}, stop{false};
   std::atomic<int> good_after{0}, retryable{0}, other{0}, good_before{0};
@@ -249,7 +258,9 @@ TEST_F(RedirectIt, ActiveNodeKilledFailsRedirectedCommandsRetryably) {
   // New commands too, then the role change.
   Context c = LoginTo(b_, kIqnB, "iqn.2026-12.org.esan.test:after");
   ASSERT_TRUE(c);
+  auto t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(IsRetryable(Read16Task(c.get(), 0, 0, 512).get()));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(250)) << "held first";
   ASSERT_TRUE(SetState(b_, "local", "active"));
   // One owner: the redirect's device group never has two active/optimized
   // groups, so the peer's group stepped down in the same change.
@@ -262,6 +273,41 @@ TEST_F(RedirectIt, ActiveNodeKilledFailsRedirectedCommandsRetryably) {
   EXPECT_TRUE(Write16(c.get(), 0, 2000, data.data(), data.size()));
   std::vector<uint8_t> back;
   EXPECT_TRUE(Read16(c.get(), 0, 2000, data.size(), &back));
+  EXPECT_EQ(back, data);
+}
+
+// With the default hold (10 s), commands that reach B while no node can
+// take them -- A killed, B still non-optimized -- wait instead of failing,
+// and are served by B as soon as its group becomes active/optimized: what
+// a failover looks like to an initiator on B's path.
+TEST_F(RedirectIt, CommandsWaitingForAnOwnerRunOnceThisNodeTakesOver) {
+  Context c = LoginTo(b_, kIqnB, "iqn.2026-12.org.esan.test:held");
+  ASSERT_TRUE(c);
+  auto before = Pattern(7, 4096);
+  ASSERT_TRUE(Write16(c.get(), 0, 3000, before.data(), before.size())) << "forwarded to A";
+  a_.Signal(SIGKILL);
+  a_.WaitExit(std::chrono::seconds(5));
+  auto data = Pattern(8, 4096);
+  std::atomic<bool> done{false};
+  Task write;
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread writer([&] {
+    write = Write16Task(c.get(), 0, 3000, data.data(), data.size());
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_FALSE(done.load()) << "held while no node owns the medium";
+  ASSERT_TRUE(SetState(b_, "local", "active"));
+  writer.join();
+  auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(waited, std::chrono::seconds(8)) << "ended by the takeover, not by its hold";
+  // Executed again from the start once B owns the medium: the role change's
+  // unit attention comes first, as for any command after it.
+  ASSERT_TRUE(write);
+  EXPECT_TRUE(IsSense(write.get(), SCSI_SENSE_UNIT_ATTENTION, 0x2A06)) << Describe(c.get(), write.get());
+  ASSERT_TRUE(Write16(c.get(), 0, 3000, data.data(), data.size())) << "B serves it locally now";
+  std::vector<uint8_t> back;
+  ASSERT_TRUE(Read16(c.get(), 0, 3000, data.size(), &back));
   EXPECT_EQ(back, data);
 }
 
