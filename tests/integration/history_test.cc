@@ -184,6 +184,29 @@ TEST(HistoryThroughEsand, ChangesAreRevisionsAndRollbackRestoresWhileIoContinues
   EXPECT_EQ(revs.back()["rev"], start);
 }
 
+// On TCP the author is the token's name (its file's name).
+TEST(HistoryThroughEsand, TcpChangesAreAuthoredByTheToken) {
+  EsandProcess esand("history-tcp");
+  esand.WriteConfig("TARGET_DRIVER iscsi {\n    enabled 1\n}\n");
+  const int port = FreeLoopbackPort();
+  const std::string token = esand.Path("ops.token");
+  ASSERT_TRUE(WriteFile(token, "a-token-for-the-history-test\n"));
+  EsandProcess::Options o;
+  o.extra_args = {"--mgmt-listen", "127.0.0.1:" + std::to_string(port), "--mgmt-token-file", token};
+  ASSERT_TRUE(esand.Start(o));
+  const std::string ctl = std::string(ESANCTL_PATH) + " --url http://127.0.0.1:" + std::to_string(port) +
+                          " --token-file " + token;
+  EXPECT_CTL(RunCommand(ctl + " device add n0 --handler vdisk_nullio size_mb=1"), 0, "device n0 added");
+  MgmtClient tcp("127.0.0.1", port, "a-token-for-the-history-test");
+  EXPECT_TRUE(Ok(tcp.Post("/v1/targets", {{"name", kNew}})));
+  json revs = History(esand).Revisions();
+  ASSERT_EQ(revs.size(), 3u) << revs.dump();
+  EXPECT_EQ(revs[0]["author"], "ops.token");
+  EXPECT_EQ(revs[0]["message"], "add target '" + kNew + "'");
+  EXPECT_EQ(revs[1]["author"], "ops.token");
+  EXPECT_EQ(revs[1]["message"], "open device 'n0'");
+}
+
 TEST(HistoryThroughEsand, NoWriteBackNoHistory) {
   EsandProcess esand("history-off");
   esand.WriteConfig("TARGET_DRIVER iscsi {\n    enabled 1\n}\n");
