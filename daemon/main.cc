@@ -126,8 +126,7 @@ int main(int argc, char** argv) {
     ESAN_LOG_ERROR("{}", server.error().message);
     return 1;
   }
-  esan::mgmt::Engine engine(**server, *cfg,
-                            esan::mgmt::EngineOptions{config_path, !no_write_back, true, history_push});
+  esan::mgmt::Engine engine(**server, *cfg, esan::mgmt::EngineOptions{config_path, !no_write_back, true, history_push});
   auto router = std::make_shared<esan::mgmt::Router>();
   esan::mgmt::add_all_routes(*router, engine, ESAN_VERSION);
   std::unique_ptr<esan::mgmt::ApiServer> api;
@@ -148,7 +147,8 @@ int main(int argc, char** argv) {
     sigwait(&sigs, &sig);
     if (sig == SIGHUP) {
       ESAN_LOG_INFO("SIGHUP: reloading {}", config_path);
-      if (auto s = engine.reload(esan::mgmt::kDaemonAuthor); !s) ESAN_LOG_ERROR("reload failed, nothing changed: {}", s.error().message);
+      if (auto s = engine.reload(esan::mgmt::kDaemonAuthor); !s)
+        ESAN_LOG_ERROR("reload failed, nothing changed: {}", s.error().message);
       continue;
     }
     ESAN_LOG_INFO("signal {}: shutting down", sig);

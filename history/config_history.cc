@@ -68,7 +68,8 @@ Result<Repo> open_or_create(const std::string& dir) {
   git_repository* r = nullptr;
   std::error_code ec;
   if (fs::exists(dir, ec)) {
-    if (git_repository_open_ext(&r, dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr) != 0)
+    if (git_repository_open_ext(&r, dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr) !=
+        0)
       return git_failure(dir, "cannot open (is it a git repository?)");
     return Repo(r);
   }
@@ -224,7 +225,8 @@ Result<std::string> ConfigHistory::show(std::string_view rev) const {
   if (!e || git_tree_entry_type(e) != GIT_OBJECT_BLOB)
     return make_error(Errc::kNotFound, fmt::format("revision '{}' holds no {}", rev, file_));
   git_blob* b = nullptr;
-  if (git_blob_lookup(&b, impl_->repo.get(), git_tree_entry_id(e)) != 0) return git_failure(dir_, "cannot read a version");
+  if (git_blob_lookup(&b, impl_->repo.get(), git_tree_entry_id(e)) != 0)
+    return git_failure(dir_, "cannot read a version");
   Blob blob(b);
   return std::string(static_cast<const char*>(git_blob_rawcontent(b)), git_blob_rawsize(b));
 }

@@ -112,7 +112,8 @@ TEST(ConfigHistory, UnknownOrMalformedRevisionsAreNotFound) {
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().code, Errc::kNotFound);
   ASSERT_TRUE((*h)->commit(kV1, "esand", "start"));
-  for (const char* bad : {"0123456789abcdef0123456789abcdef01234567", "HEAD~5", "no-such-branch", "..", "HEAD:esan.conf"}) {
+  for (const char* bad :
+       {"0123456789abcdef0123456789abcdef01234567", "HEAD~5", "no-such-branch", "..", "HEAD:esan.conf"}) {
     auto s = (*h)->show(bad);
     ASSERT_FALSE(s) << bad;
     EXPECT_EQ(s.error().code, Errc::kNotFound) << bad;

@@ -112,7 +112,8 @@ Result<std::string> Engine::rollback(std::string_view author, std::string_view r
 // states never are (config/model.h, esan_alua_owner).
 void Engine::sync_alua_states_locked() { overlay_live_alua_states(running_, *server_.alua(), false); }
 
-Status Engine::set_target_group_state(std::string_view author, std::string_view dg, std::string_view tg, std::string_view state) {
+Status Engine::set_target_group_state(std::string_view author, std::string_view dg, std::string_view tg,
+                                      std::string_view state) {
   bool cluster_owned;
   {
     std::lock_guard lk(mu_);

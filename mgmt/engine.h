@@ -53,7 +53,7 @@ struct EngineOptions {
   std::string config_path;  // --config: write-back target and default reload source
   bool write_back = true;   // --no-write-back turns it off
   bool history = false;     // keep the configuration history (with write_back and config_path)
-  std::string history_push; // --history-push: a second location for it ("" = none)
+  std::string history_push;  // --history-push: a second location for it ("" = none)
 };
 
 // The author of what esand does by itself (start, SIGHUP reload).
@@ -121,8 +121,8 @@ class Engine {
   std::mutex mu_;
   config::Config running_;  // guarded by mu_
   std::unique_ptr<history::ConfigHistory> history_;  // set by the constructor only
-  Error history_unavailable_;                         // why history_ is null
-  std::string history_error_;                         // guarded by mu_
+  Error history_unavailable_;                        // why history_ is null
+  std::string history_error_;                        // guarded by mu_
 };
 
 }  // namespace esan::mgmt

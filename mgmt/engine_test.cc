@@ -124,7 +124,8 @@ TEST_F(EngineTest, RuntimeAttributesAndResizeKeepTheSameLogicalUnit) {
   EXPECT_EQ(lu("n0"), old_lu);
   EXPECT_TRUE(old_lu->read_only());
   EXPECT_EQ(old_lu->config().prod_id, "NEWPROD");
-  ASSERT_TRUE(engine_->change("test", "resize", [](config::Config& c) { return edits::resize_device(c, "n0", 32u << 20); }));
+  ASSERT_TRUE(
+      engine_->change("test", "resize", [](config::Config& c) { return edits::resize_device(c, "n0", 32u << 20); }));
   EXPECT_EQ(lu("n0"), old_lu);
   EXPECT_EQ(old_lu->num_blocks(), (32u << 20) / 512);
 }
@@ -150,10 +151,10 @@ TEST_F(EngineTest, WriteBackFailureUndoesTheChange) {
 TEST_F(EngineTest, ApplyTextChangesOnlyTheDifference) {
   auto old_lu = lu("n0");
   auto before_map = server_->context().targets.luns_for("iqn.keep", "iqn.x");
-  ASSERT_TRUE(engine_->apply_text("test", 
-      "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n DEVICE n2 { size_mb 2 }\n}\n"
-      "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n"
-      " TARGET iqn.other { enabled 0\n LUN 0 n2 }\n}\n"));
+  ASSERT_TRUE(engine_->apply_text("test",
+                                  "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n DEVICE n2 { size_mb 2 }\n}\n"
+                                  "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n"
+                                  " TARGET iqn.other { enabled 0\n LUN 0 n2 }\n}\n"));
   EXPECT_EQ(lu("n0"), old_lu);
   ASSERT_TRUE(lu("n2"));
   EXPECT_FALSE(server_->context().targets.find("iqn.other", "x")) << "disabled";
@@ -185,8 +186,9 @@ TEST_F(EngineTest, HistoryRecordsChangesAndRollsBack) {
   EXPECT_EQ((*h)->show("HEAD").value_or(""), original);
 
   auto n0 = lu("n0");
-  ASSERT_TRUE(e.change("alice", "open device 'n1'",
-                       [](config::Config& c) { return edits::add_device(c, "n1", "vdisk_nullio", {{"size_mb", "4"}}); }));
+  ASSERT_TRUE(e.change("alice", "open device 'n1'", [](config::Config& c) {
+    return edits::add_device(c, "n1", "vdisk_nullio", {{"size_mb", "4"}});
+  }));
   ASSERT_TRUE(lu("n1"));
   log = (*h)->log().value();
   ASSERT_EQ(log.size(), 2u);
@@ -196,7 +198,8 @@ TEST_F(EngineTest, HistoryRecordsChangesAndRollsBack) {
   auto diff = (*h)->diff("HEAD~1", "HEAD").value_or("");
   EXPECT_NE(diff.find("+\tDEVICE n1 {"), std::string::npos) << diff;
   // A refused change is no revision.
-  ASSERT_FALSE(e.change("alice", "close device 'nope'", [](config::Config& c) { return edits::remove_device(c, "nope", false); }));
+  ASSERT_FALSE(e.change("alice", "close device 'nope'",
+                        [](config::Config& c) { return edits::remove_device(c, "nope", false); }));
   EXPECT_EQ((*h)->log().value().size(), 2u);
 
   auto to = e.rollback("bob", "HEAD~1");
@@ -255,8 +258,9 @@ TEST_F(EngineTest, AFailedCommitKeepsTheChange) {
   const fs::path objects = conf_ + ".history/objects";
   fs::remove_all(objects);
   std::ofstream(objects) << "not a directory";
-  ASSERT_TRUE(e.change("alice", "open device 'n1'",
-                       [](config::Config& c) { return edits::add_device(c, "n1", "vdisk_nullio", {{"size_mb", "4"}}); }));
+  ASSERT_TRUE(e.change("alice", "open device 'n1'", [](config::Config& c) {
+    return edits::add_device(c, "n1", "vdisk_nullio", {{"size_mb", "4"}});
+  }));
   EXPECT_TRUE(lu("n1"));
   EXPECT_NE(slurp(conf_).find("DEVICE n1"), std::string::npos);
   EXPECT_NE(e.history_error(), "");
@@ -265,10 +269,10 @@ TEST_F(EngineTest, AFailedCommitKeepsTheChange) {
 // Which CPG group carries a device is fixed while esand runs: a reload that
 // replicates a device group is refused and changes nothing.
 TEST_F(EngineTest, ReplicatingADeviceGroupNeedsARestart) {
-  auto refused = engine_->apply_text("test", 
-      "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n}\n"
-      "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n}\n"
-      "DEVICE_GROUP dg {\n DEVICE n0\n esan_cluster_group esan-dg\n}\n");
+  auto refused = engine_->apply_text("test",
+                                     "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n}\n"
+                                     "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n}\n"
+                                     "DEVICE_GROUP dg {\n DEVICE n0\n esan_cluster_group esan-dg\n}\n");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
   EXPECT_EQ(refused.error().message,

@@ -31,8 +31,8 @@ void add_all_routes(Router& r, Engine& e, std::string version);
 
 // Shared by the route files: runs `edit` through Engine::change (authored by q.author) and answers
 // with `view()` (evaluated after the change) or the error.
-Response run_change(Engine& e, const Request& q, const std::string& what, const std::function<Status(config::Config&)>& edit,
-                    const std::function<Json()>& view = {});
+Response run_change(Engine& e, const Request& q, const std::string& what,
+                    const std::function<Status(config::Config&)>& edit, const std::function<Json()>& view = {});
 // A handler that needs the parsed JSON body.
 Handler with_body(std::function<Response(const Request&, const Json&)> f);
 

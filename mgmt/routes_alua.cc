@@ -21,8 +21,9 @@ void add_alua_routes(Router& r, Engine& e) {
   r.route("POST", kBase, with_body([&e, view](const Request& q, const Json& b) {
             auto name = string_field(b, "name");
             if (!name) return error_response(name.error());
-            return run_change(e, q, fmt::format("add device group '{}'", *name),
-                              [&](config::Config& c) { return edits::add_device_group(c, *name); }, view);
+            return run_change(
+                e, q, fmt::format("add device group '{}'", *name),
+                [&](config::Config& c) { return edits::add_device_group(c, *name); }, view);
           }));
   r.route("DELETE", path("/{dg}"), [&e](const Request& q) {
     const std::string& dg = q.params.at("dg");
@@ -33,8 +34,9 @@ void add_alua_routes(Router& r, Engine& e) {
             const std::string& dg = q.params.at("dg");
             auto dev = string_field(b, "device");
             if (!dev) return error_response(dev.error());
-            return run_change(e, q, fmt::format("add device '{}' to device group '{}'", *dev, dg),
-                              [&](config::Config& c) { return edits::add_device_group_device(c, dg, *dev); }, view);
+            return run_change(
+                e, q, fmt::format("add device '{}' to device group '{}'", *dev, dg),
+                [&](config::Config& c) { return edits::add_device_group_device(c, dg, *dev); }, view);
           }));
   r.route("DELETE", path("/{dg}/devices/{dev}"), [&e](const Request& q) {
     const std::string &dg = q.params.at("dg"), &dev = q.params.at("dev");

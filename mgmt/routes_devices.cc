@@ -17,8 +17,8 @@ Response device_or_404(Engine& e, const std::string& name) {
 
 }  // namespace
 
-Response run_change(Engine& e, const Request& q, const std::string& what, const std::function<Status(config::Config&)>& edit,
-                    const std::function<Json()>& view) {
+Response run_change(Engine& e, const Request& q, const std::string& what,
+                    const std::function<Status(config::Config&)>& edit, const std::function<Json()>& view) {
   if (auto s = e.change(q.author, what, edit); !s) return error_response(s.error());
   return json_response(view ? view() : Json::object());
 }

@@ -123,7 +123,8 @@ void add_lun_routes(Router& r, Engine& e) {
             if (!pattern) return error_response(pattern.error());
             auto to = string_field(b, "to_group");
             if (!to) return error_response(to.error());
-            return run_change(e, q, fmt::format("move initiator '{}' from {} to group '{}'", *pattern, owner(t, g), *to),
+            return run_change(e, q,
+                              fmt::format("move initiator '{}' from {} to group '{}'", *pattern, owner(t, g), *to),
                               [&](config::Config& c) { return edits::move_initiator(c, t, g, *pattern, *to); });
           }));
 }

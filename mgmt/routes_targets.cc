@@ -72,7 +72,8 @@ void add_target_routes(Router& r, Engine& e) {
       return edits::remove_target(c, name);
     });
   });
-  r.route("POST", "/v1/targets/{t}/enable", [&e](const Request& q) { return set_enabled(e, q, q.params.at("t"), true); });
+  r.route("POST", "/v1/targets/{t}/enable",
+          [&e](const Request& q) { return set_enabled(e, q, q.params.at("t"), true); });
   r.route("POST", "/v1/targets/{t}/disable",
           [&e](const Request& q) { return set_enabled(e, q, q.params.at("t"), false); });
   r.route("PATCH", "/v1/targets/{t}", with_body([&e](const Request& q, const Json& b) {
@@ -98,7 +99,8 @@ void add_target_routes(Router& r, Engine& e) {
                 [&](config::Config& c) { return edits::set_driver_attributes(c, *attrs); },
                 [&e] { return driver_json(e.snapshot()); });
           }));
-  r.route("POST", "/v1/driver/users", with_body([&e](const Request& q, const Json& b) { return add_user(e, q, "", b); }));
+  r.route("POST", "/v1/driver/users",
+          with_body([&e](const Request& q, const Json& b) { return add_user(e, q, "", b); }));
   r.route("DELETE", "/v1/driver/users/{user}",
           [&e](const Request& q) { return remove_user(e, q, "", q.params.at("user")); });
 }

@@ -52,10 +52,10 @@ class History {
   EsandProcess& esand_;
 };
 
-#define EXPECT_CTL(run, exit, words)                                                        \
-  do {                                                                                      \
-    auto r_ = (run);                                                                        \
-    EXPECT_EQ(r_.exit_code, exit) << #run << " said: " << r_.output;                        \
+#define EXPECT_CTL(run, exit, words)                                                       \
+  do {                                                                                     \
+    auto r_ = (run);                                                                       \
+    EXPECT_EQ(r_.exit_code, exit) << #run << " said: " << r_.output;                       \
     EXPECT_NE(r_.output.find(words), std::string::npos) << #run << " said: " << r_.output; \
   } while (0)
 
@@ -64,8 +64,8 @@ TEST(HistoryThroughEsand, ChangesAreRevisionsAndRollbackRestoresWhileIoContinues
   const std::string keep_img = esand.Path("keep.img"), new_img = esand.Path("new.img");
   ASSERT_TRUE(MakeSparseFile(keep_img, 8 * kMiB));
   ASSERT_TRUE(MakeSparseFile(new_img, 8 * kMiB));
-  const std::string original = Handler("vdisk_fileio", FileioDevice("keep0", keep_img)) +
-                               IscsiDriver(Target(kKeep, "        LUN 0 keep0\n"));
+  const std::string original =
+      Handler("vdisk_fileio", FileioDevice("keep0", keep_img)) + IscsiDriver(Target(kKeep, "        LUN 0 keep0\n"));
   esand.WriteConfig(original);
   const std::string mirror = esand.Path("mirror.git");
   EsandProcess::Options opts;
@@ -194,8 +194,8 @@ TEST(HistoryThroughEsand, TcpChangesAreAuthoredByTheToken) {
   EsandProcess::Options o;
   o.extra_args = {"--mgmt-listen", "127.0.0.1:" + std::to_string(port), "--mgmt-token-file", token};
   ASSERT_TRUE(esand.Start(o));
-  const std::string ctl = std::string(ESANCTL_PATH) + " --url http://127.0.0.1:" + std::to_string(port) +
-                          " --token-file " + token;
+  const std::string ctl =
+      std::string(ESANCTL_PATH) + " --url http://127.0.0.1:" + std::to_string(port) + " --token-file " + token;
   EXPECT_CTL(RunCommand(ctl + " device add n0 --handler vdisk_nullio size_mb=1"), 0, "device n0 added");
   MgmtClient tcp("127.0.0.1", port, "a-token-for-the-history-test");
   EXPECT_TRUE(Ok(tcp.Post("/v1/targets", {{"name", kNew}})));
