@@ -68,6 +68,8 @@ Result<Repo> open_or_create(const std::string& dir) {
   git_repository* r = nullptr;
   std::error_code ec;
   if (fs::exists(dir, ec)) {
+    for (const char* lock : {"HEAD.lock", "refs/heads/main.lock"})
+      if (fs::remove(fs::path(dir) / lock, ec)) ESAN_LOG_WARN("{}: removed a stale {}", dir, lock);
     if (git_repository_open_ext(&r, dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr) !=
         0)
       return git_failure(dir, "cannot open (is it a git repository?)");

@@ -12,6 +12,9 @@
 //  * open(dir, file_name): opens the repository at `dir`, creating it (and
 //    missing parent directories) when `dir` does not exist. A `dir` that
 //    exists but is not a git repository is an error (kIo), never replaced.
+//    Lock files a process killed in the middle of a commit left behind
+//    (HEAD.lock, refs/heads/main.lock) are removed: one process (the esand
+//    serving that config file) writes a history, and it is opening it.
 //  * commit(text, author, message): records `text` as the file's next
 //    version and returns the new revision (40 hex digits). When `text` is
 //    what the head already holds, nothing is committed and the head's

@@ -144,6 +144,28 @@ TEST(ConfigHistory, ReopeningKeepsTheHistory) {
   EXPECT_EQ((*h)->resolve("HEAD~1").value_or(""), r1);
 }
 
+// A process killed in the middle of a commit leaves a ref lock; the next
+// open clears it, so commits go on.
+TEST(ConfigHistory, AStaleLockFromAKilledCommitIsCleared) {
+  TempDir d;
+  std::string r1;
+  {
+    auto h = ConfigHistory::open(d / "h", "esan.conf");
+    ASSERT_TRUE(h);
+    r1 = (*h)->commit(kV1, "esand", "start").value_or("");
+    std::ofstream(d / "h/refs/heads/main.lock") << "partial";
+    auto blocked = (*h)->commit(kV2, "alice", "locked out");
+    ASSERT_FALSE(blocked);
+    EXPECT_EQ(blocked.error().code, Errc::kIo);
+  }
+  auto h = ConfigHistory::open(d / "h", "esan.conf");
+  ASSERT_TRUE(h) << h.error().message;
+  EXPECT_FALSE(fs::exists(d / "h/refs/heads/main.lock"));
+  auto r2 = (*h)->commit(kV2, "alice", "after the restart");
+  ASSERT_TRUE(r2) << r2.error().message;
+  EXPECT_EQ((*h)->resolve("HEAD~1").value_or(""), r1);
+}
+
 TEST(ConfigHistory, AuthorsAreCleanedNeverEmpty) {
   TempDir d;
   auto h = ConfigHistory::open(d / "h", "esan.conf");
