@@ -2,10 +2,12 @@
 //
 //   esand --config FILE --listen HOST:PORT [--listen HOST:PORT ...] [--state-dir DIR]
 //         [--mgmt-socket PATH] [--mgmt-listen HOST:PORT --mgmt-token-file FILE] [--no-write-back]
+//         [--history-push REPO]
 //
 // The management API (docs/API.md, mgmt/) serves on the unix socket (and
 // optionally TCP) once the target runs; SIGHUP reloads the config file,
-// applying only the difference.
+// applying only the difference. Applied changes are recorded in the
+// configuration history, FILE.history (mgmt/engine.h), unless write-back is off.
 // Loads the scst.conf-syntax config (any error stops it before it listens),
 // then the saved state from the state directory (server/state_dir.h; an
 // unusable directory or a corrupt file stops it too),
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
   esan::mgmt::ApiOptions api_opts;
   api_opts.socket_path = "/run/esan/esand.sock";
   bool no_write_back = false;
+  std::string history_push;
   app.add_option("-c,--config", config_path, "scst.conf-syntax configuration file")->required();
   app.add_option("-l,--listen", listens, "HOST:PORT to accept iSCSI on (repeatable; default 0.0.0.0:3260)");
   app.add_option("--state-dir", state_dir, "directory for state kept across restarts (persistent reservations)")
@@ -78,7 +81,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--mgmt-listen", api_opts.listen, "also serve the management API on HOST:PORT (needs a token)");
   app.add_option("--mgmt-token-file", api_opts.token_file, "file whose first line is the API bearer token (TCP)");
-  app.add_flag("--no-write-back", no_write_back, "do not write runtime changes back to the config file");
+  app.add_flag("--no-write-back", no_write_back,
+               "do not write runtime changes back to the config file (and keep no history of it)");
+  app.add_option("--history-push", history_push,
+                 "after each change and at shutdown, push the config history to this git repository "
+                 "(a bare repository path, created when missing, or a URL)");
   app.set_version_flag("-V,--version", std::string("esand ") + ESAN_VERSION);
   CLI11_PARSE(app, argc, argv);
 
@@ -119,7 +126,7 @@ int main(int argc, char** argv) {
     ESAN_LOG_ERROR("{}", server.error().message);
     return 1;
   }
-  esan::mgmt::Engine engine(**server, *cfg, esan::mgmt::EngineOptions{config_path, !no_write_back});
+  esan::mgmt::Engine engine(**server, *cfg, esan::mgmt::EngineOptions{config_path, !no_write_back, true, history_push});
   auto router = std::make_shared<esan::mgmt::Router>();
   esan::mgmt::add_all_routes(*router, engine, ESAN_VERSION);
   std::unique_ptr<esan::mgmt::ApiServer> api;
@@ -140,13 +147,15 @@ int main(int argc, char** argv) {
     sigwait(&sigs, &sig);
     if (sig == SIGHUP) {
       ESAN_LOG_INFO("SIGHUP: reloading {}", config_path);
-      if (auto s = engine.reload(); !s) ESAN_LOG_ERROR("reload failed, nothing changed: {}", s.error().message);
+      if (auto s = engine.reload(esan::mgmt::kDaemonAuthor); !s)
+        ESAN_LOG_ERROR("reload failed, nothing changed: {}", s.error().message);
       continue;
     }
     ESAN_LOG_INFO("signal {}: shutting down", sig);
     break;
   }
   if (api) api->stop();
+  engine.push_history();
   (*server)->stop();
   server->reset();
   ESAN_LOG_INFO("esand stopped");

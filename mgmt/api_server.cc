@@ -3,12 +3,14 @@
 #include "mgmt/api_server.h"
 
 #include <httplib.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -30,9 +32,38 @@ namespace {
 
 constexpr size_t kThreads = 4;
 
-void serve_router(httplib::Server& svr, std::shared_ptr<Router> router) {
-  auto handler = [router](const httplib::Request& in, httplib::Response& out) {
+using AuthorOf = std::function<std::string(const httplib::Request&)>;
+
+// The user name of the process `pid` runs as (effective uid; "uid N" when it
+// has no name), or "unknown".
+std::string user_of_pid(int pid) {
+  if (pid <= 0) return "unknown";
+  std::ifstream status(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  long uid = -1;
+  while (std::getline(status, line))
+    if (line.rfind("Uid:", 0) == 0) {
+      long real = -1;
+      if (std::sscanf(line.c_str() + 4, "%ld %ld", &real, &uid) != 2) uid = -1;
+      break;
+    }
+  if (uid < 0) return "unknown";
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(4096);
+  if (getpwuid_r(static_cast<uid_t>(uid), &pw, buf.data(), buf.size(), &found) == 0 && found) return pw.pw_name;
+  return fmt::format("uid {}", uid);
+}
+
+// On a unix socket, cpp-httplib (0.11) reports the peer's pid (SO_PEERCRED)
+// as Request::remote_port; the peer is blocked on its request meanwhile, so
+// the pid names it.
+std::string unix_peer_author(const httplib::Request& in) { return user_of_pid(in.remote_port); }
+
+void serve_router(httplib::Server& svr, std::shared_ptr<Router> router, AuthorOf author_of) {
+  auto handler = [router, author_of](const httplib::Request& in, httplib::Response& out) {
     Request req;
+    req.author = author_of(in);
     req.method = in.method;
     req.path = in.path;
     req.body = in.body;
@@ -119,7 +150,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiOptions& opts, std:
   api->impl_ = std::make_unique<Impl>();
   if (!opts.socket_path.empty()) {
     auto svr = std::make_unique<httplib::Server>();
-    serve_router(*svr, api->router_);
+    serve_router(*svr, api->router_, unix_peer_author);
     if (auto s = bind_unix(*svr, opts.socket_path); !s) return std::unexpected(s.error());
     api->impl_->socket_path = opts.socket_path;
     api->impl_->servers.push_back(std::move(svr));
@@ -128,7 +159,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiOptions& opts, std:
     auto token = read_token(opts.token_file);
     if (!token) return std::unexpected(token.error());
     auto svr = std::make_unique<httplib::Server>();
-    serve_router(*svr, api->router_);
+    // The token's name: its file's name (one token per esand).
+    std::string name = std::filesystem::path(opts.token_file).filename().string();
+    serve_router(*svr, api->router_, [name](const httplib::Request&) { return name; });
     if (auto s = bind_tcp(*svr, opts.listen, *token); !s) return std::unexpected(s.error());
     api->impl_->servers.push_back(std::move(svr));
   }

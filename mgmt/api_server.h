@@ -9,7 +9,11 @@
 //    "Authorization: Bearer <token>" gets 401. Errors (cannot bind, no
 //    token) are returned before anything serves.
 //  * Requests are served on the library's threads; each is passed to the
-//    Router (percent-decoded path, query parameters, body).
+//    Router (percent-decoded path, query parameters, body) with its author
+//    (Request::author): on the unix socket the peer's user name (its pid
+//    from SO_PEERCRED, its effective uid from /proc/PID/status, the name
+//    from the passwd database; "uid N" when it has none), on TCP the
+//    token's name, which is the token file's name (e.g. "api.token").
 //  * route(): adds an endpoint at any time (other modules: sessions,
 //    metrics).
 //  * stop() (and the destructor) stops serving, joins the threads and

@@ -1,6 +1,11 @@
 // Engine; see engine.h.
 #include "mgmt/engine.h"
 
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "common/log.h"
@@ -24,11 +29,82 @@ Status validate(const config::Config& next) {
   return ok();
 }
 
+// The file's text, or nullopt when it cannot be read.
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return s.str();
+}
+
 }  // namespace
 
 Engine::Engine(server::Server& server, config::Config running, EngineOptions opts)
-    : server_(server), opts_(std::move(opts)), running_(std::move(running)) {
+    : server_(server),
+      opts_(std::move(opts)),
+      running_(std::move(running)),
+      history_unavailable_{Errc::kUnsupported,
+                           "there is no configuration history: write-back is off (--no-write-back)"} {
   running_.warnings.clear();
+  if (!opts_.history || !opts_.write_back || opts_.config_path.empty()) return;
+  std::string dir = history::ConfigHistory::dir_for(opts_.config_path);
+  auto h = history::ConfigHistory::open(dir, std::filesystem::path(opts_.config_path).filename().string());
+  if (!h) {
+    ESAN_LOG_ERROR("{}; esand runs without it", h.error().message);
+    history_unavailable_ = h.error();
+    return;
+  }
+  history_ = std::move(*h);
+  if (!opts_.history_push.empty()) history_->push_to(opts_.history_push);
+  ESAN_LOG_INFO("configuration history in {}", dir);
+  std::lock_guard lk(mu_);
+  if (auto text = read_text(opts_.config_path))
+    record_locked(*text, kDaemonAuthor, fmt::format("start with {}", opts_.config_path));
+}
+
+void Engine::record_locked(std::string_view text, std::string_view author, std::string_view what) {
+  if (!history_) return;
+  auto rev = history_->commit(text, author, what);
+  if (!rev) {
+    ESAN_LOG_ERROR("management: {}: applied, but not recorded in the history: {}", what, rev.error().message);
+    history_error_ = rev.error().message;
+    return;
+  }
+  history_error_.clear();
+  ESAN_LOG_DEBUG("management: {}: history revision {} by {}", what, *rev, author);
+}
+
+Result<history::ConfigHistory*> Engine::history() {
+  if (!history_) return std::unexpected(history_unavailable_);
+  return history_.get();
+}
+
+std::string Engine::history_error() {
+  std::lock_guard lk(mu_);
+  return history_error_;
+}
+
+void Engine::push_history() {
+  if (!history_) return;
+  if (auto s = history_->push(); !s) ESAN_LOG_ERROR("{}", s.error().message);
+}
+
+Result<std::string> Engine::rollback(std::string_view author, std::string_view rev) {
+  auto h = history();
+  if (!h) return std::unexpected(h.error());
+  auto id = (*h)->resolve(rev);
+  if (!id) return std::unexpected(id.error());
+  auto text = (*h)->show(*id);
+  if (!text) return std::unexpected(text.error());
+  std::string short_id = id->substr(0, 12);
+  auto cfg = config::parse_config(*text, fmt::format("revision {}", short_id));
+  if (!cfg) return std::unexpected(cfg.error());
+  for (const auto& w : cfg->warnings) ESAN_LOG_WARN("{}", w);
+  if (auto s = apply(author, std::move(*cfg), fmt::format("rollback to {}", short_id)); !s)
+    return std::unexpected(s.error());
+  return *id;
 }
 
 // Node-owned states are the config's: a live change (SET TARGET PORT GROUPS)
@@ -36,7 +112,8 @@ Engine::Engine(server::Server& server, config::Config running, EngineOptions opt
 // states never are (config/model.h, esan_alua_owner).
 void Engine::sync_alua_states_locked() { overlay_live_alua_states(running_, *server_.alua(), false); }
 
-Status Engine::set_target_group_state(std::string_view dg, std::string_view tg, std::string_view state) {
+Status Engine::set_target_group_state(std::string_view author, std::string_view dg, std::string_view tg,
+                                      std::string_view state) {
   bool cluster_owned;
   {
     std::lock_guard lk(mu_);
@@ -44,25 +121,26 @@ Status Engine::set_target_group_state(std::string_view dg, std::string_view tg, 
     cluster_owned = g && g->cluster_owned;
   }
   if (cluster_owned) return server_.alua()->set_target_group_state(dg, tg, state);
-  return change(fmt::format("set state of target group '{}' of device group '{}' to {}", tg, dg, state),
+  return change(author, fmt::format("set state of target group '{}' of device group '{}' to {}", tg, dg, state),
                 [&](config::Config& c) { return edits::set_target_group_state(c, dg, tg, state); });
 }
 
-Status Engine::change(std::string_view what, const std::function<Status(config::Config&)>& edit) {
+Status Engine::change(std::string_view author, std::string_view what,
+                      const std::function<Status(config::Config&)>& edit) {
   std::lock_guard lk(mu_);
   sync_alua_states_locked();
   config::Config next = running_;
   if (auto s = edit(next); !s) return s;
-  return apply_locked(std::move(next), what, opts_.write_back);
+  return apply_locked(std::move(next), author, what, opts_.write_back);
 }
 
-Status Engine::apply(config::Config next, std::string_view what) {
+Status Engine::apply(std::string_view author, config::Config next, std::string_view what) {
   std::lock_guard lk(mu_);
   sync_alua_states_locked();
-  return apply_locked(std::move(next), what, opts_.write_back);
+  return apply_locked(std::move(next), author, what, opts_.write_back);
 }
 
-Status Engine::apply_locked(config::Config next, std::string_view what, bool write_back) {
+Status Engine::apply_locked(config::Config next, std::string_view author, std::string_view what, bool write_back) {
   next.warnings.clear();
   if (auto s = validate(next); !s) return s;
   if (config::equivalent(next, running_)) {
@@ -75,8 +153,10 @@ Status Engine::apply_locked(config::Config next, std::string_view what, bool wri
   if (!removed) return std::unexpected(removed.error());
   config::Config previous = std::move(running_);
   running_ = std::move(next);
+  std::optional<std::string> written;
   if (write_back && !opts_.config_path.empty()) {
-    if (auto s = write_file_atomically(opts_.config_path, config::write_config(running_)); !s) {
+    written = config::write_config(running_);
+    if (auto s = write_file_atomically(opts_.config_path, *written); !s) {
       ESAN_LOG_ERROR("management: {}: {}; undoing the change", what, s.error().message);
       auto undo = prepare(running_, previous, server_.runtime(), *removed);
       auto undone = undo ? commit(running_, std::move(*undo), server_) : Result<LuPool>(std::unexpected(undo.error()));
@@ -88,11 +168,16 @@ Status Engine::apply_locked(config::Config next, std::string_view what, bool wri
       return s;
     }
   }
-  ESAN_LOG_INFO("management: {}", what);
+  ESAN_LOG_INFO("management: {} (by {})", what, author);
+  // Not written back: the --config file itself was reloaded; it is recorded as it is.
+  if (history_) {
+    if (!written) written = read_text(opts_.config_path);
+    if (written) record_locked(*written, author, what);
+  }
   return ok();
 }
 
-Status Engine::reload(const std::string& path) {
+Status Engine::reload(std::string_view author, const std::string& path) {
   const std::string& file = path.empty() ? opts_.config_path : path;
   if (file.empty()) return make_error(Errc::kInvalidArgument, "esand has no --config file to reload");
   auto cfg = config::load_config_file(file, false);
@@ -102,23 +187,27 @@ Status Engine::reload(const std::string& path) {
   sync_alua_states_locked();
   // Reloading the file esand writes back to needs no write-back; another
   // file becomes the configuration and is written to --config.
-  return apply_locked(std::move(*cfg), fmt::format("reload {}", file),
+  return apply_locked(std::move(*cfg), author, fmt::format("reload {}", file),
                       opts_.write_back && file != opts_.config_path);
 }
 
-Status Engine::apply_text(std::string_view text) {
+Status Engine::apply_text(std::string_view author, std::string_view text) {
   auto cfg = config::parse_config(text, "request");
   if (!cfg) return std::unexpected(cfg.error());
   for (const auto& w : cfg->warnings) ESAN_LOG_WARN("{}", w);
-  return apply(std::move(*cfg), "apply configuration text");
+  return apply(author, std::move(*cfg), "apply configuration text");
 }
 
-Status Engine::write(const std::string& path) {
+Status Engine::write(std::string_view author, const std::string& path) {
   const std::string& file = path.empty() ? opts_.config_path : path;
   if (file.empty()) return make_error(Errc::kInvalidArgument, "esand has no --config file to write");
   std::lock_guard lk(mu_);
   sync_alua_states_locked();
-  return write_file_atomically(file, config::write_config(running_));
+  std::string text = config::write_config(running_);
+  if (auto s = write_file_atomically(file, text); !s) return s;
+  // The --config file rewritten (after a hand edit, or live ALUA states taken in).
+  if (file == opts_.config_path) record_locked(text, author, fmt::format("write {}", file));
+  return ok();
 }
 
 server::Observation Engine::observe() {

@@ -46,7 +46,7 @@ class EngineTest : public ::testing::Test {
     auto s = server::Server::start(std::move(*rt), opts);
     ASSERT_TRUE(s) << s.error().message;
     server_ = std::move(*s);
-    engine_ = std::make_unique<Engine>(*server_, *cfg, EngineOptions{conf_, true});
+    engine_ = std::make_unique<Engine>(*server_, *cfg, EngineOptions{conf_, true, false, ""});
   }
   void TearDown() override {
     engine_.reset();
@@ -68,7 +68,7 @@ class EngineTest : public ::testing::Test {
 
 TEST_F(EngineTest, AddDeviceTargetAndLunReachTheRegistryAndTheFile) {
   const std::string before = slurp(conf_);
-  ASSERT_TRUE(engine_->change("add", [](config::Config& c) {
+  ASSERT_TRUE(engine_->change("test", "add", [](config::Config& c) {
     if (auto s = edits::add_device(c, "n1", "vdisk_nullio", {{"size_mb", "4"}}); !s) return s;
     if (auto s = edits::add_target(c, "iqn.new", {{"enabled", "1"}}); !s) return s;
     return edits::add_lun(c, "iqn.new", "", 2, "n1", {});
@@ -90,14 +90,14 @@ TEST_F(EngineTest, AddDeviceTargetAndLunReachTheRegistryAndTheFile) {
 TEST_F(EngineTest, RefusalChangesNothing) {
   const std::string before = slurp(conf_);
   auto old_lu = lu("n0");
-  auto s = engine_->change("remove", [](config::Config& c) { return edits::remove_device(c, "n0", false); });
+  auto s = engine_->change("test", "remove", [](config::Config& c) { return edits::remove_device(c, "n0", false); });
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Errc::kBusy);
   EXPECT_EQ(lu("n0"), old_lu);
   EXPECT_EQ(slurp(conf_), before);
   EXPECT_FALSE(fs::exists(conf_ + ".bak"));
   // A file device whose backing file cannot be opened: 500-class, nothing changed.
-  auto io = engine_->change("add", [](config::Config& c) {
+  auto io = engine_->change("test", "add", [](config::Config& c) {
     return edits::add_device(c, "f0", "vdisk_fileio", {{"filename", "/nonexistent/esan/f0.img"}});
   });
   ASSERT_FALSE(io);
@@ -105,7 +105,7 @@ TEST_F(EngineTest, RefusalChangesNothing) {
   EXPECT_FALSE(lu("f0"));
   EXPECT_EQ(slurp(conf_), before);
   // Cross-section validation: a remote target group member without rel_tgt_id.
-  auto bad = engine_->change("alua", [](config::Config& c) {
+  auto bad = engine_->change("test", "alua", [](config::Config& c) {
     if (auto s = edits::add_device_group(c, "dg"); !s) return s;
     if (auto s = edits::add_target_group(c, "dg", "tg", 1, "active"); !s) return s;
     return edits::add_target_group_target(c, "dg", "tg", "iqn.remote", 0);
@@ -118,13 +118,14 @@ TEST_F(EngineTest, RefusalChangesNothing) {
 
 TEST_F(EngineTest, RuntimeAttributesAndResizeKeepTheSameLogicalUnit) {
   auto old_lu = lu("n0");
-  ASSERT_TRUE(engine_->change("attrs", [](config::Config& c) {
+  ASSERT_TRUE(engine_->change("test", "attrs", [](config::Config& c) {
     return edits::set_device_attributes(c, "n0", {{"read_only", "1"}, {"prod_id", "NEWPROD"}});
   }));
   EXPECT_EQ(lu("n0"), old_lu);
   EXPECT_TRUE(old_lu->read_only());
   EXPECT_EQ(old_lu->config().prod_id, "NEWPROD");
-  ASSERT_TRUE(engine_->change("resize", [](config::Config& c) { return edits::resize_device(c, "n0", 32u << 20); }));
+  ASSERT_TRUE(
+      engine_->change("test", "resize", [](config::Config& c) { return edits::resize_device(c, "n0", 32u << 20); }));
   EXPECT_EQ(lu("n0"), old_lu);
   EXPECT_EQ(old_lu->num_blocks(), (32u << 20) / 512);
 }
@@ -134,8 +135,8 @@ TEST_F(EngineTest, WriteBackFailureUndoesTheChange) {
   const std::string missing = (dir_ / "no-such-dir" / "esan.conf").string();
   auto cfg = config::load_config_file(conf_, false);
   ASSERT_TRUE(cfg);
-  Engine e(*server_, *cfg, EngineOptions{missing, true});
-  auto s = e.change("remove", [](config::Config& c) {
+  Engine e(*server_, *cfg, EngineOptions{missing, true, false, ""});
+  auto s = e.change("test", "remove", [](config::Config& c) {
     if (auto s = edits::remove_lun(c, "iqn.keep", "", 0); !s) return s;
     return edits::remove_device(c, "n0", false);
   });
@@ -150,28 +151,128 @@ TEST_F(EngineTest, WriteBackFailureUndoesTheChange) {
 TEST_F(EngineTest, ApplyTextChangesOnlyTheDifference) {
   auto old_lu = lu("n0");
   auto before_map = server_->context().targets.luns_for("iqn.keep", "iqn.x");
-  ASSERT_TRUE(engine_->apply_text(
-      "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n DEVICE n2 { size_mb 2 }\n}\n"
-      "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n"
-      " TARGET iqn.other { enabled 0\n LUN 0 n2 }\n}\n"));
+  ASSERT_TRUE(engine_->apply_text("test",
+                                  "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n DEVICE n2 { size_mb 2 }\n}\n"
+                                  "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n"
+                                  " TARGET iqn.other { enabled 0\n LUN 0 n2 }\n}\n"));
   EXPECT_EQ(lu("n0"), old_lu);
   ASSERT_TRUE(lu("n2"));
   EXPECT_FALSE(server_->context().targets.find("iqn.other", "x")) << "disabled";
   auto after_map = server_->context().targets.luns_for("iqn.keep", "iqn.x");
   EXPECT_EQ(after_map->at(0).lu, before_map->at(0).lu);
-  auto broken = engine_->apply_text("TARGET_DRIVER iscsi {\n TARGET t { LUN 0 nope }\n}\n");
+  auto broken = engine_->apply_text("test", "TARGET_DRIVER iscsi {\n TARGET t { LUN 0 nope }\n}\n");
   ASSERT_FALSE(broken);
   EXPECT_EQ(broken.error().message, "request:2: LUN 0 of target 't' refers to unknown device 'nope'");
   EXPECT_TRUE(lu("n2"));
 }
 
+// The configuration history: each change a commit (author, operation);
+// rollback applies an earlier revision like any change, leaving untouched
+// LUs alone; bad revisions and revisions that no longer validate change
+// nothing.
+TEST_F(EngineTest, HistoryRecordsChangesAndRollsBack) {
+  engine_.reset();
+  const std::string original = slurp(conf_);
+  auto cfg = config::load_config_file(conf_, false);
+  ASSERT_TRUE(cfg);
+  Engine e(*server_, *cfg, EngineOptions{conf_, true, true, ""});
+  auto h = e.history();
+  ASSERT_TRUE(h) << h.error().message;
+  EXPECT_EQ((*h)->dir(), conf_ + ".history");
+  auto log = (*h)->log().value();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].author, "esand");
+  EXPECT_EQ(log[0].message, "start with " + conf_);
+  EXPECT_EQ((*h)->show("HEAD").value_or(""), original);
+
+  auto n0 = lu("n0");
+  ASSERT_TRUE(e.change("alice", "open device 'n1'", [](config::Config& c) {
+    return edits::add_device(c, "n1", "vdisk_nullio", {{"size_mb", "4"}});
+  }));
+  ASSERT_TRUE(lu("n1"));
+  log = (*h)->log().value();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].author, "alice");
+  EXPECT_EQ(log[0].message, "open device 'n1'");
+  EXPECT_EQ((*h)->show("HEAD").value_or(""), slurp(conf_));
+  auto diff = (*h)->diff("HEAD~1", "HEAD").value_or("");
+  EXPECT_NE(diff.find("+\tDEVICE n1 {"), std::string::npos) << diff;
+  // A refused change is no revision.
+  ASSERT_FALSE(e.change("alice", "close device 'nope'",
+                        [](config::Config& c) { return edits::remove_device(c, "nope", false); }));
+  EXPECT_EQ((*h)->log().value().size(), 2u);
+
+  auto to = e.rollback("bob", "HEAD~1");
+  ASSERT_TRUE(to) << to.error().message;
+  EXPECT_EQ(*to, log[1].rev);
+  EXPECT_FALSE(lu("n1"));
+  EXPECT_EQ(lu("n0"), n0) << "an LU the rollback does not touch stays";
+  auto now = (*h)->log().value();
+  ASSERT_EQ(now.size(), 3u);
+  EXPECT_EQ(now[0].author, "bob");
+  EXPECT_EQ(now[0].message, "rollback to " + log[1].rev.substr(0, 12));
+  EXPECT_TRUE(config::equivalent(*config::parse_config(slurp(conf_), "x"), *config::parse_config(original, "y")));
+
+  auto unknown = e.rollback("bob", "0123456789abcdef");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::kNotFound);
+  EXPECT_EQ(unknown.error().message, "no revision '0123456789abcdef' in the configuration history");
+
+  // A revision that no longer validates: its error, nothing changed.
+  const std::string file_before = slurp(conf_);
+  auto broken = (*h)->commit("TARGET_DRIVER iscsi {\n TARGET t { LUN 0 nope }\n}\n", "mallory", "by hand");
+  ASSERT_TRUE(broken);
+  auto refused = e.rollback("bob", *broken);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("refers to unknown device 'nope'"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(slurp(conf_), file_before);
+  EXPECT_EQ(lu("n0"), n0);
+  EXPECT_EQ((*h)->log().value().size(), 4u);
+}
+
+TEST_F(EngineTest, NoWriteBackNoHistory) {
+  engine_.reset();
+  auto cfg = config::load_config_file(conf_, false);
+  ASSERT_TRUE(cfg);
+  Engine e(*server_, *cfg, EngineOptions{conf_, false, true, ""});
+  auto h = e.history();
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().code, Errc::kUnsupported);
+  EXPECT_EQ(h.error().message, "there is no configuration history: write-back is off (--no-write-back)");
+  auto r = e.rollback("bob", "HEAD");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kUnsupported);
+  EXPECT_FALSE(fs::exists(conf_ + ".history"));
+}
+
+// A commit that fails leaves the applied change in place and says so.
+TEST_F(EngineTest, AFailedCommitKeepsTheChange) {
+  engine_.reset();
+  auto cfg = config::load_config_file(conf_, false);
+  ASSERT_TRUE(cfg);
+  Engine e(*server_, *cfg, EngineOptions{conf_, true, true, ""});
+  ASSERT_TRUE(e.history());
+  EXPECT_EQ(e.history_error(), "");
+  const fs::path objects = conf_ + ".history/objects";
+  fs::remove_all(objects);
+  std::ofstream(objects) << "not a directory";
+  ASSERT_TRUE(e.change("alice", "open device 'n1'", [](config::Config& c) {
+    return edits::add_device(c, "n1", "vdisk_nullio", {{"size_mb", "4"}});
+  }));
+  EXPECT_TRUE(lu("n1"));
+  EXPECT_NE(slurp(conf_).find("DEVICE n1"), std::string::npos);
+  EXPECT_NE(e.history_error(), "");
+}
+
 // Which CPG group carries a device is fixed while esand runs: a reload that
 // replicates a device group is refused and changes nothing.
 TEST_F(EngineTest, ReplicatingADeviceGroupNeedsARestart) {
-  auto refused = engine_->apply_text(
-      "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n}\n"
-      "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n}\n"
-      "DEVICE_GROUP dg {\n DEVICE n0\n esan_cluster_group esan-dg\n}\n");
+  auto refused = engine_->apply_text("test",
+                                     "HANDLER vdisk_nullio {\n DEVICE n0 { size_mb 8 }\n}\n"
+                                     "TARGET_DRIVER iscsi {\n enabled 1\n TARGET iqn.keep { enabled 1\n LUN 0 n0 }\n}\n"
+                                     "DEVICE_GROUP dg {\n DEVICE n0\n esan_cluster_group esan-dg\n}\n");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
   EXPECT_EQ(refused.error().message,

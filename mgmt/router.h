@@ -26,6 +26,9 @@ struct Request {
   std::string body;
   std::map<std::string, std::string> params;  // {name} captures
   std::map<std::string, std::string> query;   // ?key=value
+  // Who asks (ApiServer sets it): the unix-socket peer's user name, or the
+  // API token's name on TCP. The author of the changes it makes.
+  std::string author = "unknown";
   bool has_query(const std::string& key) const;
   // True for ?key=1 / ?key=true / ?key (force).
   bool flag(const std::string& key) const;

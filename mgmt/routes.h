@@ -18,6 +18,9 @@ void add_lun_routes(Router& r, Engine& e);
 void add_alua_routes(Router& r, Engine& e);
 // /v1/config/* and GET /v1/version.
 void add_config_routes(Router& r, Engine& e, std::string version);
+// The configuration history: /v1/config/history, /v1/config/diff,
+// /v1/config/rollback (routes_history.cc; added by add_config_routes).
+void add_history_routes(Router& r, Engine& e);
 // GET /v1/sessions, DELETE /v1/sessions/{id}, GET /metrics, GET /v1/stats
 // (routes_observe.cc, rendering in observe.h).
 void add_observe_routes(Router& r, Engine& e, server::Server& server);
@@ -26,10 +29,10 @@ void add_health_routes(Router& r, Engine& e);
 // All of the above.
 void add_all_routes(Router& r, Engine& e, std::string version);
 
-// Shared by the route files: runs `edit` through Engine::change and answers
+// Shared by the route files: runs `edit` through Engine::change (authored by q.author) and answers
 // with `view()` (evaluated after the change) or the error.
-Response run_change(Engine& e, const std::string& what, const std::function<Status(config::Config&)>& edit,
-                    const std::function<Json()>& view = {});
+Response run_change(Engine& e, const Request& q, const std::string& what,
+                    const std::function<Status(config::Config&)>& edit, const std::function<Json()>& view = {});
 // A handler that needs the parsed JSON body.
 Handler with_body(std::function<Response(const Request&, const Json&)> f);
 

@@ -18,27 +18,29 @@ std::string path(const std::string& tail) { return std::string(kBase) + tail; }
 void add_alua_routes(Router& r, Engine& e) {
   auto view = [&e] { return device_groups_json(e.snapshot()); };
   r.route("GET", kBase, [view](const Request&) { return json_response(view()); });
-  r.route("POST", kBase, with_body([&e, view](const Request&, const Json& b) {
+  r.route("POST", kBase, with_body([&e, view](const Request& q, const Json& b) {
             auto name = string_field(b, "name");
             if (!name) return error_response(name.error());
-            return run_change(e, fmt::format("add device group '{}'", *name),
-                              [&](config::Config& c) { return edits::add_device_group(c, *name); }, view);
+            return run_change(
+                e, q, fmt::format("add device group '{}'", *name),
+                [&](config::Config& c) { return edits::add_device_group(c, *name); }, view);
           }));
   r.route("DELETE", path("/{dg}"), [&e](const Request& q) {
     const std::string& dg = q.params.at("dg");
-    return run_change(e, fmt::format("remove device group '{}'", dg),
+    return run_change(e, q, fmt::format("remove device group '{}'", dg),
                       [&](config::Config& c) { return edits::remove_device_group(c, dg); });
   });
   r.route("POST", path("/{dg}/devices"), with_body([&e, view](const Request& q, const Json& b) {
             const std::string& dg = q.params.at("dg");
             auto dev = string_field(b, "device");
             if (!dev) return error_response(dev.error());
-            return run_change(e, fmt::format("add device '{}' to device group '{}'", *dev, dg),
-                              [&](config::Config& c) { return edits::add_device_group_device(c, dg, *dev); }, view);
+            return run_change(
+                e, q, fmt::format("add device '{}' to device group '{}'", *dev, dg),
+                [&](config::Config& c) { return edits::add_device_group_device(c, dg, *dev); }, view);
           }));
   r.route("DELETE", path("/{dg}/devices/{dev}"), [&e](const Request& q) {
     const std::string &dg = q.params.at("dg"), &dev = q.params.at("dev");
-    return run_change(e, fmt::format("remove device '{}' from device group '{}'", dev, dg),
+    return run_change(e, q, fmt::format("remove device '{}' from device group '{}'", dev, dg),
                       [&](config::Config& c) { return edits::remove_device_group_device(c, dg, dev); });
   });
   r.route("POST", path("/{dg}/target-groups"), with_body([&e, view](const Request& q, const Json& b) {
@@ -50,12 +52,12 @@ void add_alua_routes(Router& r, Engine& e) {
             auto state = string_field(b, "state", false);
             if (!state) return error_response(state.error());
             return run_change(
-                e, fmt::format("add target group '{}' to device group '{}'", *name, dg),
+                e, q, fmt::format("add target group '{}' to device group '{}'", *name, dg),
                 [&](config::Config& c) { return edits::add_target_group(c, dg, *name, *id, *state); }, view);
           }));
   r.route("DELETE", path("/{dg}/target-groups/{tg}"), [&e](const Request& q) {
     const std::string &dg = q.params.at("dg"), &tg = q.params.at("tg");
-    return run_change(e, fmt::format("remove target group '{}' of device group '{}'", tg, dg),
+    return run_change(e, q, fmt::format("remove target group '{}' of device group '{}'", tg, dg),
                       [&](config::Config& c) { return edits::remove_target_group(c, dg, tg); });
   });
   r.route("POST", path("/{dg}/target-groups/{tg}/targets"), with_body([&e, view](const Request& q, const Json& b) {
@@ -65,12 +67,12 @@ void add_alua_routes(Router& r, Engine& e) {
             auto rel = uint_field(b, "rel_tgt_id", false, 0);
             if (!rel) return error_response(rel.error());
             return run_change(
-                e, fmt::format("add target '{}' to target group '{}' of device group '{}'", *target, tg, dg),
+                e, q, fmt::format("add target '{}' to target group '{}' of device group '{}'", *target, tg, dg),
                 [&](config::Config& c) { return edits::add_target_group_target(c, dg, tg, *target, *rel); }, view);
           }));
   r.route("DELETE", path("/{dg}/target-groups/{tg}/targets/{t}"), [&e](const Request& q) {
     const std::string &dg = q.params.at("dg"), &tg = q.params.at("tg"), &t = q.params.at("t");
-    return run_change(e, fmt::format("remove target '{}' from target group '{}' of device group '{}'", t, tg, dg),
+    return run_change(e, q, fmt::format("remove target '{}' from target group '{}' of device group '{}'", t, tg, dg),
                       [&](config::Config& c) { return edits::remove_target_group_target(c, dg, tg, t); });
   });
   r.route("GET", path("/{dg}/target-groups/{tg}/state"), [view](const Request& q) {
@@ -88,7 +90,7 @@ void add_alua_routes(Router& r, Engine& e) {
             const std::string &dg = q.params.at("dg"), &tg = q.params.at("tg");
             auto state = string_field(b, "state");
             if (!state) return error_response(state.error());
-            if (auto s = e.set_target_group_state(dg, tg, *state); !s) return error_response(s.error());
+            if (auto s = e.set_target_group_state(q.author, dg, tg, *state); !s) return error_response(s.error());
             return json_response(view());
           }));
 }

@@ -12,21 +12,22 @@ void add_config_routes(Router& r, Engine& e, std::string version) {
     res.content_type = "text/plain; charset=utf-8";
     return res;
   });
-  r.route("POST", "/v1/config/write", with_body([&e](const Request&, const Json& b) {
+  r.route("POST", "/v1/config/write", with_body([&e](const Request& q, const Json& b) {
             auto path = string_field(b, "path", false);
             if (!path) return error_response(path.error());
-            return status_response(e.write(*path));
+            return status_response(e.write(q.author, *path));
           }));
-  r.route("POST", "/v1/config/reload", with_body([&e](const Request&, const Json& b) {
+  r.route("POST", "/v1/config/reload", with_body([&e](const Request& q, const Json& b) {
             auto path = string_field(b, "path", false);
             if (!path) return error_response(path.error());
-            return status_response(e.reload(*path));
+            return status_response(e.reload(q.author, *path));
           }));
-  r.route("POST", "/v1/config/apply", with_body([&e](const Request&, const Json& b) {
+  r.route("POST", "/v1/config/apply", with_body([&e](const Request& q, const Json& b) {
             auto text = string_field(b, "text");
             if (!text) return error_response(text.error());
-            return status_response(e.apply_text(*text));
+            return status_response(e.apply_text(q.author, *text));
           }));
+  add_history_routes(r, e);
   auto started = std::chrono::steady_clock::now();
   r.route("GET", "/v1/version", [version = std::move(version), started](const Request&) {
     auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);

@@ -17,9 +17,9 @@ Response device_or_404(Engine& e, const std::string& name) {
 
 }  // namespace
 
-Response run_change(Engine& e, const std::string& what, const std::function<Status(config::Config&)>& edit,
-                    const std::function<Json()>& view) {
-  if (auto s = e.change(what, edit); !s) return error_response(s.error());
+Response run_change(Engine& e, const Request& q, const std::string& what,
+                    const std::function<Status(config::Config&)>& edit, const std::function<Json()>& view) {
+  if (auto s = e.change(q.author, what, edit); !s) return error_response(s.error());
   return json_response(view ? view() : Json::object());
 }
 
@@ -34,14 +34,14 @@ Handler with_body(std::function<Response(const Request&, const Json&)> f) {
 void add_device_routes(Router& r, Engine& e) {
   r.route("GET", "/v1/devices", [&e](const Request&) { return json_response(devices_json(e.snapshot())); });
   r.route("GET", "/v1/devices/{dev}", [&e](const Request& q) { return device_or_404(e, q.params.at("dev")); });
-  r.route("POST", "/v1/devices", with_body([&e](const Request&, const Json& b) {
+  r.route("POST", "/v1/devices", with_body([&e](const Request& q, const Json& b) {
             auto name = string_field(b, "name");
             if (!name) return error_response(name.error());
             auto handler = string_field(b, "handler");
             if (!handler) return error_response(handler.error());
             auto attrs = attributes_field(b);
             if (!attrs) return error_response(attrs.error());
-            auto s = e.change(fmt::format("open device '{}'", *name),
+            auto s = e.change(q.author, fmt::format("open device '{}'", *name),
                               [&](config::Config& c) { return edits::add_device(c, *name, *handler, *attrs); });
             if (!s) return error_response(s.error());
             return device_or_404(e, *name);
@@ -49,14 +49,14 @@ void add_device_routes(Router& r, Engine& e) {
   r.route("DELETE", "/v1/devices/{dev}", [&e](const Request& q) {
     const std::string& name = q.params.at("dev");
     bool force = q.flag("force");
-    return run_change(e, fmt::format("close device '{}'", name),
+    return run_change(e, q, fmt::format("close device '{}'", name),
                       [&](config::Config& c) { return edits::remove_device(c, name, force); });
   });
   r.route("PATCH", "/v1/devices/{dev}", with_body([&e](const Request& q, const Json& b) {
             const std::string& name = q.params.at("dev");
             auto attrs = attributes_field(b);
             if (!attrs) return error_response(attrs.error());
-            auto s = e.change(fmt::format("set attributes of device '{}'", name),
+            auto s = e.change(q.author, fmt::format("set attributes of device '{}'", name),
                               [&](config::Config& c) { return edits::set_device_attributes(c, name, *attrs); });
             if (!s) return error_response(s.error());
             return device_or_404(e, name);
@@ -75,7 +75,7 @@ void add_device_routes(Router& r, Engine& e) {
               if (!v) return error_response(v.error());
               bytes = *v;
             }
-            auto s = e.change(fmt::format("resize device '{}' to {} bytes", name, bytes),
+            auto s = e.change(q.author, fmt::format("resize device '{}' to {} bytes", name, bytes),
                               [&](config::Config& c) { return edits::resize_device(c, name, bytes); });
             if (!s) return error_response(s.error());
             return device_or_404(e, name);

@@ -52,7 +52,7 @@ Response put_lun(Engine& e, const Request& q, const Json& b, bool replace) {
   auto attrs = attributes_field(b);
   if (!attrs) return error_response(attrs.error());
   return run_change(
-      e, fmt::format("{} LUN {} of {} -> device '{}'", replace ? "replace" : "add", *lun, owner(t, g), *device),
+      e, q, fmt::format("{} LUN {} of {} -> device '{}'", replace ? "replace" : "add", *lun, owner(t, g), *device),
       [&](config::Config& c) {
         return replace ? edits::replace_lun(c, t, g, *lun, *device, *attrs)
                        : edits::add_lun(c, t, g, *lun, *device, *attrs);
@@ -65,7 +65,7 @@ Response delete_lun(Engine& e, const Request& q) {
   std::string g = group_of(q);
   auto lun = lun_number(q);
   if (!lun) return error_response(lun.error());
-  return run_change(e, fmt::format("remove LUN {} of {}", *lun, owner(t, g)),
+  return run_change(e, q, fmt::format("remove LUN {} of {}", *lun, owner(t, g)),
                     [&](config::Config& c) { return edits::remove_lun(c, t, g, *lun); });
 }
 
@@ -97,24 +97,24 @@ void add_lun_routes(Router& r, Engine& e) {
             const std::string& t = q.params.at("t");
             auto name = string_field(b, "name");
             if (!name) return error_response(name.error());
-            return run_change(e, fmt::format("add group '{}' to target '{}'", *name, t),
+            return run_change(e, q, fmt::format("add group '{}' to target '{}'", *name, t),
                               [&](config::Config& c) { return edits::add_group(c, t, *name); });
           }));
   r.route("DELETE", "/v1/targets/{t}/groups/{g}", [&e](const Request& q) {
     const std::string &t = q.params.at("t"), &g = q.params.at("g");
-    return run_change(e, fmt::format("remove group '{}' of target '{}'", g, t),
+    return run_change(e, q, fmt::format("remove group '{}' of target '{}'", g, t),
                       [&](config::Config& c) { return edits::remove_group(c, t, g); });
   });
   r.route("POST", "/v1/targets/{t}/groups/{g}/initiators", with_body([&e](const Request& q, const Json& b) {
             const std::string &t = q.params.at("t"), &g = q.params.at("g");
             auto pattern = string_field(b, "initiator");
             if (!pattern) return error_response(pattern.error());
-            return run_change(e, fmt::format("add initiator '{}' to {}", *pattern, owner(t, g)),
+            return run_change(e, q, fmt::format("add initiator '{}' to {}", *pattern, owner(t, g)),
                               [&](config::Config& c) { return edits::add_initiator(c, t, g, *pattern); });
           }));
   r.route("DELETE", "/v1/targets/{t}/groups/{g}/initiators/{pattern}", [&e](const Request& q) {
     const std::string &t = q.params.at("t"), &g = q.params.at("g"), &p = q.params.at("pattern");
-    return run_change(e, fmt::format("remove initiator '{}' from {}", p, owner(t, g)),
+    return run_change(e, q, fmt::format("remove initiator '{}' from {}", p, owner(t, g)),
                       [&](config::Config& c) { return edits::remove_initiator(c, t, g, p); });
   });
   r.route("POST", "/v1/targets/{t}/groups/{g}/initiators/move", with_body([&e](const Request& q, const Json& b) {
@@ -123,7 +123,8 @@ void add_lun_routes(Router& r, Engine& e) {
             if (!pattern) return error_response(pattern.error());
             auto to = string_field(b, "to_group");
             if (!to) return error_response(to.error());
-            return run_change(e, fmt::format("move initiator '{}' from {} to group '{}'", *pattern, owner(t, g), *to),
+            return run_change(e, q,
+                              fmt::format("move initiator '{}' from {} to group '{}'", *pattern, owner(t, g), *to),
                               [&](config::Config& c) { return edits::move_initiator(c, t, g, *pattern, *to); });
           }));
 }

@@ -27,8 +27,9 @@ info=$(dpkg-deb -I "$deb")
 echo "$info" | grep -q '^ Package: esan$' || fail "package name"
 dep=$(dpkg-deb -f "$deb" Depends)
 # libcpg/libquorum: the HA pair's corosync clients; libiscsi: the I/O
-# redirect's sessions to the peer (esand links all three).
-for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib libcpg libquorum libiscsi; do
+# redirect's sessions to the peer; libgit2: the configuration history (esand
+# links all four).
+for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib libcpg libquorum libiscsi libgit2; do
 	echo "$dep" | grep -q "$lib" || fail "Depends lacks $lib: $dep"
 done
 echo "$dep" | grep -q -e libgtest -e libgmock && fail "Depends names a test-only library: $dep"

@@ -37,6 +37,7 @@ enum class View {
   kVersion,      // GET /v1/version
   kState,        // GET .../target-groups/{tg}/state: the state word alone
   kHealth,       // GET /v1/health
+  kHistory,      // GET /v1/config/history
 };
 
 struct ApiCall {

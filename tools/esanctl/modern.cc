@@ -116,6 +116,20 @@ Calls config_apply(const Parsed& p) {
   c.text_file = p.pos[0];
   return one(std::move(c));
 }
+Calls config_history(const Parsed& p) {
+  std::string path = "/v1/config/history";
+  if (p.opt.contains("limit")) {
+    auto n = parse_number(p.opt_or("limit"), "--limit");
+    if (!n) return std::unexpected(n.error());
+    path += "?limit=" + std::to_string(*n);
+  }
+  return one(read_call(path, View::kHistory));
+}
+Calls config_diff(const Parsed& p) {
+  std::string path = "/v1/config/diff?from=" + seg(p.pos[0]);
+  if (p.pos.size() == 2) path += "&to=" + seg(p.pos[1]);
+  return one(read_call(path, View::kText));
+}
 Calls session_close(const Parsed& p) {
   auto id = parse_number(p.pos[0], "session ID");
   if (!id) return std::unexpected(id.error());
@@ -188,10 +202,15 @@ const Command kTable[] = {
      return one(change_call("PUT", tgrp_path(p) + "/state", json{{"state", p.pos[2]}}, "target group " + p.pos[1] + " is now " + p.pos[2])); }},
   {"session", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/sessions", View::kSessionList)); }},
   {"session", "close", "ID", 1, 1, false, "", "", session_close},
-  {"config", "show", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/config", View::kText)); }},
+  {"config", "show", "[REV]", 0, 1, false, "", "", [](const Parsed& p) {
+     return one(read_call(p.pos.empty() ? "/v1/config" : "/v1/config/history/" + seg(p.pos[0]), View::kText)); }},
   {"config", "write", "[PATH]", 0, 1, false, "", "", [](const Parsed& p) { return config_path_call(p, "write"); }},
   {"config", "reload", "[PATH]", 0, 1, false, "", "", [](const Parsed& p) { return config_path_call(p, "reload"); }},
   {"config", "apply", "FILE", 1, 1, false, "", "", config_apply},
+  {"config", "history", "[--limit N]", 0, 0, false, "limit", "", config_history},
+  {"config", "diff", "REV [REV]", 1, 2, false, "", "", config_diff},
+  {"config", "rollback", "REV", 1, 1, false, "", "", [](const Parsed& p) {
+     return one(change_call("POST", "/v1/config/rollback", json{{"rev", p.pos[0]}}, "configuration rolled back to " + p.pos[0])); }},
   {"stats", "", "[--prometheus]", 0, 0, false, "prometheus", "", [](const Parsed& p) {
      return one(p.opt.contains("prometheus") ? read_call("/metrics", View::kText) : read_call("/v1/stats", View::kStats)); }},
   {"version", "", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/version", View::kVersion)); }},

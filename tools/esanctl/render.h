@@ -34,6 +34,10 @@ std::string render_stats(const nlohmann::json& stats);
 // scripts (the resource agent).
 std::string render_health(const nlohmann::json& health);
 
+// GET /v1/config/history: REV (12 digits), TIME (UTC), AUTHOR, MESSAGE,
+// newest first; a last line when the last commit failed.
+std::string render_history(const nlohmann::json& history);
+
 // Left-aligned columns separated by two spaces; the first row is the header.
 std::string table(const std::vector<std::vector<std::string>>& rows);
 

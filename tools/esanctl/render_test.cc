@@ -128,6 +128,19 @@ TEST(Render, SessionsStatsVersion) {
   EXPECT_EQ(render(view(View::kText), "HANDLER x {\n}", false), "HANDLER x {\n}\n");
 }
 
+TEST(Render, HistoryIsATableNewestFirst) {
+  std::string body = R"({"repository":"/etc/esan/esan.conf.history","revisions":[
+    {"rev":"0123456789abcdef0123456789abcdef01234567","time":1796529600,"author":"alice","message":"add target 'iqn.x:t1'"},
+    {"rev":"89abcdef0123456789abcdef0123456789abcdef","time":1796529000,"author":"esand","message":"start with /etc/esan/esan.conf"}]})";
+  std::string out = render(view(View::kHistory), body, false);
+  EXPECT_EQ(out,
+            "REV           TIME (UTC)           AUTHOR  MESSAGE\n"
+            "0123456789ab  2026-12-06 04:00:00  alice   add target 'iqn.x:t1'\n"
+            "89abcdef0123  2026-12-06 03:50:00  esand   start with /etc/esan/esan.conf\n");
+  out = render(view(View::kHistory), R"({"revisions":[],"error":"disk full"})", false);
+  EXPECT_TRUE(has(out, "history: the last change was applied but not recorded: disk full")) << out;
+}
+
 TEST(Render, UnexpectedShapesFallBackToJson) {
   std::string out = render(view(View::kDeviceList), R"({"surprise":true})", false);
   EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json({{"surprise", true}}));

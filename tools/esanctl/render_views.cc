@@ -1,5 +1,7 @@
-// The tables of render.cc for ALUA, sessions and statistics.
+// The tables of render.cc for ALUA, sessions, statistics, health and the
+// configuration history.
 #include <cstdio>
+#include <ctime>
 
 #include "tools/esanctl/render.h"
 #include "tools/esanctl/render_cells.h"
@@ -122,6 +124,25 @@ std::string render_health(const json& h) {
                       field(g, "nodeid"), members.empty() ? "-" : members});
   }
   return table(devs) + "\n" + table(groups) + "\nhealth: " + (h.value("ok", false) ? "ok" : "failed") + "\n";
+}
+
+std::string render_history(const json& h) {
+  Rows rows{{"REV", "TIME (UTC)", "AUTHOR", "MESSAGE"}};
+  for (const auto& r : h.value("revisions", json::array())) {
+    std::string rev = field(r, "rev").substr(0, 12);
+    std::string when = "-";
+    if (r.contains("time") && r["time"].is_number_integer()) {
+      std::time_t t = r["time"].get<std::time_t>();
+      std::tm tm{};
+      char buf[32];
+      if (gmtime_r(&t, &tm) && std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm)) when = buf;
+    }
+    rows.push_back({rev, when, field(r, "author"), field(r, "message")});
+  }
+  std::string out = table(rows);
+  if (h.contains("error") && h["error"].is_string())
+    out += "history: the last change was applied but not recorded: " + h["error"].get<std::string>() + "\n";
+  return out;
 }
 
 }  // namespace esan::ctl
