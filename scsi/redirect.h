@@ -30,7 +30,9 @@
 //    first waited have passed; then it ends with 04h/0Ah as above. During
 //    a failover initiators so see a slow command instead of an error that
 //    makes them fail the path and wait for their path checker. A device
-//    group with redirect_hold_ms 0 answers at once.
+//    group with redirect_hold_ms 0 answers at once. A held task the
+//    transport marks aborted (Task::aborted) ends at its next retry
+//    without running (TASK ABORTED; the transport sends no response).
 //  - EXTENDED COPY and SANITIZE on such a port are refused (ILLEGAL
 //    REQUEST, INVALID COMMAND OPERATION CODE): they would read or write the
 //    medium here, and their per-nexus state (list ids, sanitize progress)

@@ -20,7 +20,16 @@ bool hold(Cmd& c, const DeviceGroup& dg) {
   if (!t.hold_until_ns) t.hold_until_ns = now + uint64_t(dg.redirect_hold_ms()) * 1'000'000;
   if (now >= t.hold_until_ns) return false;
   Nexus* nexus = &c.nexus;
-  t.executor->post_after(kHoldRecheckMs, [nexus, &t] { execute(*nexus, t); });
+  t.executor->post_after(kHoldRecheckMs, [nexus, &t] {
+    if (!t.aborted) return execute(*nexus, t);
+    // Terminated while held: never run (its initiator may already have
+    // sent the command again elsewhere).
+    t.status = kTaskAborted;
+    t.sense_len = 0;
+    t.data.clear();
+    t.lu_hold.reset();
+    complete(t);
+  });
   return true;
 }
 }  // namespace

@@ -104,8 +104,8 @@ TEST(RedirectGate, NoOptimizedPeerIsATransition) {
 // again every kHoldRecheckMs (the test's executor runs post_after() work on
 // tick()) until it can be, or its hold is over.
 struct Held {
-  explicit Held(RedirectFixture& x, std::vector<uint8_t> cdb = read16()) : x(x) {
-    x.f.prepare(t, cdb, DataDir::kIn, {}, 512);
+  explicit Held(RedirectFixture& x, std::vector<uint8_t> cdb = read16(), DataDir dir = DataDir::kIn) : x(x) {
+    x.f.prepare(t, cdb, dir, dir == DataDir::kOut ? pattern(512, 3) : std::vector<uint8_t>{}, 512);
     before = x.f.owner.done;
     execute(*x.f.nexus, t);
     x.f.exec.drain();
@@ -170,6 +170,20 @@ TEST(RedirectHold, EndsInATransitionWhenItsTimeIsOver) {
   ASSERT_TRUE(h.done());
   expect_sense(h.t, SenseKey::kNotReady, asc::kNotAccessibleAluaTransition);
   EXPECT_TRUE(x.f.exec.later.empty());
+}
+
+TEST(RedirectHold, AnAbortedHeldCommandNeverRuns) {
+  RedirectFixture x(kAN, kSB, IoPolicy::kRedirect, 10000);
+  Held h(x, cdb16(op::kWrite16, 0, 1), DataDir::kOut);
+  EXPECT_FALSE(h.done());
+  h.t.aborted = true;  // the transport: ABORT TASK, or the connection closed
+  ASSERT_TRUE(x.dg->apply(std::vector<DeviceGroup::Change>{{2, kAO}}, DeviceGroup::Cause::kImplicit));
+  x.f.lu->ua_take(x.f.nexus->id);
+  x.f.exec.tick();
+  ASSERT_TRUE(h.done());
+  EXPECT_EQ(h.t.status, kTaskAborted);
+  EXPECT_TRUE(x.rec->opcodes.empty()) << "not forwarded once aborted, though an owner is back";
+  EXPECT_TRUE(x.f.dev->pending.empty());
 }
 
 TEST(RedirectHold, OnlyMediumAccessIsHeld) {

@@ -66,6 +66,11 @@ class Task {
   // null in production; task_done() runs on this executor's thread.
   reactor::Executor* executor = nullptr;
   void* transport_ctx = nullptr;  // for the transport; untouched by the SCSI layer
+  // Set by the transport when a task management function or the end of
+  // its connection terminates the task (no response will be sent). Work
+  // under way runs to its end; a command the SCSI layer holds (redirect
+  // gate, scsi/redirect.h) ends without running again.
+  bool aborted = false;
   // kOut: the Data-Out bytes received (data.size() <= expected_len).
   // kIn : filled by the SCSI layer; data.size() is the length the command
   //       produced, which may exceed expected_len (the transport sends

@@ -50,17 +50,17 @@ void Connection::send_nop_in(uint32_t ttt) {
 }
 
 void Connection::abort_task(IscsiTask& t) {
-  if (t.aborted) return;
+  if (t.scsi.aborted) return;
   switch (t.state) {
     case TaskState::kCollecting:
     case TaskState::kQueued:
-      t.aborted = true;
+      t.scsi.aborted = true;
       tasks_.erase(t.itt);
       maybe_release(&t);
       break;
     case TaskState::kExecuting:
       // The backend still owns the buffer: release on completion, no response.
-      t.aborted = true;
+      t.scsi.aborted = true;
       break;
     case TaskState::kSending:
       break;  // already answered

@@ -49,7 +49,7 @@ void Connection::release_task(IscsiTask* t) {
 void Connection::maybe_release(IscsiTask* t) {
   if (t->state == TaskState::kExecuting) return;
   if (t->sends_pending) return;
-  if (t->done_sending || t->aborted) release_task(t);
+  if (t->done_sending || t->scsi.aborted) release_task(t);
 }
 
 void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen) {
@@ -144,7 +144,7 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
   }
   IscsiTask& t = *it->second;
   if (t.state != TaskState::kCollecting) {
-    if (!t.aborted) send_reject(bhs, kRejectProtocolError);
+    if (!t.scsi.aborted) send_reject(bhs, kRejectProtocolError);
     return;
   }
   uint32_t off = bhs.buffer_offset();
@@ -198,8 +198,8 @@ void Connection::task_done(scsi::Task& task) {
   auto* t = static_cast<IscsiTask*>(task.transport_ctx);
   --executing_;
   t->state = TaskState::kSending;
-  if (t->aborted || phase_ == Phase::kClosing) {
-    t->aborted = true;
+  if (t->scsi.aborted || phase_ == Phase::kClosing) {
+    t->scsi.aborted = true;
     maybe_release(t);
     if (phase_ == Phase::kClosing) maybe_finish();
     return;

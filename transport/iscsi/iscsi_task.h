@@ -22,7 +22,6 @@ struct IscsiTask {
   uint32_t cmdsn = 0;
   bool immediate = false;
   TaskState state = TaskState::kCollecting;
-  bool aborted = false;     // a TMF terminated it: no response is sent
   bool data_error = false;  // Data-Out arrived out of sequence: fail the task
   bool digest_error = false;  // a Data-Out failed its data digest: fail the task
   uint32_t received = 0;    // Data-Out bytes received so far
