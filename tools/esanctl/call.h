@@ -38,6 +38,9 @@ enum class View {
   kState,        // GET .../target-groups/{tg}/state: the state word alone
   kHealth,       // GET /v1/health
   kHistory,      // GET /v1/config/history
+  kEvents,       // GET /v1/events
+  kAlerts,       // GET /v1/alerts
+  kAlertTest,    // POST /v1/alerts/test
 };
 
 struct ApiCall {
@@ -51,6 +54,9 @@ struct ApiCall {
   // When set, the body is {"text": <this file's contents>}, read just before
   // sending (scstadmin -config FILE, esanctl config apply FILE).
   std::string text_file;
+  // GET /v1/events --follow: repeat the call as a long poll from the
+  // answer's "next" until esand goes away (main.cc).
+  bool follow = false;
 
   bool operator==(const ApiCall&) const = default;
 };
