@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "events/event_log.h"
 #include "transport/iscsi/connection.h"
+#include "transport/iscsi/limits.h"
 #include "transport/iscsi/pdu_frame.h"
 
 namespace esan::iscsi {
@@ -37,8 +38,10 @@ void Connection::post_login_failure(const LoginResponse& out) {
   bool auth = out.status_class == 2 && out.status_detail == 1;
   if (auth) f.emplace_back("auth", "CHAP");
   events::post(limit ? events::Kind::kLimitHit : events::Kind::kLoginFailed, events::Severity::kWarning,
+               // The address without the port: repeated failures of one initiator read the same
+               // (alerts de-duplicate on the message).
                fmt::format("login of {} from {} to {} refused ({:02x}/{:02x}): {}", or_unknown(p.initiator_name),
-                           peer_, p.target_name.empty() ? std::string(p.discovery ? "discovery" : "(none)")
+                           peer_address(peer_), p.target_name.empty() ? std::string(p.discovery ? "discovery" : "(none)")
                                                         : p.target_name,
                            out.status_class, out.status_detail, reason),
                std::move(f));
