@@ -1,10 +1,10 @@
 #include "alerts/alert_config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "config/syntax.h"
 #include "config/values.h"
@@ -13,9 +13,12 @@ namespace esan::alerts {
 
 std::string_view sink_type_name(SinkType t) {
   switch (t) {
-    case SinkType::kMail: return "mail";
-    case SinkType::kWebhook: return "webhook";
-    case SinkType::kSyslog: return "syslog";
+    case SinkType::kMail:
+      return "mail";
+    case SinkType::kWebhook:
+      return "webhook";
+    case SinkType::kSyslog:
+      return "syslog";
   }
   return "unknown";
 }
@@ -77,10 +80,14 @@ Result<SinkConfig> parse_sink(const Ctx& c, const Node& n) {
     auto v = value_of(c, a);
     if (!v) return std::unexpected(v.error());
     if (a.keyword == "type") {
-      if (*v == "mail") s.type = SinkType::kMail;
-      else if (*v == "webhook") s.type = SinkType::kWebhook;
-      else if (*v == "syslog") s.type = SinkType::kSyslog;
-      else return c.err(a, fmt::format("unknown sink type '{}' (mail, webhook or syslog)", *v));
+      if (*v == "mail")
+        s.type = SinkType::kMail;
+      else if (*v == "webhook")
+        s.type = SinkType::kWebhook;
+      else if (*v == "syslog")
+        s.type = SinkType::kSyslog;
+      else
+        return c.err(a, fmt::format("unknown sink type '{}' (mail, webhook or syslog)", *v));
       typed = true;
     } else if (a.keyword == "to") {
       s.to = split(*v, " \t,");
@@ -153,8 +160,8 @@ Result<RuleConfig> parse_rule(const Ctx& c, const Node& n, const std::vector<Sin
     } else if (a.keyword == "sinks") {
       for (const auto& name : split(*v, " \t,")) {
         if (std::none_of(sinks.begin(), sinks.end(), [&](const SinkConfig& s) { return s.name == name; }))
-          return c.err(a, fmt::format("RULE {}: no SINK named '{}' (SINKs come before the RULEs using them)",
-                                      r.name, name));
+          return c.err(
+              a, fmt::format("RULE {}: no SINK named '{}' (SINKs come before the RULEs using them)", r.name, name));
         r.sinks.push_back(name);
       }
     } else {
@@ -171,7 +178,8 @@ bool split_url(std::string_view url, std::string& origin, std::string& path) {
   constexpr std::string_view kScheme = "http://";
   if (!url.starts_with(kScheme)) return false;
   size_t slash = url.find('/', kScheme.size());
-  std::string_view host = url.substr(kScheme.size(), slash == std::string_view::npos ? url.npos : slash - kScheme.size());
+  std::string_view host =
+      url.substr(kScheme.size(), slash == std::string_view::npos ? url.npos : slash - kScheme.size());
   if (host.empty() || host.find_first_of(" \t@") != std::string_view::npos) return false;
   origin = std::string(url.substr(0, kScheme.size() + host.size()));
   path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));

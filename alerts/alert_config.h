@@ -55,11 +55,11 @@ std::string_view sink_type_name(SinkType t);
 struct SinkConfig {
   std::string name;
   SinkType type = SinkType::kSyslog;
-  std::vector<std::string> to;  // mail
-  std::string from;             // mail; "" = esand@HOSTNAME
+  std::vector<std::string> to;                                    // mail
+  std::string from;                                               // mail; "" = esand@HOSTNAME
   std::vector<std::string> sendmail{"/usr/sbin/sendmail", "-t"};  // mail: argv
-  std::string url;              // webhook
-  std::string facility = "daemon";  // syslog: daemon, user, local0..local7
+  std::string url;                                                // webhook
+  std::string facility = "daemon";                                // syslog: daemon, user, local0..local7
   int line = 0;
 };
 

@@ -1,9 +1,9 @@
 #include "alerts/alerter.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
-
-#include <fmt/format.h>
 
 #include "common/log.h"
 
@@ -20,8 +20,8 @@ int64_t now_ms() {
 Alerter::Alerter(AlertsConfig cfg, std::shared_ptr<events::EventLog> log, std::string host)
     : cfg_(std::move(cfg)), log_(std::move(log)), host_(std::move(host)) {
   for (const auto& s : cfg_.sinks) {
-    auto st = std::make_unique<SinkState>(SinkState{s, make_sink(s, host_),
-                                                    Throttle(cfg_.rate_limit, int64_t{cfg_.dedup_s} * 1000), {}, {}});
+    auto st = std::make_unique<SinkState>(
+        SinkState{s, make_sink(s, host_), Throttle(cfg_.rate_limit, int64_t{cfg_.dedup_s} * 1000), {}, {}});
     st->st.name = s.name;
     st->st.type = s.type;
     sinks_.push_back(std::move(st));

@@ -41,8 +41,8 @@ struct SinkStatus {
   SinkType type = SinkType::kSyslog;
   uint64_t delivered = 0, failures = 0, dropped = 0, duplicates = 0, rate_limited = 0;
   size_t queued = 0;
-  std::string last_error;      // of the last failure ("" when none yet)
-  int64_t last_error_ms = 0;   // wall clock of that failure
+  std::string last_error;     // of the last failure ("" when none yet)
+  int64_t last_error_ms = 0;  // wall clock of that failure
 };
 
 struct AlertsStatus {

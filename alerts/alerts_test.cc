@@ -114,8 +114,18 @@ TEST(AlertConfig, Routes) {
   EXPECT_EQ(routes(*c, ev(Kind::kLoginFailed, Severity::kInfo, "x")), (V{"log"}));  // below warning
   EXPECT_EQ(routes(*c, ev(Kind::kLogin, Severity::kInfo, "x")), (V{"log"}));
   EXPECT_EQ(routes(*c, ev(Kind::kIoError, Severity::kError, "x")), (V{"hook", "log"}));  // once per sink
-  EXPECT_EQ(routes(*c, ev(Kind::kAlertFailed, Severity::kError, "x")), V{});            // never routed
+  EXPECT_EQ(routes(*c, ev(Kind::kAlertFailed, Severity::kError, "x")), V{});             // never routed
   EXPECT_EQ(routes(*c, ev(Kind::kAlertTest, Severity::kInfo, "x")), V{});
+}
+
+TEST(AlertConfig, PackagedExampleParses) {
+  auto c = load_alerts_file(ESAN_EXAMPLE_ALERTS);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->sinks.size(), 2u);
+  EXPECT_EQ(c->rules.size(), 2u);
+  auto missing = load_alerts_file("/nonexistent/alerts.conf");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Errc::kIo);
 }
 
 TEST(SplitUrl, Forms) {

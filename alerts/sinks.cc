@@ -1,6 +1,8 @@
 #include "alerts/sinks.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <httplib.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -12,9 +14,6 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
-
-#include <fmt/format.h>
-#include <httplib.h>
 
 extern char** environ;
 
@@ -168,9 +167,12 @@ class SyslogSink : public Sink {
 
 std::unique_ptr<Sink> make_sink(const SinkConfig& cfg, std::string host) {
   switch (cfg.type) {
-    case SinkType::kMail: return std::make_unique<MailSink>(cfg, std::move(host));
-    case SinkType::kWebhook: return std::make_unique<WebhookSink>(cfg, std::move(host));
-    case SinkType::kSyslog: return std::make_unique<SyslogSink>(cfg);
+    case SinkType::kMail:
+      return std::make_unique<MailSink>(cfg, std::move(host));
+    case SinkType::kWebhook:
+      return std::make_unique<WebhookSink>(cfg, std::move(host));
+    case SinkType::kSyslog:
+      return std::make_unique<SyslogSink>(cfg);
   }
   return nullptr;
 }
@@ -199,8 +201,8 @@ std::string mail_text(const SinkConfig& cfg, const std::string& host, const even
   text += fmt::format("host: {}\nevent: {}\ntime: {}\nkind: {}\nseverity: {}\n", host, e.seq,
                       events::format_time(e.time_ms), events::kind_name(e.kind), events::severity_name(e.severity));
   for (const auto& [k, v] : e.fields) text += fmt::format("{}: {}\n", k, v);
-  if (suppressed) text += fmt::format("\n{} earlier alert(s) to this sink were suppressed (duplicates or rate limit).\n",
-                                      suppressed);
+  if (suppressed)
+    text += fmt::format("\n{} earlier alert(s) to this sink were suppressed (duplicates or rate limit).\n", suppressed);
   return text;
 }
 

@@ -40,7 +40,7 @@ class Throttle {
  private:
   uint32_t per_minute_;
   int64_t dedup_ms_;
-  std::deque<int64_t> sent_;                 // send times within the last minute
+  std::deque<int64_t> sent_;                  // send times within the last minute
   std::map<std::string, int64_t> last_sent_;  // kind + message -> last send time
   uint64_t held_ = 0, duplicates_ = 0, rate_limited_ = 0;
 };

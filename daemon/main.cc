@@ -30,15 +30,15 @@
 
 #include "alerts/alerter.h"
 #include "common/log.h"
+#include "config/model.h"
 #include "daemon/startup.h"
 #include "events/event_log.h"
-#include "config/model.h"
-#include "server/runtime.h"
-#include "server/server.h"
-#include "server/state_dir.h"
 #include "mgmt/api_server.h"
 #include "mgmt/engine.h"
 #include "mgmt/routes.h"
+#include "server/runtime.h"
+#include "server/server.h"
+#include "server/state_dir.h"
 
 #ifndef ESAN_VERSION
 #define ESAN_VERSION "0.0.0"
@@ -153,8 +153,8 @@ int main(int argc, char** argv) {
   if (!marker) ESAN_LOG_WARN("{} (an unclean stop will not be detected at the next start)", marker.error().message);
   char host[256] = {};
   gethostname(host, sizeof host - 1);
-  auto report = esan::daemon::startup_report(ESAN_VERSION, host, *cfg,
-                                             marker ? marker->previous : std::optional<std::string>());
+  auto report =
+      esan::daemon::startup_report(ESAN_VERSION, host, *cfg, marker ? marker->previous : std::optional<std::string>());
   if (marker && marker->previous) ESAN_LOG_WARN("the previous run did not stop cleanly ({})", *marker->previous);
   event_log->post(esan::events::Kind::kStart, report.severity, report.message, std::move(report.fields));
   std::unique_ptr<esan::alerts::Alerter> alerter;

@@ -1,5 +1,6 @@
 #include "daemon/startup.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -7,8 +8,6 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "events/event.h"
 
@@ -24,8 +23,9 @@ Result<RunMarker> RunMarker::claim(const std::string& state_dir) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     m.previous = text.empty() ? std::string("(empty marker)") : text;
   }
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::ofstream out(m.path, std::ios::trunc);
   out << fmt::format("pid {} started {}\n", getpid(), events::format_time(now));
   out.flush();
@@ -54,8 +54,7 @@ StartupReport startup_report(const std::string& version, const std::string& host
                           cfg.targets.size(), cfg.targets.empty() ? "" : " (", names(cfg.targets),
                           cfg.targets.empty() ? "" : ")", cfg.devices.size(), cfg.devices.empty() ? "" : " (",
                           names(cfg.devices), cfg.devices.empty() ? "" : ")");
-  if (unclean_marker)
-    r.message += fmt::format("; the previous run did not stop cleanly ({})", *unclean_marker);
+  if (unclean_marker) r.message += fmt::format("; the previous run did not stop cleanly ({})", *unclean_marker);
   r.fields = {{"version", version},
               {"host", host},
               {"targets", names(cfg.targets)},

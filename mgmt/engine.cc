@@ -1,5 +1,4 @@
 // Engine; see engine.h.
-#include "events/event_log.h"
 #include "mgmt/engine.h"
 
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "common/log.h"
 #include "common/named.h"
 #include "config/edit.h"
+#include "events/event_log.h"
 #include "mgmt/edits.h"
 #include "mgmt/reconcile.h"
 #include "mgmt/write_back.h"

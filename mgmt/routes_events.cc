@@ -1,9 +1,9 @@
 // The event log and the alerts (docs/API.md "Events and alerts"):
 // GET /v1/events (with a long-poll form), GET /v1/alerts,
 // POST /v1/alerts/test.
-#include <atomic>
-
 #include <fmt/format.h>
+
+#include <atomic>
 
 #include "alerts/sinks.h"
 #include "config/values.h"
@@ -75,16 +75,24 @@ void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::
     return json_response(Json{{"configured", true}, {"rules", st.rules}, {"missed", st.missed}, {"sinks", sinks}});
   });
   r.route("POST", "/v1/alerts/test", [alerter](const Request&) {
-    if (!alerter)
-      return error_response(Error{Errc::kUnsupported, "no alerts are configured (esand --alerts FILE)"});
+    if (!alerter) return error_response(Error{Errc::kUnsupported, "no alerts are configured (esand --alerts FILE)"});
     Json results = Json::array();
     bool all = true;
     for (const auto& t : alerter->test()) {
       all = all && t.error.empty();
-      results.push_back(Json{{"sink", t.sink}, {"ok", t.error.empty()},
-                             {"error", t.error.empty() ? Json(nullptr) : Json(t.error)}});
+      results.push_back(
+          Json{{"sink", t.sink}, {"ok", t.error.empty()}, {"error", t.error.empty() ? Json(nullptr) : Json(t.error)}});
     }
-    return json_response(Json{{"ok", all}, {"results", std::move(results)}});
+    Json body{{"ok", all}, {"results", results}};
+    if (all) return json_response(body);
+    // 502: esand is fine, a sink behind it is not (esanctl exits 1 with the message).
+    std::string failed;
+    for (const auto& r : results)
+      if (!r["ok"].get<bool>())
+        failed += fmt::format("{}{}: {}", failed.empty() ? "" : "; ", r["sink"].get<std::string>(),
+                              r["error"].get<std::string>());
+    body["error"] = Json{{"code", "sink_failed"}, {"message", "alert sink(s) failed: " + failed}};
+    return json_response(body, 502);
   });
 }
 

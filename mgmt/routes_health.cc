@@ -4,11 +4,10 @@
 // are fixed while esand runs (a reload that changes them is refused), so
 // reading them needs no lock.
 #include <charconv>
-
-#include <fmt/format.h>
-
 #include <map>
 #include <mutex>
+
+#include <fmt/format.h>
 
 #include "events/event_log.h"
 #include "mgmt/health.h"
@@ -51,11 +50,11 @@ void post_failures(const std::vector<BackendProbe>& probes, const std::vector<Gr
   for (const auto& g : groups) {
     bool& was = last_ok.try_emplace("group " + g.name, true).first->second;
     if (!g.ready && was)
-      events::post(events::Kind::kHealthFailed, events::Severity::kError,
-                   fmt::format("health: device group {} is not ready (cluster group {}: {}, {})", g.name,
-                               g.cluster_group, g.joined ? "joined" : "not joined",
-                               g.quorate ? "quorate" : "not quorate"),
-                   {{"device_group", g.name}, {"cluster_group", g.cluster_group}});
+      events::post(
+          events::Kind::kHealthFailed, events::Severity::kError,
+          fmt::format("health: device group {} is not ready (cluster group {}: {}, {})", g.name, g.cluster_group,
+                      g.joined ? "joined" : "not joined", g.quorate ? "quorate" : "not quorate"),
+          {{"device_group", g.name}, {"cluster_group", g.cluster_group}});
     was = g.ready;
   }
 }

@@ -144,7 +144,9 @@ Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::opt
                   {"group_id", std::to_string(g.group_id_)},
                   {"from", std::string(alua_state_name(g.state()))},
                   {"to", std::string(alua_state_name(s.state))},
-                  {"cause", !implicit ? "stpg" : s.implicit ? "one_optimized" : "implicit"}});
+                  {"cause", !implicit    ? "stpg"
+                            : s.implicit ? "one_optimized"
+                                         : "implicit"}});
     g.status_.store(uint8_t(implicit ? AluaStatusCode::kImplicit : AluaStatusCode::kSetByStpg),
                     std::memory_order_release);
     g.state_.store(uint8_t(s.state), std::memory_order_release);

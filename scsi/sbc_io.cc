@@ -38,9 +38,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "common/log.h"
-
 #include "common/bytes.h"
+#include "common/log.h"
 #include "events/event_log.h"
 #include "scsi/command.h"
 #include "scsi/opcodes.h"

@@ -162,21 +162,27 @@ cluster::Reply SharedState::apply(uint64_t seq, const cluster::Change& c) {
 
 namespace {
 std::string_view pr_action_name(uint8_t action) {
-  static constexpr std::string_view kNames[] = {"REGISTER", "RESERVE", "RELEASE", "CLEAR", "PREEMPT",
-                                                "PREEMPT AND ABORT", "REGISTER AND IGNORE EXISTING KEY",
-                                                "REGISTER AND MOVE", "REPLACE LOST RESERVATION"};
+  static constexpr std::string_view kNames[] = {"REGISTER",
+                                                "RESERVE",
+                                                "RELEASE",
+                                                "CLEAR",
+                                                "PREEMPT",
+                                                "PREEMPT AND ABORT",
+                                                "REGISTER AND IGNORE EXISTING KEY",
+                                                "REGISTER AND MOVE",
+                                                "REPLACE LOST RESERVATION"};
   return action < std::size(kNames) ? kNames[action] : "unknown";
 }
 
 // A reservation change as an event (reservation keys are left out).
 void post_pr_event(const LogicalUnit& lu, std::string_view action, ItNexusId who) {
-  events::post(events::Kind::kPrChanged, events::Severity::kInfo,
-               fmt::format("device {}: {} by {} (relative target port {})", lu.name(), action, who.port,
-                           who.rel_tgt_id),
-               {{"device", lu.name()},
-                {"action", std::string(action)},
-                {"initiator_port", std::string(who.port)},
-                {"rel_tgt_id", std::to_string(who.rel_tgt_id)}});
+  events::post(
+      events::Kind::kPrChanged, events::Severity::kInfo,
+      fmt::format("device {}: {} by {} (relative target port {})", lu.name(), action, who.port, who.rel_tgt_id),
+      {{"device", lu.name()},
+       {"action", std::string(action)},
+       {"initiator_port", std::string(who.port)},
+       {"rel_tgt_id", std::to_string(who.rel_tgt_id)}});
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 // a failing webhook is retried, reported and never holds up logins; the
 // startup report says whether the previous run stopped cleanly.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -14,8 +15,6 @@
 #include <filesystem>
 #include <future>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/integration/esand_process.h"
 #include "tests/integration/iscsi_client.h"
@@ -89,8 +88,8 @@ class Sinks {
     http_port_ = FreeLoopbackPort();
     smtp_port_ = FreeLoopbackPort();
     std::string out = dir_ + "/sinks.out";
-    std::vector<std::string> args{"/usr/bin/python3", ALERT_SINKS_PATH, dir_, std::to_string(http_port_),
-                                  std::to_string(smtp_port_), std::to_string(http_status)};
+    std::vector<std::string> args{"/usr/bin/python3",         ALERT_SINKS_PATH,           dir_,
+                                  std::to_string(http_port_), std::to_string(smtp_port_), std::to_string(http_status)};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -104,8 +103,7 @@ class Sinks {
     if (!ready_) ADD_FAILURE() << "alert_sinks.py did not start: " << ReadFile(out);
     // msmtp's configuration: the local SMTP sink, no TLS, no authentication.
     WriteFile(dir_ + "/msmtprc", "account default\nhost 127.0.0.1\nport " + std::to_string(smtp_port_) +
-                                     "\nfrom esand@test.example\nauth off\ntls off\nlogfile " + dir_ +
-                                     "/msmtp.log\n");
+                                     "\nfrom esand@test.example\nauth off\ntls off\nlogfile " + dir_ + "/msmtp.log\n");
     ::chmod((dir_ + "/msmtprc").c_str(), 0600);
   }
   ~Sinks() {
@@ -242,7 +240,8 @@ TEST(EventsThroughEsand, LongPollAndFollow) {
 
   // A long poll returns as soon as an event is posted, not at its end.
   auto t0 = std::chrono::steady_clock::now();
-  auto poll = std::async(std::launch::async, [&] { return api.Get("/v1/events?wait=20&since=" + std::to_string(next)); });
+  auto poll =
+      std::async(std::launch::async, [&] { return api.Get("/v1/events?wait=20&since=" + std::to_string(next)); });
   auto follow = std::async(std::launch::async, [&] {
     return RunCommand("timeout 4 " + std::string(ESANCTL_PATH) + " --socket " + esand.mgmt_socket() +
                       " events --follow --since " + std::to_string(next));
@@ -269,7 +268,8 @@ TEST(AlertsThroughEsand, WebhookAndMailThroughMsmtp) {
             "SINK hook {\n    type webhook\n    url http://127.0.0.1:" + std::to_string(sinks.http_port()) +
                 "/alerts\n}\n"
                 "SINK ops {\n    type mail\n    to ops@example.com\n    sendmail \"/usr/bin/msmtp -C " +
-                sinks.msmtprc() + " -t\"\n}\n"
+                sinks.msmtprc() +
+                " -t\"\n}\n"
                 "RULE problems {\n    kinds start,login_failed,config_changed\n    sinks hook,ops\n}\n");
   EsandProcess::Options opts;
   opts.extra_args = {"--alerts", esand.Path("alerts.conf")};
@@ -344,11 +344,14 @@ TEST(AlertsThroughEsand, FailingWebhookIsRetriedAndReported) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
   }
   // The start event's delivery: attempt 1 and 2 retried (1 s, 2 s), 3 gives up.
-  ASSERT_TRUE(WaitFor([&] {
-    for (const auto& e : OfKind(Events(api), "alert_failed"))
-      if (e.value("message", "").find("giving up") != std::string::npos && e["fields"]["event"] == "1") return true;
-    return false;
-  }, 20s)) << Events(api).dump(1);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const auto& e : OfKind(Events(api), "alert_failed"))
+          if (e.value("message", "").find("giving up") != std::string::npos && e["fields"]["event"] == "1") return true;
+        return false;
+      },
+      20s))
+      << Events(api).dump(1);
   auto fails = OfKind(Events(api), "alert_failed");
   std::vector<json> of_start;
   for (const auto& e : fails)

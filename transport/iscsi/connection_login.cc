@@ -28,11 +28,13 @@ std::string or_unknown(const std::string& s) { return s.empty() ? "(unknown)" : 
 void Connection::post_login_failure(const LoginResponse& out) {
   static const SessionParams kNone{};
   const SessionParams& p = negotiator_ ? negotiator_->params() : kNone;
-  std::string reason = !out.reason.empty()     ? out.reason
+  std::string reason = !out.reason.empty()      ? out.reason
                        : over_connection_limit_ ? std::string("connection limit reached")
-                                               : std::string("refused");
+                                                : std::string("refused");
   bool limit = out.status_class == 3 && out.status_detail == 2;
-  events::Fields f{{"initiator", p.initiator_name}, {"target", p.target_name},          {"peer", peer_},
+  events::Fields f{{"initiator", p.initiator_name},
+                   {"target", p.target_name},
+                   {"peer", peer_},
                    {"status", fmt::format("{:02x}/{:02x}", out.status_class, out.status_detail)},
                    {"reason", reason}};
   bool auth = out.status_class == 2 && out.status_detail == 1;
@@ -41,8 +43,8 @@ void Connection::post_login_failure(const LoginResponse& out) {
                // The address without the port: repeated failures of one initiator read the same
                // (alerts de-duplicate on the message).
                fmt::format("login of {} from {} to {} refused ({:02x}/{:02x}): {}", or_unknown(p.initiator_name),
-                           peer_address(peer_), p.target_name.empty() ? std::string(p.discovery ? "discovery" : "(none)")
-                                                        : p.target_name,
+                           peer_address(peer_),
+                           p.target_name.empty() ? std::string(p.discovery ? "discovery" : "(none)") : p.target_name,
                            out.status_class, out.status_detail, reason),
                std::move(f));
 }
@@ -156,8 +158,8 @@ void Connection::register_session(LoginResponse& out) {
     ESAN_LOG_WARN("{}: session limit reached (MaxSessions {} total, {} for target {}); login refused",
                   peer_, ctx_.limits.max_sessions, per_target, target);
     out = out_of_resources();
-    out.reason = fmt::format("session limit reached (MaxSessions {} total, {} for target {})",
-                             ctx_.limits.max_sessions, per_target, target);
+    out.reason = fmt::format("session limit reached (MaxSessions {} total, {} for target {})", ctx_.limits.max_sessions,
+                             per_target, target);
   }
 }
 
@@ -180,8 +182,11 @@ void Connection::finish_login() {
   // Only now the session this one reinstates goes (RFC 7143 6.3.5): its
   // nexus, still attached, has handed on what it was owed.
   close_reinstated();
-  events::Fields f{{"initiator", p.initiator_name}, {"target", p.target_name}, {"peer", peer_},
-                   {"tsih", std::to_string(session_.tsih)}, {"isid", session_.isid_hex()},
+  events::Fields f{{"initiator", p.initiator_name},
+                   {"target", p.target_name},
+                   {"peer", peer_},
+                   {"tsih", std::to_string(session_.tsih)},
+                   {"isid", session_.isid_hex()},
                    {"session", p.discovery ? "discovery" : "normal"}};
   if (!p.auth_user.empty()) f.emplace_back("chap_user", p.auth_user);
   events::post(events::Kind::kLogin, events::Severity::kInfo,
