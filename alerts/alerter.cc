@@ -70,6 +70,12 @@ int64_t Alerter::deliver_due(int64_t now, bool last_chance) {
       {
         std::lock_guard lock(mu_);
         if (s->queue.empty()) break;
+        if (last_chance && std::chrono::steady_clock::now() > last_chance_until_) {
+          s->st.dropped += s->queue.size();  // out of time: what is left is lost
+          s->queue.clear();
+          s->st.queued = 0;
+          break;
+        }
         if (!last_chance && s->queue.front().next_try_ms > now) {
           next = next ? std::min(next, s->queue.front().next_try_ms) : s->queue.front().next_try_ms;
           break;
@@ -138,12 +144,7 @@ void Alerter::run() {
     if (stopping && page.events.empty()) break;
   }
   // Stopping: one last attempt for what is queued, bounded in time.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (auto& s : sinks_) {
-    if (std::chrono::steady_clock::now() > deadline) break;
-    std::lock_guard lock(mu_);
-    for (auto& q : s->queue) q.next_try_ms = 0;
-  }
+  last_chance_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   deliver_due(now_ms(), true);
 }
 

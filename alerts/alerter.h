@@ -18,11 +18,13 @@
 //    every sink now, on the caller's thread, bypassing rules and
 //    throttles; returns each sink's result.
 //  * stop(): routes what is in the log, gives each queued alert one last
-//    attempt (at most ~5 s in all), then ends the thread. Idempotent; the
+//    attempt (none begins more than 5 s after the first; what is left is
+//    dropped), then ends the thread. Idempotent; the
 //    destructor calls it.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -95,6 +97,7 @@ class Alerter {
   std::vector<std::unique_ptr<SinkState>> sinks_;
   uint64_t cursor_ = 1, missed_ = 0;
   std::atomic<bool> stopping_{false};
+  std::chrono::steady_clock::time_point last_chance_until_;  // stop(): the end of the last attempts
   std::thread thread_;
 };
 
