@@ -2,7 +2,12 @@
 //
 //   esand --config FILE --listen HOST:PORT [--listen HOST:PORT ...] [--state-dir DIR]
 //         [--mgmt-socket PATH] [--mgmt-listen HOST:PORT --mgmt-token-file FILE] [--no-write-back]
-//         [--history-push REPO]
+//         [--history-push REPO] [--alerts FILE]
+//
+// Events (logins, failures, changes, ...) go to an in-memory event log
+// (events/, GET /v1/events); --alerts FILE routes them to mail, webhook and
+// syslog sinks (alerts/). At start a startup report event says whether the
+// previous run stopped cleanly (the run marker in the state directory).
 //
 // The management API (docs/API.md, mgmt/) serves on the unix socket (and
 // optionally TCP) once the target runs; SIGHUP reloads the config file,
@@ -23,14 +28,17 @@
 #include <cstdio>
 #include <thread>
 
+#include "alerts/alerter.h"
 #include "common/log.h"
 #include "config/model.h"
-#include "server/runtime.h"
-#include "server/server.h"
-#include "server/state_dir.h"
+#include "daemon/startup.h"
+#include "events/event_log.h"
 #include "mgmt/api_server.h"
 #include "mgmt/engine.h"
 #include "mgmt/routes.h"
+#include "server/runtime.h"
+#include "server/server.h"
+#include "server/state_dir.h"
 
 #ifndef ESAN_VERSION
 #define ESAN_VERSION "0.0.0"
@@ -58,6 +66,7 @@ int main(int argc, char** argv) {
   api_opts.socket_path = "/run/esan/esand.sock";
   bool no_write_back = false;
   std::string history_push;
+  std::string alerts_path;
   app.add_option("-c,--config", config_path, "scst.conf-syntax configuration file")->required();
   app.add_option("-l,--listen", listens, "HOST:PORT to accept iSCSI on (repeatable; default 0.0.0.0:3260)");
   app.add_option("--state-dir", state_dir, "directory for state kept across restarts (persistent reservations)")
@@ -86,12 +95,26 @@ int main(int argc, char** argv) {
   app.add_option("--history-push", history_push,
                  "after each change and at shutdown, push the config history to this git repository "
                  "(a bare repository path, created when missing, or a URL)");
+  app.add_option("--alerts", alerts_path,
+                 "alert rules file (scst.conf syntax: SINK and RULE sections; see docs/ARCHITECTURE.md)");
   app.set_version_flag("-V,--version", std::string("esand ") + ESAN_VERSION);
   CLI11_PARSE(app, argc, argv);
 
   if (!esan::log::init(log_level)) ESAN_LOG_WARN("unknown log level '{}', using info", log_level);
   if (listens.empty()) listens.push_back("0.0.0.0:3260");
   raise_fd_limit();
+
+  std::optional<esan::alerts::AlertsConfig> alerts_cfg;
+  if (!alerts_path.empty()) {
+    auto a = esan::alerts::load_alerts_file(alerts_path);
+    if (!a) {
+      ESAN_LOG_ERROR("{}", a.error().message);
+      return 1;
+    }
+    alerts_cfg = std::move(*a);
+  }
+  auto event_log = std::make_shared<esan::events::EventLog>();
+  esan::events::install(event_log);
 
   auto cfg = esan::config::load_config_file(config_path, true);
   if (!cfg) {
@@ -126,15 +149,32 @@ int main(int argc, char** argv) {
     ESAN_LOG_ERROR("{}", server.error().message);
     return 1;
   }
+  auto marker = esan::daemon::RunMarker::claim(state_dir);
+  if (!marker) ESAN_LOG_WARN("{} (an unclean stop will not be detected at the next start)", marker.error().message);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  auto report =
+      esan::daemon::startup_report(ESAN_VERSION, host, *cfg, marker ? marker->previous : std::optional<std::string>());
+  if (marker && marker->previous) ESAN_LOG_WARN("the previous run did not stop cleanly ({})", *marker->previous);
+  event_log->post(esan::events::Kind::kStart, report.severity, report.message, std::move(report.fields));
+  std::unique_ptr<esan::alerts::Alerter> alerter;
+  if (alerts_cfg) {
+    alerter = std::make_unique<esan::alerts::Alerter>(std::move(*alerts_cfg), event_log, host);
+    alerter->start();
+    ESAN_LOG_INFO("alerts from {}", alerts_path);
+  }
   esan::mgmt::Engine engine(**server, *cfg, esan::mgmt::EngineOptions{config_path, !no_write_back, true, history_push});
   auto router = std::make_shared<esan::mgmt::Router>();
   esan::mgmt::add_all_routes(*router, engine, ESAN_VERSION);
+  esan::mgmt::add_event_routes(*router, event_log, alerter.get());
   std::unique_ptr<esan::mgmt::ApiServer> api;
   if (!api_opts.socket_path.empty() || !api_opts.listen.empty()) {
     auto a = esan::mgmt::ApiServer::start(api_opts, router);
     if (!a) {
       ESAN_LOG_ERROR("management API: {}", a.error().message);
+      if (alerter) alerter->stop();
       (*server)->stop();
+      if (marker) marker->release();
       return 1;
     }
     api = std::move(*a);
@@ -152,12 +192,21 @@ int main(int argc, char** argv) {
       continue;
     }
     ESAN_LOG_INFO("signal {}: shutting down", sig);
+    event_log->post(esan::events::Kind::kStop, esan::events::Severity::kInfo,
+                    fmt::format("esand {} on {} stopping (signal {})", ESAN_VERSION, host, sig),
+                    {{"version", ESAN_VERSION}, {"host", host}, {"signal", std::to_string(sig)}});
     break;
   }
+  // The stop event goes out first (the alerter gives what is queued one last
+  // try); closing the log ends the API's long polls.
+  if (alerter) alerter->stop();
+  event_log->close();
   if (api) api->stop();
   engine.push_history();
   (*server)->stop();
   server->reset();
+  if (marker) marker->release();
+  esan::events::install(nullptr);
   ESAN_LOG_INFO("esand stopped");
   return 0;
 }

@@ -30,7 +30,7 @@ struct ApiServer::Impl {
 
 namespace {
 
-constexpr size_t kThreads = 4;
+constexpr size_t kThreads = 6;  // two may be long polls of GET /v1/events
 
 using AuthorOf = std::function<std::string(const httplib::Request&)>;
 

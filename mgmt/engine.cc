@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/named.h"
 #include "config/edit.h"
+#include "events/event_log.h"
 #include "mgmt/edits.h"
 #include "mgmt/reconcile.h"
 #include "mgmt/write_back.h"
@@ -170,10 +171,16 @@ Status Engine::apply_locked(config::Config next, std::string_view author, std::s
   }
   ESAN_LOG_INFO("management: {} (by {})", what, author);
   // Not written back: the --config file itself was reloaded; it is recorded as it is.
+  std::string rev;
   if (history_) {
     if (!written) written = read_text(opts_.config_path);
     if (written) record_locked(*written, author, what);
+    if (history_error_.empty()) rev = history_->head().value_or("");
   }
+  events::Fields fields{{"author", std::string(author)}, {"operation", std::string(what)}};
+  if (!rev.empty()) fields.emplace_back("revision", rev);
+  events::post(events::Kind::kConfigChanged, events::Severity::kInfo,
+               fmt::format("configuration changed by {}: {}", author, what), std::move(fields));
   return ok();
 }
 

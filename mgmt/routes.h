@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "alerts/alerter.h"
+#include "events/event_log.h"
 #include "mgmt/api_json.h"
 #include "mgmt/engine.h"
 #include "mgmt/router.h"
@@ -26,7 +28,11 @@ void add_history_routes(Router& r, Engine& e);
 void add_observe_routes(Router& r, Engine& e, server::Server& server);
 // GET /v1/health (routes_health.cc, probing in health.h).
 void add_health_routes(Router& r, Engine& e);
-// All of the above.
+// GET /v1/events (?since=N&limit=L&wait=S), GET /v1/alerts, POST
+// /v1/alerts/test (routes_events.cc); `alerter` may be null (no alerts
+// configured). Not part of add_all_routes: the daemon owns the log.
+void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::Alerter* alerter);
+// All of the above but add_event_routes.
 void add_all_routes(Router& r, Engine& e, std::string version);
 
 // Shared by the route files: runs `edit` through Engine::change (authored by q.author) and answers

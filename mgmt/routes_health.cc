@@ -4,9 +4,12 @@
 // are fixed while esand runs (a reload that changes them is refused), so
 // reading them needs no lock.
 #include <charconv>
+#include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
+#include "events/event_log.h"
 #include "mgmt/health.h"
 #include "mgmt/routes.h"
 
@@ -29,6 +32,33 @@ Result<long> timeout_of(const Request& q) {
   return v;
 }
 
+// A probe that fails where it answered before (or the first time it is
+// run) is an event; one that keeps failing is not posted again, so a
+// monitor asking every few seconds does not fill the log.
+void post_failures(const std::vector<BackendProbe>& probes, const std::vector<GroupHealth>& groups) {
+  static std::mutex mu;
+  static std::map<std::string, bool> last_ok;  // "device NAME" / "group NAME" -> ok at the last probe
+  std::lock_guard lock(mu);
+  for (const auto& p : probes) {
+    bool& was = last_ok.try_emplace("device " + p.device, true).first->second;
+    if (!p.ok && was)
+      events::post(events::Kind::kHealthFailed, events::Severity::kError,
+                   fmt::format("health: device {} does not answer: {}", p.device, p.error),
+                   {{"device", p.device}, {"path", p.path}, {"error", p.error}});
+    was = p.ok;
+  }
+  for (const auto& g : groups) {
+    bool& was = last_ok.try_emplace("group " + g.name, true).first->second;
+    if (!g.ready && was)
+      events::post(
+          events::Kind::kHealthFailed, events::Severity::kError,
+          fmt::format("health: device group {} is not ready (cluster group {}: {}, {})", g.name, g.cluster_group,
+                      g.joined ? "joined" : "not joined", g.quorate ? "quorate" : "not quorate"),
+          {{"device_group", g.name}, {"cluster_group", g.cluster_group}});
+    was = g.ready;
+  }
+}
+
 }  // namespace
 
 void add_health_routes(Router& r, Engine& e) {
@@ -38,6 +68,7 @@ void add_health_routes(Router& r, Engine& e) {
     config::Config cfg = e.snapshot().config;
     auto probes = probe_backends(cfg.devices, std::chrono::milliseconds(*timeout));
     auto groups = group_health(cfg, e.server().runtime());
+    post_failures(probes, groups);
     return json_response(health_json(probes, groups));
   });
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "events/event_log.h"
 #include "scsi/logical_unit.h"
 #include "scsi/sense.h"
 #include "scsi/shared_state.h"
@@ -135,6 +136,17 @@ Status DeviceGroup::apply(std::span<const Change> changes, Cause cause, std::opt
                   !implicit ? "SET TARGET PORT GROUPS"
                   : s.implicit ? "implicit: another target group became active/optimized"
                                : "implicit");
+    events::post(events::Kind::kAluaState, events::Severity::kWarning,
+                 fmt::format("ALUA: device group {} target group {} (id {}): {} -> {}", name_, g.name_, g.group_id_,
+                             alua_state_name(g.state()), alua_state_name(s.state)),
+                 {{"device_group", name_},
+                  {"target_group", g.name_},
+                  {"group_id", std::to_string(g.group_id_)},
+                  {"from", std::string(alua_state_name(g.state()))},
+                  {"to", std::string(alua_state_name(s.state))},
+                  {"cause", !implicit    ? "stpg"
+                            : s.implicit ? "one_optimized"
+                                         : "implicit"}});
     g.status_.store(uint8_t(implicit ? AluaStatusCode::kImplicit : AluaStatusCode::kSetByStpg),
                     std::memory_order_release);
     g.state_.store(uint8_t(s.state), std::memory_order_release);

@@ -38,9 +38,9 @@
 #include <chrono>
 #include <cstring>
 
-#include "common/log.h"
-
 #include "common/bytes.h"
+#include "common/log.h"
+#include "events/event_log.h"
 #include "scsi/command.h"
 #include "scsi/opcodes.h"
 
@@ -169,6 +169,10 @@ void fail_io(Task& t, int err, bool is_write, bool desc) {
     const char* what = t.lu_hold ? t.lu_hold->name().c_str() : "?";
     ESAN_LOG_WARN("logical unit '{}': backend {} error: {} (tag {:#x})", what, is_write ? "write" : "read",
                   std::strerror(-err), t.tag);
+    // The same pace for the event: a reactor posts at most one per second.
+    events::post(events::Kind::kIoError, events::Severity::kError,
+                 fmt::format("device {}: backend {} error: {}", what, is_write ? "write" : "read", std::strerror(-err)),
+                 {{"device", what}, {"op", is_write ? "write" : "read"}, {"error", std::strerror(-err)}});
   }
   Sense s;
   switch (-err) {

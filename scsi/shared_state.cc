@@ -4,6 +4,7 @@
 
 #include "common/bytes.h"
 #include "common/log.h"
+#include "events/event_log.h"
 #include "scsi/logical_unit.h"
 #include "scsi/shared_codec.h"
 #include "scsi/task.h"
@@ -159,6 +160,32 @@ cluster::Reply SharedState::apply(uint64_t seq, const cluster::Change& c) {
   return encode_reply(r);
 }
 
+namespace {
+std::string_view pr_action_name(uint8_t action) {
+  static constexpr std::string_view kNames[] = {"REGISTER",
+                                                "RESERVE",
+                                                "RELEASE",
+                                                "CLEAR",
+                                                "PREEMPT",
+                                                "PREEMPT AND ABORT",
+                                                "REGISTER AND IGNORE EXISTING KEY",
+                                                "REGISTER AND MOVE",
+                                                "REPLACE LOST RESERVATION"};
+  return action < std::size(kNames) ? kNames[action] : "unknown";
+}
+
+// A reservation change as an event (reservation keys are left out).
+void post_pr_event(const LogicalUnit& lu, std::string_view action, ItNexusId who) {
+  events::post(
+      events::Kind::kPrChanged, events::Severity::kInfo,
+      fmt::format("device {}: {} by {} (relative target port {})", lu.name(), action, who.port, who.rel_tgt_id),
+      {{"device", lu.name()},
+       {"action", std::string(action)},
+       {"initiator_port", std::string(who.port)},
+       {"rel_tgt_id", std::to_string(who.rel_tgt_id)}});
+}
+}  // namespace
+
 SharedReply SharedState::apply_lu(LogicalUnit& lu, SharedKind kind, std::span<const uint8_t> body) {
   Reader in{body};
   Reservations& rsv = lu.reservations();
@@ -174,6 +201,8 @@ SharedReply SharedState::apply_lu(LogicalUnit& lu, SharedKind kind, std::span<co
       req.move_rel_tgt_id = in.u16();
       if (!in.done()) return bad();
       PrOutResult res = rsv.apply_pr_out(sender, req);
+      if (res.kind == PrOutResult::kGood && res.changed)
+        post_pr_event(lu, fmt::format("PERSISTENT RESERVE OUT {}", pr_action_name(req.action)), sender);
       if (res.kind == PrOutResult::kGood) return good();
       if (res.kind == PrOutResult::kConflict) return conflict();
       return check(res.sense);
@@ -184,10 +213,13 @@ SharedReply SharedState::apply_lu(LogicalUnit& lu, SharedKind kind, std::span<co
     case SharedKind::kClearTaskSet: {
       ItNexusId who = in.who();
       if (!in.done()) return bad();
-      if (kind == SharedKind::kReserve)
-        return rsv.apply_reserve(who) == Reservations::Outcome::kGood ? good() : conflict();
-      if (kind == SharedKind::kRelease)
-        return rsv.apply_release(who) == Reservations::Outcome::kGood ? good() : conflict();
+      if (kind == SharedKind::kReserve || kind == SharedKind::kRelease) {
+        bool reserve = kind == SharedKind::kReserve;
+        auto out = reserve ? rsv.apply_reserve(who) : rsv.apply_release(who);
+        if (out != Reservations::Outcome::kGood) return conflict();
+        post_pr_event(lu, reserve ? "RESERVE" : "RELEASE", who);
+        return good();
+      }
       if (kind == SharedKind::kNexusLoss)
         rsv.apply_nexus_loss(who);
       else

@@ -20,24 +20,27 @@ namespace esan::ctl {
 
 // How a successful answer is printed for people (--json prints it as is).
 enum class View {
-  kDone,         // a change: print ApiCall::done
-  kText,         // print the body verbatim (scst.conf text, metrics)
-  kDeviceList,   // GET /v1/devices
-  kDevice,       // GET /v1/devices/{d}
-  kTargetList,   // GET /v1/targets
-  kTarget,       // GET /v1/targets/{t}
-  kAttributes,   // the "attributes" object of a device, target or driver
-  kLunList,      // GET {luns}
-  kGroupList,    // GET /v1/targets/{t}/groups
-  kTargetGroups, // GET /v1/targets: every target's groups (scstadmin -list_group)
-  kAluaList,     // GET /v1/alua/device-groups
-  kTgrpList,     // the same, target groups of ApiCall::scope only
-  kSessionList,  // GET /v1/sessions
-  kStats,        // GET /v1/stats
-  kVersion,      // GET /v1/version
-  kState,        // GET .../target-groups/{tg}/state: the state word alone
-  kHealth,       // GET /v1/health
-  kHistory,      // GET /v1/config/history
+  kDone,          // a change: print ApiCall::done
+  kText,          // print the body verbatim (scst.conf text, metrics)
+  kDeviceList,    // GET /v1/devices
+  kDevice,        // GET /v1/devices/{d}
+  kTargetList,    // GET /v1/targets
+  kTarget,        // GET /v1/targets/{t}
+  kAttributes,    // the "attributes" object of a device, target or driver
+  kLunList,       // GET {luns}
+  kGroupList,     // GET /v1/targets/{t}/groups
+  kTargetGroups,  // GET /v1/targets: every target's groups (scstadmin -list_group)
+  kAluaList,      // GET /v1/alua/device-groups
+  kTgrpList,      // the same, target groups of ApiCall::scope only
+  kSessionList,   // GET /v1/sessions
+  kStats,         // GET /v1/stats
+  kVersion,       // GET /v1/version
+  kState,         // GET .../target-groups/{tg}/state: the state word alone
+  kHealth,        // GET /v1/health
+  kHistory,       // GET /v1/config/history
+  kEvents,        // GET /v1/events
+  kAlerts,        // GET /v1/alerts
+  kAlertTest,     // POST /v1/alerts/test
 };
 
 struct ApiCall {
@@ -51,6 +54,9 @@ struct ApiCall {
   // When set, the body is {"text": <this file's contents>}, read just before
   // sending (scstadmin -config FILE, esanctl config apply FILE).
   std::string text_file;
+  // GET /v1/events --follow: repeat the call as a long poll from the
+  // answer's "next" until esand goes away (main.cc).
+  bool follow = false;
 
   bool operator==(const ApiCall&) const = default;
 };

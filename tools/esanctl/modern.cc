@@ -137,6 +137,27 @@ Calls session_close(const Parsed& p) {
                     "session " + std::to_string(*id) + " closed"));
 }
 
+Calls events(const Parsed& p) {
+  uint64_t since = 0;
+  if (p.opt.contains("since")) {
+    auto n = parse_number(p.opt_or("since"), "--since");
+    if (!n) return std::unexpected(n.error());
+    since = *n;
+  }
+  std::string path = "/v1/events?";
+  if (p.opt.contains("limit")) {
+    auto n = parse_number(p.opt_or("limit"), "--limit");
+    if (!n) return std::unexpected(n.error());
+    path += "limit=" + std::to_string(*n) + "&";
+  }
+  bool follow = p.opt.contains("follow");
+  // --follow: long polls of up to 30 s each (main.cc rebuilds the since= at the end).
+  if (follow) path += "wait=30&";
+  ApiCall c = read_call(path + "since=" + std::to_string(since), View::kEvents);
+  c.follow = follow;
+  return one(std::move(c));
+}
+
 // clang-format off
 const Command kTable[] = {
   {"device", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/devices", View::kDeviceList)); }},
@@ -211,6 +232,12 @@ const Command kTable[] = {
   {"config", "diff", "REV [REV]", 1, 2, false, "", "", config_diff},
   {"config", "rollback", "REV", 1, 1, false, "", "", [](const Parsed& p) {
      return one(change_call("POST", "/v1/config/rollback", json{{"rev", p.pos[0]}}, "configuration rolled back to " + p.pos[0])); }},
+  {"events", "", "[--since SEQ] [--limit N] [--follow]", 0, 0, false, "since limit follow", "", events},
+  {"alert", "test", "", 0, 0, false, "", "", [](const Parsed&) {
+     ApiCall c = read_call("/v1/alerts/test", View::kAlertTest);
+     c.method = "POST";
+     return one(std::move(c)); }},
+  {"alert", "status", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/alerts", View::kAlerts)); }},
   {"stats", "", "[--prometheus]", 0, 0, false, "prometheus", "", [](const Parsed& p) {
      return one(p.opt.contains("prometheus") ? read_call("/metrics", View::kText) : read_call("/v1/stats", View::kStats)); }},
   {"version", "", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/version", View::kVersion)); }},

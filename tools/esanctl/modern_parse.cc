@@ -11,10 +11,11 @@ using modern::Parsed;
 
 // Options that take a value; every other known option is a flag.
 bool takes_value(std::string_view o) {
-  return o == "group" || o == "handler" || o == "state" || o == "rel-tgt-id" || o == "timeout-ms" || o == "limit";
+  return o == "group" || o == "handler" || o == "state" || o == "rel-tgt-id" || o == "timeout-ms" || o == "limit" ||
+         o == "since";
 }
 bool known_option(std::string_view o) {
-  return takes_value(o) || o == "force" || o == "read-only" || o == "outgoing" || o == "prometheus";
+  return takes_value(o) || o == "force" || o == "read-only" || o == "outgoing" || o == "prometheus" || o == "follow";
 }
 bool listed(std::string_view list, std::string_view word) {
   for (size_t at = 0; at <= list.size();) {

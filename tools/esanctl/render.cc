@@ -157,6 +157,15 @@ std::string render(const ApiCall& call, const std::string& body, bool as_json) {
     case View::kState: if (j.is_object()) return field(j, "state") + "\n"; break;
     case View::kHealth: if (j.is_object()) return render_health(j); break;
     case View::kHistory: if (j.is_object()) return render_history(j); break;
+    case View::kEvents:
+      if (j.is_object()) return render_events(j);
+      break;
+    case View::kAlerts:
+      if (j.is_object()) return render_alerts(j);
+      break;
+    case View::kAlertTest:
+      if (j.is_object()) return render_alert_test(j);
+      break;
     case View::kVersion:
       if (j.is_object()) return "esand " + field(j, "version") + ", up " + field(j, "uptime_s") + " s\n";
       break;

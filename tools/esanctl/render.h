@@ -38,6 +38,15 @@ std::string render_health(const nlohmann::json& health);
 // newest first; a last line when the last commit failed.
 std::string render_history(const nlohmann::json& history);
 
+// GET /v1/events: one line per event, "SEQ TIME SEVERITY KIND MESSAGE"
+// (fields: --json), after a note when the log had dropped events the
+// request asked for (missed > 0). No header: --follow appends to it.
+std::string render_events(const nlohmann::json& page);
+// GET /v1/alerts: a SINK table (TYPE, DELIVERED, FAILURES, DROPPED, QUEUED,
+// LAST ERROR); POST /v1/alerts/test: "SINK: ok" or "SINK: failed: ERROR".
+std::string render_alerts(const nlohmann::json& status);
+std::string render_alert_test(const nlohmann::json& results);
+
 // Left-aligned columns separated by two spaces; the first row is the header.
 std::string table(const std::vector<std::vector<std::string>>& rows);
 

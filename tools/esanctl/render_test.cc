@@ -141,6 +141,32 @@ TEST(Render, HistoryIsATableNewestFirst) {
   EXPECT_TRUE(has(out, "history: the last change was applied but not recorded: disk full")) << out;
 }
 
+TEST(Render, EventsAndAlerts) {
+  std::string page = R"({"events":[
+    {"seq":7,"time":"2026-12-06T04:00:00.000Z","kind":"login_failed","severity":"warning","message":"login of iqn.a refused","fields":{}},
+    {"seq":8,"time":"2026-12-06T04:00:01.000Z","kind":"login","severity":"info","message":"iqn.b logged in","fields":{}}],
+    "next":9,"first":7,"missed":0})";
+  EXPECT_EQ(render(view(View::kEvents), page, false),
+            "7  2026-12-06T04:00:00.000Z  warning  login_failed  login of iqn.a refused\n"
+            "8  2026-12-06T04:00:01.000Z  info  login  iqn.b logged in\n");
+  EXPECT_EQ(render(view(View::kEvents), R"({"events":[],"next":9,"first":5,"missed":4})", false),
+            "(4 earlier event(s) were dropped from esand's log)\n");
+  std::string out = render(view(View::kAlerts), R"({"configured":true,"rules":2,"missed":0,"sinks":[
+    {"name":"hook","type":"webhook","delivered":3,"failures":1,"dropped":0,"duplicates":2,"rate_limited":1,"queued":0,
+     "last_error":"POST http://x/: Connection"}]})",
+                           false);
+  EXPECT_TRUE(has(out, "SINK  TYPE     DELIVERED  FAILURES  DROPPED  SUPPRESSED  QUEUED  LAST ERROR")) << out;
+  EXPECT_TRUE(has(out, "hook  webhook  3          1         0        3           0       POST http://x/: Connection"))
+      << out;
+  EXPECT_TRUE(has(out, "2 rule(s)")) << out;
+  EXPECT_EQ(render(view(View::kAlerts), R"({"configured":false,"sinks":[]})", false),
+            "no alerts configured (esand --alerts FILE)\n");
+  EXPECT_EQ(render(view(View::kAlertTest), R"({"ok":false,"results":[{"sink":"hook","ok":true,"error":null},
+    {"sink":"ops","ok":false,"error":"msmtp failed"}]})",
+                   false),
+            "hook: ok\nops: failed: msmtp failed\n");
+}
+
 TEST(Render, UnexpectedShapesFallBackToJson) {
   std::string out = render(view(View::kDeviceList), R"({"surprise":true})", false);
   EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json({{"surprise", true}}));

@@ -99,8 +99,18 @@ TEST(Modern, EveryCommandBecomesItsRequest) {
       {"alua state dg1 local", "GET", "/v1/alua/device-groups/dg1/target-groups/local/state", "", View::kState},
       {"health", "GET", "/v1/health", "", View::kHealth},
       {"health --timeout-ms 2000", "GET", "/v1/health?timeout_ms=2000", "", View::kHealth},
+      {"events", "GET", "/v1/events?since=0", "", View::kEvents},
+      {"events --since 42 --limit 10", "GET", "/v1/events?limit=10&since=42", "", View::kEvents},
+      {"events --follow --since 7", "GET", "/v1/events?wait=30&since=7", "", View::kEvents},
+      {"alert test", "POST", "/v1/alerts/test", "", View::kAlertTest},
+      {"alert status", "GET", "/v1/alerts", "", View::kAlerts},
   };
   for (const auto& e : cases) check(e, false);
+}
+
+TEST(Modern, OnlyEventsFollow) {
+  EXPECT_TRUE(calls("events --follow")[0].follow);
+  EXPECT_FALSE(calls("events")[0].follow);
 }
 
 TEST(Modern, ConfigApplyReadsTheFileAtSendTime) {
@@ -178,6 +188,12 @@ TEST(Modern, BadUsageSaysWhatIsWrong) {
       {"config diff a b c", "unexpected argument 'c'"},
       {"config history --limit many", "--limit must be a non-negative number, got 'many'"},
       {"config show a b", "unexpected argument 'b'"},
+      {"events --since", "option --since needs a value"},
+      {"events --since -3", "--since must be a non-negative number, got '-3'"},
+      {"events --follow=1", "option --follow takes no value"},
+      {"events now", "unexpected argument 'now'"},
+      {"alert", "'alert' needs one of: test|status"},
+      {"device list --follow", "--follow does not apply to 'device list'"},
       {"alua state dg1", "'alua state' needs more arguments"},
       {"version --timeout-ms 5", "--timeout-ms does not apply to 'version'"},
       {"device remove d0 --force=yes", "option --force takes no value"},

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "events/event_log.h"
 #include "transport/iscsi/pdu_frame.h"
 
 namespace esan::iscsi {
@@ -244,7 +245,19 @@ void Connection::close(const char* why) {
   ::shutdown(fd_, SHUT_RD);
   abort_tasks_for_lun(std::nullopt);
   session_.cmdsn_queue.clear();
-  if (was_ffp && session_.tsih) ctx_.sessions.remove(session_.tsih);
+  if (was_ffp && session_.tsih) {
+    ctx_.sessions.remove(session_.tsih);
+    const SessionParams& p = session_.params;
+    events::post(events::Kind::kLogout, events::Severity::kInfo,
+                 fmt::format("{} logged out{} from {} (tsih {}): {}", p.initiator_name,
+                             p.discovery ? std::string() : " of " + p.target_name, peer_, session_.tsih, why),
+                 {{"initiator", p.initiator_name},
+                  {"target", p.target_name},
+                  {"peer", peer_},
+                  {"tsih", std::to_string(session_.tsih)},
+                  {"session", p.discovery ? "discovery" : "normal"},
+                  {"reason", why}});
+  }
   auto self = shared_from_this();
   reactor_.defer([self] { self->maybe_finish(); });
 }

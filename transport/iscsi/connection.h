@@ -116,6 +116,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void register_session(LoginResponse& out);
   void finish_login();
   void close_reinstated();
+  void post_login_failure(const LoginResponse& out);
 
   // ---- command ordering (connection.cc) ----
   // Returns true when the PDU should be handled now; false when it was

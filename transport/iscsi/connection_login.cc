@@ -4,7 +4,9 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "events/event_log.h"
 #include "transport/iscsi/connection.h"
+#include "transport/iscsi/limits.h"
 #include "transport/iscsi/pdu_frame.h"
 
 namespace esan::iscsi {
@@ -17,7 +19,35 @@ LoginResponse out_of_resources() {
   out.status_detail = 2;  // out of resources (RFC 7143 §11.13.5)
   return out;
 }
+
+std::string or_unknown(const std::string& s) { return s.empty() ? "(unknown)" : s; }
 }  // namespace
+
+// A refused login as an event: login_failed (with the negotiator's reason,
+// which never holds a secret), or limit_hit when a resource limit refused it.
+void Connection::post_login_failure(const LoginResponse& out) {
+  static const SessionParams kNone{};
+  const SessionParams& p = negotiator_ ? negotiator_->params() : kNone;
+  std::string reason = !out.reason.empty()      ? out.reason
+                       : over_connection_limit_ ? std::string("connection limit reached")
+                                                : std::string("refused");
+  bool limit = out.status_class == 3 && out.status_detail == 2;
+  events::Fields f{{"initiator", p.initiator_name},
+                   {"target", p.target_name},
+                   {"peer", peer_},
+                   {"status", fmt::format("{:02x}/{:02x}", out.status_class, out.status_detail)},
+                   {"reason", reason}};
+  bool auth = out.status_class == 2 && out.status_detail == 1;
+  if (auth) f.emplace_back("auth", "CHAP");
+  events::post(limit ? events::Kind::kLimitHit : events::Kind::kLoginFailed, events::Severity::kWarning,
+               // The address without the port: repeated failures of one initiator read the same
+               // (alerts de-duplicate on the message).
+               fmt::format("login of {} from {} to {} refused ({:02x}/{:02x}): {}", or_unknown(p.initiator_name),
+                           peer_address(peer_),
+                           p.target_name.empty() ? std::string(p.discovery ? "discovery" : "(none)") : p.target_name,
+                           out.status_class, out.status_detail, reason),
+               std::move(f));
+}
 
 void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen) {
   if (!login_started_) {
@@ -80,6 +110,7 @@ void Connection::handle_login(const Bhs& bhs, const uint8_t* data, uint32_t dlen
 
   if (out.failed) {
     ESAN_LOG_INFO("{}: login failed, status {:02x}/{:02x}", peer_, out.status_class, out.status_detail);
+    post_login_failure(out);
     close_reinstated();  // none in practice: a refused registration reinstates nothing
     close("login failed");
     return;
@@ -109,6 +140,7 @@ void Connection::register_session(LoginResponse& out) {
     out.failed = true;
     out.status_class = 2;   // initiator error
     out.status_detail = 2;  // authorization failure (RFC 7143 §11.13.5)
+    out.reason = "address not in the internal target's esan_peer_address list";
     return;
   }
   SessionInfo info{0, p.initiator_name, session_.isid_hex(), target, peer_, p.discovery, local_, p, {}};
@@ -126,6 +158,8 @@ void Connection::register_session(LoginResponse& out) {
     ESAN_LOG_WARN("{}: session limit reached (MaxSessions {} total, {} for target {}); login refused",
                   peer_, ctx_.limits.max_sessions, per_target, target);
     out = out_of_resources();
+    out.reason = fmt::format("session limit reached (MaxSessions {} total, {} for target {})", ctx_.limits.max_sessions,
+                             per_target, target);
   }
 }
 
@@ -148,6 +182,18 @@ void Connection::finish_login() {
   // Only now the session this one reinstates goes (RFC 7143 6.3.5): its
   // nexus, still attached, has handed on what it was owed.
   close_reinstated();
+  events::Fields f{{"initiator", p.initiator_name},
+                   {"target", p.target_name},
+                   {"peer", peer_},
+                   {"tsih", std::to_string(session_.tsih)},
+                   {"isid", session_.isid_hex()},
+                   {"session", p.discovery ? "discovery" : "normal"}};
+  if (!p.auth_user.empty()) f.emplace_back("chap_user", p.auth_user);
+  events::post(events::Kind::kLogin, events::Severity::kInfo,
+               fmt::format("{} logged in{} from {} ({} session, tsih {})", p.initiator_name,
+                           p.discovery ? std::string() : " to " + p.target_name, peer_,
+                           p.discovery ? "discovery" : "normal", session_.tsih),
+               std::move(f));
   ESAN_LOG_INFO("{}: {} session tsih {} for {} (target {}{}{})", peer_, p.discovery ? "discovery" : "normal",
                 session_.tsih, p.initiator_name, p.target_name, p.auth_user.empty() ? "" : ", CHAP user ",
                 p.auth_user);

@@ -1,0 +1,99 @@
+// The event log and the alerts (docs/API.md "Events and alerts"):
+// GET /v1/events (with a long-poll form), GET /v1/alerts,
+// POST /v1/alerts/test.
+#include <fmt/format.h>
+
+#include <atomic>
+
+#include "alerts/sinks.h"
+#include "config/values.h"
+#include "mgmt/routes.h"
+
+namespace esan::mgmt {
+
+namespace {
+
+constexpr uint64_t kDefaultLimit = 1000, kMaxLimit = 10000, kMaxWaitS = 60;
+// Long polls hold an API thread each: at most this many wait at once, so
+// the API keeps threads for other requests; beyond it a request with
+// `wait` is answered at once.
+constexpr int kMaxWaiters = 2;
+
+Result<uint64_t> uint_query(const Request& q, const char* key, uint64_t fallback, uint64_t max) {
+  auto it = q.query.find(key);
+  if (it == q.query.end()) return fallback;
+  auto v = config::parse_uint(it->second, max);
+  if (!v) return make_error(Errc::kInvalidArgument, fmt::format("{} {}", key, v.error()));
+  return *v;
+}
+
+}  // namespace
+
+void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::Alerter* alerter) {
+  auto waiters = std::make_shared<std::atomic<int>>(0);
+  r.route("GET", "/v1/events", [log, waiters](const Request& q) {
+    auto since = uint_query(q, "since", 0, UINT64_MAX);
+    if (!since) return error_response(since.error());
+    auto limit = uint_query(q, "limit", kDefaultLimit, kMaxLimit);
+    if (!limit) return error_response(limit.error());
+    auto wait = uint_query(q, "wait", 0, kMaxWaitS);
+    if (!wait) return error_response(wait.error());
+    if (*limit == 0) return error_response(Error{Errc::kInvalidArgument, "limit must be at least 1"});
+    events::EventLog::Page page;
+    if (*wait > 0 && waiters->fetch_add(1) < kMaxWaiters) {
+      page = log->wait_since(*since, std::chrono::seconds(*wait), *limit);
+      waiters->fetch_sub(1);
+    } else {
+      if (*wait > 0) waiters->fetch_sub(1);
+      page = log->since(*since, *limit);
+    }
+    Json evs = Json::array();
+    for (const auto& e : page.events) evs.push_back(alerts::event_json(e));
+    uint64_t asked = std::max<uint64_t>(*since, 1);
+    return json_response(Json{{"events", std::move(evs)},
+                              {"next", page.next},
+                              {"first", page.first},
+                              {"missed", page.first > asked ? page.first - asked : 0}});
+  });
+  r.route("GET", "/v1/alerts", [alerter](const Request&) {
+    if (!alerter) return json_response(Json{{"configured", false}, {"rules", 0}, {"sinks", Json::array()}});
+    auto st = alerter->status();
+    Json sinks = Json::array();
+    for (const auto& s : st.sinks) {
+      Json j{{"name", s.name},
+             {"type", alerts::sink_type_name(s.type)},
+             {"delivered", s.delivered},
+             {"failures", s.failures},
+             {"dropped", s.dropped},
+             {"duplicates", s.duplicates},
+             {"rate_limited", s.rate_limited},
+             {"queued", s.queued},
+             {"last_error", s.last_error.empty() ? Json(nullptr) : Json(s.last_error)}};
+      if (s.last_error_ms) j["last_error_time"] = events::format_time(s.last_error_ms);
+      sinks.push_back(std::move(j));
+    }
+    return json_response(Json{{"configured", true}, {"rules", st.rules}, {"missed", st.missed}, {"sinks", sinks}});
+  });
+  r.route("POST", "/v1/alerts/test", [alerter](const Request&) {
+    if (!alerter) return error_response(Error{Errc::kUnsupported, "no alerts are configured (esand --alerts FILE)"});
+    Json results = Json::array();
+    bool all = true;
+    for (const auto& t : alerter->test()) {
+      all = all && t.error.empty();
+      results.push_back(
+          Json{{"sink", t.sink}, {"ok", t.error.empty()}, {"error", t.error.empty() ? Json(nullptr) : Json(t.error)}});
+    }
+    Json body{{"ok", all}, {"results", results}};
+    if (all) return json_response(body);
+    // 502: esand is fine, a sink behind it is not (esanctl exits 1 with the message).
+    std::string failed;
+    for (const auto& r : results)
+      if (!r["ok"].get<bool>())
+        failed += fmt::format("{}{}: {}", failed.empty() ? "" : "; ", r["sink"].get<std::string>(),
+                              r["error"].get<std::string>());
+    body["error"] = Json{{"code", "sink_failed"}, {"message", "alert sink(s) failed: " + failed}};
+    return json_response(body, 502);
+  });
+}
+
+}  // namespace esan::mgmt
