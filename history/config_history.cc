@@ -278,8 +278,14 @@ Status ConfigHistory::push_locked() {
     auto made = open_or_create(push_url_);
     if (!made) return std::unexpected(made.error());
   }
+  // An anonymous remote that skips url.*.insteadOf: libgit2 1.5 (Debian 12)
+  // leaks PCRE2 match data for every configuration entry it scans for those
+  // rewrites, and the history repository is esand's own, never rewritten.
+  git_remote_create_options opts = GIT_REMOTE_CREATE_OPTIONS_INIT;
+  opts.repository = repo;
+  opts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
   git_remote* r = nullptr;
-  if (git_remote_create_anonymous(&r, repo, push_url_.c_str()) != 0)
+  if (git_remote_create_with_opts(&r, push_url_.c_str(), &opts) != 0)
     return git_failure(dir_, "cannot push to " + push_url_);
   Remote remote(r);
   std::string spec = fmt::format("+{}:{}", kBranch, kBranch);

@@ -19,7 +19,9 @@
 //    is allowed): status, sense and Data-In are the peer's, or, when the
 //    peer cannot be reached, CHECK CONDITION NOT READY, ASYMMETRIC ACCESS
 //    STATE TRANSITION (04h/0Ah), which initiators retry on another path.
-//    Never GOOD without the peer's GOOD.
+//    Never GOOD without the peer's GOOD. Or, when the peer's session ends
+//    with the command in flight, it hands the task back to the gate with
+//    retry_unreached(), which holds it as below while the hold lasts.
 //  - Hold: while no target port group can take the command -- none is
 //    active/optimized, or the optimized group's Redirector is not
 //    ready_for() it (its session to the peer is reconnecting) -- the
@@ -71,6 +73,16 @@ inline constexpr uint32_t kHoldRecheckMs = 50;
 
 // Ends a forwarded task (accounts it and reports it to its owner).
 void forwarded(Task& task);
+
+// For a Redirector whose peer did not run a forwarded task, or may not have
+// (the session ended with the command in flight): true when the gate holds
+// it again as in Hold above (executed again from the start, the hold
+// counted from when the task first waited), and the Redirector must not
+// touch it any more; false when the device group holds nothing or the hold
+// is spent (or the task was aborted), and the Redirector ends it with
+// 04h/0Ah. Executing again a write the peer may have run is what the
+// initiator would do on 04h/0Ah, minus failing the path.
+bool retry_unreached(Task& task);
 
 // Statuses a trusted nexus sends as CHECK CONDITION (Task::status_as_sense):
 // sense key VENDOR SPECIFIC (9h), ASC 80h, ASCQ = the SAM status. The

@@ -13,15 +13,14 @@ void forwarded(Task& task) { complete(task); }
 
 namespace {
 // See "Hold" in redirect.h: true when the task waits to be executed again.
-bool hold(Cmd& c, const DeviceGroup& dg) {
-  Task& t = c.task;
+bool hold(Nexus& nexus, Task& t, const DeviceGroup& dg) {
   if (!dg.redirect_hold_ms() || !t.executor) return false;
   uint64_t now = mono_ns();
   if (!t.hold_until_ns) t.hold_until_ns = now + uint64_t(dg.redirect_hold_ms()) * 1'000'000;
   if (now >= t.hold_until_ns) return false;
-  Nexus* nexus = &c.nexus;
-  t.executor->post_after(kHoldRecheckMs, [nexus, &t] {
-    if (!t.aborted) return execute(*nexus, t);
+  Nexus* n = &nexus;
+  t.executor->post_after(kHoldRecheckMs, [n, &t] {
+    if (!t.aborted) return execute(*n, t);
     // Terminated while held: never run (its initiator may already have
     // sent the command again elsewhere).
     t.status = kTaskAborted;
@@ -32,6 +31,11 @@ bool hold(Cmd& c, const DeviceGroup& dg) {
   });
   return true;
 }
+
+// What a forwarded task needs to be held again (retry_unreached()).
+struct Forwarding {
+  Nexus* nexus;
+};
 }  // namespace
 
 std::optional<Flow> redirect(Cmd& c) {
@@ -47,10 +51,21 @@ std::optional<Flow> redirect(Cmd& c) {
   Redirector* r = dg->optimized_redirector();
   // No peer owns the medium right now, or it cannot be reached yet (roles
   // are changing): wait for one, then let the initiator retry elsewhere.
-  if ((!r || !r->ready_for(c.task)) && hold(c, *dg)) return Flow::kAsync;
+  if ((!r || !r->ready_for(c.task)) && hold(c.nexus, c.task, *dg)) return Flow::kAsync;
   if (!r) return fail(c, Sense::make(SenseKey::kNotReady, asc::kNotAccessibleAluaTransition));
+  c.task.start_state(Forwarding{&c.nexus});
   r->forward(c.task, *c.lu);
   return Flow::kAsync;
+}
+
+bool retry_unreached(Task& t) {
+  const LogicalUnit* lu = t.lu_hold.get();
+  const DeviceGroup* dg = lu ? lu->alua_group() : nullptr;
+  if (!dg || t.aborted) return false;
+  if (t.dir == DataDir::kIn) t.data.clear();
+  t.status = kGood;
+  t.sense_len = 0;
+  return hold(*t.state<Forwarding>().nexus, t, *dg);
 }
 
 bool trusted_refuses(Cmd& c) {

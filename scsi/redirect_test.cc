@@ -20,17 +20,28 @@ constexpr AluaState kAO = AluaState::kActiveOptimized, kAN = AluaState::kActiveN
                     kSB = AluaState::kStandby;
 
 // Answers every forwarded command GOOD with 0xAB bytes, inline; ready_for()
-// answers `ready`.
+// answers `ready`. The first `lose` commands are lost as with a session
+// that ends while they are in flight: handed back to the gate, or 04h/0Ah.
 struct Recorder final : Redirector {
   std::vector<uint8_t> opcodes;
+  std::vector<size_t> out_sizes;  // Data-Out bytes of each forwarded command
   bool ready = true;
   int asked = 0;
+  int lose = 0;
   bool ready_for(const Task&) override {
     ++asked;
     return ready;
   }
   void forward(Task& t, const LogicalUnit&) override {
     opcodes.push_back(t.cdb[0]);
+    out_sizes.push_back(t.dir == DataDir::kOut ? t.data.size() : 0);
+    if (lose > 0) {
+      --lose;
+      if (retry_unreached(t)) return;
+      t.data.clear();
+      check_condition(t, Sense::make(SenseKey::kNotReady, asc::kNotAccessibleAluaTransition), false);
+      return forwarded(t);
+    }
     if (t.dir == DataDir::kIn) t.data.assign_zero(t.expected_len), std::memset(t.data.data(), 0xAB, t.expected_len);
     t.status = kGood;
     forwarded(t);
@@ -184,6 +195,29 @@ TEST(RedirectHold, AnAbortedHeldCommandNeverRuns) {
   EXPECT_EQ(h.t.status, kTaskAborted);
   EXPECT_TRUE(x.rec->opcodes.empty()) << "not forwarded once aborted, though an owner is back";
   EXPECT_TRUE(x.f.dev->pending.empty());
+}
+
+TEST(RedirectHold, ACommandLostWithThePeersSessionIsHeldAndSentAgain) {
+  RedirectFixture x(kAN, kAO, IoPolicy::kRedirect, 10000);
+  x.rec->lose = 1;
+  Held h(x, cdb16(op::kWrite16, 0, 1), DataDir::kOut);
+  EXPECT_FALSE(h.done()) << "held again, not failed";
+  EXPECT_EQ(x.f.exec.later.size(), 1u);
+  x.f.exec.tick();
+  ASSERT_TRUE(h.done());
+  expect_good(h.t);
+  EXPECT_EQ(x.rec->opcodes, (std::vector<uint8_t>{op::kWrite16, op::kWrite16}));
+  EXPECT_EQ(x.rec->out_sizes, (std::vector<size_t>{512, 512})) << "sent again with its Data-Out";
+}
+
+TEST(RedirectHold, ALostCommandWithoutAHoldIsATransition) {
+  RedirectFixture x(kAN, kAO, IoPolicy::kRedirect, 0);
+  x.rec->lose = 1;
+  Held h(x, cdb16(op::kWrite16, 0, 1), DataDir::kOut);
+  ASSERT_TRUE(h.done());
+  expect_sense(h.t, SenseKey::kNotReady, asc::kNotAccessibleAluaTransition);
+  EXPECT_EQ(x.rec->opcodes.size(), 1u);
+  EXPECT_TRUE(x.f.exec.later.empty());
 }
 
 TEST(RedirectHold, OnlyMediumAccessIsHeld) {

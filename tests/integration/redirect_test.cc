@@ -301,11 +301,19 @@ TEST_F(RedirectIt, CommandsWaitingForAnOwnerRunOnceThisNodeTakesOver) {
   writer.join();
   auto waited = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(waited, std::chrono::seconds(8)) << "ended by the takeover, not by its hold";
-  // Executed again from the start once B owns the medium: the role change's
-  // unit attention comes first, as for any command after it.
+  // Executed again from the start once B owns the medium, never failed with
+  // 04h/0Ah. The role change queues its unit attention as it is made: a
+  // re-execution that starts after that meets it, one already past the check
+  // runs and the next command meets it. The attention is reported once either way.
   ASSERT_TRUE(write);
-  EXPECT_TRUE(IsSense(write.get(), SCSI_SENSE_UNIT_ATTENTION, 0x2A06)) << Describe(c.get(), write.get());
-  ASSERT_TRUE(Write16(c.get(), 0, 3000, data.data(), data.size())) << "B serves it locally now";
+  bool attention = IsSense(write.get(), SCSI_SENSE_UNIT_ATTENTION, 0x2A06);
+  EXPECT_TRUE(attention || write->status == SCSI_STATUS_GOOD) << Describe(c.get(), write.get());
+  if (attention) {
+    ASSERT_TRUE(Write16(c.get(), 0, 3000, data.data(), data.size())) << "B serves it locally now";
+  } else {
+    Task next = Read16Task(c.get(), 0, 0, 512);
+    EXPECT_TRUE(IsSense(next.get(), SCSI_SENSE_UNIT_ATTENTION, 0x2A06)) << Describe(c.get(), next.get());
+  }
   std::vector<uint8_t> back;
   ASSERT_TRUE(Read16(c.get(), 0, 3000, data.size(), &back));
   EXPECT_EQ(back, data);
