@@ -32,7 +32,7 @@ struct Piece {
   std::string name;    // path inside the bundle, e.g. "config/running.conf"
   std::string source;  // how it was obtained: "GET /v1/config", "file /etc/os-release"
   bool ok = false;
-  std::string text;    // the piece (ok) or the error (not ok)
+  std::string text;  // the piece (ok) or the error (not ok)
 };
 
 class Bundle {

@@ -3,14 +3,13 @@
 // never leaves a partial file.
 #include "support/bundle.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 namespace esan::support {
 namespace {
@@ -94,7 +93,7 @@ TEST_F(WriteNewFile, MissingOrUnwritableDirectoryIsAClearError) {
 
 TEST_F(WriteNewFile, AWriteThatFailsHalfwayLeavesNothing) {
   // A file size limit of 4 KiB (SIGXFSZ ignored: write fails with EFBIG).
-  struct rlimit old{};
+  struct rlimit old {};
   ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
   auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
   struct rlimit small = old;

@@ -42,8 +42,10 @@ size_t skip_blanks(std::string_view s, size_t i) {
 // its closing quote, or s.size() when it does not close on this line.
 size_t closing_quote(std::string_view s, size_t open) {
   for (size_t i = open + 1; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) ++i;
-    else if (s[i] == '"') return i;
+    if (s[i] == '\\' && i + 1 < s.size())
+      ++i;
+    else if (s[i] == '"')
+      return i;
   }
   return s.size();
 }
@@ -198,8 +200,7 @@ void Redactor::learn(std::string_view text) {
 
 void Redactor::add_secret(std::string_view secret) {
   secret = trimmed(secret);
-  if (secret.size() >= kMinKnownSecret && secret.find(kRedacted) == std::string_view::npos)
-    known_.emplace(secret);
+  if (secret.size() >= kMinKnownSecret && secret.find(kRedacted) == std::string_view::npos) known_.emplace(secret);
 }
 
 std::vector<std::string> Redactor::known() const {

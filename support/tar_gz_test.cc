@@ -2,14 +2,13 @@
 // header parser and by the system's tar.
 #include "support/tar_gz.h"
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 namespace esan::support {
 namespace {
@@ -113,8 +112,9 @@ TEST(TarGz, SystemTarExtractsIt) {
 }
 
 TEST(TarGz, BadNamesAreRefused) {
-  for (const std::string& bad : std::vector<std::string>{"", "/abs", "a/../b", "..", "a//b", "dir/", std::string(101, 'n'),
-                          std::string(160, 'p') + "/" + "x", "p/" + std::string(101, 'n')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "/abs", "a/../b", "..", "a//b", "dir/", std::string(101, 'n'),
+                                std::string(160, 'p') + "/" + "x", "p/" + std::string(101, 'n')}) {
     auto t = tar({{"ok", "x"}, {bad, "y"}});
     ASSERT_FALSE(t) << bad;
     EXPECT_EQ(t.error().code, Errc::kInvalidArgument);

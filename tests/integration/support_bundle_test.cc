@@ -4,10 +4,10 @@
 // configured objects, and not one byte of any secret the test set, old or
 // new, in any member or in the tar stream itself. A FILE that cannot be
 // written is a clear error with nothing left behind.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "tests/integration/esand_process.h"
 #include "tests/integration/mgmt_client.h"
@@ -33,10 +33,10 @@ std::string Slurp(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(f)), {});
 }
 
-#define EXPECT_RUN(run, exit)                                              \
-  do {                                                                     \
-    auto r_ = (run);                                                       \
-    EXPECT_EQ(r_.exit_code, exit) << #run << " said: " << r_.output;       \
+#define EXPECT_RUN(run, exit)                                        \
+  do {                                                               \
+    auto r_ = (run);                                                 \
+    EXPECT_EQ(r_.exit_code, exit) << #run << " said: " << r_.output; \
   } while (0)
 
 class SupportBundle : public ::testing::Test {
@@ -104,12 +104,36 @@ TEST_F(SupportBundle, HoldsEveryPieceAndNoSecretOldOrNew) {
   EXPECT_TRUE(top.filename().string().starts_with("esan-support-")) << top;
 
   // Every expected member, non-empty.
-  const std::vector<std::string> expected = {
-      "MANIFEST", "version.json", "system/esanctl-version.txt", "system/uname.txt", "system/os-release",
-      "health.json", "health.txt", "config/running.conf", "config/file/esan.conf", "config/history.json",
-      "config/history.txt", "config/history.patch", "targets.json", "targets.txt", "luns.json", "devices.json",
-      "devices.txt", "driver.json", "alua.json", "alua.txt", "sessions.json", "sessions.txt", "stats.json",
-      "stats.txt", "metrics.txt", "events.json", "events.txt", "alerts.json", "alerts.txt", "logs/esand.log"};
+  const std::vector<std::string> expected = {"MANIFEST",
+                                             "version.json",
+                                             "system/esanctl-version.txt",
+                                             "system/uname.txt",
+                                             "system/os-release",
+                                             "health.json",
+                                             "health.txt",
+                                             "config/running.conf",
+                                             "config/file/esan.conf",
+                                             "config/history.json",
+                                             "config/history.txt",
+                                             "config/history.patch",
+                                             "targets.json",
+                                             "targets.txt",
+                                             "luns.json",
+                                             "devices.json",
+                                             "devices.txt",
+                                             "driver.json",
+                                             "alua.json",
+                                             "alua.txt",
+                                             "sessions.json",
+                                             "sessions.txt",
+                                             "stats.json",
+                                             "stats.txt",
+                                             "metrics.txt",
+                                             "events.json",
+                                             "events.txt",
+                                             "alerts.json",
+                                             "alerts.txt",
+                                             "logs/esand.log"};
   for (const auto& name : expected) {
     EXPECT_TRUE(fs::is_regular_file(top / name)) << name;
     EXPECT_GT(fs::is_regular_file(top / name) ? fs::file_size(top / name) : 0, 0u) << name;
@@ -176,7 +200,8 @@ TEST_F(SupportBundle, ABadFileIsAClearErrorAndLeavesNothing) {
   const fs::path dir = esand_.Path("out");
   fs::create_directories(dir);
   // A directory nobody can create files in (root included), and one that does not exist.
-  for (const std::string& bad : std::vector<std::string>{"/proc/esan-bundle.tar.gz", (dir / "missing/b.tar.gz").string()}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"/proc/esan-bundle.tar.gz", (dir / "missing/b.tar.gz").string()}) {
     auto r = Ctl("support-bundle " + bad);
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("cannot write " + bad), std::string::npos) << r.output;
@@ -213,8 +238,9 @@ TEST_F(SupportBundle, WithEsandDownTheLocalPiecesAreWrittenAndTheRestNamed) {
   EXPECT_NE(r.output.find("could not be collected (see MANIFEST)"), std::string::npos) << r.output;
   auto manifest = RunCommand("tar -xzOf " + file + " --wildcards '*/MANIFEST'");
   ASSERT_EQ(manifest.exit_code, 0) << manifest.output;
-  EXPECT_NE(manifest.output.find("FAILED  -         health.json  <-  GET /v1/health\n        error: cannot talk to esand"),
-            std::string::npos)
+  EXPECT_NE(
+      manifest.output.find("FAILED  -         health.json  <-  GET /v1/health\n        error: cannot talk to esand"),
+      std::string::npos)
       << manifest.output;
   EXPECT_NE(manifest.output.find("ok      "), std::string::npos);
   EXPECT_NE(manifest.output.find("system/uname.txt"), std::string::npos);

@@ -129,15 +129,16 @@ Result<std::pair<int, std::string>> run(const std::vector<std::string>& argv) {
 }
 
 void journal_piece(Bundle& b, const Local& local, uint64_t lines) {
-  std::vector<std::string> argv{local.journalctl, "-u", "esand", "-n", std::to_string(lines), "--no-pager",
-                                "-o", "short-iso"};
+  std::vector<std::string> argv{local.journalctl,      "-u",         "esand", "-n",
+                                std::to_string(lines), "--no-pager", "-o",    "short-iso"};
   std::string source;
   for (const auto& a : argv) source += (source.empty() ? "" : " ") + a;
   auto r = run(argv);
   if (!r)
     return b.fail("logs/esand.log", source,
                   r.error().message + " (esand logs to its stderr; give that file with --log-file)");
-  if (r->first != 0) return b.fail("logs/esand.log", source, "exit status " + std::to_string(r->first) + ": " + r->second);
+  if (r->first != 0)
+    return b.fail("logs/esand.log", source, "exit status " + std::to_string(r->first) + ": " + r->second);
   b.add("logs/esand.log", source, std::move(r->second));
 }
 
@@ -163,8 +164,10 @@ void history_pieces(Bundle& b, const Fetch& fetch, uint64_t keep) {
     std::snprintf(num, sizeof num, "%04zu", total - i);
     std::string name = std::string("config/revisions/") + num + "-" + rev.substr(0, 12) + ".conf";
     std::string path = "/v1/config/history/" + seg(rev);
-    if (auto text = get(fetch, path)) b.add(name, "GET " + path, std::move(*text));
-    else b.fail(name, "GET " + path, text.error().message);
+    if (auto text = get(fetch, path))
+      b.add(name, "GET " + path, std::move(*text));
+    else
+      b.fail(name, "GET " + path, text.error().message);
 
     patch += "revision " + rev + "\nauthor   " + r.value("author", "?") + "\ndate     " +
              (r.contains("time") && r["time"].is_number() ? utc(r["time"].get<int64_t>(), "%Y-%m-%d %H:%M:%SZ") : "?") +
@@ -172,8 +175,10 @@ void history_pieces(Bundle& b, const Fetch& fetch, uint64_t keep) {
     if (i + 1 < total) {
       std::string from = revs[i + 1].value("rev", "");
       std::string dpath = "/v1/config/diff?from=" + seg(from) + "&to=" + seg(rev);
-      if (auto d = get(fetch, dpath)) patch += *d;
-      else patch += "(diff not collected: " + d.error().message + ")\n", ++failed;
+      if (auto d = get(fetch, dpath))
+        patch += *d;
+      else
+        patch += "(diff not collected: " + d.error().message + ")\n", ++failed;
     } else {
       patch += "(the first revision: its text is config/revisions/" + std::string(num) + "-" + rev.substr(0, 12) +
                ".conf)\n";
@@ -181,8 +186,8 @@ void history_pieces(Bundle& b, const Fetch& fetch, uint64_t keep) {
     patch += "\n";
   }
   if (n == 0) patch = "(no revisions)\n";
-  std::string source = "GET /v1/config/diff between the newest " + std::to_string(n) + " of " +
-                       std::to_string(total) + " revisions (--revisions)";
+  std::string source = "GET /v1/config/diff between the newest " + std::to_string(n) + " of " + std::to_string(total) +
+                       " revisions (--revisions)";
   if (failed) source += "; " + std::to_string(failed) + " diffs failed, named in the file";
   b.add("config/history.patch", source, std::move(patch));
 }
@@ -209,7 +214,7 @@ void lun_pieces(Bundle& b, const Fetch& fetch, const std::optional<json>& target
 
 void system_pieces(Bundle& b, const Local& local) {
   b.add("system/esanctl-version.txt", "esanctl's own version", std::string("esanctl ") + ESAN_VERSION + "\n");
-  struct utsname u{};
+  struct utsname u {};
   if (::uname(&u) == 0)
     b.add("system/uname.txt", "uname(2)",
           std::string(u.sysname) + " " + u.nodename + " " + u.release + " " + u.version + " " + u.machine + "\n");
@@ -228,13 +233,16 @@ std::string bundle_top(const std::string& host, int64_t now) {
 
 void collect(Bundle& b, const Fetch& fetch, const BundleRequest& req, const Local& local) {
   if (!local.token_file.empty()) {
-    if (auto token = read_text_file(local.token_file, "token file")) b.add_secret(token->substr(0, token->find_first_of("\r\n")));
+    if (auto token = read_text_file(local.token_file, "token file"))
+      b.add_secret(token->substr(0, token->find_first_of("\r\n")));
   }
   api_piece(b, fetch, "version.json", "/v1/version");
   system_pieces(b, local);
   api_piece(b, fetch, "health.json", "/v1/health", View::kHealth, "health.txt");
-  if (auto conf = get(fetch, "/v1/config")) b.add("config/running.conf", "GET /v1/config", std::move(*conf));
-  else b.fail("config/running.conf", "GET /v1/config", conf.error().message);
+  if (auto conf = get(fetch, "/v1/config"))
+    b.add("config/running.conf", "GET /v1/config", std::move(*conf));
+  else
+    b.fail("config/running.conf", "GET /v1/config", conf.error().message);
   history_pieces(b, fetch, req.revisions);
   auto targets = api_piece(b, fetch, "targets.json", "/v1/targets", View::kTargetList, "targets.txt");
   lun_pieces(b, fetch, targets);
@@ -243,12 +251,16 @@ void collect(Bundle& b, const Fetch& fetch, const BundleRequest& req, const Loca
   api_piece(b, fetch, "alua.json", "/v1/alua/device-groups", View::kAluaList, "alua.txt");
   api_piece(b, fetch, "sessions.json", "/v1/sessions", View::kSessionList, "sessions.txt");
   api_piece(b, fetch, "stats.json", "/v1/stats", View::kStats, "stats.txt");
-  if (auto m = get(fetch, "/metrics")) b.add("metrics.txt", "GET /metrics", std::move(*m));
-  else b.fail("metrics.txt", "GET /metrics", m.error().message);
+  if (auto m = get(fetch, "/metrics"))
+    b.add("metrics.txt", "GET /metrics", std::move(*m));
+  else
+    b.fail("metrics.txt", "GET /metrics", m.error().message);
   api_piece(b, fetch, "events.json", "/v1/events?since=0&limit=10000", View::kEvents, "events.txt");
   api_piece(b, fetch, "alerts.json", "/v1/alerts", View::kAlerts, "alerts.txt");
-  if (!req.log_file.empty()) log_file_piece(b, req.log_file, req.log_lines);
-  else journal_piece(b, local, req.log_lines);
+  if (!req.log_file.empty())
+    log_file_piece(b, req.log_file, req.log_lines);
+  else
+    journal_piece(b, local, req.log_lines);
 }
 
 int run_support_bundle(const Fetch& fetch, const BundleRequest& req, const Local& local, const std::string& self) {
