@@ -5,11 +5,12 @@
 set -euo pipefail
 PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       liburing-dev libisal-dev libssl-dev libfmt-dev libspdlog-dev libcli11-dev
-      nlohmann-json3-dev libcpp-httplib-dev libgit2-dev libgtest-dev libgmock-dev
+      nlohmann-json3-dev libcpp-httplib-dev libgit2-dev zlib1g-dev libgtest-dev libgmock-dev
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
       corosync libcpg-dev libquorum-dev iproute2 util-linux
       pacemaker pacemaker-cli-utils crmsh resource-agents shellcheck libxml2-utils dash
       mmdebstrap qemu-system-x86 e2fsprogs msmtp python3-aiosmtpd)
+# zlib1g-dev: the support bundle's tar.gz (support/tar_gz.cc).
 # corosync .. util-linux: the HA lab (tests/ha). pacemaker, crmsh,
 # resource-agents, pacemaker-cli-utils: the resource agent (ra/) and the
 # Pacemaker lab (ocf-shellfuncs, ocf-tester, crm tools); shellcheck, xmllint

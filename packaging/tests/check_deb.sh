@@ -28,8 +28,8 @@ echo "$info" | grep -q '^ Package: esan$' || fail "package name"
 dep=$(dpkg-deb -f "$deb" Depends)
 # libcpg/libquorum: the HA pair's corosync clients; libiscsi: the I/O
 # redirect's sessions to the peer; libgit2: the configuration history (esand
-# links all four).
-for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib libcpg libquorum libiscsi libgit2; do
+# links all four); zlib1g: esanctl's support bundle (support/tar_gz.cc).
+for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib libcpg libquorum libiscsi libgit2 zlib1g; do
 	echo "$dep" | grep -q "$lib" || fail "Depends lacks $lib: $dep"
 done
 echo "$dep" | grep -q -e libgtest -e libgmock && fail "Depends names a test-only library: $dep"

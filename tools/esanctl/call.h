@@ -43,6 +43,18 @@ enum class View {
   kAlertTest,     // POST /v1/alerts/test
 };
 
+// esanctl support-bundle FILE: not one request but a collection of them and
+// of local files, written as one archive (support_bundle.h; main.cc runs it).
+struct BundleRequest {
+  std::string file;         // the archive, absolute (made so against Context::cwd)
+  bool force = false;       // replace FILE when it exists
+  std::string log_file;     // --log-file: esand's log (its stderr redirected), else journalctl
+  uint64_t log_lines = 5000;
+  uint64_t revisions = 100;  // newest revisions whose text and diff go in (0 = all)
+
+  bool operator==(const BundleRequest&) const = default;
+};
+
 struct ApiCall {
   std::string method;  // GET, POST, PUT, PATCH, DELETE
   std::string path;    // percent-encoded path with its query, e.g. /v1/devices/d0?force=1
@@ -57,6 +69,8 @@ struct ApiCall {
   // GET /v1/events --follow: repeat the call as a long poll from the
   // answer's "next" until esand goes away (main.cc).
   bool follow = false;
+  // Set: a support bundle instead of a request (method and path are empty).
+  std::optional<BundleRequest> bundle;
 
   bool operator==(const ApiCall&) const = default;
 };

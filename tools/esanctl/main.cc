@@ -1,6 +1,7 @@
 // esanctl (also installed as scstadmin): a client of esand's management API.
 // argv -> translate() -> send() each call -> render(). Exit status: 0 done,
-// 1 refused by esand, 2 usage error, 3 cannot connect.
+// 1 refused by esand, 2 usage error, 3 cannot connect; support-bundle
+// (support_bundle.h): 0 written, 1 not written.
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "tools/esanctl/call.h"
 #include "tools/esanctl/http.h"
 #include "tools/esanctl/render.h"
+#include "tools/esanctl/support_bundle.h"
 
 using namespace esan::ctl;
 
@@ -67,6 +69,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (const auto& call : inv->calls) {
+    if (call.bundle) {
+      Local local;
+      local.token_file = inv->conn.token_file;
+      local.endpoint = inv->conn.url.empty() ? "unix socket " + inv->conn.socket : inv->conn.url;
+      return run_support_bundle([&](const ApiCall& c) { return send(inv->conn, c); }, *call.bundle, local, self);
+    }
     if (call.follow) return follow(*inv, call, self);
     auto reply = send(inv->conn, call);
     if (!reply) {

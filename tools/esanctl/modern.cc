@@ -158,6 +158,24 @@ Calls events(const Parsed& p) {
   return one(std::move(c));
 }
 
+Calls support_bundle(const Parsed& p) {
+  BundleRequest b;
+  b.file = absolute_path(p.pos[0], p.ctx->cwd);
+  if (b.file.ends_with("/")) return make_error(Errc::kInvalidArgument, "FILE must name a file, got '" + p.pos[0] + "'");
+  b.force = p.force;
+  if (p.opt.contains("log-file")) b.log_file = absolute_path(p.opt_or("log-file"), p.ctx->cwd);
+  for (auto [opt, field] : {std::pair{"log-lines", &b.log_lines}, std::pair{"revisions", &b.revisions}}) {
+    if (!p.opt.contains(opt)) continue;
+    auto n = parse_number(p.opt_or(opt), std::string("--") + opt);
+    if (!n) return std::unexpected(n.error());
+    *field = *n;
+  }
+  if (b.log_lines == 0) return make_error(Errc::kInvalidArgument, "--log-lines must be at least 1");
+  ApiCall c;
+  c.bundle = std::move(b);
+  return one(std::move(c));
+}
+
 // clang-format off
 const Command kTable[] = {
   {"device", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/devices", View::kDeviceList)); }},
@@ -244,6 +262,8 @@ const Command kTable[] = {
   {"health", "", "[--timeout-ms N]", 0, 0, false, "timeout-ms", "", [](const Parsed& p) {
      std::string t = p.opt_or("timeout-ms");
      return one(read_call("/v1/health" + (t.empty() ? "" : "?timeout_ms=" + seg(t)), View::kHealth)); }},
+  {"support-bundle", "", "FILE [--force] [--log-file F] [--log-lines N] [--revisions N]", 1, 1, false,
+     "force log-file log-lines revisions", "", support_bundle},
 };
 // clang-format on
 
