@@ -26,15 +26,20 @@ struct Post {
 
 }  // namespace
 
+namespace {
+std::string span(std::chrono::milliseconds d) {
+  return d.count() % 1000 == 0 ? fmt::format("{} s", d.count() / 1000) : fmt::format("{} ms", d.count());
+}
+}  // namespace
+
 Status check_settings(const Settings& s) {
-  using std::chrono::milliseconds;
   if (s.interval < std::chrono::seconds(1) || s.interval > kMaxInterval)
     return make_error(Errc::kInvalidArgument,
-                      fmt::format("the probe interval must be from 1 to {} seconds (0 = no scheduled probes), not {} ms",
-                                  kMaxInterval.count(), s.interval.count()));
+                      fmt::format("the probe interval must be from 1 to {} seconds (0 = no scheduled probes), not {}",
+                                  kMaxInterval.count(), span(s.interval)));
   if (s.hang_limit < std::chrono::seconds(1) || s.hang_limit > kMaxHangLimit)
-    return make_error(Errc::kInvalidArgument, fmt::format("the probe hang limit must be from 1 to {} seconds, not {} ms",
-                                                          kMaxHangLimit.count(), s.hang_limit.count()));
+    return make_error(Errc::kInvalidArgument, fmt::format("the probe hang limit must be from 1 to {} seconds, not {}",
+                                                          kMaxHangLimit.count(), span(s.hang_limit)));
   return ok();
 }
 
