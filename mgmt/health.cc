@@ -15,7 +15,6 @@
 
 namespace esan::mgmt {
 
-
 std::vector<BackendProbe> probe_backends(const std::vector<config::DeviceConfig>& devices,
                                          std::chrono::milliseconds timeout) {
   using Clock = std::chrono::steady_clock;

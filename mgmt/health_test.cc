@@ -78,10 +78,9 @@ TEST(Health, AReadThatHangsIsReportedAtTheTimeout) {
 }
 
 TEST(Health, ScheduledStatesAreTheAnswerInConfigOrder) {
-  std::vector<config::DeviceConfig> devs{device("d0", config::Handler::kFileIo, "/srv/d0.img"),
-                                         device("d1", config::Handler::kBlockIo, "/dev/sdx"),
-                                         device("d2", config::Handler::kFileIo, "/srv/d2.img"),
-                                         device("n0", config::Handler::kNullIo, "")};
+  std::vector<config::DeviceConfig> devs{
+      device("d0", config::Handler::kFileIo, "/srv/d0.img"), device("d1", config::Handler::kBlockIo, "/dev/sdx"),
+      device("d2", config::Handler::kFileIo, "/srv/d2.img"), device("n0", config::Handler::kNullIo, "")};
   auto targets = probe_targets(devs);
   ASSERT_EQ(targets.size(), 4u);
   EXPECT_EQ(targets[1], (probes::Target{"d1", "/dev/sdx", true}));

@@ -16,7 +16,8 @@ void add_observe_routes(Router& r, Engine& e, server::Server& server, probes::Sc
   });
   r.route("GET", "/metrics", [&e, probes](const Request&) {
     Response res;
-    res.body = metrics_text(e.observe()) + probe_metrics_text(probes ? probes->health() : std::vector<probes::DeviceHealth>{});
+    res.body =
+        metrics_text(e.observe()) + probe_metrics_text(probes ? probes->health() : std::vector<probes::DeviceHealth>{});
     res.content_type = "text/plain; version=0.0.4";
     return res;
   });

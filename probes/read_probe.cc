@@ -1,12 +1,11 @@
 // The default probe (scheduler.h): a fresh open and a read of the first block.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "probes/scheduler.h"
 

@@ -1,10 +1,10 @@
 // See scheduler.h.
 #include "probes/scheduler.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <mutex>
-
-#include <fmt/format.h>
 
 #include "common/log.h"
 #include "events/event_log.h"
@@ -15,7 +15,9 @@ namespace {
 
 using Clock = Scheduler::Clock;
 
-double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 struct Post {
   events::Kind kind;
@@ -129,7 +131,8 @@ void Scheduler::tick(Clock::time_point now) {
         if (was != State::kHung) ++h.probes;  // a hung probe was counted when found hung
         if (s.answer.empty()) {
           if (was == State::kFailed || was == State::kHung)
-            posts.push_back({events::Kind::kHealthRecovered, events::Severity::kInfo,
+            posts.push_back({events::Kind::kHealthRecovered,
+                             events::Severity::kInfo,
                              fmt::format("probe: device {} answers again (was {})", name, state_name(was)),
                              {{"device", name}, {"path", s.target.path}, {"was", std::string(state_name(was))}}});
           h.state = State::kHealthy;
@@ -139,7 +142,8 @@ void Scheduler::tick(Clock::time_point now) {
           if (was != State::kHung) ++h.failures;
           h.error = std::move(s.answer);
           if (was != State::kFailed)
-            posts.push_back({events::Kind::kHealthFailed, events::Severity::kError,
+            posts.push_back({events::Kind::kHealthFailed,
+                             events::Severity::kError,
                              fmt::format("probe: device {} failed: {}", name, h.error),
                              {{"device", name}, {"path", s.target.path}, {"state", "failed"}, {"error", h.error}}});
           h.state = State::kFailed;
@@ -152,7 +156,8 @@ void Scheduler::tick(Clock::time_point now) {
         ++h.failures;
         ++h.probes;
         h.error = fmt::format("no answer from {} within {} ms", s.target.path, settings_.hang_limit.count());
-        posts.push_back({events::Kind::kHealthFailed, events::Severity::kError,
+        posts.push_back({events::Kind::kHealthFailed,
+                         events::Severity::kError,
                          fmt::format("probe: device {} hung: {}", name, h.error),
                          {{"device", name}, {"path", s.target.path}, {"state", "hung"}, {"error", h.error}}});
       }

@@ -78,11 +78,11 @@ std::string_view state_name(State s);  // "pending", "healthy", "failed", "hung"
 struct DeviceHealth {
   std::string device, path;
   State state = State::kPending;
-  std::string error;       // failed/hung: why
-  double seconds = 0;      // the last finished probe's latency; while hung, how long the probe has run
-  uint64_t probes = 0;     // probes finished or found hung
-  uint64_t failures = 0;   // of them failed or hung
-  bool probing = false;    // a probe is outstanding
+  std::string error;      // failed/hung: why
+  double seconds = 0;     // the last finished probe's latency; while hung, how long the probe has run
+  uint64_t probes = 0;    // probes finished or found hung
+  uint64_t failures = 0;  // of them failed or hung
+  bool probing = false;   // a probe is outstanding
 };
 
 // The probe: "" when the backend answered, else why not. May block forever.

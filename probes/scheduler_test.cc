@@ -3,7 +3,6 @@
 #include "probes/scheduler.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>

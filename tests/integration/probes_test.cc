@@ -242,9 +242,9 @@ TEST_F(ProbesTest, HungFailedAndRecoveredBackendOnFuse) {
 TEST_F(ProbesTest, BadSettingsAreRefusedWithAClearMessage) {
   esand_.WriteConfig(Handler("vdisk_nullio", NullioDevice("nul0", 8)));
   auto run = [&](const std::string& flags) {
-    return RunCommand(std::string(ESAND_PATH) + " --config " + esand_.config_path() + " --listen 127.0.0.1:" +
-                      std::to_string(FreeLoopbackPort()) + " --mgmt-socket '' --state-dir " + esand_.state_dir() + " " +
-                      flags);
+    return RunCommand(std::string(ESAND_PATH) + " --config " + esand_.config_path() +
+                      " --listen 127.0.0.1:" + std::to_string(FreeLoopbackPort()) + " --mgmt-socket '' --state-dir " +
+                      esand_.state_dir() + " " + flags);
   };
   auto r = run("--probe-interval 7200");
   EXPECT_EQ(r.exit_code, 1) << r.output;

@@ -62,8 +62,11 @@ std::string device(const json& d) {
   std::string health = health_state(d);
   const json& h = d.contains("health") ? d["health"] : json();
   if (h.is_object() && h.contains("error") && h["error"].is_string()) health += ": " + h["error"].get<std::string>();
-  return table({{"device", field(d, "name")}, {"handler", field(d, "handler")}, {"health", health},
-                {"size", human_size(d.value("size_bytes", json()))}, {"mapped by", mappings(d)}}) +
+  return table({{"device", field(d, "name")},
+                {"handler", field(d, "handler")},
+                {"health", health},
+                {"size", human_size(d.value("size_bytes", json()))},
+                {"mapped by", mappings(d)}}) +
          "\n" + attributes(d.value("attributes", json::object()));
 }
 
