@@ -79,14 +79,21 @@ std::vector<BackendProbe> scheduled_backends(const std::vector<config::DeviceCon
     p.handler = std::string(config::handler_name(d.handler));
     p.path = d.filename;
     p.state = "pending";
+    bool fresh = false;
     for (const auto& h : health) {
       if (h.device != d.name) continue;
       p.state = std::string(probes::state_name(h.state));
       p.ok = h.state == probes::State::kHealthy;
       p.error = h.error;
       p.seconds = h.seconds;
+      fresh = h.fresh;
     }
-    if (p.state == "pending") p.error = fmt::format("no probe of {} finished within {} ms", p.path, waited.count());
+    if (!fresh && p.state != "hung") {  // no answer within the request's limit
+      p.ok = false;
+      p.state = "hung";
+      p.error = fmt::format("no answer from {} within {} ms", p.path, waited.count());
+      p.seconds = static_cast<double>(waited.count()) / 1000;
+    }
     out.push_back(std::move(p));
   }
   return out;

@@ -6,10 +6,12 @@
 // Contract:
 //  * With scheduled probes (esand --probe-interval, the default; probes/
 //    scheduler.h) GET /v1/health answers from the schedule:
-//    scheduled_backends() turns the scheduler's states into BackendProbes
-//    (ok = healthy; a device still pending is waited for up to the
-//    request's timeout and then reported not ok), so a hung backend makes
-//    the answer "failed" (state "hung") without the request hanging.
+//    Scheduler::probe_now() probes every device not being probed now
+//    and waits for the answers up to the request's timeout, and
+//    scheduled_backends() turns them into BackendProbes (ok = healthy; a
+//    device that has not answered by the timeout is not ok, state "hung",
+//    the request's own limit), so a hung backend makes the answer
+//    "failed" without the request hanging and without a second probe.
 //    probe_targets() turns the configuration's devices into probe targets.
 //  * probe_backends() (--probe-interval 0: no schedule): per device, a read of its first block (up to 4096
 //    bytes at offset 0) through its `filename` -- a fresh open of the path,

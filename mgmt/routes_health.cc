@@ -68,10 +68,10 @@ void add_health_routes(Router& r, Engine& e, probes::Scheduler* scheduled) {
     if (!timeout) return error_response(timeout.error());
     config::Config cfg = e.snapshot().config;
     std::chrono::milliseconds limit(*timeout);
-    // Scheduled: the states the scheduler holds (never waiting for a hung
-    // read); only devices not probed yet are waited for, up to the timeout.
-    auto probes = scheduled ? scheduled_backends(
-                                  cfg.devices, scheduled->wait_settled(std::chrono::steady_clock::now() + limit), limit)
+    // Scheduled: a fresh probe of each device that is not being probed,
+    // waited for up to the timeout; a hung one answers at once.
+    auto probes = scheduled ? scheduled_backends(cfg.devices,
+                                                 scheduled->probe_now(std::chrono::steady_clock::now() + limit), limit)
                             : probe_backends(cfg.devices, limit);
     auto groups = group_health(cfg, e.server().runtime());
     post_failures(scheduled ? std::vector<BackendProbe>{} : probes, groups);

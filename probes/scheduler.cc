@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 
 #include "common/log.h"
@@ -66,6 +67,7 @@ struct Scheduler::Shared {
     Target target;
     DeviceHealth h;
     Clock::time_point next_due{};  // epoch: at the next tick
+    uint64_t answered = 0;         // probes whose answer tick() took in
     // The outstanding probe (h.probing): its id, start, and its answer once
     // the job has written it.
     uint64_t id = 0;
@@ -126,6 +128,7 @@ void Scheduler::tick(Clock::time_point now) {
       const std::string& name = s.target.device;
       if (h.probing && s.done) {
         h.probing = false;
+        ++s.answered;
         h.seconds = seconds_between(s.started, s.finished);
         State was = h.state;
         if (was != State::kHung) ++h.probes;  // a hung probe was counted when found hung
@@ -190,7 +193,7 @@ void Scheduler::tick(Clock::time_point now) {
       }
     }
   }
-  sh_->cv.notify_all();  // wait_settled() callers
+  sh_->cv.notify_all();  // probe_now() callers
   for (auto& p : posts) {
     if (p.severity >= events::Severity::kError)
       ESAN_LOG_ERROR("{}", p.message);
@@ -211,15 +214,28 @@ std::vector<DeviceHealth> Scheduler::health(Clock::time_point now) const {
   return out;
 }
 
-std::vector<DeviceHealth> Scheduler::wait_settled(Clock::time_point until) {
-  {
-    std::unique_lock lk(sh_->mu);
-    sh_->cv.wait_until(lk, until, [&] {
-      return std::none_of(sh_->slots.begin(), sh_->slots.end(),
-                          [](const Shared::Slot& s) { return s.h.state == State::kPending; });
-    });
+std::vector<DeviceHealth> Scheduler::probe_now(Clock::time_point until) {
+  std::map<std::string, uint64_t> before;  // device -> answers taken in so far
+  std::unique_lock lk(sh_->mu);
+  for (auto& s : sh_->slots) {
+    before[s.target.device] = s.answered;
+    if (!s.h.probing && !s.target.path.empty()) s.next_due = {};
   }
-  return health();
+  sh_->dirty = true;
+  sh_->cv.notify_all();
+  auto answered = [&](const Shared::Slot& s) {
+    auto b = before.find(s.target.device);
+    return s.target.path.empty() || s.h.state == State::kHung || b == before.end() || s.answered > b->second;
+  };
+  sh_->cv.wait_until(lk, until, [&] { return std::all_of(sh_->slots.begin(), sh_->slots.end(), answered); });
+  std::vector<DeviceHealth> out;
+  auto now = Clock::now();
+  for (const auto& s : sh_->slots) {
+    out.push_back(s.h);
+    if (s.h.state == State::kHung) out.back().seconds = seconds_between(s.started, now);
+    out.back().fresh = answered(s);
+  }
+  return out;
 }
 
 Clock::time_point Scheduler::next_wake(Clock::time_point now) const {

@@ -33,9 +33,17 @@
 //    whose path or mode changed starts over as pending; a removed one is
 //    forgotten (its outstanding probe's answer is dropped). Thread-safe.
 //  * tick(now) is one turn of the scheduler (the thread calls it; unit
-//    tests call it with their own clock and Runner). health() and
-//    wait_settled() are thread-safe and never wait for a probe:
-//    wait_settled() waits at most until `until` for pending devices.
+//    tests call it with their own clock and Runner). health() is
+//    thread-safe and never waits.
+//  * probe_now(until) (GET /v1/health, the resource agent's monitor): a
+//    fresh answer without a second outstanding probe. Each device with no
+//    probe running is made due at once; the call then waits, at most until
+//    `until`, for every device's next probe to finish (the one running, or
+//    the one just started); a hung device does not wait. It returns each
+//    device's health and whether that answer came in time (`fresh`): a
+//    device whose probe was still running at `until` has fresh false and
+//    keeps the state the scheduler gives it (hung only at hang_limit). It
+//    needs the scheduler's thread (start()) to start and collect probes.
 //  * stop() ends the scheduler's thread (never waiting for a probe);
 //    outstanding probes finish alone, keeping only their own shared state
 //    alive. A read stuck in the kernel may still keep the process from
@@ -83,6 +91,7 @@ struct DeviceHealth {
   uint64_t probes = 0;    // probes finished or found hung
   uint64_t failures = 0;  // of them failed or hung
   bool probing = false;   // a probe is outstanding
+  bool fresh = true;      // probe_now(): answered in time (or hung)
 };
 
 // The probe: "" when the backend answered, else why not. May block forever.
@@ -116,8 +125,7 @@ class Scheduler {
 
   // In the order of set_targets.
   std::vector<DeviceHealth> health(Clock::time_point now = Clock::now()) const;
-  // health(), once no device is pending or at `until`, whichever is first.
-  std::vector<DeviceHealth> wait_settled(Clock::time_point until);
+  std::vector<DeviceHealth> probe_now(Clock::time_point until);
 
  private:
   struct Shared;

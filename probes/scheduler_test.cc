@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "events/event_log.h"
@@ -186,23 +188,74 @@ TEST_F(SchedulerTest, RemovedDeviceDropsItsAnswerAndChangedPathStartsOver) {
   EXPECT_TRUE(Events(events::Kind::kHealthFailed).empty());
 }
 
-TEST_F(SchedulerTest, WaitSettledWaitsOnlyForPendingDevicesAndOnlyUntilTheDeadline) {
-  Scheduler s(settings_, fake_.probe(), fake_.runner());
-  s.set_targets({{"d0", "/dev/fake0", false}});
-  s.tick(t0_);
-  auto start = Clock::now();
-  auto h = s.wait_settled(Clock::now() + 200ms);  // the probe is held: times out
-  EXPECT_GE(Clock::now() - start, 200ms);
-  ASSERT_EQ(h.size(), 1u);
-  EXPECT_EQ(h[0].state, State::kPending);
-  std::thread answer([&] {
-    std::this_thread::sleep_for(50ms);
-    fake_.release();
-    s.tick(Clock::now());
-  });
-  h = s.wait_settled(Clock::now() + 60s);
-  answer.join();
+// A device for the real runner: answers `answer`, or blocks while `block`.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool block = false;
+  std::string answer;
+  int calls = 0;
+  ProbeFn probe() {
+    return [this](const Target&) {
+      std::unique_lock lk(mu);
+      ++calls;
+      cv.wait(lk, [&] { return !block; });
+      return answer;
+    };
+  }
+  void set(bool b, std::string a) {
+    {
+      std::lock_guard lk(mu);
+      block = b;
+      answer = std::move(a);
+    }
+    cv.notify_all();
+  }
+  int count() {
+    std::lock_guard lk(mu);
+    return calls;
+  }
+};
+
+TEST_F(SchedulerTest, ProbeNowProbesAtOnceWithoutASecondOutstandingProbe) {
+  auto gate = std::make_shared<Gate>();
+  Scheduler s(Settings{3600s, 2s}, [gate](const Target& t) { return gate->probe()(t); });
+  s.set_targets({{"d0", "/dev/fake0", false}, {"n0", "", false}});
+  s.start();
+  auto h = s.probe_now(Clock::now() + 30s);
+  ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0].state, State::kHealthy);
+  EXPECT_TRUE(h[0].fresh);
+  EXPECT_TRUE(h[1].fresh);
+  // A fresh probe although the interval (an hour) has not passed.
+  gate->set(false, "cannot read /dev/fake0: Input/output error");
+  h = s.probe_now(Clock::now() + 30s);
+  EXPECT_EQ(h[0].state, State::kFailed);
+  EXPECT_TRUE(h[0].fresh);
+  EXPECT_EQ(gate->count(), 2);
+  // A read that blocks: not fresh at the deadline, and asking again starts no second probe.
+  gate->set(true, "");
+  h = s.probe_now(Clock::now() + 200ms);
+  EXPECT_FALSE(h[0].fresh);
+  EXPECT_EQ(h[0].state, State::kFailed) << "the scheduler's state turns hung only at its hang limit";
+  h = s.probe_now(Clock::now() + 200ms);
+  EXPECT_FALSE(h[0].fresh);
+  EXPECT_EQ(gate->count(), 3);
+  // At the hang limit: hung, and a hung device answers at once.
+  h = s.probe_now(Clock::now() + 30s);
+  EXPECT_EQ(h[0].state, State::kHung);
+  EXPECT_TRUE(h[0].fresh);
+  auto t = Clock::now();
+  h = s.probe_now(Clock::now() + 30s);
+  EXPECT_LT(Clock::now() - t, 10s) << "waited for a hung device";
+  EXPECT_EQ(gate->count(), 3);
+  // Released: the hung read's answer makes it healthy (the scheduler's thread takes it in).
+  gate->set(false, "");
+  auto deadline = Clock::now() + 30s;
+  while (s.health()[0].state != State::kHealthy && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(s.health()[0].state, State::kHealthy);
+  s.stop();
+  ASSERT_EQ(Events(events::Kind::kHealthRecovered).size(), 1u);
 }
 
 TEST_F(SchedulerTest, ThreadProbesOffTheCallerAndStopsWithAProbeHanging) {
@@ -218,7 +271,7 @@ TEST_F(SchedulerTest, ThreadProbesOffTheCallerAndStopsWithAProbeHanging) {
   });
   s->set_targets({{"d0", "/dev/fake0", false}});
   s->start();
-  auto h = s->wait_settled(Clock::now() + 30s);
+  auto h = s->probe_now(Clock::now() + 30s);
   ASSERT_EQ(h.size(), 1u);
   EXPECT_EQ(h[0].state, State::kHung);
   EXPECT_EQ(*calls, 1);
