@@ -2,7 +2,13 @@
 //
 //   esand --config FILE --listen HOST:PORT [--listen HOST:PORT ...] [--state-dir DIR]
 //         [--mgmt-socket PATH] [--mgmt-listen HOST:PORT --mgmt-token-file FILE] [--no-write-back]
-//         [--history-push REPO] [--alerts FILE]
+//         [--history-push REPO] [--alerts FILE] [--probe-interval SECONDS] [--probe-hang-limit SECONDS]
+//
+// Backend probes (probes/): every --probe-interval seconds (default 5; 0 =
+// none, GET /v1/health then probes on demand) each device's backend is read
+// off the reactors; a read not done after --probe-hang-limit seconds
+// (default 10) counts as hung. Failed, hung and recovered devices are
+// events, and show in GET /v1/health, /v1/devices and /metrics.
 //
 // Events (logins, failures, changes, ...) go to an in-memory event log
 // (events/, GET /v1/events); --alerts FILE routes them to mail, webhook and
@@ -35,7 +41,9 @@
 #include "events/event_log.h"
 #include "mgmt/api_server.h"
 #include "mgmt/engine.h"
+#include "mgmt/health.h"
 #include "mgmt/routes.h"
+#include "probes/scheduler.h"
 #include "server/runtime.h"
 #include "server/server.h"
 #include "server/state_dir.h"
@@ -67,6 +75,7 @@ int main(int argc, char** argv) {
   bool no_write_back = false;
   std::string history_push;
   std::string alerts_path;
+  unsigned probe_interval_s = 5, probe_hang_limit_s = 10;
   app.add_option("-c,--config", config_path, "scst.conf-syntax configuration file")->required();
   app.add_option("-l,--listen", listens, "HOST:PORT to accept iSCSI on (repeatable; default 0.0.0.0:3260)");
   app.add_option("--state-dir", state_dir, "directory for state kept across restarts (persistent reservations)")
@@ -97,11 +106,26 @@ int main(int argc, char** argv) {
                  "(a bare repository path, created when missing, or a URL)");
   app.add_option("--alerts", alerts_path,
                  "alert rules file (scst.conf syntax: SINK and RULE sections; see docs/ARCHITECTURE.md)");
+  app.add_option("--probe-interval", probe_interval_s,
+                 "seconds between two scheduled probes (a read) of each device's backend (0 = none: GET /v1/health "
+                 "probes on demand)")
+      ->capture_default_str();
+  app.add_option("--probe-hang-limit", probe_hang_limit_s,
+                 "seconds after which a backend probe that has not finished counts as hung")
+      ->capture_default_str();
   app.set_version_flag("-V,--version", std::string("esand ") + ESAN_VERSION);
   CLI11_PARSE(app, argc, argv);
 
   if (!esan::log::init(log_level)) ESAN_LOG_WARN("unknown log level '{}', using info", log_level);
   if (listens.empty()) listens.push_back("0.0.0.0:3260");
+  esan::probes::Settings probe_settings{std::chrono::seconds(probe_interval_s),
+                                        std::chrono::seconds(probe_hang_limit_s)};
+  if (probe_interval_s != 0) {
+    if (auto s = esan::probes::check_settings(probe_settings); !s) {
+      ESAN_LOG_ERROR("--probe-interval/--probe-hang-limit: {}", s.error().message);
+      return 1;
+    }
+  }
   raise_fd_limit();
 
   std::optional<esan::alerts::AlertsConfig> alerts_cfg;
@@ -164,8 +188,16 @@ int main(int argc, char** argv) {
     ESAN_LOG_INFO("alerts from {}", alerts_path);
   }
   esan::mgmt::Engine engine(**server, *cfg, esan::mgmt::EngineOptions{config_path, !no_write_back, true, history_push});
+  std::unique_ptr<esan::probes::Scheduler> probes;
+  if (probe_interval_s != 0) {
+    probes = std::make_unique<esan::probes::Scheduler>(probe_settings);
+    engine.set_change_listener(
+        [p = probes.get()](const esan::config::Config& c) { p->set_targets(esan::mgmt::probe_targets(c.devices)); });
+    probes->start();
+    ESAN_LOG_INFO("backend probes every {} s, hung after {} s", probe_interval_s, probe_hang_limit_s);
+  }
   auto router = std::make_shared<esan::mgmt::Router>();
-  esan::mgmt::add_all_routes(*router, engine, ESAN_VERSION);
+  esan::mgmt::add_all_routes(*router, engine, ESAN_VERSION, probes.get());
   esan::mgmt::add_event_routes(*router, event_log, alerter.get());
   std::unique_ptr<esan::mgmt::ApiServer> api;
   if (!api_opts.socket_path.empty() || !api_opts.listen.empty()) {
@@ -173,6 +205,7 @@ int main(int argc, char** argv) {
     if (!a) {
       ESAN_LOG_ERROR("management API: {}", a.error().message);
       if (alerter) alerter->stop();
+      if (probes) probes->stop();
       (*server)->stop();
       if (marker) marker->release();
       return 1;
@@ -202,6 +235,8 @@ int main(int argc, char** argv) {
   if (alerter) alerter->stop();
   event_log->close();
   if (api) api->stop();
+  // Never waits for a probe: one that hangs is left to the kernel.
+  if (probes) probes->stop();
   engine.push_history();
   (*server)->stop();
   server->reset();

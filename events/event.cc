@@ -26,6 +26,8 @@ std::string_view kind_name(Kind k) {
       return "pr_changed";
     case Kind::kHealthFailed:
       return "health_failed";
+    case Kind::kHealthRecovered:
+      return "health_recovered";
     case Kind::kIoError:
       return "io_error";
     case Kind::kLimitHit:

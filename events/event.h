@@ -21,24 +21,25 @@
 namespace esan::events {
 
 enum class Kind {
-  kStart,          // esand started: the startup report (version, targets, devices, unclean end)
-  kStop,           // esand stops (clean shutdown)
-  kLogin,          // a session logged in (initiator, target, peer, CHAP user)
-  kLogout,         // a session ended (logout, connection loss, closed)
-  kLoginFailed,    // a login was refused (CHAP failures among them)
-  kConfigChanged,  // a configuration change was applied (author, operation, revision)
-  kAluaState,      // a target port group's asymmetric access state changed
-  kPrChanged,      // a persistent reservation or SPC-2 reservation changed
-  kHealthFailed,   // a health probe found a backend that does not answer
-  kIoError,        // a backend I/O request failed
-  kLimitHit,       // a resource limit refused a login or a connection
-  kAlertFailed,    // an alert sink failed to deliver (retried, or given up)
-  kAlertTest,      // esanctl alert test
+  kStart,            // esand started: the startup report (version, targets, devices, unclean end)
+  kStop,             // esand stops (clean shutdown)
+  kLogin,            // a session logged in (initiator, target, peer, CHAP user)
+  kLogout,           // a session ended (logout, connection loss, closed)
+  kLoginFailed,      // a login was refused (CHAP failures among them)
+  kConfigChanged,    // a configuration change was applied (author, operation, revision)
+  kAluaState,        // a target port group's asymmetric access state changed
+  kPrChanged,        // a persistent reservation or SPC-2 reservation changed
+  kHealthFailed,     // a health probe found a backend that does not answer (failed or hung)
+  kHealthRecovered,  // a backend that had failed or hung answers its probe again
+  kIoError,          // a backend I/O request failed
+  kLimitHit,         // a resource limit refused a login or a connection
+  kAlertFailed,      // an alert sink failed to deliver (retried, or given up)
+  kAlertTest,        // esanctl alert test
 };
-inline constexpr Kind kAllKinds[] = {Kind::kStart,        Kind::kStop,          Kind::kLogin,     Kind::kLogout,
-                                     Kind::kLoginFailed,  Kind::kConfigChanged, Kind::kAluaState, Kind::kPrChanged,
-                                     Kind::kHealthFailed, Kind::kIoError,       Kind::kLimitHit,  Kind::kAlertFailed,
-                                     Kind::kAlertTest};
+inline constexpr Kind kAllKinds[] = {
+    Kind::kStart,         Kind::kStop,      Kind::kLogin,       Kind::kLogout,       Kind::kLoginFailed,
+    Kind::kConfigChanged, Kind::kAluaState, Kind::kPrChanged,   Kind::kHealthFailed, Kind::kHealthRecovered,
+    Kind::kIoError,       Kind::kLimitHit,  Kind::kAlertFailed, Kind::kAlertTest};
 
 enum class Severity { kInfo, kWarning, kError, kCritical };
 

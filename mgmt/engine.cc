@@ -154,6 +154,7 @@ Status Engine::apply_locked(config::Config next, std::string_view author, std::s
   if (!removed) return std::unexpected(removed.error());
   config::Config previous = std::move(running_);
   running_ = std::move(next);
+  if (listener_) listener_(running_);
   std::optional<std::string> written;
   if (write_back && !opts_.config_path.empty()) {
     written = config::write_config(running_);
@@ -163,6 +164,7 @@ Status Engine::apply_locked(config::Config next, std::string_view author, std::s
       auto undone = undo ? commit(running_, std::move(*undo), server_) : Result<LuPool>(std::unexpected(undo.error()));
       if (undone) {
         running_ = std::move(previous);
+        if (listener_) listener_(running_);
       } else {
         ESAN_LOG_ERROR("management: undoing '{}' failed: {}", what, undone.error().message);
       }
@@ -220,6 +222,12 @@ Status Engine::write(std::string_view author, const std::string& path) {
 server::Observation Engine::observe() {
   std::lock_guard lk(mu_);
   return server_.observe();
+}
+
+void Engine::set_change_listener(std::function<void(const config::Config&)> listener) {
+  std::lock_guard lk(mu_);
+  listener_ = std::move(listener);
+  if (listener_) listener_(running_);
 }
 
 Snapshot Engine::snapshot() {

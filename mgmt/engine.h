@@ -103,6 +103,12 @@ class Engine {
 
   Snapshot snapshot();
   std::string config_text();
+  // `listener` is called with the running configuration now and after each
+  // operation that applied a change (also one undone by a failed
+  // write-back), under the engine's lock: it must be quick and must not
+  // call the Engine (the daemon hands the device set to the backend
+  // probes, probes/scheduler.h). One listener; a later call replaces it.
+  void set_change_listener(std::function<void(const config::Config&)> listener);
   // Normal sessions on `target` now (any thread).
   size_t sessions_of(std::string_view target) const;
   const EngineOptions& options() const { return opts_; }
@@ -123,6 +129,7 @@ class Engine {
   std::unique_ptr<history::ConfigHistory> history_;  // set by the constructor only
   Error history_unavailable_;                        // why history_ is null
   std::string history_error_;                        // guarded by mu_
+  std::function<void(const config::Config&)> listener_;  // guarded by mu_
 };
 
 }  // namespace esan::mgmt

@@ -15,34 +15,6 @@
 
 namespace esan::mgmt {
 
-namespace {
-
-constexpr size_t kProbeBytes = 4096;
-
-// The read itself: "" when it answered, else why not.
-std::string read_first_block(const std::string& path, bool direct) {
-  int fd = -1;
-  if (direct) {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
-    if (fd < 0 && errno == EINVAL) direct = false;  // a file system without O_DIRECT
-  }
-  if (fd < 0) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fmt::format("cannot open {}: {}", path, std::strerror(errno));
-  void* buf = nullptr;
-  if (::posix_memalign(&buf, kProbeBytes, kProbeBytes) != 0) {
-    ::close(fd);
-    return "out of memory";
-  }
-  ssize_t n = ::pread(fd, buf, kProbeBytes, 0);
-  int err = errno;
-  std::free(buf);
-  ::close(fd);
-  if (n < 0) return fmt::format("cannot read {}: {}", path, std::strerror(err));
-  return "";
-}
-
-}  // namespace
-
 std::vector<BackendProbe> probe_backends(const std::vector<config::DeviceConfig>& devices,
                                          std::chrono::milliseconds timeout) {
   using Clock = std::chrono::steady_clock;
@@ -63,24 +35,66 @@ std::vector<BackendProbe> probe_backends(const std::vector<config::DeviceConfig>
     // A detached thread owns the promise: a read that hangs outlives this call.
     auto prom = std::make_shared<std::promise<std::string>>();
     pending.push_back(prom->get_future());
-    bool direct = d.handler == config::Handler::kBlockIo;
-    std::thread([prom, path = d.filename, direct] { prom->set_value(read_first_block(path, direct)); }).detach();
+    probes::Target t{d.name, d.filename, d.handler == config::Handler::kBlockIo};
+    std::thread([prom, t] { prom->set_value(probes::read_probe(t)); }).detach();
   }
   const auto deadline = Clock::now() + timeout;
   for (size_t i = 0; i < out.size(); ++i) {
     BackendProbe& p = out[i];
     if (!pending[i].valid()) {
       p.ok = true;
+      p.state = "healthy";
       continue;
     }
     if (pending[i].wait_until(deadline) != std::future_status::ready) {
+      p.state = "hung";
       p.error = fmt::format("no answer from {} within {} ms", p.path, timeout.count());
       p.seconds = std::chrono::duration<double>(Clock::now() - started[i]).count();
       continue;
     }
     p.error = pending[i].get();
     p.ok = p.error.empty();
+    p.state = p.ok ? "healthy" : "failed";
     p.seconds = std::chrono::duration<double>(Clock::now() - started[i]).count();
+  }
+  return out;
+}
+
+std::vector<probes::Target> probe_targets(const std::vector<config::DeviceConfig>& devices) {
+  std::vector<probes::Target> out;
+  for (const auto& d : devices) {
+    bool null = d.handler == config::Handler::kNullIo;
+    out.push_back({d.name, null ? "" : d.filename, d.handler == config::Handler::kBlockIo});
+  }
+  return out;
+}
+
+std::vector<BackendProbe> scheduled_backends(const std::vector<config::DeviceConfig>& devices,
+                                             const std::vector<probes::DeviceHealth>& health,
+                                             std::chrono::milliseconds waited) {
+  std::vector<BackendProbe> out;
+  for (const auto& d : devices) {
+    BackendProbe p;
+    p.device = d.name;
+    p.handler = std::string(config::handler_name(d.handler));
+    p.path = d.filename;
+    p.state = "pending";
+    bool fresh = false;
+    for (const auto& h : health) {
+      if (h.device != d.name) continue;
+      p.state = std::string(probes::state_name(h.state));
+      p.ok = h.state == probes::State::kHealthy;
+      p.error = h.error;
+      p.seconds = h.seconds;
+      fresh = h.fresh;
+    }
+    if (!fresh && p.state != "hung") {  // no answer within the request's limit
+      p.ok = false;
+      p.state = "hung";
+      p.error = fmt::format("no answer from {} within {} ms", p.path, waited.count());
+      p.seconds = static_cast<double>(waited.count()) / 1000;
+    }
+    out.push_back(std::move(p));
   }
   return out;
 }
@@ -114,7 +128,7 @@ Json health_json(const std::vector<BackendProbe>& probes, const std::vector<Grou
   Json devs = Json::array();
   for (const auto& p : probes) {
     ok = ok && p.ok;
-    Json d = {{"name", p.device}, {"handler", p.handler}, {"ok", p.ok}, {"seconds", p.seconds}};
+    Json d = {{"name", p.device}, {"handler", p.handler}, {"ok", p.ok}, {"state", p.state}, {"seconds", p.seconds}};
     d["path"] = p.path.empty() ? Json(nullptr) : Json(p.path);
     d["error"] = p.ok ? Json(nullptr) : Json(p.error);
     devs.push_back(std::move(d));

@@ -4,7 +4,16 @@
 // cluster.
 //
 // Contract:
-//  * probe_backends(): per device, a read of its first block (up to 4096
+//  * With scheduled probes (esand --probe-interval, the default; probes/
+//    scheduler.h) GET /v1/health answers from the schedule:
+//    Scheduler::probe_now() probes every device not being probed now
+//    and waits for the answers up to the request's timeout, and
+//    scheduled_backends() turns them into BackendProbes (ok = healthy; a
+//    device that has not answered by the timeout is not ok, state "hung",
+//    the request's own limit), so a hung backend makes the answer
+//    "failed" without the request hanging and without a second probe.
+//    probe_targets() turns the configuration's devices into probe targets.
+//  * probe_backends() (--probe-interval 0: no schedule): per device, a read of its first block (up to 4096
 //    bytes at offset 0) through its `filename` -- a fresh open of the path,
 //    O_DIRECT for vdisk_blockio (buffered where the file system refuses
 //    O_DIRECT) -- so a file that was removed or replaced by something
@@ -19,6 +28,8 @@
 //    replicated is always ready.
 //  * health_json(): {"ok", "devices":[...], "device_groups":[...]}; ok is
 //    true when every backend answered and every device group is ready.
+//    Each device has "state" besides "ok"; the shape is otherwise the one
+//    of on-demand probes (the resource agent reads "ok"/"error").
 #pragma once
 
 #include <chrono>
@@ -28,6 +39,7 @@
 
 #include "config/model.h"
 #include "mgmt/api_json.h"
+#include "probes/scheduler.h"
 #include "server/runtime.h"
 
 namespace esan::mgmt {
@@ -37,10 +49,19 @@ struct BackendProbe {
   bool ok = false;
   std::string error;     // why not, when !ok
   double seconds = 0;    // how long the read took (the timeout when it hung)
+  std::string state;     // probes::state_name(): healthy, failed, hung, pending
 };
 
 std::vector<BackendProbe> probe_backends(const std::vector<config::DeviceConfig>& devices,
                                          std::chrono::milliseconds timeout);
+
+std::vector<probes::Target> probe_targets(const std::vector<config::DeviceConfig>& devices);
+
+// The devices of `devices` in their order, with their scheduled state (a
+// device the scheduler does not know yet is pending).
+std::vector<BackendProbe> scheduled_backends(const std::vector<config::DeviceConfig>& devices,
+                                             const std::vector<probes::DeviceHealth>& health,
+                                             std::chrono::milliseconds waited);
 
 struct GroupHealth {
   std::string name;

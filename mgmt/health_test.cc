@@ -77,6 +77,39 @@ TEST(Health, AReadThatHangsIsReportedAtTheTimeout) {
   ::close(w);
 }
 
+TEST(Health, ScheduledStatesAreTheAnswerInConfigOrder) {
+  std::vector<config::DeviceConfig> devs{
+      device("d0", config::Handler::kFileIo, "/srv/d0.img"), device("d1", config::Handler::kBlockIo, "/dev/sdx"),
+      device("d2", config::Handler::kFileIo, "/srv/d2.img"), device("n0", config::Handler::kNullIo, "")};
+  auto targets = probe_targets(devs);
+  ASSERT_EQ(targets.size(), 4u);
+  EXPECT_EQ(targets[1], (probes::Target{"d1", "/dev/sdx", true}));
+  EXPECT_EQ(targets[3].path, "") << "a null device has nothing to probe";
+  std::vector<probes::DeviceHealth> h(4);
+  h[0] = {"d1", "/dev/sdx", probes::State::kHung, "no answer from /dev/sdx within 10000 ms", 12.5, 1, 1, true};
+  h[1] = {"d0", "/srv/d0.img", probes::State::kHealthy, "", 0.002, 3, 0, false};
+  h[2] = {"n0", "", probes::State::kHealthy, "", 0, 0, 0, false};
+  // Its probe did not answer within the request's time: the request's own hang.
+  h[3] = {"d2", "/srv/d2.img", probes::State::kHealthy, "", 0.001, 1, 0, true, false};
+  auto b = scheduled_backends(devs, h, std::chrono::milliseconds(5000));
+  ASSERT_EQ(b.size(), 4u);
+  EXPECT_EQ(b[0].device, "d0");
+  EXPECT_TRUE(b[0].ok);
+  EXPECT_EQ(b[0].state, "healthy");
+  EXPECT_FALSE(b[1].ok);
+  EXPECT_EQ(b[1].state, "hung");
+  EXPECT_EQ(b[1].error, "no answer from /dev/sdx within 10000 ms");
+  EXPECT_FALSE(b[2].ok) << "a device that did not answer in time counted as healthy";
+  EXPECT_EQ(b[2].state, "hung");
+  EXPECT_EQ(b[2].error, "no answer from /srv/d2.img within 5000 ms");
+  // A device the scheduler does not know (yet) is no better.
+  EXPECT_FALSE(scheduled_backends(devs, {}, std::chrono::milliseconds(5000))[0].ok);
+  EXPECT_TRUE(b[3].ok);
+  Json j = health_json(b, {});
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["devices"][1]["state"], "hung");
+}
+
 TEST(Health, JsonIsOkOnlyWhenEveryBackendAnswersAndEveryGroupIsReady) {
   BackendProbe good{"d0", "vdisk_fileio", "/srv/d0.img", true, "", 0.001};
   BackendProbe bad{"d1", "vdisk_blockio", "/dev/sdx", false, "cannot open /dev/sdx: No such file or directory", 0};

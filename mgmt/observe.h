@@ -23,12 +23,17 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "probes/scheduler.h"
 #include "server/observation.h"
 #include "transport/iscsi/session_registry.h"
 
 namespace esan::mgmt {
 
 std::string metrics_text(const server::Observation& obs);
+// The backend probes' families (esan_device_healthy, esan_device_probe_seconds,
+// esan_device_probe_failures_total), appended to metrics_text() by GET /metrics;
+// present without series when esand runs no scheduled probes.
+std::string probe_metrics_text(const std::vector<probes::DeviceHealth>& health);
 
 // {"devices":{name:{...}},"targets":{name:{...}},"sessions":N,"connections":N,
 //  "reactors":[{"index","busy_seconds","busy_ratio"}]}

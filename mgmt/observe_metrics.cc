@@ -99,6 +99,23 @@ void targets(Writer& w, const server::Observation& obs) {
 
 }  // namespace
 
+std::string probe_metrics_text(const std::vector<probes::DeviceHealth>& health) {
+  Writer w;
+  w.family("esan_device_healthy", "gauge",
+           "1 when the device's last scheduled backend probe answered, 0 when it failed or hangs (no sample before "
+           "the first probe).");
+  for (const auto& h : health)
+    if (h.state != probes::State::kPending)
+      w.sample("esan_device_healthy", label("device", h.device), h.state == probes::State::kHealthy ? 1 : 0);
+  w.family("esan_device_probe_seconds", "gauge",
+           "Latency of the device's last finished backend probe; while one hangs, how long it has run.");
+  for (const auto& h : health)
+    if (h.state != probes::State::kPending) w.sample("esan_device_probe_seconds", label("device", h.device), h.seconds);
+  w.family("esan_device_probe_failures_total", "counter", "Scheduled backend probes that failed or hung.");
+  for (const auto& h : health) w.sample("esan_device_probe_failures_total", label("device", h.device), h.failures);
+  return w.take();
+}
+
 std::string metrics_text(const server::Observation& obs) {
   Writer w;
   devices(w, obs);

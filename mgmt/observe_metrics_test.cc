@@ -170,6 +170,30 @@ TEST(ObserveMetrics, WellFormedWithEveryFamilyTyped) {
   EXPECT_EQ(text.back(), '\n');
 }
 
+TEST(ObserveMetrics, ProbeFamiliesGaugeHealthAndLatency) {
+  std::vector<probes::DeviceHealth> h(3);
+  h[0] = {"ok0", "/a", probes::State::kHealthy, "", 0.25, 4, 0, false};
+  h[1] = {"hung0", "/b", probes::State::kHung, "no answer", 12.0, 2, 1, true};
+  h[2] = {"new0", "/c", probes::State::kPending, "", 0, 0, 0, true};
+  std::string text = probe_metrics_text(h);
+  Parsed p = parse(text);
+  EXPECT_TRUE(p.errors.empty()) << ::testing::PrintToString(p.errors);
+  std::map<std::string, std::string> want = {{"esan_device_healthy", "gauge"},
+                                             {"esan_device_probe_seconds", "gauge"},
+                                             {"esan_device_probe_failures_total", "counter"}};
+  EXPECT_EQ(p.type, want);
+  EXPECT_EQ(value(p, "esan_device_healthy", {{"device", "ok0"}}), 1);
+  EXPECT_EQ(value(p, "esan_device_healthy", {{"device", "hung0"}}), 0);
+  EXPECT_EQ(find(p, "esan_device_healthy", {{"device", "new0"}}), nullptr) << "pending devices have no sample";
+  EXPECT_EQ(value(p, "esan_device_probe_seconds", {{"device", "ok0"}}), 0.25);
+  EXPECT_EQ(value(p, "esan_device_probe_seconds", {{"device", "hung0"}}), 12.0);
+  EXPECT_EQ(value(p, "esan_device_probe_failures_total", {{"device", "hung0"}}), 1);
+  // Without scheduled probes: the families, no series; together with metrics_text still well-formed.
+  Parsed both = parse(metrics_text(make_observation()) + probe_metrics_text({}));
+  EXPECT_TRUE(both.errors.empty()) << ::testing::PrintToString(both.errors);
+  EXPECT_EQ(both.type.count("esan_device_healthy"), 1u);
+}
+
 TEST(ObserveMetrics, LabelValuesAreEscaped) {
   std::string text = metrics_text(make_observation());
   EXPECT_NE(text.find("device=\"d\\\"0\\\\x\\nq\""), std::string::npos) << text.substr(0, 600);

@@ -11,10 +11,12 @@
 #include "mgmt/api_json.h"
 #include "mgmt/engine.h"
 #include "mgmt/router.h"
+#include "probes/scheduler.h"
 
 namespace esan::mgmt {
 
-void add_device_routes(Router& r, Engine& e);
+// `probes` (may be null: no scheduled probes) adds each device's "health".
+void add_device_routes(Router& r, Engine& e, probes::Scheduler* probes = nullptr);
 void add_target_routes(Router& r, Engine& e);
 void add_lun_routes(Router& r, Engine& e);
 void add_alua_routes(Router& r, Engine& e);
@@ -25,15 +27,16 @@ void add_config_routes(Router& r, Engine& e, std::string version);
 void add_history_routes(Router& r, Engine& e);
 // GET /v1/sessions, DELETE /v1/sessions/{id}, GET /metrics, GET /v1/stats
 // (routes_observe.cc, rendering in observe.h).
-void add_observe_routes(Router& r, Engine& e, server::Server& server);
-// GET /v1/health (routes_health.cc, probing in health.h).
-void add_health_routes(Router& r, Engine& e);
+void add_observe_routes(Router& r, Engine& e, server::Server& server, probes::Scheduler* probes = nullptr);
+// GET /v1/health (routes_health.cc, probing in health.h): from the
+// scheduled probes when `probes` is set, else probing on demand.
+void add_health_routes(Router& r, Engine& e, probes::Scheduler* probes = nullptr);
 // GET /v1/events (?since=N&limit=L&wait=S), GET /v1/alerts, POST
 // /v1/alerts/test (routes_events.cc); `alerter` may be null (no alerts
 // configured). Not part of add_all_routes: the daemon owns the log.
 void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::Alerter* alerter);
 // All of the above but add_event_routes.
-void add_all_routes(Router& r, Engine& e, std::string version);
+void add_all_routes(Router& r, Engine& e, std::string version, probes::Scheduler* probes = nullptr);
 
 // Shared by the route files: runs `edit` through Engine::change (authored by q.author) and answers
 // with `view()` (evaluated after the change) or the error.

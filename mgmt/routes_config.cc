@@ -35,14 +35,14 @@ void add_config_routes(Router& r, Engine& e, std::string version) {
   });
 }
 
-void add_all_routes(Router& r, Engine& e, std::string version) {
-  add_device_routes(r, e);
+void add_all_routes(Router& r, Engine& e, std::string version, probes::Scheduler* probes) {
+  add_device_routes(r, e, probes);
   add_target_routes(r, e);
   add_lun_routes(r, e);
   add_alua_routes(r, e);
   add_config_routes(r, e, std::move(version));
-  add_observe_routes(r, e, e.server());
-  add_health_routes(r, e);
+  add_observe_routes(r, e, e.server(), probes);
+  add_health_routes(r, e, probes);
 }
 
 }  // namespace esan::mgmt

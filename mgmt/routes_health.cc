@@ -34,7 +34,8 @@ Result<long> timeout_of(const Request& q) {
 
 // A probe that fails where it answered before (or the first time it is
 // run) is an event; one that keeps failing is not posted again, so a
-// monitor asking every few seconds does not fill the log.
+// monitor asking every few seconds does not fill the log. With scheduled
+// probes only device groups are posted here: the scheduler posts devices.
 void post_failures(const std::vector<BackendProbe>& probes, const std::vector<GroupHealth>& groups) {
   static std::mutex mu;
   static std::map<std::string, bool> last_ok;  // "device NAME" / "group NAME" -> ok at the last probe
@@ -61,14 +62,19 @@ void post_failures(const std::vector<BackendProbe>& probes, const std::vector<Gr
 
 }  // namespace
 
-void add_health_routes(Router& r, Engine& e) {
-  r.route("GET", "/v1/health", [&e](const Request& q) {
+void add_health_routes(Router& r, Engine& e, probes::Scheduler* scheduled) {
+  r.route("GET", "/v1/health", [&e, scheduled](const Request& q) {
     auto timeout = timeout_of(q);
     if (!timeout) return error_response(timeout.error());
     config::Config cfg = e.snapshot().config;
-    auto probes = probe_backends(cfg.devices, std::chrono::milliseconds(*timeout));
+    std::chrono::milliseconds limit(*timeout);
+    // Scheduled: a fresh probe of each device that is not being probed,
+    // waited for up to the timeout; a hung one answers at once.
+    auto probes = scheduled ? scheduled_backends(cfg.devices,
+                                                 scheduled->probe_now(std::chrono::steady_clock::now() + limit), limit)
+                            : probe_backends(cfg.devices, limit);
     auto groups = group_health(cfg, e.server().runtime());
-    post_failures(probes, groups);
+    post_failures(scheduled ? std::vector<BackendProbe>{} : probes, groups);
     return json_response(health_json(probes, groups));
   });
 }

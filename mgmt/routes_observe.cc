@@ -5,7 +5,7 @@
 
 namespace esan::mgmt {
 
-void add_observe_routes(Router& r, Engine& e, server::Server& server) {
+void add_observe_routes(Router& r, Engine& e, server::Server& server, probes::Scheduler* probes) {
   r.route("GET", "/v1/sessions", [&server](const Request&) {
     return json_response(sessions_json(server.list_sessions()));
   });
@@ -14,9 +14,10 @@ void add_observe_routes(Router& r, Engine& e, server::Server& server) {
     if (!tsih) return error_response(tsih.error());
     return status_response(server.close_session(*tsih));
   });
-  r.route("GET", "/metrics", [&e](const Request&) {
+  r.route("GET", "/metrics", [&e, probes](const Request&) {
     Response res;
-    res.body = metrics_text(e.observe());
+    res.body =
+        metrics_text(e.observe()) + probe_metrics_text(probes ? probes->health() : std::vector<probes::DeviceHealth>{});
     res.content_type = "text/plain; version=0.0.4";
     return res;
   });

@@ -9,7 +9,7 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
       corosync libcpg-dev libquorum-dev iproute2 util-linux
       pacemaker pacemaker-cli-utils crmsh resource-agents shellcheck libxml2-utils dash
-      mmdebstrap qemu-system-x86 e2fsprogs msmtp python3-aiosmtpd)
+      mmdebstrap qemu-system-x86 e2fsprogs msmtp python3-aiosmtpd libfuse3-dev fuse3)
 # zlib1g-dev: the support bundle's tar.gz (support/tar_gz.cc).
 # corosync .. util-linux: the HA lab (tests/ha). pacemaker, crmsh,
 # resource-agents, pacemaker-cli-utils: the resource agent (ra/) and the
@@ -18,6 +18,8 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
 # e2fsprogs: the HA tests' initiator guest (tests/ha/guest: its image is built
 # once per machine from the Debian mirror). msmtp and python3-aiosmtpd: the
 # alert tests (mail through msmtp's sendmail interface to a local SMTP sink).
+# libfuse3-dev and fuse3: the backend probe test's FUSE file system
+# (tests/integration/fuse_disk.cc), whose reads hang or fail on demand.
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;

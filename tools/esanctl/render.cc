@@ -42,18 +42,31 @@ std::string attributes(const json& attrs) {
   return table(rows);
 }
 
+// The scheduled backend probe's state ("healthy", "failed", "hung",
+// "pending"), "-" when esand runs no scheduled probes.
+std::string health_state(const json& d) {
+  if (!d.contains("health") || !d["health"].is_object()) return "-";
+  return field(d["health"], "state");
+}
+
 std::string device_list(const json& j, const std::string& filter) {
-  std::vector<std::vector<std::string>> rows{{"DEVICE", "HANDLER", "SIZE", "FILENAME", "MAPPED BY"}};
+  std::vector<std::vector<std::string>> rows{{"DEVICE", "HANDLER", "HEALTH", "SIZE", "FILENAME", "MAPPED BY"}};
   for (const auto& d : j)
     if (wanted(d, filter))
-      rows.push_back({field(d, "name"), field(d, "handler"), human_size(d.value("size_bytes", json())),
+      rows.push_back({field(d, "name"), field(d, "handler"), health_state(d), human_size(d.value("size_bytes", json())),
                       d.contains("attributes") ? field(d["attributes"], "filename") : "-", mappings(d)});
   return table(rows);
 }
 
 std::string device(const json& d) {
-  return table({{"device", field(d, "name")}, {"handler", field(d, "handler")},
-                {"size", human_size(d.value("size_bytes", json()))}, {"mapped by", mappings(d)}}) +
+  std::string health = health_state(d);
+  const json& h = d.contains("health") ? d["health"] : json();
+  if (h.is_object() && h.contains("error") && h["error"].is_string()) health += ": " + h["error"].get<std::string>();
+  return table({{"device", field(d, "name")},
+                {"handler", field(d, "handler")},
+                {"health", health},
+                {"size", human_size(d.value("size_bytes", json()))},
+                {"mapped by", mappings(d)}}) +
          "\n" + attributes(d.value("attributes", json::object()));
 }
 

@@ -37,6 +37,26 @@ TEST(Render, DeviceTable) {
   EXPECT_EQ(lines(render(view(View::kDeviceList, "n0"), kDevices, false)), 2u);
 }
 
+TEST(Render, DeviceHealthColumn) {
+  const char* devs = R"([
+    {"name":"d0","handler":"vdisk_fileio","attributes":{"filename":"/srv/d0.img"},"size_bytes":4096,"mapped_by":[],
+     "health":{"state":"hung","error":"no answer from /srv/d0.img within 10000 ms","probe_seconds":11.0,"probes":2,"failures":1}},
+    {"name":"d1","handler":"vdisk_fileio","attributes":{"filename":"/srv/d1.img"},"size_bytes":4096,"mapped_by":[],
+     "health":{"state":"healthy","error":null,"probe_seconds":0.001,"probes":2,"failures":0}},
+    {"name":"n0","handler":"vdisk_nullio","attributes":{},"size_bytes":4096,"mapped_by":[],"health":null}])";
+  std::string out = render(view(View::kDeviceList), devs, false);
+  EXPECT_TRUE(has(out, "DEVICE  HANDLER       HEALTH")) << out;
+  EXPECT_TRUE(has(out, "d0      vdisk_fileio  hung ")) << out;
+  EXPECT_TRUE(has(out, "d1      vdisk_fileio  healthy")) << out;
+  EXPECT_TRUE(has(out, "n0      vdisk_nullio  -")) << out;
+  out = render(view(View::kDevice), nlohmann::json::parse(devs)[0].dump(), false);
+  EXPECT_TRUE(has(out, "hung: no answer from /srv/d0.img within 10000 ms")) << out;
+  const char* health = R"({"ok":false,"devices":[{"name":"d0","handler":"vdisk_fileio","ok":false,"state":"hung",
+    "path":"/srv/d0.img","error":"no answer from /srv/d0.img within 10000 ms","seconds":11.0}],"device_groups":[]})";
+  out = render(view(View::kHealth), health, false);
+  EXPECT_TRUE(has(out, "d0      vdisk_fileio  failed  hung: no answer")) << out;
+}
+
 TEST(Render, JsonPassesThrough) {
   std::string out = render(view(View::kDeviceList), kDevices, true);
   EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::parse(kDevices));

@@ -113,7 +113,10 @@ std::string render_health(const json& h) {
   Rows devs{{"DEVICE", "HANDLER", "STATUS", "DETAIL"}};
   for (const auto& d : h.value("devices", json::array())) {
     bool ok = d.value("ok", false);
-    devs.push_back({field(d, "name"), field(d, "handler"), ok ? "ok" : "failed", ok ? field(d, "path") : field(d, "error")});
+    // STATUS stays ok/failed (the resource agent reads it); a hung backend says so in DETAIL.
+    std::string detail = ok ? field(d, "path") : field(d, "error");
+    if (!ok && d.value("state", "") == "hung") detail = "hung: " + detail;
+    devs.push_back({field(d, "name"), field(d, "handler"), ok ? "ok" : "failed", detail});
   }
   Rows groups{{"DEVICE GROUP", "STATUS", "CLUSTER GROUP", "NODE", "MEMBERS"}};
   for (const auto& g : h.value("device_groups", json::array())) {
