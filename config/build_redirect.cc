@@ -12,7 +12,9 @@
 //    esan_redirect_hold_ms (0..25000) only with the redirect policy;
 //    a redirect (given or by default) without esan_cluster_group is
 //    accepted with a warning (the nodes then do not share reservations and
-//    unit attentions);
+//    unit attentions), and so is one of a buffered vdisk_fileio device
+//    (neither write_through nor o_direct: its acknowledged writes may sit
+//    in this node's page cache when it dies);
 //  - esan_internal 1 needs an IncomingUser and at least one
 //    esan_peer_address; esan_peer_address needs esan_internal 1.
 #include <arpa/inet.h>
@@ -107,6 +109,16 @@ Status check_io_policy(Context& ctx, DeviceGroupConfig& dg, int policy_line) {
     ctx.warn(policy_line ? policy_line : dg.line, fmt::format("device group '{}' redirects I/O without esan_cluster_group: reservations, "
                                       "unit attentions and ALUA states are not shared with the other node",
                                       dg.name));
+  if (dg.io_policy == IoPolicy::kRedirect)
+    for (const auto& name : dg.devices) {
+      const DeviceConfig* d = ctx.cfg().find_device(name);
+      if (!d || d->handler != Handler::kFileIo || d->write_through || d->o_direct) continue;
+      ctx.warn(policy_line ? policy_line : dg.line,
+               fmt::format("device group '{}' redirects I/O and device '{}' is a buffered vdisk_fileio: on disks "
+                           "shared by two machines, writes it acknowledged from its page cache are lost if this node "
+                           "dies (use vdisk_blockio, write_through 1 or o_direct 1)",
+                           dg.name, name));
+    }
   return ok();
 }
 

@@ -109,6 +109,23 @@ TEST(RedirectConfig, ExplicitRedirectWithoutClusterGroupWarnsAtItsLine) {
   EXPECT_TRUE(ha.warnings.empty());
 }
 
+TEST(RedirectConfig, ABufferedFileDeviceWarns) {
+  auto with = [](const std::string& attrs) {
+    std::string text = pair_config(" esan_cluster_group ha\n", peer_lines());
+    text.replace(0, text.find('\n') + 1,
+                 "HANDLER vdisk_fileio { DEVICE a { filename /tmp/a.img\n" + attrs + " } }\n");
+    return parse_ok(text);
+  };
+  Config buffered = with("");
+  ASSERT_EQ(buffered.warnings.size(), 1u);
+  EXPECT_EQ(buffered.warnings[0],
+            "t.conf:3: device group 'dg' redirects I/O and device 'a' is a buffered vdisk_fileio: on disks shared by "
+            "two machines, writes it acknowledged from its page cache are lost if this node dies (use "
+            "vdisk_blockio, write_through 1 or o_direct 1)");
+  EXPECT_TRUE(with(" write_through 1\n").warnings.empty());
+  EXPECT_TRUE(with(" o_direct 1\n").warnings.empty());
+}
+
 struct Bad {
   std::string name, text, message;
 };
