@@ -217,9 +217,9 @@ TEST_F(RedirectIt, CompareAndWriteIsAtomicAcrossPaths) {
   }
 }
 
-// The active node dies: redirected commands in flight end with the
-// retryable 04h/0Ah at once, new ones once their hold is over (300 ms here),
-// never GOOD, until B's group becomes active; then B serves locally.
+// The active node dies: redirected commands in flight and new ones are
+// held, and end with the retryable 04h/0Ah once their hold is over (300 ms
+// here), never GOOD, until B's group becomes active; then B serves locally.
 TEST_F(RedirectShortHoldIt, ActiveNodeKilledFailsRedirectedCommandsRetryably) {
   constexpr int kThreads = 4;
   std::atomic<bool> killed{false}, stop{false};
