@@ -262,8 +262,7 @@ void PeerSession::on_command(int status, Flight* f) {
     // may not have run it; the initiator retries elsewhere.
     scsi_free_scsi_task(st);
     if (status == SCSI_STATUS_TIMEOUT) failed();
-    if (state_ != State::kClosed && scsi::retry_unreached(t)) return;
-    return fail_unreachable(t, desc);
+    return lost(t, desc);
   }
   t.status = uint8_t(status);
   t.sense_len = 0;
@@ -381,13 +380,16 @@ void PeerSession::drop(const std::string& why) {
     bool desc = f->desc;
     scsi_free_scsi_task(f->st);
     delete f;
-    if (state_ != State::kClosed && scsi::retry_unreached(t)) continue;
-    fail_unreachable(t, desc);
+    lost(t, desc);
   }
   auto waiting = std::move(waiting_);
   waiting_.clear();
-  for (auto& w : waiting)
-    if (state_ == State::kClosed || !scsi::retry_unreached(*w.task)) fail_unreachable(*w.task, w.desc);
+  for (auto& w : waiting) lost(*w.task, w.desc);
+}
+
+void PeerSession::lost(scsi::Task& t, bool desc) {
+  if (state_ != State::kClosed && scsi::retry_unreached(t)) return;
+  fail_unreachable(t, desc);
 }
 
 void PeerSession::close() {

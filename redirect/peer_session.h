@@ -70,6 +70,10 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   void failed();
   void send(scsi::Task& t, const Naa& naa, bool desc);
   void drop(const std::string& why);
+  // A command the peer may not have run (in flight or waiting when the
+  // session ended): back to the redirect gate's hold, or 04h/0Ah when it
+  // holds nothing or the session is closing (scsi::retry_unreached).
+  void lost(scsi::Task& t, bool desc);
   void rearm();
   void arm(int events);
   void schedule_flush();
