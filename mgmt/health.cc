@@ -1,17 +1,9 @@
 // See health.h.
 #include "mgmt/health.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <future>
 #include <memory>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace esan::mgmt {
 
@@ -21,22 +13,23 @@ std::vector<BackendProbe> probe_backends(const std::vector<config::DeviceConfig>
   std::vector<BackendProbe> out;
   std::vector<std::future<std::string>> pending;
   std::vector<Clock::time_point> started;
-  for (const auto& d : devices) {
+  auto targets = probe_targets(devices);
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const auto& d = devices[i];
     BackendProbe p;
     p.device = d.name;
     p.handler = std::string(config::handler_name(d.handler));
     p.path = d.filename;
     out.push_back(p);
     started.push_back(Clock::now());
-    if (d.handler == config::Handler::kNullIo) {
+    if (targets[i].path.empty()) {  // nothing to probe (vdisk_nullio)
       pending.emplace_back();
       continue;
     }
     // A detached thread owns the promise: a read that hangs outlives this call.
     auto prom = std::make_shared<std::promise<std::string>>();
     pending.push_back(prom->get_future());
-    probes::Target t{d.name, d.filename, d.handler == config::Handler::kBlockIo};
-    std::thread([prom, t] { prom->set_value(probes::read_probe(t)); }).detach();
+    std::thread([prom, t = std::move(targets[i])] { prom->set_value(probes::read_probe(t)); }).detach();
   }
   const auto deadline = Clock::now() + timeout;
   for (size_t i = 0; i < out.size(); ++i) {
@@ -48,7 +41,7 @@ std::vector<BackendProbe> probe_backends(const std::vector<config::DeviceConfig>
     }
     if (pending[i].wait_until(deadline) != std::future_status::ready) {
       p.state = "hung";
-      p.error = fmt::format("no answer from {} within {} ms", p.path, timeout.count());
+      p.error = probes::hang_error(p.path, timeout);
       p.seconds = std::chrono::duration<double>(Clock::now() - started[i]).count();
       continue;
     }
@@ -91,7 +84,7 @@ std::vector<BackendProbe> scheduled_backends(const std::vector<config::DeviceCon
     if (!fresh && p.state != "hung") {  // no answer within the request's limit
       p.ok = false;
       p.state = "hung";
-      p.error = fmt::format("no answer from {} within {} ms", p.path, waited.count());
+      p.error = probes::hang_error(p.path, waited);
       p.seconds = static_cast<double>(waited.count()) / 1000;
     }
     out.push_back(std::move(p));

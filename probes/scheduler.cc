@@ -27,13 +27,15 @@ struct Post {
   events::Fields fields;
 };
 
-}  // namespace
-
-namespace {
 std::string span(std::chrono::milliseconds d) {
   return d.count() % 1000 == 0 ? fmt::format("{} s", d.count() / 1000) : fmt::format("{} ms", d.count());
 }
+
 }  // namespace
+
+std::string hang_error(const std::string& path, std::chrono::milliseconds limit) {
+  return fmt::format("no answer from {} within {} ms", path, limit.count());
+}
 
 Status check_settings(const Settings& s) {
   if (s.interval < std::chrono::seconds(1) || s.interval > kMaxInterval)
@@ -87,6 +89,13 @@ struct Scheduler::Shared {
     for (auto& s : slots)
       if (s.target.device == device) return &s;
     return nullptr;
+  }
+  // A slot's health as callers see it: while hung, seconds is how long the
+  // probe has run by `now`.
+  static DeviceHealth view(const Slot& s, Clock::time_point now) {
+    DeviceHealth h = s.h;
+    if (h.state == State::kHung) h.seconds = seconds_between(s.started, now);
+    return h;
   }
 };
 
@@ -158,7 +167,7 @@ void Scheduler::tick(Clock::time_point now) {
         h.state = State::kHung;
         ++h.failures;
         ++h.probes;
-        h.error = fmt::format("no answer from {} within {} ms", s.target.path, settings_.hang_limit.count());
+        h.error = hang_error(s.target.path, settings_.hang_limit);
         posts.push_back({events::Kind::kHealthFailed,
                          events::Severity::kError,
                          fmt::format("probe: device {} hung: {}", name, h.error),
@@ -207,10 +216,7 @@ void Scheduler::tick(Clock::time_point now) {
 std::vector<DeviceHealth> Scheduler::health(Clock::time_point now) const {
   std::lock_guard lk(sh_->mu);
   std::vector<DeviceHealth> out;
-  for (const auto& s : sh_->slots) {
-    out.push_back(s.h);
-    if (s.h.state == State::kHung) out.back().seconds = seconds_between(s.started, now);
-  }
+  for (const auto& s : sh_->slots) out.push_back(Shared::view(s, now));
   return out;
 }
 
@@ -231,8 +237,7 @@ std::vector<DeviceHealth> Scheduler::probe_now(Clock::time_point until) {
   std::vector<DeviceHealth> out;
   auto now = Clock::now();
   for (const auto& s : sh_->slots) {
-    out.push_back(s.h);
-    if (s.h.state == State::kHung) out.back().seconds = seconds_between(s.started, now);
+    out.push_back(Shared::view(s, now));
     out.back().fresh = answered(s);
   }
   return out;

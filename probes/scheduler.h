@@ -94,6 +94,10 @@ struct DeviceHealth {
   bool fresh = true;      // probe_now(): answered in time (or hung)
 };
 
+// Why a probe of `path` counts as hung: it has not answered within `limit`
+// (the scheduler's hang_limit, or an on-demand request's timeout).
+std::string hang_error(const std::string& path, std::chrono::milliseconds limit);
+
 // The probe: "" when the backend answered, else why not. May block forever.
 using ProbeFn = std::function<std::string(const Target&)>;
 // The default probe: a fresh open of the path (O_DIRECT when asked, buffered

@@ -45,6 +45,14 @@ Result<std::string> get(const Fetch& fetch, const std::string& path) {
   return r->body;
 }
 
+// GET path into name as it is (a text answer), or its failure.
+void text_piece(Bundle& b, const Fetch& fetch, const std::string& name, const std::string& path) {
+  if (auto text = get(fetch, path))
+    b.add(name, "GET " + path, std::move(*text));
+  else
+    b.fail(name, "GET " + path, text.error().message);
+}
+
 // GET path into name (and, with view, its esanctl rendering into text_name).
 std::optional<json> api_piece(Bundle& b, const Fetch& fetch, const std::string& name, const std::string& path,
                               View view = View::kText, const std::string& text_name = "") {
@@ -163,11 +171,7 @@ void history_pieces(Bundle& b, const Fetch& fetch, uint64_t keep) {
     char num[16];
     std::snprintf(num, sizeof num, "%04zu", total - i);
     std::string name = std::string("config/revisions/") + num + "-" + rev.substr(0, 12) + ".conf";
-    std::string path = "/v1/config/history/" + seg(rev);
-    if (auto text = get(fetch, path))
-      b.add(name, "GET " + path, std::move(*text));
-    else
-      b.fail(name, "GET " + path, text.error().message);
+    text_piece(b, fetch, name, "/v1/config/history/" + seg(rev));
 
     patch += "revision " + rev + "\nauthor   " + r.value("author", "?") + "\ndate     " +
              (r.contains("time") && r["time"].is_number() ? utc(r["time"].get<int64_t>(), "%Y-%m-%d %H:%M:%SZ") : "?") +
@@ -239,10 +243,7 @@ void collect(Bundle& b, const Fetch& fetch, const BundleRequest& req, const Loca
   api_piece(b, fetch, "version.json", "/v1/version");
   system_pieces(b, local);
   api_piece(b, fetch, "health.json", "/v1/health", View::kHealth, "health.txt");
-  if (auto conf = get(fetch, "/v1/config"))
-    b.add("config/running.conf", "GET /v1/config", std::move(*conf));
-  else
-    b.fail("config/running.conf", "GET /v1/config", conf.error().message);
+  text_piece(b, fetch, "config/running.conf", "/v1/config");
   history_pieces(b, fetch, req.revisions);
   auto targets = api_piece(b, fetch, "targets.json", "/v1/targets", View::kTargetList, "targets.txt");
   lun_pieces(b, fetch, targets);
@@ -251,10 +252,7 @@ void collect(Bundle& b, const Fetch& fetch, const BundleRequest& req, const Loca
   api_piece(b, fetch, "alua.json", "/v1/alua/device-groups", View::kAluaList, "alua.txt");
   api_piece(b, fetch, "sessions.json", "/v1/sessions", View::kSessionList, "sessions.txt");
   api_piece(b, fetch, "stats.json", "/v1/stats", View::kStats, "stats.txt");
-  if (auto m = get(fetch, "/metrics"))
-    b.add("metrics.txt", "GET /metrics", std::move(*m));
-  else
-    b.fail("metrics.txt", "GET /metrics", m.error().message);
+  text_piece(b, fetch, "metrics.txt", "/metrics");
   api_piece(b, fetch, "events.json", "/v1/events?since=0&limit=10000", View::kEvents, "events.txt");
   api_piece(b, fetch, "alerts.json", "/v1/alerts", View::kAlerts, "alerts.txt");
   if (!req.log_file.empty())
