@@ -15,6 +15,10 @@ namespace esan::iscsi {
 
 namespace {
 constexpr size_t kInitialRecvBuf = 16384;
+// A receive that fills the buffer doubles it for the next one, up to this:
+// a burst of writes (each command with its immediate data) is then read in
+// a few receives instead of one per three or four commands.
+constexpr size_t kMaxRecvBuf = 256 * 1024;
 constexpr uint32_t kLoginMaxDataLen = 65536;  // login/text PDUs before negotiation
 constexpr size_t kMaxQueuedFrames = 1024;
 constexpr int kRefusedLoginTimeoutS = 5;
@@ -57,7 +61,8 @@ void Connection::start() {
 
 void Connection::post_recv() {
   if (phase_ == Phase::kClosing || recv_inflight_) return;
-  if (rbuf_.size() - rlen_ < 4096) rbuf_.resize(rbuf_.size() * 2);
+  if (rbuf_.size() - rlen_ < 4096 || (recv_filled_ && rbuf_.size() < kMaxRecvBuf)) rbuf_.resize(rbuf_.size() * 2);
+  recv_filled_ = false;
   io_uring_sqe* sqe = reactor_.get_sqe();
   io_uring_prep_recv(sqe, fd_, rbuf_.data() + rlen_, rbuf_.size() - rlen_, 0);
   if (recv_drained_) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
@@ -73,6 +78,7 @@ void Connection::on_recv(int res, uint32_t cqe_flags) {
     close(res == 0 ? "peer closed the connection" : "receive error");
     return maybe_finish();
   }
+  recv_filled_ = size_t(res) == rbuf_.size() - rlen_;
   rlen_ += size_t(res);
   last_rx_ = Clock::now();
   parse_pdus();
@@ -134,7 +140,9 @@ void Connection::parse_pdus() {
     }
     if (!handle_pdu(f.bhs, f.ahs, f.data, f.dlen)) break;
   }
-  if (phase_ == Phase::kFullFeature) reactor_.ask_coalesce(coalesce_wait_ns(initiator_queue_));
+  // Input still waiting in the socket: the reactor must look again at once,
+  // not sleep for more to arrive.
+  if (phase_ == Phase::kFullFeature) reactor_.ask_coalesce(recv_drained_ ? coalesce_wait_ns(initiator_queue_) : 0);
   if (off) {
     std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
     rlen_ -= off;

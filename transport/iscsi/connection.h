@@ -196,6 +196,8 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   // The last receive left the socket empty: the next one waits for data
   // before trying (saves a recv that would only return EAGAIN).
   bool recv_drained_ = false;
+  // The last receive filled the buffer: post_recv() grows it.
+  bool recv_filled_ = false;
 
   // send queue: frames_ front is partially sent by sent_off_ bytes
   std::deque<Frame> frames_;
