@@ -12,7 +12,10 @@
 //    reactor, Executor::reactor()).
 //  - Asynchronous backends (UringDevice: `file`, `block`) queue the request
 //    on that reactor's ring and complete it later on that same thread. They
-//    REQUIRE req.reactor: a request without one fails with -EINVAL.
+//    REQUIRE req.reactor: a request without one fails with -EINVAL. A file
+//    on tmpfs or ramfs is the exception: its reads and writes of up to 64
+//    KiB complete inline (uring_device.h), so a submitter must expect
+//    on_done inside submit() from any backend.
 //  - Backends that complete inline, inside submit() (null; tests' memory
 //    devices), ignore req.reactor, which may then be null.
 //  Either way on_done runs on the thread that called submit().

@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,6 +41,9 @@ UringDevice::UringDevice(int fd, uint64_t size, bool write_through, bool direct,
       read_only_(read_only) {
   unsigned int pbs = 0;
   if (is_blockdev_ && ioctl(fd_, BLKPBSZGET, &pbs) == 0 && pbs >= 512 && (pbs & (pbs - 1)) == 0) phys_block_ = pbs;
+  struct statfs fs {};
+  if (!is_blockdev_ && !direct_ && fstatfs(fd_, &fs) == 0)
+    memory_backed_ = fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC;
 }
 
 MapExtent UringDevice::map_status(uint64_t offset, uint64_t len) const {
@@ -91,7 +97,21 @@ void UringDevice::submit(IoRequest& req) {
   issue(req);
 }
 
+bool UringDevice::runs_inline(const IoRequest& req) const {
+  return memory_backed_ && (req.op == IoOp::kRead || req.op == IoOp::kWrite) && req.len <= kInlineMaxBytes;
+}
+
+int UringDevice::io_inline(IoRequest& req) {
+  uint32_t off = req.done_bytes;
+  iovec iov{req.buf + off, req.len - off};
+  bool dsync = req.op == IoOp::kWrite && (req.fua || write_through_.load(std::memory_order_relaxed));
+  ssize_t n = req.op == IoOp::kRead ? preadv2(fd_, &iov, 1, off_t(req.offset + off), 0)
+                                    : pwritev2(fd_, &iov, 1, off_t(req.offset + off), dsync ? RWF_DSYNC : 0);
+  return n < 0 ? -errno : int(n);
+}
+
 void UringDevice::issue(IoRequest& req) {
+  if (runs_inline(req)) return on_complete(req, io_inline(req));
   io_uring_sqe* sqe = req.reactor->get_sqe();
   uint32_t off = req.done_bytes;
   switch (req.op) {

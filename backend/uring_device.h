@@ -4,8 +4,13 @@
 // fdatasync; kDiscard punches a hole; kWriteZeroes zeroes a range.
 //
 // Every request runs on req.reactor's ring and completes on its thread
-// (block_device.h, "Where I/O runs"); only a block device's discard, which
-// io_uring has no operation for, is done inline (BLKDISCARD). Short transfers are continued until complete; reading past the end of a
+// (block_device.h, "Where I/O runs"); done inline instead are a block
+// device's discard, which io_uring has no operation for (BLKDISCARD), and
+// reads and writes of up to kInlineMaxBytes on a memory-backed file (tmpfs,
+// ramfs): io_uring hands those to one of its worker threads, because such a
+// file cannot promise not to block, and the hand-off (a wake-up and two
+// context switches) costs more than the copy, which never waits for a
+// device. Short transfers are continued until complete; reading past the end of a
 // file shorter than size_bytes() yields zeros. Physical block size: the
 // device's (BLKPBSZGET) for block devices, 4096 for files.
 #pragma once
@@ -30,6 +35,7 @@ class UringDevice final : public BlockDevice {
   void submit(IoRequest& req) override;
   void drop_cache() override;
   bool supports_discard() const override { return true; }
+  static constexpr uint32_t kInlineMaxBytes = 64 * 1024;
   uint32_t physical_block_size() const override { return phys_block_; }
   // Files: SEEK_DATA/SEEK_HOLE (holes are deallocated; past the end of a
   // file shorter than size_bytes() too). Block devices: always mapped.
@@ -39,6 +45,8 @@ class UringDevice final : public BlockDevice {
   class PendingOp;
   void discard_blockdev(IoRequest& req);
   void issue(IoRequest& req);
+  bool runs_inline(const IoRequest& req) const;
+  int io_inline(IoRequest& req);
   void on_complete(IoRequest& req, int res);
 
   int fd_;
@@ -47,6 +55,7 @@ class UringDevice final : public BlockDevice {
   bool direct_;
   bool is_blockdev_;
   bool read_only_;
+  bool memory_backed_ = false;  // a file on tmpfs or ramfs
   uint32_t phys_block_ = 4096;  // BLKPBSZGET for block devices
 };
 
