@@ -19,6 +19,9 @@ constexpr size_t kInitialRecvBuf = 16384;
 // a burst of writes (each command with its immediate data) is then read in
 // a few receives instead of one per three or four commands.
 constexpr size_t kMaxRecvBuf = 256 * 1024;
+// Data-Out segments at least this long, still mostly in the socket, are
+// received into their task's buffer directly (Connection::start_direct).
+constexpr uint32_t kDirectMinBytes = 32 * 1024;
 constexpr uint32_t kLoginMaxDataLen = 65536;  // login/text PDUs before negotiation
 constexpr size_t kMaxQueuedFrames = 1024;
 constexpr int kRefusedLoginTimeoutS = 5;
@@ -64,7 +67,10 @@ void Connection::post_recv() {
   if (rbuf_.size() - rlen_ < 4096 || (recv_filled_ && rbuf_.size() < kMaxRecvBuf)) rbuf_.resize(rbuf_.size() * 2);
   recv_filled_ = false;
   io_uring_sqe* sqe = reactor_.get_sqe();
-  io_uring_prep_recv(sqe, fd_, rbuf_.data() + rlen_, rbuf_.size() - rlen_, 0);
+  if (direct_.task)
+    io_uring_prep_recv(sqe, fd_, direct_.dest + direct_.got, direct_.len - direct_.got, MSG_WAITALL);
+  else
+    io_uring_prep_recv(sqe, fd_, rbuf_.data() + rlen_, rbuf_.size() - rlen_, 0);
   if (recv_drained_) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
   reactor::Reactor::set_op(sqe, recv_op_.get());
   recv_inflight_ = true;
@@ -73,6 +79,7 @@ void Connection::post_recv() {
 void Connection::on_recv(int res, uint32_t cqe_flags) {
   recv_inflight_ = false;
   recv_drained_ = res > 0 && !(cqe_flags & IORING_CQE_F_SOCK_NONEMPTY);
+  if (direct_.task) return on_direct_recv(res);
   if (phase_ == Phase::kClosing) return maybe_finish();
   if (res <= 0) {
     close(res == 0 ? "peer closed the connection" : "receive error");
@@ -98,13 +105,55 @@ uint32_t Connection::max_data_len() const {
   return std::max(session_.params.max_recv_dsl, uint32_t(8192));
 }
 
+bool Connection::start_direct(const Bhs& bhs, size_t data_off) {
+  // Digests would need the data in order with its pad; a padded or short
+  // segment saves too little. The header is all here (no AHS, no digest).
+  uint32_t dlen = bhs.data_len();
+  if (hdr_digest_ || data_digest_ || phase_ != Phase::kFullFeature || bhs.opcode() != Opcode::kDataOut ||
+      bhs.ahs_len() || dlen < kDirectMinBytes || dlen % 4)
+    return false;
+  size_t have = rlen_ - data_off;
+  if (have >= dlen / 2) return false;  // mostly here already: the copy is cheaper than another receive
+  IscsiTask* t = data_out_fits(bhs, dlen);
+  if (!t) return false;
+  uint8_t* dest = t->scsi.data.data() + bhs.buffer_offset();
+  std::memcpy(dest, rbuf_.data() + data_off, have);
+  direct_ = DirectRecv{t, bhs, dest, dlen, uint32_t(have)};
+  return true;
+}
+
+void Connection::on_direct_recv(int res) {
+  if (res > 0) {
+    direct_.got += uint32_t(res);
+    last_rx_ = Clock::now();
+  }
+  bool done = direct_.got == direct_.len;
+  if (phase_ != Phase::kClosing && res > 0 && !done) return post_recv();
+  DirectRecv d = std::exchange(direct_, DirectRecv{});
+  // Aborted meanwhile (a task management function, or the connection
+  // closing): its release waited for this receive to end.
+  if (d.task->scsi.aborted) maybe_release(d.task);
+  else if (done) handle_data_out(d.bhs, d.dest, d.len);
+  if (phase_ == Phase::kClosing) return maybe_finish();
+  if (res <= 0) {
+    close(res == 0 ? "peer closed the connection" : "receive error");
+    return maybe_finish();
+  }
+  if (frames_.size() > kMaxQueuedFrames || tasks_.size() > 2 * session_.queued_commands) {
+    recv_paused_ = true;
+    return;
+  }
+  post_recv();
+}
+
 void Connection::parse_pdus() {
   size_t off = 0;
   while (phase_ != Phase::kClosing) {
     std::span<const uint8_t> in(rbuf_.data() + off, rlen_ - off);
     PduFrame f = parse_frame(in, hdr_digest_, data_digest_, max_data_len());
     if (f.kind == PduFrame::Kind::kNeedMore) {
-      if (off == 0 && f.total > rbuf_.size()) rbuf_.resize(f.total + 4096);
+      if (f.total && start_direct(f.bhs, off + kBhsLen)) off = rlen_;  // the rest goes to the task's buffer
+      else if (off == 0 && f.total > rbuf_.size()) rbuf_.resize(f.total + 4096);
       break;
     }
     if (f.kind == PduFrame::Kind::kOversized) {

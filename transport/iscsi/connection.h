@@ -93,6 +93,11 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void post_recv();
   void resume_recv();
   void on_recv(int res, uint32_t cqe_flags);
+  // Direct receive of a large Data-Out (connection.cc): when its header is
+  // in and most of its data is still in the socket, the rest is received
+  // straight into the task's buffer instead of through rbuf_ and a copy.
+  bool start_direct(const Bhs& bhs, size_t data_off);
+  void on_direct_recv(int res);
   void parse_pdus();
   bool handle_pdu(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
   uint32_t max_data_len() const;
@@ -132,8 +137,13 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
   // digest_error: the PDU failed its data digest (already Rejected); its
   // data is discarded and the task fails once all its data has arrived.
+  // data may already be in place (a direct receive: data == the task's
+  // buffer at the PDU's offset).
   void handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen,
                        bool digest_error = false);
+  // The collecting task a Data-Out's data may be placed into as it stands
+  // (what handle_data_out accepts without closing), or nullptr.
+  IscsiTask* data_out_fits(const Bhs& bhs, uint32_t dlen);
   void send_r2ts(IscsiTask& t);
   void execute(IscsiTask& t);
   void send_scsi_response(IscsiTask& t);
@@ -198,6 +208,16 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   bool recv_drained_ = false;
   // The last receive filled the buffer: post_recv() grows it.
   bool recv_filled_ = false;
+  // A direct receive under way (start_direct): task stays allocated until
+  // it ends, even if aborted meanwhile (maybe_release waits for it).
+  struct DirectRecv {
+    IscsiTask* task = nullptr;
+    Bhs bhs;
+    uint8_t* dest = nullptr;
+    uint32_t len = 0;
+    uint32_t got = 0;
+  };
+  DirectRecv direct_;
 
   // send queue: frames_ front is partially sent by sent_off_ bytes
   std::deque<Frame> frames_;

@@ -48,6 +48,7 @@ void Connection::release_task(IscsiTask* t) {
 
 void Connection::maybe_release(IscsiTask* t) {
   if (t->state == TaskState::kExecuting) return;
+  if (t == direct_.task) return;  // a receive is writing into its buffer: on_direct_recv releases it
   if (t->sends_pending) return;
   if (t->done_sending || t->scsi.aborted) release_task(t);
 }
@@ -134,6 +135,19 @@ void Connection::send_r2ts(IscsiTask& t) {
   }
 }
 
+IscsiTask* Connection::data_out_fits(const Bhs& bhs, uint32_t dlen) {
+  auto it = tasks_.find(bhs.itt());
+  if (it == tasks_.end()) return nullptr;
+  IscsiTask& t = *it->second;
+  uint32_t off = bhs.buffer_offset();
+  bool solicited = bhs.ttt() != kReservedTag;
+  if (t.state != TaskState::kCollecting || (solicited && bhs.ttt() != t.ttt) ||
+      uint64_t(off) + dlen > t.scsi.expected_len || uint64_t(off) + dlen > t.scsi.data.size() ||
+      (!solicited && uint64_t(off) + dlen > t.unsolicited_end) || dlen > session_.params.max_recv_dsl)
+    return nullptr;
+  return &t;
+}
+
 void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen,
                                  bool digest_error) {
   auto it = tasks_.find(bhs.itt());
@@ -172,7 +186,8 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
     t.digest_error = true;
   }
   t.datasn_expected = bhs.datasn() + 1;
-  if (dlen && !digest_error) std::memcpy(t.scsi.data.data() + off, data, dlen);
+  uint8_t* dest = t.scsi.data.data() + off;
+  if (dlen && !digest_error && data != dest) std::memcpy(dest, data, dlen);
   t.received += dlen;
   if (bhs.final_bit()) t.datasn_expected = 0;  // each sequence (burst) restarts at 0
   if (solicited && bhs.final_bit() && t.r2t_outstanding) t.r2t_outstanding--;
