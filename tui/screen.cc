@@ -344,7 +344,7 @@ class Console {
           problem = request.error().message;
           continue;
         }
-        if (a.confirm && !confirm("Really: " + a.label + " " + summary(a, values) + "?")) return;
+        if (a.confirm && !confirm(a.label + " (" + summary(a, values) + ")?")) return;
         auto reply = api_.call(*request);
         if (!reply) {
           message("Error", reply.error().message);
@@ -377,7 +377,7 @@ class Console {
     std::string s;
     for (const auto& f : a.fields) {
       auto it = v.find(f.key);
-      if (it != v.end() && !it->second.empty() && !f.secret) s += (s.empty() ? "" : ", ") + f.label + " " + it->second;
+      if (it != v.end() && !it->second.empty() && !f.secret) s += (s.empty() ? "" : ", ") + f.label + ": " + it->second;
     }
     return s;
   }
