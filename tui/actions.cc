@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "tui/bundle.h"
+
 namespace esan::tui {
 namespace {
 
@@ -361,6 +363,15 @@ std::vector<Menu> build_menus() {
            [](const Values&) -> R { return req("POST", "/v1/config/write", json::object()); },
            [](const Values&) { return "configuration written"; }),
       view('v', "Version and uptime", View::kVersion),
+      [] {
+        Action a;
+        a.key = 'b';
+        a.label = "Write a support bundle";
+        a.fields = {text("file", "File (absolute)", "/var/tmp/esan-support.tar.gz"),
+                    fixed("force", "Replace an existing file", kYesNo)};
+        a.run = write_bundle;
+        return a;
+      }(),
   }});
   // Cluster: what esand's API has (GET /v1/health's device groups).
   m.push_back(Menu{'c', "Cluster", {view('s', "Cluster status", View::kCluster)}});

@@ -63,6 +63,9 @@ struct Action {
   std::function<Result<client::Request>(const Values&)> build;
   // The line shown when esand accepted the request.
   std::function<std::string(const Values&)> done;
+  // Set instead of build/done: a form that does its work here (the
+  // support bundle: GET requests and a local file); its line or its error.
+  std::function<Result<std::string>(Api&, const Values&)> run;
 };
 
 struct Menu {

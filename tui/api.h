@@ -19,6 +19,9 @@ class Api {
   virtual ~Api() = default;
   virtual Result<client::Reply> call(const client::Request& req) = 0;
 
+  // Where esand is, when known (the support bundle names it and redacts the token).
+  virtual const client::Connection* connection() const { return nullptr; }
+
   Result<nlohmann::json> get_json(const std::string& path);
   Result<std::string> get_text(const std::string& path);
 };
@@ -28,6 +31,7 @@ class HttpApi : public Api {
  public:
   explicit HttpApi(client::Connection conn) : conn_(std::move(conn)) {}
   Result<client::Reply> call(const client::Request& req) override { return client::send(conn_, req); }
+  const client::Connection* connection() const override { return &conn_; }
 
  private:
   client::Connection conn_;

@@ -339,6 +339,15 @@ class Console {
       else if (ch == KEY_BTAB || ch == KEY_UP) focus = (focus + n + 1) % (n + 2);
       else if (is_enter(ch)) {
         if (focus == n + 1) return;
+        if (a.run) {  // local work (the support bundle), not a change
+          auto line = a.run(api_, values);
+          if (!line) {
+            problem = line.error().message;
+            continue;
+          }
+          message("Done", *line);
+          return;
+        }
         auto request = a.build(values);
         if (!request) {
           problem = request.error().message;

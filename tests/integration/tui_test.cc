@@ -258,6 +258,50 @@ TEST(TuiThroughEsand, ARefusalShowsEsandsMessageAndChangesNothing) {
   EXPECT_EQ(devices(), devices_before);
 }
 
+TEST(TuiThroughEsand, SystemMenuWritesASupportBundleAndShowsTheHistory) {
+  ASSERT_FALSE(TmuxMissing());
+  EsandProcess esand("tui-system");
+  esand.WriteConfig("TARGET_DRIVER iscsi {\n    enabled 1\n}\n");
+  ASSERT_TRUE(esand.Start());
+  Tmux tui("system", Tui(esand), 120, 40);
+  ASSERT_TRUE(tui.WaitFor("sessions 0"));
+  // The history's first revision is esand's start.
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Configuration history"));
+  tui.Keys("h");
+  ASSERT_TRUE(tui.WaitFor("REV           TIME (UTC)"));
+  ASSERT_TRUE(tui.WaitFor("esand"));
+  tui.Keys("Escape");
+  ASSERT_TRUE(tui.WaitFor("sessions 0", "TIME (UTC)"));
+  // The bundle, written where asked.
+  const std::string file = esand.Path("bundle.tar.gz");
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Write a support bundle"));
+  tui.Keys("b");
+  ASSERT_TRUE(tui.WaitFor("Replace an existing file"));
+  for (int i = 0; i < 40; ++i) tui.Keys("BSpace");
+  tui.Type(file);
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("support bundle written to", "", std::chrono::seconds(90)));
+  std::string gz = ReadFile(file);
+  ASSERT_GE(gz.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
+  tui.Keys("Enter");
+  // Again without replacing: refused, the file is the same.
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Write a support bundle", "support bundle written"));
+  tui.Keys("b");
+  ASSERT_TRUE(tui.WaitFor("Replace an existing file"));
+  for (int i = 0; i < 40; ++i) tui.Keys("BSpace");
+  tui.Type(file);
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("exists", "", std::chrono::seconds(90)));
+  EXPECT_EQ(ReadFile(file), gz);
+  tui.Keys("Escape");
+  EXPECT_TRUE(tui.Alive());
+}
+
 TEST(TuiThroughEsand, ResizesRedrawAndNeverExit) {
   ASSERT_FALSE(TmuxMissing());
   EsandProcess esand("tui-resize");
