@@ -124,6 +124,7 @@ std::vector<Menu> build_menus() {
   // Devices
   m.push_back(Menu{'d', "Devices", {
       view('l', "List devices", View::kDevices),
+      view('v', "Device attributes", View::kAttributes),
       form('f', "Add file device (vdisk_fileio)",
            {text("name", "Name"), text("filename", "File (absolute)"), text("blocksize", "Block size", "512"),
             fixed("read_only", "Read-only", kYesNo)},
@@ -218,6 +219,15 @@ std::vector<Menu> build_menus() {
              return req("PATCH", "/v1/targets/" + seg(*t), json{{"attributes", {{"rel_tgt_id", std::to_string(*id)}}}});
            },
            [](const Values& v) { return "rel_tgt_id of " + trimmed(v, "target") + " set"; }),
+      form('t', "Set target attribute",
+           {pick("target", "Target", Source::kTargets), text("attr", "Attribute"), text("value", "Value")},
+           [](const Values& v) -> R {
+             TRY(t, need(v, "target", "Target"));
+             TRY(a, need(v, "attr", "Attribute"));
+             TRY(val, need(v, "value", "Value"));
+             return req("PATCH", "/v1/targets/" + seg(*t), json{{"attributes", {{*a, *val}}}});
+           },
+           [](const Values& v) { return trimmed(v, "attr") + " of " + trimmed(v, "target") + " set"; }),
       form('c', "Add CHAP user",
            {pick("target", "Target", Source::kTargets), fixed("direction", "Direction", {"incoming", "outgoing"}),
             text("user", "User"), Field{"secret", "Secret", Source::kNone, {}, "", true}},

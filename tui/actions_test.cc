@@ -113,6 +113,9 @@ TEST(Forms, TargetsHostsAluaAndSystem) {
   r = item('t', 'i').build({{"target", "iqn.x:t"}, {"id", "12"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(json::parse(r->body), json::parse(R"({"attributes":{"rel_tgt_id":"12"}})"));
+  r = item('t', 't').build({{"target", "iqn.x:t"}, {"attr", "MaxSessions"}, {"value", "4"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->method + " " + r->path + " " + r->body, R"(PATCH /v1/targets/iqn.x:t {"attributes":{"MaxSessions":"4"}})");
   r = item('t', 'c').build({{"target", "iqn.x:t"}, {"direction", "incoming"}, {"user", "u"}, {"secret", "s3cret12345678"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->path, "/v1/targets/iqn.x:t/users");

@@ -36,6 +36,24 @@ Result<Lines> devices(Api& api, int width) {
   return table(rows, width);
 }
 
+Result<Lines> attributes(Api& api, int width) {
+  auto j = api.get_json("/v1/devices");
+  if (!j) return std::unexpected(j.error());
+  std::vector<std::vector<std::string>> rows{{"DEVICE", "ATTRIBUTE", "VALUE"}};
+  for (const auto& d : *j) {
+    bool first = true;
+    const json attrs = d.value("attributes", json::object());
+    for (const auto& [k, v] : attrs.items()) {
+      rows.push_back({first ? str(d, "name") : "", k, v.is_string() ? v.get<std::string>() : v.dump()});
+      first = false;
+    }
+  }
+  Lines out = table(rows, width);
+  out.push_back("");
+  out.push_back("Devices > Set device attribute changes the ones esand can change at run time.");
+  return out;
+}
+
 Result<Lines> targets(Api& api, int width) {
   auto j = api.get_json("/v1/targets");
   if (!j) return std::unexpected(j.error());
@@ -161,6 +179,7 @@ Lines help() {
 std::string view_title(View view) {
   switch (view) {
     case View::kDevices: return "Devices";
+    case View::kAttributes: return "Device attributes";
     case View::kTargets: return "Targets";
     case View::kGroups: return "Initiator groups";
     case View::kAlua: return "ALUA device groups";
@@ -177,6 +196,7 @@ std::string view_title(View view) {
 Result<std::vector<std::string>> view_lines(Api& api, View view, int width) {
   switch (view) {
     case View::kDevices: return devices(api, width);
+    case View::kAttributes: return attributes(api, width);
     case View::kTargets: return targets(api, width);
     case View::kGroups: return groups(api, width);
     case View::kAlua: return alua(api, width);

@@ -23,6 +23,16 @@ TEST(Views, DevicesShowWhereTheyAreMapped) {
   EXPECT_NE(joined(*v).find("d0      vdisk_fileio  8.0 MiB  /srv/d0.img  iqn.x:t/esx:3"), std::string::npos) << joined(*v);
 }
 
+TEST(Views, DeviceAttributesOnePerLine) {
+  FakeApi api;
+  api.on("GET /v1/devices", 200, R"([{"name":"d0","attributes":{"blocksize":"4096","read_only":"1"}}])");
+  auto v = view_lines(api, View::kAttributes, 100);
+  ASSERT_TRUE(v);
+  std::string all = joined(*v);
+  EXPECT_NE(all.find("d0      blocksize  4096"), std::string::npos) << all;
+  EXPECT_NE(all.find("        read_only  1"), std::string::npos) << all;
+}
+
 TEST(Views, HistoryShowsRevisionsAndAFailedCommit) {
   FakeApi api;
   api.on("GET /v1/config/history?limit=200", 200, R"({"repository":"/etc/esan/esan.conf.history",
