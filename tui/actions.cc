@@ -277,6 +277,24 @@ std::vector<Menu> build_menus() {
              return req("DELETE", group_path(*g) + "/initiators/" + seg(*i));
            },
            [](const Values& v) { return "initiator " + trimmed(v, "initiator") + " removed"; }, true),
+      form('m', "Move initiator to another group",
+           {pick("group", "From target / group", Source::kGroups), text("initiator", "Initiator"),
+            text("to", "To group")},
+           [](const Values& v) -> R {
+             TRY(g, need(v, "group", "From target / group"));
+             TRY(i, need(v, "initiator", "Initiator"));
+             TRY(to, need(v, "to", "To group"));
+             return req("POST", group_path(*g) + "/initiators/move", json{{"initiator", *i}, {"to_group", *to}});
+           },
+           [](const Values& v) { return "initiator " + trimmed(v, "initiator") + " moved to " + trimmed(v, "to"); }),
+      form('c', "Close a session", {pick("session", "Session", Source::kSessions)},
+           [](const Values& v) -> R {
+             TRY(s, need(v, "session", "Session"));
+             std::string id = s->substr(0, s->find(':'));
+             TRY(n, number(Values{{"id", id}}, "id", "Session"));
+             return req("DELETE", "/v1/sessions/" + std::to_string(*n));
+           },
+           [](const Values& v) { return "session " + trimmed(v, "session") + " closed"; }, true),
   }});
   // ALUA
   m.push_back(Menu{'a', "ALUA", {
@@ -429,6 +447,16 @@ Result<std::vector<std::string>> choices(Api& api, const Field& field) {
         if (field.source == Source::kTargetGroups) out.push_back(tn);
         for (const auto& g : t.value("groups", json::array()))
           out.push_back(tn + " / " + (g.is_object() ? g.value("name", "") : g.get<std::string>()));
+      }
+      return out;
+    }
+    case Source::kSessions: {
+      auto j = names("/v1/sessions");
+      if (!j) return std::unexpected(j.error());
+      for (const auto& s : *j) {
+        if (s.value("discovery", false)) continue;
+        auto text = [&](const char* k) { return s.contains(k) && s[k].is_string() ? s[k].get<std::string>() : std::string(); };
+        out.push_back((s.contains("id") ? s["id"].dump() : "?") + ": " + text("initiator") + " -> " + text("target"));
       }
       return out;
     }

@@ -12,7 +12,7 @@
 //    change is never split (no half-applied change from the console).
 //  * choices() asks esand (GET requests only) for the values a choice field
 //    offers (devices, targets, "TARGET / GROUP" pairs, ...).
-//  * Actions with confirm set (deletions) are asked about first; the
+//  * Actions with confirm set (removals, closing a session, a rollback) are asked about first; the
 //    question's default answer is Cancel.
 #pragma once
 
@@ -35,6 +35,7 @@ enum class Source {
   kGroups,        // "TARGET / GROUP" only (initiator groups)
   kDeviceGroups,  // ALUA device groups
   kAluaGroups,    // "DEVICE_GROUP / TARGET_GROUP"
+  kSessions,      // "TSIH: INITIATOR -> TARGET" (normal sessions)
 };
 
 struct Field {

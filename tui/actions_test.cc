@@ -40,7 +40,8 @@ TEST(Menus, HotKeysAreUniqueAndEveryMenuOfTheIssueIsThere) {
 TEST(Menus, EveryRemovalAsksFirst) {
   for (const auto& m : menus())
     for (const auto& a : m.items)
-      if (a.label.starts_with("Remove") || a.label.starts_with("Unmap") || a.label.starts_with("Roll"))
+      if (a.label.starts_with("Remove") || a.label.starts_with("Unmap") || a.label.starts_with("Roll") ||
+          a.label.starts_with("Close"))
         EXPECT_TRUE(a.confirm) << a.label;
       else
         EXPECT_FALSE(a.confirm) << a.label;
@@ -158,6 +159,22 @@ TEST(Choices, AreAskedOfEsand) {
   ASSERT_TRUE(c);
   EXPECT_EQ(*c, (std::vector<std::string>{"dg / local", "dg / remote"}));
   for (const auto& r : api.calls) EXPECT_EQ(r.method, "GET");
+}
+
+TEST(Choices, SessionsAndClosingOne) {
+  FakeApi api;
+  api.on("GET /v1/sessions", 200, R"([{"id":7,"initiator":"iqn.x:h","target":"iqn.x:t","discovery":false},
+    {"id":8,"initiator":"iqn.x:d","target":"","discovery":true}])");
+  auto c = choices(api, Field{"s", "S", Source::kSessions});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c, (std::vector<std::string>{"7: iqn.x:h -> iqn.x:t"}));
+  auto r = item('h', 'c').build({{"session", (*c)[0]}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->method + " " + r->path, "DELETE /v1/sessions/7");
+  r = item('h', 'm').build({{"group", "iqn.x:t / a"}, {"initiator", "iqn.x:h"}, {"to", "b"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->method + " " + r->path + " " + r->body,
+            R"(POST /v1/targets/iqn.x:t/groups/a/initiators/move {"initiator":"iqn.x:h","to_group":"b"})");
 }
 
 TEST(Choices, ARefusalIsTheServersMessage) {
