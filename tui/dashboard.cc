@@ -121,7 +121,7 @@ std::vector<std::string> table(const std::vector<std::vector<std::string>>& rows
   return out;
 }
 
-Result<Sample> sample(Api& api, double time_s, bool with_health) {
+Result<Sample> sample(Api& api, double time_s, bool with_health, std::optional<uint64_t> events_since) {
   Sample s;
   s.time_s = time_s;
   struct Get {
@@ -134,12 +134,31 @@ Result<Sample> sample(Api& api, double time_s, bool with_health) {
     if (!j) return std::unexpected(j.error());
     *g.into = std::move(*j);
   }
+  if (!events_since) {
+    // A seq past the end answers nothing but the next seq: start a few before it.
+    auto j = api.get_json("/v1/events?since=18446744073709551615&limit=1");
+    if (!j) return std::unexpected(j.error());
+    uint64_t next = j->value("next", uint64_t{1});
+    events_since = next > kRecentEvents ? next - kRecentEvents : 1;
+  }
+  auto page = api.get_json("/v1/events?since=" + std::to_string(*events_since) + "&limit=1000");
+  if (!page) return std::unexpected(page.error());
+  s.events = page->value("events", json::array());
+  s.events_next = page->value("next", *events_since);
   if (with_health) {
     auto j = api.get_json("/v1/health?timeout_ms=1000");
     if (!j) return std::unexpected(j.error());
     s.health = std::move(*j);
   }
   return s;
+}
+
+void keep_recent(Sample& cur, const Sample* prev) {
+  json all = prev ? prev->events : json::array();
+  for (const auto& e : cur.events) all.push_back(e);
+  json out = json::array();
+  for (size_t i = all.size() > kRecentEvents ? all.size() - kRecentEvents : 0; i < all.size(); ++i) out.push_back(all[i]);
+  cur.events = std::move(out);
 }
 
 std::vector<std::string> dashboard(const Sample& cur, const Sample* prev, int width) {
@@ -236,6 +255,16 @@ std::vector<std::string> dashboard(const Sample& cur, const Sample* prev, int wi
       section(out, "CLUSTER");
       for (auto& l : table(rows, width)) out.push_back(l);
     }
+  }
+  // The newest events (logins, failures, ALUA changes, health), newest last.
+  if (!cur.events.empty()) {
+    section(out, "EVENTS");
+    rows.clear();
+    for (const auto& e : cur.events) {
+      std::string t = str(e, "time");
+      rows.push_back({t.size() >= 19 ? t.substr(11, 8) : t, str(e, "severity"), str(e, "kind"), str(e, "message")});
+    }
+    for (auto& l : table(rows, width)) out.push_back(l);
   }
   return out;
 }

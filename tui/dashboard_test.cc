@@ -99,18 +99,46 @@ TEST(Sample, AsksTheApiAndPassesARefusalOn) {
   FakeApi api;
   for (auto p : {"/v1/version", "/v1/sessions", "/v1/stats", "/v1/targets", "/v1/alua/device-groups"})
     api.on(std::string("GET ") + p, 200, "[]");
-  auto s = sample(api, 5, false);
+  // First the next seq, then the newest few events from there.
+  api.on("GET /v1/events?since=18446744073709551615&limit=1", 200, R"({"events":[],"next":12,"first":1,"missed":0})");
+  api.on("GET /v1/events?since=7&limit=1000", 200,
+         R"({"events":[{"seq":10,"time":"2026-12-06T04:18:38.123Z","kind":"login","severity":"info","message":"login of h"}],
+             "next":11,"first":1,"missed":0})");
+  auto s = sample(api, 5, false, std::nullopt);
   ASSERT_TRUE(s) << s.error().message;
-  EXPECT_EQ(api.calls.size(), 5u);
+  EXPECT_EQ(api.calls.size(), 7u);
   EXPECT_FALSE(s->health);
+  EXPECT_EQ(s->events_next, 11u);
+  ASSERT_EQ(s->events.size(), 1u);
+  // Later refreshes ask from "next" on.
+  api.on("GET /v1/events?since=11&limit=1000", 200, R"({"events":[],"next":11,"first":1,"missed":0})");
   api.on("GET /v1/health?timeout_ms=1000", 200, R"({"ok":true})");
-  s = sample(api, 7, true);
-  ASSERT_TRUE(s);
-  ASSERT_TRUE(s->health);
+  auto s2 = sample(api, 7, true, s->events_next);
+  ASSERT_TRUE(s2);
+  ASSERT_TRUE(s2->health);
   api.on("GET /v1/stats", 401, R"({"error":{"code":"unauthorized","message":"missing or wrong bearer token"}})");
-  s = sample(api, 9, false);
+  s = sample(api, 9, false, 11);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().message, "missing or wrong bearer token");
+}
+
+TEST(Dashboard, TheNewestEventsNewestLast) {
+  Sample a = base(1, 0, 0, 0), b = base(3, 0, 0, 0);
+  for (int i = 1; i <= 4; ++i)
+    a.events.push_back({{"seq", i}, {"time", "2026-12-06T04:18:3" + std::to_string(i) + ".000Z"}, {"kind", "login"},
+                        {"severity", "info"}, {"message", "login " + std::to_string(i)}});
+  b.events = json::array();
+  for (int i = 5; i <= 7; ++i)
+    b.events.push_back({{"seq", i}, {"time", "2026-12-06T04:18:3" + std::to_string(i) + ".000Z"}, {"kind", "login_failed"},
+                        {"severity", "warning"}, {"message", "failed " + std::to_string(i)}});
+  keep_recent(b, &a);
+  ASSERT_EQ(b.events.size(), kRecentEvents);
+  EXPECT_EQ(b.events.front()["seq"], 3);
+  EXPECT_EQ(b.events.back()["seq"], 7);
+  auto lines = dashboard(b, &a, 120);
+  EXPECT_TRUE(has(lines, "EVENTS")) << joined(lines);
+  EXPECT_TRUE(has(lines, "04:18:37  warning  login_failed  failed 7")) << joined(lines);
+  EXPECT_FALSE(has(lines, "login 2")) << joined(lines);
 }
 
 TEST(Format, BytesAndDurations) {

@@ -105,7 +105,9 @@ class Console {
 
   void poll() {
     bool health = ticks_++ % 5 == 0;  // GET /v1/health reads every backend: every 10 s
-    auto s = sample(api_, now_s(), health);
+    std::optional<uint64_t> since;
+    if (cur_) since = cur_->events_next;
+    auto s = sample(api_, now_s(), health, since);
     last_ = now_s();
     if (!s) {
       error_ = s.error().message;
@@ -113,6 +115,7 @@ class Console {
     }
     error_.clear();
     if (!s->health && cur_ && cur_->health) s->health = cur_->health;
+    keep_recent(*s, cur_ ? &*cur_ : nullptr);
     prev_ = std::move(cur_);
     cur_ = std::move(*s);
     std::time_t t = std::time(nullptr);
