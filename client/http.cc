@@ -9,18 +9,16 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace esan::client {
 namespace {
 
 // Why connecting to a unix socket failed, in words (httplib only says "Connection").
 std::string socket_problem(const std::string& path) {
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0)
-    return std::string(std::strerror(errno)) + " (is esand running? see --socket)";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::string(std::strerror(errno)) + " (is esand running? see --socket)";
   if (!S_ISSOCK(st.st_mode)) return "not a socket";
   if (::access(path.c_str(), W_OK) != 0) return "permission denied (the socket is for root only)";
   return "connection refused (is esand running?)";
@@ -28,8 +26,7 @@ std::string socket_problem(const std::string& path) {
 
 Result<std::string> token_line(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return make_error(Errc::kInvalidArgument, "cannot read token file " + path + ": " + std::strerror(errno));
+  if (!in) return make_error(Errc::kInvalidArgument, "cannot read token file " + path + ": " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
@@ -73,10 +70,17 @@ Result<Reply> send(const Connection& conn, const Request& req) {
       case httplib::Error::Connection:
         why = conn.url.empty() ? socket_problem(conn.socket) : "could not connect (is esand's --mgmt-listen there?)";
         break;
-      case httplib::Error::ConnectionTimeout: why = "timed out connecting"; break;
-      case httplib::Error::Read: why = "no answer (the connection was closed)"; break;
-      case httplib::Error::Write: why = "the connection was closed while sending"; break;
-      default: why = httplib::to_string(res.error());
+      case httplib::Error::ConnectionTimeout:
+        why = "timed out connecting";
+        break;
+      case httplib::Error::Read:
+        why = "no answer (the connection was closed)";
+        break;
+      case httplib::Error::Write:
+        why = "the connection was closed while sending";
+        break;
+      default:
+        why = httplib::to_string(res.error());
     }
     return make_error(Errc::kIo, "cannot talk to esand at " + where + ": " + why);
   }

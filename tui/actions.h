@@ -51,7 +51,17 @@ using Values = std::map<std::string, std::string>;
 
 enum class View {
   kNone,  // a form
-  kDevices, kAttributes, kTargets, kGroups, kAlua, kHistory, kVersion, kAlerts, kCluster, kHelp, kAbout,
+  kDevices,
+  kAttributes,
+  kTargets,
+  kGroups,
+  kAlua,
+  kHistory,
+  kVersion,
+  kAlerts,
+  kCluster,
+  kHelp,
+  kAbout,
   kQuit,  // Interface > Quit
 };
 

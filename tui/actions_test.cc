@@ -1,8 +1,8 @@
 #include "tui/actions.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "tui/fake_api.h"
 
@@ -48,7 +48,8 @@ TEST(Menus, EveryRemovalAsksFirst) {
 }
 
 TEST(Forms, AddFileDeviceIsOnePost) {
-  auto r = item('d', 'f').build({{"name", " d1 "}, {"filename", "/srv/d1.img"}, {"blocksize", "4096"}, {"read_only", "yes"}});
+  auto r = item('d', 'f').build(
+      {{"name", " d1 "}, {"filename", "/srv/d1.img"}, {"blocksize", "4096"}, {"read_only", "yes"}});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->method, "POST");
   EXPECT_EQ(r->path, "/v1/devices");
@@ -59,7 +60,8 @@ TEST(Forms, AddFileDeviceIsOnePost) {
 TEST(Forms, NullDeviceTakesASizeAndNoFile) {
   auto r = item('d', 'n').build({{"name", "n0"}, {"size_mb", "64"}, {"blocksize", ""}});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(json::parse(r->body), json::parse(R"({"name":"n0","handler":"vdisk_nullio","attributes":{"size_mb":"64"}})"));
+  EXPECT_EQ(json::parse(r->body),
+            json::parse(R"({"name":"n0","handler":"vdisk_nullio","attributes":{"size_mb":"64"}})"));
   auto bad = item('d', 'n').build({{"name", "n0"}, {"size_mb", "6x"}});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message, "Size (MiB) must be a non-negative number, got '6x'");
@@ -69,6 +71,12 @@ TEST(Forms, MissingOrMalformedFieldsAreNamedAndNothingIsBuilt) {
   auto r = item('d', 'f').build({{"name", "  "}, {"filename", "/x"}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "Name is required");
+  r = item('d', 'f').build({{"name", "d1"}, {"filename", ""}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "File (absolute) is required");
+  r = item('d', 'b').build({{"name", "d1"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "Block device is required");
   r = item('d', 'm').build({{"where", "iqn.x:t"}, {"lun", "-1"}, {"device", "d0"}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "LUN must be a non-negative number, got '-1'");
@@ -116,8 +124,10 @@ TEST(Forms, TargetsHostsAluaAndSystem) {
   EXPECT_EQ(json::parse(r->body), json::parse(R"({"attributes":{"rel_tgt_id":"12"}})"));
   r = item('t', 't').build({{"target", "iqn.x:t"}, {"attr", "MaxSessions"}, {"value", "4"}});
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->method + " " + r->path + " " + r->body, R"(PATCH /v1/targets/iqn.x:t {"attributes":{"MaxSessions":"4"}})");
-  r = item('t', 'c').build({{"target", "iqn.x:t"}, {"direction", "incoming"}, {"user", "u"}, {"secret", "s3cret12345678"}});
+  EXPECT_EQ(r->method + " " + r->path + " " + r->body,
+            R"(PATCH /v1/targets/iqn.x:t {"attributes":{"MaxSessions":"4"}})");
+  r = item('t', 'c').build(
+      {{"target", "iqn.x:t"}, {"direction", "incoming"}, {"user", "u"}, {"secret", "s3cret12345678"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->path, "/v1/targets/iqn.x:t/users");
   r = item('h', 'g').build({{"target", "iqn.x:t"}, {"name", "esx"}});
@@ -143,7 +153,8 @@ TEST(Forms, TargetsHostsAluaAndSystem) {
 
 TEST(Choices, AreAskedOfEsand) {
   FakeApi api;
-  api.on("GET /v1/targets", 200, R"([{"name":"iqn.x:a","groups":[{"name":"g1"},{"name":"g2"}]},{"name":"iqn.x:b","groups":[]}])");
+  api.on("GET /v1/targets", 200,
+         R"([{"name":"iqn.x:a","groups":[{"name":"g1"},{"name":"g2"}]},{"name":"iqn.x:b","groups":[]}])");
   api.on("GET /v1/devices", 200, R"([{"name":"d0"},{"name":"d1"}])");
   api.on("GET /v1/alua/device-groups", 200, R"([{"name":"dg","target_groups":[{"name":"local"},{"name":"remote"}]}])");
   auto c = choices(api, Field{"w", "W", Source::kTargetGroups});

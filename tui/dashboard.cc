@@ -56,8 +56,10 @@ std::string pct(double ratio) {
 
 std::string latency(double seconds) {
   char buf[32];
-  if (seconds < 1e-3) std::snprintf(buf, sizeof buf, "%.0f us", seconds * 1e6);
-  else std::snprintf(buf, sizeof buf, "%.1f ms", seconds * 1e3);
+  if (seconds < 1e-3)
+    std::snprintf(buf, sizeof buf, "%.0f us", seconds * 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f ms", seconds * 1e3);
   return buf;
 }
 
@@ -84,19 +86,22 @@ std::string human_bytes(double bytes) {
     ++u;
   }
   char buf[32];
-  if (u == 0) std::snprintf(buf, sizeof buf, "%.0f B", bytes);
-  else std::snprintf(buf, sizeof buf, "%.1f %s", bytes, kUnits[u]);
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%.0f B", bytes);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f %s", bytes, kUnits[u]);
   return buf;
 }
 
 std::string human_duration(uint64_t s) {
   char buf[48];
   uint64_t d = s / 86400;
-  if (d) std::snprintf(buf, sizeof buf, "%llud %02llu:%02llu:%02llu", (unsigned long long)d,
-                       (unsigned long long)(s / 3600 % 24), (unsigned long long)(s / 60 % 60),
-                       (unsigned long long)(s % 60));
-  else std::snprintf(buf, sizeof buf, "%02llu:%02llu:%02llu", (unsigned long long)(s / 3600),
-                     (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+  if (d)
+    std::snprintf(buf, sizeof buf, "%llud %02llu:%02llu:%02llu", (unsigned long long)d,
+                  (unsigned long long)(s / 3600 % 24), (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%02llu:%02llu:%02llu", (unsigned long long)(s / 3600),
+                  (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
   return buf;
 }
 
@@ -127,8 +132,11 @@ Result<Sample> sample(Api& api, double time_s, bool with_health, std::optional<u
   struct Get {
     const char* path;
     json* into;
-  } gets[] = {{"/v1/version", &s.version}, {"/v1/sessions", &s.sessions}, {"/v1/stats", &s.stats},
-              {"/v1/targets", &s.targets}, {"/v1/alua/device-groups", &s.alua}};
+  } gets[] = {{"/v1/version", &s.version},
+              {"/v1/sessions", &s.sessions},
+              {"/v1/stats", &s.stats},
+              {"/v1/targets", &s.targets},
+              {"/v1/alua/device-groups", &s.alua}};
   for (auto& g : gets) {
     auto j = api.get_json(g.path);
     if (!j) return std::unexpected(j.error());
@@ -157,7 +165,8 @@ void keep_recent(Sample& cur, const Sample* prev) {
   json all = prev ? prev->events : json::array();
   for (const auto& e : cur.events) all.push_back(e);
   json out = json::array();
-  for (size_t i = all.size() > kRecentEvents ? all.size() - kRecentEvents : 0; i < all.size(); ++i) out.push_back(all[i]);
+  for (size_t i = all.size() > kRecentEvents ? all.size() - kRecentEvents : 0; i < all.size(); ++i)
+    out.push_back(all[i]);
   cur.events = std::move(out);
 }
 
@@ -188,8 +197,10 @@ std::vector<std::string> dashboard(const Sample& cur, const Sample* prev, int wi
     rows.push_back({str(s, "id"), who, str(s, "target"), session_luns(cur.targets, str(s, "target"), init),
                     str(c, "commands"), human_bytes(num(c, {"read_bytes"})), human_bytes(num(c, {"write_bytes"}))});
   }
-  if (rows.size() == 1) cut("  (no sessions)");
-  else for (auto& l : table(rows, width)) out.push_back(l);
+  if (rows.size() == 1)
+    cut("  (no sessions)");
+  else
+    for (auto& l : table(rows, width)) out.push_back(l);
 
   // Devices: rates over the interval since prev.
   section(out, "DEVICES");
@@ -200,7 +211,9 @@ std::vector<std::string> dashboard(const Sample& cur, const Sample* prev, int wi
     std::vector<std::string> r{name, "-", "-", "-", "-", str(d, "errors")};
     if (prev && dt > 0 && prev->stats.contains("devices") && prev->stats["devices"].contains(name)) {
       const json& p = prev->stats["devices"][name];
-      auto rate = [&](std::initializer_list<const char*> path) { return std::max(0.0, (num(d, path) - num(p, path)) / dt); };
+      auto rate = [&](std::initializer_list<const char*> path) {
+        return std::max(0.0, (num(d, path) - num(p, path)) / dt);
+      };
       r[1] = human_bytes(rate({"bytes", "read"})) + "/s";
       r[2] = human_bytes(rate({"bytes", "write"})) + "/s";
       double iops = rate({"commands", "read"}) + rate({"commands", "write"}) + rate({"commands", "other"});
@@ -213,8 +226,10 @@ std::vector<std::string> dashboard(const Sample& cur, const Sample* prev, int wi
     }
     rows.push_back(r);
   }
-  if (rows.size() == 1) cut("  (no devices)");
-  else for (auto& l : table(rows, width)) out.push_back(l);
+  if (rows.size() == 1)
+    cut("  (no devices)");
+  else
+    for (auto& l : table(rows, width)) out.push_back(l);
 
   // ALUA: this node's target groups are those holding a target it serves.
   if (cur.alua.is_array() && !cur.alua.empty()) {
@@ -246,7 +261,8 @@ std::vector<std::string> dashboard(const Sample& cur, const Sample* prev, int wi
     for (const auto& g : cur.health->value("device_groups", json::array())) {
       if (str(g, "cluster_group").empty()) continue;
       std::string members;
-      for (const auto& m : g.value("members", json::array())) members += (members.empty() ? "" : ",") + str(m, "nodeid");
+      for (const auto& m : g.value("members", json::array()))
+        members += (members.empty() ? "" : ",") + str(m, "nodeid");
       auto yn = [&](const char* k) { return g.value(k, false) ? std::string("yes") : std::string("no"); };
       rows.push_back({str(g, "name"), str(g, "cluster_group"), yn("ready"), yn("joined"), yn("quorate"),
                       str(g, "nodeid"), members.empty() ? "-" : members});

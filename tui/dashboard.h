@@ -23,7 +23,7 @@ namespace esan::tui {
 struct Sample {
   double time_s = 0;  // a monotonic clock, seconds
   nlohmann::json version, sessions, stats, targets, alua;
-  std::optional<nlohmann::json> health;  // when asked for
+  std::optional<nlohmann::json> health;             // when asked for
   nlohmann::json events = nlohmann::json::array();  // the newest, oldest first (keep_recent)
   uint64_t events_next = 0;                         // GET /v1/events' "next": ask from there
 };
@@ -38,7 +38,7 @@ std::vector<std::string> dashboard(const Sample& cur, const Sample* prev, int wi
 // Helpers shared with the views (view.h).
 // Left-aligned columns, two spaces apart, each line cut to width.
 std::vector<std::string> table(const std::vector<std::vector<std::string>>& rows, int width);
-std::string human_bytes(double bytes);  // "0 B", "1.5 KiB", "12.0 MiB", ...
+std::string human_bytes(double bytes);         // "0 B", "1.5 KiB", "12.0 MiB", ...
 std::string human_duration(uint64_t seconds);  // "3d 04:05:06" / "04:05:06"
 
 }  // namespace esan::tui

@@ -101,8 +101,9 @@ TEST(Sample, AsksTheApiAndPassesARefusalOn) {
     api.on(std::string("GET ") + p, 200, "[]");
   // First the next seq, then the newest few events from there.
   api.on("GET /v1/events?since=18446744073709551615&limit=1", 200, R"({"events":[],"next":12,"first":1,"missed":0})");
-  api.on("GET /v1/events?since=7&limit=1000", 200,
-         R"({"events":[{"seq":10,"time":"2026-12-06T04:18:38.123Z","kind":"login","severity":"info","message":"login of h"}],
+  api.on(
+      "GET /v1/events?since=7&limit=1000", 200,
+      R"({"events":[{"seq":10,"time":"2026-12-06T04:18:38.123Z","kind":"login","severity":"info","message":"login of h"}],
              "next":11,"first":1,"missed":0})");
   auto s = sample(api, 5, false, std::nullopt);
   ASSERT_TRUE(s) << s.error().message;
@@ -125,12 +126,18 @@ TEST(Sample, AsksTheApiAndPassesARefusalOn) {
 TEST(Dashboard, TheNewestEventsNewestLast) {
   Sample a = base(1, 0, 0, 0), b = base(3, 0, 0, 0);
   for (int i = 1; i <= 4; ++i)
-    a.events.push_back({{"seq", i}, {"time", "2026-12-06T04:18:3" + std::to_string(i) + ".000Z"}, {"kind", "login"},
-                        {"severity", "info"}, {"message", "login " + std::to_string(i)}});
+    a.events.push_back({{"seq", i},
+                        {"time", "2026-12-06T04:18:3" + std::to_string(i) + ".000Z"},
+                        {"kind", "login"},
+                        {"severity", "info"},
+                        {"message", "login " + std::to_string(i)}});
   b.events = json::array();
   for (int i = 5; i <= 7; ++i)
-    b.events.push_back({{"seq", i}, {"time", "2026-12-06T04:18:3" + std::to_string(i) + ".000Z"}, {"kind", "login_failed"},
-                        {"severity", "warning"}, {"message", "failed " + std::to_string(i)}});
+    b.events.push_back({{"seq", i},
+                        {"time", "2026-12-06T04:18:3" + std::to_string(i) + ".000Z"},
+                        {"kind", "login_failed"},
+                        {"severity", "warning"},
+                        {"message", "failed " + std::to_string(i)}});
   keep_recent(b, &a);
   ASSERT_EQ(b.events.size(), kRecentEvents);
   EXPECT_EQ(b.events.front()["seq"], 3);

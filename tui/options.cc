@@ -26,8 +26,10 @@ Result<Options> parse_options(const std::vector<std::string>& args, const std::s
       a = a.substr(0, eq);
       inline_value = true;
     }
-    std::string* into = a == "--socket" ? &o.conn.socket : a == "--url" ? &o.conn.url
-                        : a == "--token-file" ? &o.conn.token_file : nullptr;
+    std::string* into = a == "--socket"       ? &o.conn.socket
+                        : a == "--url"        ? &o.conn.url
+                        : a == "--token-file" ? &o.conn.token_file
+                                              : nullptr;
     if (!into) return make_error(Errc::kInvalidArgument, "unknown option '" + args[i] + "' (see --help)");
     if (!inline_value) {
       if (i + 1 >= args.size()) return make_error(Errc::kInvalidArgument, a + " needs a value");

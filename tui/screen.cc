@@ -17,9 +17,7 @@ using Lines = std::vector<std::string>;
 constexpr int kMinCols = 80, kMinLines = 24;
 constexpr int kEsc = 27;
 
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 bool is_enter(int ch) { return ch == '\n' || ch == '\r' || ch == KEY_ENTER; }
 
@@ -130,8 +128,10 @@ class Console {
   void draw_main(bool alone) {
     erase();
     if (too_small()) {
-      text_at(0, 0, "esan-tui needs at least 80x24; the terminal is " + std::to_string(COLS) + "x" +
-                        std::to_string(LINES) + ".", COLS);
+      text_at(
+          0, 0,
+          "esan-tui needs at least 80x24; the terminal is " + std::to_string(COLS) + "x" + std::to_string(LINES) + ".",
+          COLS);
       refresh();
       return;
     }
@@ -152,11 +152,12 @@ class Console {
     text_at(0, COLS - 10, "esan-tui", 9);
     attroff(A_REVERSE);
     Lines body;
-    if (cur_) body = dashboard(*cur_, prev_ ? &*prev_ : nullptr, COLS - 2);
-    else if (error_.empty()) body = {"asking esand..."};
+    if (cur_)
+      body = dashboard(*cur_, prev_ ? &*prev_ : nullptr, COLS - 2);
+    else if (error_.empty())
+      body = {"asking esand..."};
     for (int i = 0; i < int(body.size()) && i + 2 < LINES - 1; ++i) text_at(i + 2, 1, body[size_t(i)], COLS - 2);
-    std::string status = error_.empty() ? "updated " + updated_ + " (every 2 s)   q quit   ? help"
-                                        : "esand: " + error_;
+    std::string status = error_.empty() ? "updated " + updated_ + " (every 2 s)   q quit   ? help" : "esand: " + error_;
     if (!error_.empty()) attron(A_BOLD);
     text_at(LINES - 1, 1, status, COLS - 2);
     attroff(A_BOLD);
@@ -210,8 +211,10 @@ class Console {
       if (pick < 0) continue;
       const Action& a = menu.items[size_t(pick)];
       if (a.view == View::kQuit) return true;
-      if (a.view != View::kNone) show_view(a.view);
-      else run_form(a);
+      if (a.view != View::kNone)
+        show_view(a.view);
+      else
+        run_form(a);
       return false;
     }
   }
@@ -338,8 +341,10 @@ class Console {
         attroff(A_REVERSE);
       });
       if (ch == kEsc) return;
-      if (ch == '\t' || ch == KEY_DOWN) focus = (focus + 1) % (n + 2);
-      else if (ch == KEY_BTAB || ch == KEY_UP) focus = (focus + n + 1) % (n + 2);
+      if (ch == '\t' || ch == KEY_DOWN)
+        focus = (focus + 1) % (n + 2);
+      else if (ch == KEY_BTAB || ch == KEY_UP)
+        focus = (focus + n + 1) % (n + 2);
       else if (is_enter(ch)) {
         if (focus == n + 1) return;
         if (a.run) {  // local work (the support bundle), not a change
@@ -377,8 +382,10 @@ class Console {
           if (k && ch == KEY_LEFT) pick[i] = (pick[i] + k - 1) % k;
         } else {
           std::string& v = values[f.key];
-          if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && !v.empty()) v.pop_back();
-          else if (ch >= 32 && ch < 127) v += static_cast<char>(ch);
+          if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && !v.empty())
+            v.pop_back();
+          else if (ch >= 32 && ch < 127)
+            v += static_cast<char>(ch);
         }
         problem.clear();
       }

@@ -28,8 +28,8 @@ Result<Lines> devices(Api& api, int width) {
   for (const auto& d : *j) {
     std::string mapped;
     for (const auto& m : d.value("mapped_by", json::array()))
-      mapped += (mapped.empty() ? "" : " ") + str(m, "target") + (str(m, "group").empty() ? "" : "/" + str(m, "group")) +
-                ":" + str(m, "lun");
+      mapped += (mapped.empty() ? "" : " ") + str(m, "target") +
+                (str(m, "group").empty() ? "" : "/" + str(m, "group")) + ":" + str(m, "lun");
     rows.push_back({str(d, "name"), str(d, "handler"), human_bytes(d.value("size_bytes", 0.0)),
                     d.contains("attributes") ? str(d["attributes"], "filename") : "", mapped.empty() ? "-" : mapped});
   }
@@ -60,9 +60,10 @@ Result<Lines> targets(Api& api, int width) {
   std::vector<std::vector<std::string>> rows{{"TARGET", "ENABLED", "REL_TGT_ID", "SESSIONS", "CHAP", "LUNS"}};
   for (const auto& t : *j) {
     std::string users;
-    for (const auto& u : t.value("incoming_users", json::array())) users += (users.empty() ? "" : ",") + u.get<std::string>();
-    rows.push_back({str(t, "name"), t.value("enabled", false) ? "yes" : "no", str(t, "rel_tgt_id"),
-                    str(t, "sessions"), users.empty() ? "-" : users, luns_text(t.value("luns", json::array()))});
+    for (const auto& u : t.value("incoming_users", json::array()))
+      users += (users.empty() ? "" : ",") + u.get<std::string>();
+    rows.push_back({str(t, "name"), t.value("enabled", false) ? "yes" : "no", str(t, "rel_tgt_id"), str(t, "sessions"),
+                    users.empty() ? "-" : users, luns_text(t.value("luns", json::array()))});
   }
   return table(rows, width);
 }
@@ -74,8 +75,10 @@ Result<Lines> groups(Api& api, int width) {
   for (const auto& t : *j)
     for (const auto& g : t.value("groups", json::array())) {
       std::string inits;
-      for (const auto& i : g.value("initiators", json::array())) inits += (inits.empty() ? "" : " ") + i.get<std::string>();
-      rows.push_back({str(t, "name"), str(g, "name"), inits.empty() ? "-" : inits, luns_text(g.value("luns", json::array()))});
+      for (const auto& i : g.value("initiators", json::array()))
+        inits += (inits.empty() ? "" : " ") + i.get<std::string>();
+      rows.push_back(
+          {str(t, "name"), str(g, "name"), inits.empty() ? "-" : inits, luns_text(g.value("luns", json::array()))});
     }
   return table(rows, width);
 }
@@ -141,7 +144,8 @@ Result<Lines> alerts(Api& api, int width) {
 Result<Lines> cluster(Api& api, int width) {
   auto j = api.get_json("/v1/health?timeout_ms=2000");
   if (!j) return std::unexpected(j.error());
-  std::vector<std::vector<std::string>> rows{{"DEVICE GROUP", "CLUSTER GROUP", "READY", "JOINED", "QUORATE", "NODE", "MEMBERS"}};
+  std::vector<std::vector<std::string>> rows{
+      {"DEVICE GROUP", "CLUSTER GROUP", "READY", "JOINED", "QUORATE", "NODE", "MEMBERS"}};
   for (const auto& g : j->value("device_groups", json::array())) {
     if (str(g, "cluster_group").empty()) continue;
     std::string members;
@@ -152,8 +156,10 @@ Result<Lines> cluster(Api& api, int width) {
                     members.empty() ? "-" : members});
   }
   Lines out;
-  if (rows.size() == 1) out.push_back("No replicated device group (esan_cluster_group): this esand runs alone.");
-  else out = table(rows, width);
+  if (rows.size() == 1)
+    out.push_back("No replicated device group (esan_cluster_group): this esand runs alone.");
+  else
+    out = table(rows, width);
   out.push_back("");
   out.push_back("Standby, online and moving the master are Pacemaker's (crm node standby,");
   out.push_back("crm resource move): esand's API does not offer them.");
@@ -178,37 +184,60 @@ Lines help() {
 
 std::string view_title(View view) {
   switch (view) {
-    case View::kDevices: return "Devices";
-    case View::kAttributes: return "Device attributes";
-    case View::kTargets: return "Targets";
-    case View::kGroups: return "Initiator groups";
-    case View::kAlua: return "ALUA device groups";
-    case View::kHistory: return "Configuration history";
-    case View::kVersion: return "Version";
-    case View::kAlerts: return "Alert sinks";
-    case View::kCluster: return "Cluster status";
-    case View::kHelp: return "Help";
-    case View::kAbout: return "About";
-    default: return "";
+    case View::kDevices:
+      return "Devices";
+    case View::kAttributes:
+      return "Device attributes";
+    case View::kTargets:
+      return "Targets";
+    case View::kGroups:
+      return "Initiator groups";
+    case View::kAlua:
+      return "ALUA device groups";
+    case View::kHistory:
+      return "Configuration history";
+    case View::kVersion:
+      return "Version";
+    case View::kAlerts:
+      return "Alert sinks";
+    case View::kCluster:
+      return "Cluster status";
+    case View::kHelp:
+      return "Help";
+    case View::kAbout:
+      return "About";
+    default:
+      return "";
   }
 }
 
 Result<std::vector<std::string>> view_lines(Api& api, View view, int width) {
   switch (view) {
-    case View::kDevices: return devices(api, width);
-    case View::kAttributes: return attributes(api, width);
-    case View::kTargets: return targets(api, width);
-    case View::kGroups: return groups(api, width);
-    case View::kAlua: return alua(api, width);
-    case View::kHistory: return history(api, width);
-    case View::kVersion: return version(api);
-    case View::kAlerts: return alerts(api, width);
-    case View::kCluster: return cluster(api, width);
-    case View::kHelp: return help();
+    case View::kDevices:
+      return devices(api, width);
+    case View::kAttributes:
+      return attributes(api, width);
+    case View::kTargets:
+      return targets(api, width);
+    case View::kGroups:
+      return groups(api, width);
+    case View::kAlua:
+      return alua(api, width);
+    case View::kHistory:
+      return history(api, width);
+    case View::kVersion:
+      return version(api);
+    case View::kAlerts:
+      return alerts(api, width);
+    case View::kCluster:
+      return cluster(api, width);
+    case View::kHelp:
+      return help();
     case View::kAbout:
       return Lines{"esan-tui " ESAN_VERSION ": the esan appliance console.",
                    "A client of esand's management API (docs/API.md), like esanctl."};
-    default: return Lines{};
+    default:
+      return Lines{};
   }
 }
 

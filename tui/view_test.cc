@@ -20,7 +20,8 @@ TEST(Views, DevicesShowWhereTheyAreMapped) {
     "attributes":{"filename":"/srv/d0.img"},"mapped_by":[{"target":"iqn.x:t","group":"esx","lun":3}]}])");
   auto v = view_lines(api, View::kDevices, 100);
   ASSERT_TRUE(v);
-  EXPECT_NE(joined(*v).find("d0      vdisk_fileio  8.0 MiB  /srv/d0.img  iqn.x:t/esx:3"), std::string::npos) << joined(*v);
+  EXPECT_NE(joined(*v).find("d0      vdisk_fileio  8.0 MiB  /srv/d0.img  iqn.x:t/esx:3"), std::string::npos)
+      << joined(*v);
 }
 
 TEST(Views, DeviceAttributesOnePerLine) {
@@ -55,8 +56,9 @@ TEST(Views, ClusterSaysWhatTheApiLacks) {
 
 TEST(Views, ARefusalIsTheServersMessage) {
   FakeApi api;
-  api.on("GET /v1/config/history?limit=200", 409,
-         R"j({"error":{"code":"conflict","message":"there is no configuration history: write-back is off (--no-write-back)"}})j");
+  api.on(
+      "GET /v1/config/history?limit=200", 409,
+      R"j({"error":{"code":"conflict","message":"there is no configuration history: write-back is off (--no-write-back)"}})j");
   auto v = view_lines(api, View::kHistory, 100);
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error().message, "there is no configuration history: write-back is off (--no-write-back)");

@@ -7,12 +7,11 @@
 // message and changes nothing, a deletion defaults to Cancel; resizes keep
 // the program running and redrawn. Every wait polls the screen with a
 // generous deadline (a busy 2-core machine).
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/integration/esand_process.h"
 #include "tests/integration/iscsi_client.h"
@@ -148,8 +147,8 @@ TEST(TuiThroughEsand, MenusMakeADeviceTargetGroupAndLunAnInitiatorSees) {
 
   // The config file holds all of it.
   std::string conf = ReadFile(esand.config_path());
-  for (const std::string& want : std::vector<std::string>{"DEVICE d1 {", "filename " + img, "TARGET " + kTarget + " {", "GROUP hosts {",
-                                  "INITIATOR " + kInitiator, "LUN 0 d1"})
+  for (const std::string& want : std::vector<std::string>{"DEVICE d1 {", "filename " + img, "TARGET " + kTarget + " {",
+                                                          "GROUP hosts {", "INITIATOR " + kInitiator, "LUN 0 d1"})
     EXPECT_NE(conf.find(want), std::string::npos) << want << " is not in:\n" << conf;
 
   // The initiator of the group sees LUN 0, 8 MiB.
@@ -183,7 +182,8 @@ TEST(TuiThroughEsand, ARefusalShowsEsandsMessageAndChangesNothing) {
   EsandProcess esand("tui-refuse");
   const std::string img = esand.Path("d0.img");
   ASSERT_TRUE(MakeSparseFile(img, 8 * kMiB));
-  esand.WriteConfig(Handler("vdisk_fileio", FileioDevice("d0", img)) + IscsiDriver(Target(kTarget, "        LUN 0 d0\n")));
+  esand.WriteConfig(Handler("vdisk_fileio", FileioDevice("d0", img)) +
+                    IscsiDriver(Target(kTarget, "        LUN 0 d0\n")));
   ASSERT_TRUE(esand.Start());
   MgmtClient api(esand.mgmt_socket());
   const std::string before = ReadFile(esand.config_path());
