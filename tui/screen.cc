@@ -93,7 +93,8 @@ class Console {
       if (is_enter(ch) || ch == KEY_DOWN) m = bar_;
       for (size_t i = 0; i < menus().size(); ++i)
         if (ch == menus()[i].key || ch == toupper(menus()[i].key)) m = int(i);
-      if (m >= 0 && open_menu(m)) return 0;
+      if (m < 0) continue;
+      if (open_menu(m)) return 0;
       last_ = 0;  // after a menu, show the effect at once
     }
   }
