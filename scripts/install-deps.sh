@@ -9,7 +9,8 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
       corosync libcpg-dev libquorum-dev iproute2 util-linux
       pacemaker pacemaker-cli-utils crmsh resource-agents shellcheck libxml2-utils dash
-      mmdebstrap qemu-system-x86 e2fsprogs msmtp python3-aiosmtpd libfuse3-dev fuse3)
+      mmdebstrap qemu-system-x86 e2fsprogs msmtp python3-aiosmtpd libfuse3-dev fuse3
+      libncurses-dev tmux)
 # zlib1g-dev: the support bundle's tar.gz (support/tar_gz.cc).
 # corosync .. util-linux: the HA lab (tests/ha). pacemaker, crmsh,
 # resource-agents, pacemaker-cli-utils: the resource agent (ra/) and the
@@ -20,6 +21,7 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
 # alert tests (mail through msmtp's sendmail interface to a local SMTP sink).
 # libfuse3-dev and fuse3: the backend probe test's FUSE file system
 # (tests/integration/fuse_disk.cc), whose reads hang or fail on demand.
+# libncurses-dev: esan-tui (tui/); tmux: its tests drive it in a tmux session.
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;

@@ -14,8 +14,8 @@ deb=$(ls "$out"/esan_*.deb 2>/dev/null | head -n1)
 [ -n "$deb" ] || { cat "$out/cpack.log"; fail "no esan_*.deb produced"; }
 
 contents=$(dpkg-deb -c "$deb")
-for f in ./usr/sbin/esand ./usr/bin/esanctl ./etc/esan/esan.conf ./usr/lib/systemd/system/esand.service \
-	./usr/share/man/man8/esand.8 ./usr/share/man/man8/esanctl.8 ./usr/share/man/man5/esan.conf.5 \
+for f in ./usr/sbin/esand ./usr/bin/esanctl ./usr/bin/esan-tui ./etc/esan/esan.conf ./usr/lib/systemd/system/esand.service \
+	./usr/share/man/man8/esand.8 ./usr/share/man/man8/esanctl.8 ./usr/share/man/man8/esan-tui.8 ./usr/share/man/man5/esan.conf.5 \
 	./usr/lib/ocf/resource.d/esan/target ./usr/share/man/man7/ocf_esan_target.7; do
 	echo "$contents" | grep -q " $f\$" || fail "$f not in the package"
 done
@@ -28,8 +28,9 @@ echo "$info" | grep -q '^ Package: esan$' || fail "package name"
 dep=$(dpkg-deb -f "$deb" Depends)
 # libcpg/libquorum: the HA pair's corosync clients; libiscsi: the I/O
 # redirect's sessions to the peer; libgit2: the configuration history (esand
-# links all four); zlib1g: esanctl's support bundle (support/tar_gz.cc).
-for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib libcpg libquorum libiscsi libgit2 zlib1g; do
+# links all four); zlib1g: esanctl's support bundle (support/tar_gz.cc);
+# libncursesw6: esan-tui.
+for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib libcpg libquorum libiscsi libgit2 zlib1g libncursesw6; do
 	echo "$dep" | grep -q "$lib" || fail "Depends lacks $lib: $dep"
 done
 echo "$dep" | grep -q -e libgtest -e libgmock && fail "Depends names a test-only library: $dep"

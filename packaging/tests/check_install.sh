@@ -13,12 +13,12 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 DESTDIR=$dest cmake --install "$build" --prefix /usr >"$dest.log" 2>&1 || { cat "$dest.log"; fail "cmake --install"; }
 rm -f "$dest.log"
 
-for f in usr/sbin/esand usr/bin/esanctl usr/lib/ocf/resource.d/esan/target; do
+for f in usr/sbin/esand usr/bin/esanctl usr/bin/esan-tui usr/lib/ocf/resource.d/esan/target; do
 	[ -x "$dest/$f" ] || fail "$f missing or not executable"
 done
 [ -L "$dest/usr/bin/scstadmin" ] || fail "usr/bin/scstadmin is not a symlink"
 [ "$(readlink "$dest/usr/bin/scstadmin")" = esanctl ] || fail "scstadmin -> $(readlink "$dest/usr/bin/scstadmin"), expected esanctl"
-for f in usr/share/man/man8/esand.8 usr/share/man/man8/esanctl.8 usr/share/man/man5/esan.conf.5 \
+for f in usr/share/man/man8/esand.8 usr/share/man/man8/esanctl.8 usr/share/man/man8/esan-tui.8 usr/share/man/man5/esan.conf.5 \
 	usr/share/man/man7/ocf_esan_target.7 \
 	etc/esan/esan.conf usr/lib/systemd/system/esand.service usr/share/doc/esan/examples/esan-ha.crm; do
 	[ -s "$dest/$f" ] || fail "$f missing or empty"

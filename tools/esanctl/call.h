@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/http.h"
 #include "common/result.h"
 
 namespace esan::ctl {
@@ -75,11 +76,8 @@ struct ApiCall {
   bool operator==(const ApiCall&) const = default;
 };
 
-struct Connection {
-  std::string socket = "/run/esan/esand.sock";  // unix socket (used unless url is set)
-  std::string url;                              // http://host:port of the TCP listener
-  std::string token_file;                       // bearer token for url (first line)
-};
+// Where esand is (client/http.h): --socket, --url, --token-file.
+using Connection = client::Connection;
 
 struct Invocation {
   Connection conn;

@@ -1,5 +1,6 @@
-// Sending one ApiCall to esand: HTTP/1.1 over its unix socket, or over TCP
-// with a bearer token. The only module that sees cpp-httplib.
+// Sending one ApiCall to esand through the management API's client
+// (client/http.h, which holds the contract): the call's body is made here
+// (request_body: its JSON, or a -config file read now).
 //
 // Contract: send() returns the status and body of whatever esand answered
 // (any status); an Error only when no answer came: Errc::kIo for "cannot

@@ -187,14 +187,5 @@ std::string render(const ApiCall& call, const std::string& body, bool as_json) {
   return j.dump(2) + "\n";
 }
 
-std::string error_message(const Reply& reply) {
-  json j = json::parse(reply.body, nullptr, false);
-  if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object() &&
-      j["error"].contains("message") && j["error"]["message"].is_string())
-    return j["error"]["message"].get<std::string>();
-  std::string msg = "esand answered HTTP " + std::to_string(reply.status);
-  if (!reply.body.empty()) msg += ": " + reply.body.substr(0, 200);
-  return msg;
-}
 
 }  // namespace esan::ctl

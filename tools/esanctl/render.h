@@ -12,16 +12,14 @@
 
 namespace esan::ctl {
 
-struct Reply {
-  int status = 0;
-  std::string body;
-};
+// An answer (client/http.h).
+using Reply = client::Reply;
 
 // stdout text for a successful (2xx) answer to call.
 std::string render(const ApiCall& call, const std::string& body, bool json);
 
-// The message of a refused answer: {"error":{"message"}} or a fallback naming the status.
-std::string error_message(const Reply& reply);
+// The message of a refused answer (client/http.h).
+using client::error_message;
 
 // The views of render_views.cc (used by render()).
 std::string render_alua(const ApiCall& call, const nlohmann::json& groups);

@@ -261,18 +261,15 @@ void collect(Bundle& b, const Fetch& fetch, const BundleRequest& req, const Loca
     journal_piece(b, local, req.log_lines);
 }
 
-int run_support_bundle(const Fetch& fetch, const BundleRequest& req, const Local& local, const std::string& self) {
-  if (!req.force && ::access(req.file.c_str(), F_OK) == 0) {
-    std::fprintf(stderr, "%s: %s exists (--force replaces it)\n", self.c_str(), req.file.c_str());
-    return 1;
-  }
+Result<BundleOutcome> write_support_bundle(const Fetch& fetch, const BundleRequest& req, const Local& local,
+                                           const std::string& tool) {
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   Bundle b(bundle_top(host, now));
   collect(b, fetch, req, local);
   std::string header = "esan support bundle\n";
-  header += "created:  " + utc(now, "%Y-%m-%d %H:%M:%SZ") + " by esanctl " + ESAN_VERSION + " on " + host + "\n";
+  header += "created:  " + utc(now, "%Y-%m-%d %H:%M:%SZ") + " by " + tool + " " + ESAN_VERSION + " on " + host + "\n";
   header += "esand:    " + local.endpoint + "\n";
   header +=
       "redaction: in every file (support/redact.h): CHAP secrets (IncomingUser, OutgoingUser,\n"
@@ -281,21 +278,31 @@ int run_support_bundle(const Fetch& fetch, const BundleRequest& req, const Local
       "          again wherever else it appears, are replaced by <redacted>\n";
   auto files = b.entries(header, now);
   auto gz = support::tar_gz(files);
-  if (!gz) {
-    std::fprintf(stderr, "%s: cannot build the archive: %s\n", self.c_str(), gz.error().message.c_str());
+  if (!gz) return make_error(gz.error().code, "cannot build the archive: " + gz.error().message);
+  if (auto w = support::write_new_file(req.file, *gz, req.force); !w) return std::unexpected(w.error());
+  BundleOutcome out;
+  out.written = "support bundle written to " + req.file + " (" + std::to_string(files.size()) + " files)";
+  for (const auto& p : b.pieces())
+    if (!p.ok) out.failed.push_back(p.name);
+  return out;
+}
+
+int run_support_bundle(const Fetch& fetch, const BundleRequest& req, const Local& local, const std::string& self) {
+  if (!req.force && ::access(req.file.c_str(), F_OK) == 0) {
+    std::fprintf(stderr, "%s: %s exists (--force replaces it)\n", self.c_str(), req.file.c_str());
     return 1;
   }
-  if (auto w = support::write_new_file(req.file, *gz, req.force); !w) {
-    std::fprintf(stderr, "%s: %s\n", self.c_str(), w.error().message.c_str());
+  auto out = write_support_bundle(fetch, req, local, "esanctl");
+  if (!out) {
+    std::fprintf(stderr, "%s: %s\n", self.c_str(), out.error().message.c_str());
     return 1;
   }
-  std::printf("support bundle written to %s (%zu files)\n", req.file.c_str(), files.size());
-  if (size_t n = b.failures()) {
+  std::printf("%s\n", out->written.c_str());
+  if (!out->failed.empty()) {
     std::string names;
-    for (const auto& p : b.pieces())
-      if (!p.ok) names += (names.empty() ? "" : ", ") + p.name;
-    std::fprintf(stderr, "%s: %zu piece(s) could not be collected (see MANIFEST): %s\n", self.c_str(), n,
-                 names.c_str());
+    for (const auto& n : out->failed) names += (names.empty() ? "" : ", ") + n;
+    std::fprintf(stderr, "%s: %zu piece(s) could not be collected (see MANIFEST): %s\n", self.c_str(),
+                 out->failed.size(), names.c_str());
   }
   return 0;
 }

@@ -45,4 +45,16 @@ std::string bundle_top(const std::string& host, int64_t now);
 
 int run_support_bundle(const Fetch& fetch, const BundleRequest& req, const Local& local, const std::string& self);
 
+// run_support_bundle() without printing (esan-tui's System menu uses it):
+// collects and writes the archive (tool names the writer in the MANIFEST's
+// header); the line to show and the pieces that could not be collected, or
+// why nothing was written (write_new_file's errors: the file exists and
+// req.force is not set, an I/O failure).
+struct BundleOutcome {
+  std::string written;              // "support bundle written to FILE (N files)"
+  std::vector<std::string> failed;  // pieces recorded as failed in the MANIFEST
+};
+Result<BundleOutcome> write_support_bundle(const Fetch& fetch, const BundleRequest& req, const Local& local,
+                                           const std::string& tool);
+
 }  // namespace esan::ctl

@@ -9,20 +9,7 @@
 
 namespace esan::ctl {
 
-std::string seg(std::string_view name) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : name) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string seg(std::string_view name) { return client::seg(name); }
 
 static Status add_attribute(nlohmann::json& attrs, std::string_view word, bool bare_is_one) {
   auto eq = word.find('=');
