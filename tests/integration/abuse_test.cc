@@ -7,6 +7,8 @@
 // login) with a session running alongside.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/integration/abuse_util.h"
 #include "tests/integration/iscsi_client.h"
 #include "tests/integration/test_util.h"
@@ -215,6 +217,91 @@ TEST_F(WireAbuse, DataOutForUnknownTasks) {
   ASSERT_GE(got.size(), 48u);
   EXPECT_EQ(got[0] & 0x3f, raw::kReject);
   EXPECT_TRUE(Healthy("Data-Out unknown task"));
+}
+
+// A 256 KiB Data-Out whose header and first 8 KiB arrive, then a pause:
+// esand receives the rest straight into the task's buffer (the direct
+// receive, docs/ARCHITECTURE.md "Data path"). Returns the WRITE's ITT.
+uint32_t StartLargeDataOut(RawSession& s, std::vector<uint8_t>* rest) {
+  constexpr uint32_t kLen = 256 * 1024;
+  raw::Pdu cmd = s.Command(true, kLen / 512, kLen);
+  EXPECT_TRUE(s.Send(cmd));
+  raw::Pdu r2t;
+  EXPECT_EQ(s.Next(&r2t), raw::Conn::Recv::kOk);
+  EXPECT_EQ(r2t.opcode(), raw::kR2T);
+  raw::Pdu d = Bare(raw::kDataOut, cmd.Get32(16), 0);
+  d.bhs[0] = raw::kDataOut;
+  d.Set32(20, r2t.Get32(20));  // TTT
+  d.Set32(40, 0);              // buffer offset
+  d.SetDsl(kLen);
+  std::vector<uint8_t> data = TestData(kLen, 7);
+  EXPECT_TRUE(s.conn()->SendAll(d.bhs.data(), d.bhs.size()));
+  EXPECT_TRUE(s.conn()->SendAll(data.data(), 8192));
+  rest->assign(data.begin() + 8192, data.end());
+  return cmd.Get32(16);
+}
+
+// The task a direct receive writes into is aborted meanwhile (PREEMPT AND
+// ABORT from another session) and then its data arrives: the buffer stays
+// valid until the receive ends (ASan would see it otherwise), the aborted
+// WRITE gets no response, the session goes on. A second session closes in
+// the middle of such a receive: nothing leaks.
+TEST_F(WireAbuse, AbortAndCloseDuringADirectDataOutReceive) {
+  auto a_owner = std::make_unique<RawSession>();
+  RawSession& a = *a_owner;
+  ASSERT_TRUE(a.Login(esand_.port(), kIqn, 1, "iqn.2026-11.org.esan.test:direct-a"));
+  // A registers key 0xA (PERSISTENT RESERVE OUT, REGISTER, 24 bytes
+  // immediate); the first try may meet the power-on unit attention.
+  raw::Pdu answer;
+  for (int i = 0; i < 3; ++i) {
+    raw::Pdu reg = a.Command(true, 0, 24);
+    std::fill(reg.bhs.begin() + 32, reg.bhs.end(), 0);
+    reg.bhs[32] = 0x5f;
+    reg.bhs[40] = 24;  // parameter list length (bytes 5-8)
+    reg.data.assign(24, 0);
+    reg.data[15] = 0x0a;  // service action reservation key
+    reg.SetDsl(24);
+    ASSERT_TRUE(a.Send(reg));
+    ASSERT_TRUE(a.Await(reg.Get32(16), &answer));
+    ASSERT_EQ(answer.opcode(), raw::kScsiResponse);
+    if (answer.bhs[3] == 0) break;
+  }
+  ASSERT_EQ(answer.bhs[3], 0) << "A's REGISTER";
+
+  SessionOptions ob;
+  ob.initiator = "iqn.2026-11.org.esan.test:direct-b";
+  std::string err;
+  Context b = Login(esand_.portal(), kIqn, 0, ob, &err);
+  ASSERT_TRUE(b) << err;
+  scsi_persistent_reserve_out_basic p{};
+  p.service_action_reservation_key = 0xb;
+  Task t(iscsi_persistent_reserve_out_sync(b.get(), 0, SCSI_PERSISTENT_RESERVE_REGISTER, 0, 1, &p));
+  ASSERT_TRUE(t && t->status == SCSI_STATUS_GOOD) << Describe(b.get(), t.get());
+
+  std::vector<uint8_t> rest;
+  uint32_t write_itt = StartLargeDataOut(a, &rest);
+  std::this_thread::sleep_for(300ms);  // esand is in the direct receive now
+  p.reservation_key = 0xb;
+  p.service_action_reservation_key = 0xa;
+  Task pa(iscsi_persistent_reserve_out_sync(b.get(), 0, SCSI_PERSISTENT_RESERVE_PREEMPT_AND_ABORT, 0, 1, &p));
+  ASSERT_TRUE(pa && pa->status == SCSI_STATUS_GOOD) << Describe(b.get(), pa.get());
+  std::this_thread::sleep_for(100ms);  // the abort reaches A's connection
+  ASSERT_TRUE(a.conn()->SendAll(rest.data(), rest.size()));
+  std::vector<raw::Pdu> before;
+  ASSERT_TRUE(a.Ping(&before)) << "A's session after its aborted WRITE's data arrived";
+  for (const auto& pdu : before)
+    EXPECT_FALSE(pdu.opcode() == raw::kScsiResponse && pdu.Get32(16) == write_itt) << "an aborted task answered";
+
+  {
+    RawSession c;
+    ASSERT_TRUE(c.Login(esand_.port(), kIqn, 3, "iqn.2026-11.org.esan.test:direct-c"));
+    std::vector<uint8_t> unused;
+    StartLargeDataOut(c, &unused);
+    std::this_thread::sleep_for(300ms);
+  }  // closed in the middle of the receive
+  b = Context();
+  a_owner.reset();
+  EXPECT_TRUE(Healthy("direct Data-Out receive aborted and closed"));
 }
 
 }  // namespace
