@@ -99,8 +99,10 @@ qpid=$!
 
 # wait_for PATTERN N SECS: until the serial console has shown PATTERN N times.
 wait_for() {
-  local end=$(( $(date +%s) + $3 ))
-  while [ "$(grep -c -- "$1" "$serial" 2>/dev/null || true)" -lt "$2" ]; do
+  local end=$(( $(date +%s) + $3 )) n
+  while :; do
+    n=$(grep -c -- "$1" "$serial" 2>/dev/null) || true
+    [ "${n:-0}" -lt "$2" ] || break
     kill -0 "$qpid" 2>/dev/null || fail "qemu exited waiting for '$1'"
     [ "$(date +%s)" -lt "$end" ] || fail "no '$1' (#$2) on the console within $3 s"
     sleep 1
@@ -123,7 +125,8 @@ check_data() {
 }
 check_config() {
   ctl device show disk0 >"$w/dev.txt" 2>&1 || { cat "$w/dev.txt"; fail "$1: device disk0 is gone"; }
-  ctl lun list "$iqn" | grep -q disk0 || fail "$1: LUN 0 is gone"
+  ctl lun list "$iqn" >"$w/luns.txt" 2>&1 || { cat "$w/luns.txt"; fail "$1: cannot list the LUNs"; }
+  grep -q disk0 "$w/luns.txt" || { cat "$w/luns.txt"; fail "$1: LUN 0 is gone"; }
 }
 # reboot_guest HOW: "reset" (sysrq: no shutdown) or "reboot".
 reboot_guest() {
