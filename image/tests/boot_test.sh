@@ -3,7 +3,7 @@
 #
 # Usage: boot_test.sh BUILD_DIR
 # Builds (or reuses from /var/cache/esan-image, $ESAN_IMAGE_CACHE) the image
-# with BUILD_DIR's esand and esanctl, then one qemu (TCG) boots it from a
+# with BUILD_DIR's esand and esanctl, then qemu (TCG, one process per boot) boots it from a
 # copy of its drive, through GRUB, with host port forwards on 127.0.0.1 for
 # iSCSI, the management API and SSH, and a second disk for the LUN's data:
 #   boot 1 (slot A): a LUN configured through esanctl --url, data written
@@ -86,18 +86,39 @@ s=[socket.socket() for _ in range(3)]
 [x.bind(("127.0.0.1",0)) for x in s]
 print(" ".join(str(x.getsockname()[1]) for x in s))')
 read -r p_iscsi p_api p_ssh <<<"$ports"
-serial=$w/serial.log
-qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 2048 -display none -monitor none \
-  -serial "file:$serial" \
-  -drive "file=$w/disk.img,format=raw,if=none,id=boot" -device virtio-blk-pci,drive=boot,bootindex=0 \
-  -drive "file=$w/data.img,format=raw,if=none,id=data" -device virtio-blk-pci,drive=data,serial=esandata \
-  -drive "file=$w/new.img,format=raw,if=none,id=upg,readonly=on" -device virtio-blk-pci,drive=upg,serial=upgood \
-  -drive "file=$w/broken.img,format=raw,if=none,id=upb,readonly=on" -device virtio-blk-pci,drive=upb,serial=upbad \
-  -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$p_iscsi-:3260,hostfwd=tcp:127.0.0.1:$p_api-:8080,hostfwd=tcp:127.0.0.1:$p_ssh-:22" \
-  -device virtio-net-pci,netdev=n0 &
-qpid=$!
+# One qemu per boot (-no-reboot: a reboot or a panic ends it and the next
+# boot is a fresh qemu on the same drive; under TCG a warm reset of the
+# guest made every later boot several times slower). Each boot's console
+# goes to serial-N.log.
+boot_n=0
+start_qemu() {
+  boot_n=$((boot_n + 1))
+  serial=$w/serial-$boot_n.log
+  qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 2048 -display none -monitor none -no-reboot \
+    -serial "file:$serial" \
+    -drive "file=$w/disk.img,format=raw,if=none,id=boot" -device virtio-blk-pci,drive=boot,bootindex=0 \
+    -drive "file=$w/data.img,format=raw,if=none,id=data" -device virtio-blk-pci,drive=data,serial=esandata \
+    -drive "file=$w/new.img,format=raw,if=none,id=upg,readonly=on" -device virtio-blk-pci,drive=upg,serial=upgood \
+    -drive "file=$w/broken.img,format=raw,if=none,id=upb,readonly=on" -device virtio-blk-pci,drive=upb,serial=upbad \
+    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$p_iscsi-:3260,hostfwd=tcp:127.0.0.1:$p_api-:8080,hostfwd=tcp:127.0.0.1:$p_ssh-:22" \
+    -device virtio-net-pci,netdev=n0 &
+  qpid=$!
+  booted_at=$(date +%s)
+}
+# wait_down SECS: until this boot's qemu has ended (the guest rebooted or
+# powered off).
+wait_down() {
+  local end=$(( $(date +%s) + $1 ))
+  while kill -0 "$qpid" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$end" ] || fail "the guest did not go down within $1 s"
+    sleep 1
+  done
+  wait "$qpid" 2>/dev/null || true
+  qpid=""
+}
+start_qemu
 
-# wait_for PATTERN N SECS: until the serial console has shown PATTERN N times.
+# wait_for PATTERN N SECS: until this boot's console has shown PATTERN N times.
 wait_for() {
   local end=$(( $(date +%s) + $3 )) n
   while :; do
@@ -108,14 +129,13 @@ wait_for() {
     sleep 1
   done
 }
-booted_at=$(date +%s)
 # ready SLOT N: waits for the Nth "esand ready on slot SLOT"; prints the time.
 ready() {
   wait_for "esand ready on slot $1" "$2" 400
   echo "boot: slot $1 ready $(( $(date +%s) - booted_at )) s after the boot began"
 }
 gssh() { ssh -q -i "$w/key" -p "$p_ssh" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-           -o ConnectTimeout=10 -o BatchMode=yes root@127.0.0.1 "$@"; }
+           -o ConnectTimeout=10 -o ServerAliveInterval=2 -o ServerAliveCountMax=5 -o BatchMode=yes root@127.0.0.1 "$@"; }
 ctl() { "$esanctl" --url "http://127.0.0.1:$p_api" --token-file "$w/token" "$@"; }
 iqn=iqn.2026-12.org.esan.test:image
 lun_url="iscsi://127.0.0.1:$p_iscsi/$iqn/0"
@@ -129,13 +149,18 @@ check_config() {
   grep -q disk0 "$w/luns.txt" || { cat "$w/luns.txt"; fail "$1: LUN 0 is gone"; }
 }
 # reboot_guest HOW: "reset" (sysrq: no shutdown) or "reboot".
+# A reset leaves the SSH connection hanging: it is not waited for. The
+# next boot starts when this qemu has ended.
 reboot_guest() {
   if [ "$1" = reset ]; then
-    gssh 'sync; echo b >/proc/sysrq-trigger' || true
+    timeout 15 ssh -q -i "$w/key" -p "$p_ssh" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o BatchMode=yes root@127.0.0.1 'sync; echo b >/proc/sysrq-trigger' || true
   else
-    gssh 'systemctl reboot' || true
+    timeout 30 ssh -q -i "$w/key" -p "$p_ssh" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o BatchMode=yes root@127.0.0.1 'systemctl reboot' || true
   fi
-  booted_at=$(date +%s)
+  wait_down 180
+  start_qemu
 }
 
 # Boot 1: slot A, configured from the host.
@@ -157,7 +182,7 @@ echo "boot 1: LUN configured, data written, config saved to its partition"
 reboot_guest reset
 
 # Boot 2: the config (and its history) came back from the partition.
-ready a 2
+ready a 1
 check_config "boot 2"
 check_data "boot 2"
 ctl --json config history >"$w/hist.json" || fail "no configuration history after boot 2"
@@ -183,7 +208,7 @@ reboot_guest reboot
 # Boot 3: slot B panics; boot 4: GRUB's saved entry, slot A.
 wait_for "esan-image: copying slot b" 1 300
 echo "boot 3: slot B started ($(( $(date +%s) - booted_at )) s)"
-ready a 3
+ready a 1
 [ "$(grep -c 'esand ready on slot b' "$serial")" -eq 0 ] || fail "the broken slot B reached ready"
 check_config "boot 4 (fallback)"
 check_data "boot 4 (fallback)"
@@ -201,6 +226,7 @@ check_data "boot 5 (slot B)"
 gssh 'esan-slot status' >"$w/status" || fail "esan-slot status"
 grep -q '^saved_entry=b-prod$' "$w/status" || { cat "$w/status"; fail "saved_entry is not b-prod on the new slot"; }
 echo "boot 5: slot B runs the new image, saved as the default; config and data intact"
-gssh 'systemctl poweroff' || true
-for _ in $(seq 120); do kill -0 "$qpid" 2>/dev/null || break; sleep 1; done
+timeout 30 ssh -q -i "$w/key" -p "$p_ssh" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes root@127.0.0.1 'systemctl poweroff' || true
+wait_down 180
 echo "PASS: image boot test in $(( $(date +%s) - t0 )) s"
