@@ -10,7 +10,8 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       corosync libcpg-dev libquorum-dev iproute2 util-linux
       pacemaker pacemaker-cli-utils crmsh resource-agents shellcheck libxml2-utils dash
       mmdebstrap qemu-system-x86 e2fsprogs msmtp python3-aiosmtpd libfuse3-dev fuse3
-      libncurses-dev tmux)
+      libncurses-dev tmux
+      squashfs-tools mtools dosfstools fdisk grub-pc-bin grub-efi-amd64-bin grub-common openssh-client)
 # zlib1g-dev: the support bundle's tar.gz (support/tar_gz.cc).
 # corosync .. util-linux: the HA lab (tests/ha). pacemaker, crmsh,
 # resource-agents, pacemaker-cli-utils: the resource agent (ra/) and the
@@ -22,6 +23,9 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
 # libfuse3-dev and fuse3: the backend probe test's FUSE file system
 # (tests/integration/fuse_disk.cc), whose reads hang or fail on demand.
 # libncurses-dev: esan-tui (tui/); tmux: its tests drive it in a tmux session.
+# squashfs-tools .. grub-common, openssh-client: the appliance image (image/:
+# the slot image, the drive's partitions as files, GRUB for BIOS and UEFI,
+# the boot test's SSH into the booted appliance).
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;

@@ -10,7 +10,8 @@
 #                report fails (see asan_env below). Tests labelled `guest`
 #                (a qemu Linux initiator driving the HA pair: minutes of TCG
 #                per run, and what they check is the cluster's behaviour, not
-#                memory safety) run in the tests stage only.
+#                memory safety) and `image` (the appliance booted in qemu)
+#                run in the tests stage only.
 #   fuzz         each libFuzzer target for ESAN_FUZZ_SECONDS (default 60)
 # Each stage's duration is printed as it ends and in a summary at exit.
 # ESAN_TEST_STAGES (comma-separated) runs a subset, e.g. "asan-build,asan-tests".
@@ -67,5 +68,5 @@ stage build scripts/build.sh
 stage tests ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
 stage conformance tests/conformance/run
 stage asan-build asan_build
-stage asan-tests asan_env ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 -LE guest
+stage asan-tests asan_env ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 -LE 'guest|image'
 stage fuzz tests/fuzz/run "${ESAN_FUZZ_SECONDS:-60}"
