@@ -9,7 +9,8 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
       corosync libcpg-dev libquorum-dev iproute2 util-linux
       pacemaker pacemaker-cli-utils crmsh resource-agents shellcheck libxml2-utils dash
-      mmdebstrap qemu-system-x86 e2fsprogs msmtp python3-aiosmtpd libfuse3-dev fuse3)
+      mmdebstrap qemu-system-x86 e2fsprogs msmtp python3-aiosmtpd libfuse3-dev fuse3
+      librbd-dev librados-dev ceph-mon ceph-osd ceph-mgr ceph-common)
 # zlib1g-dev: the support bundle's tar.gz (support/tar_gz.cc).
 # corosync .. util-linux: the HA lab (tests/ha). pacemaker, crmsh,
 # resource-agents, pacemaker-cli-utils: the resource agent (ra/) and the
@@ -20,6 +21,9 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
 # alert tests (mail through msmtp's sendmail interface to a local SMTP sink).
 # libfuse3-dev and fuse3: the backend probe test's FUSE file system
 # (tests/integration/fuse_disk.cc), whose reads hang or fail on demand.
+# librbd-dev, librados-dev: the rbd backend (vdisk_rbd); ceph-mon, ceph-osd,
+# ceph-mgr, ceph-common (the rbd and ceph CLIs): the single-node Ceph cluster
+# the rbd tests start (tests/rbd/ceph_cluster.sh).
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;
