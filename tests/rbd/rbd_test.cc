@@ -14,6 +14,7 @@
 
 #include "tests/integration/esand_process.h"
 #include "tests/integration/iscsi_client.h"
+#include "tests/integration/mgmt_client.h"
 #include "tests/integration/test_util.h"
 
 namespace esan::it {
@@ -191,6 +192,51 @@ TEST(Rbd, QemuImgRoundTrip) {
   std::string back = ReadFile(back_path);
   EXPECT_EQ(FirstDifference(std::vector<uint8_t>(back.begin(), back.end()), src), std::string::npos)
       << "qemu-img's copy from the LU differs from the source";
+  EXPECT_TRUE(esand.Stop());
+}
+
+// The management API: add a vdisk_rbd device (and refuse one whose image is
+// missing, naming it), map it, grow it (the image grows).
+TEST(Rbd, ManagementApiAddAndResize) {
+  CreateImage("api", 16);
+  EsandProcess esand("rbd-api");
+  esand.WriteConfig(Handler("vdisk_nullio", NullioDevice("n0", 16)) + IscsiDriver(Target(kIqn, "        LUN 0 n0\n")));
+  ASSERT_TRUE(esand.Start());
+  MgmtClient api(esand.mgmt_socket());
+  nlohmann::json attrs = {{"pool", "rbd"}, {"image", "nosuch"}, {"ceph_conf", g_conf}};
+  HttpResult bad = api.Post("/v1/devices", {{"name", "r1"}, {"handler", "vdisk_rbd"}, {"attributes", attrs}});
+  EXPECT_EQ(bad.status, 500) << bad.Describe();
+  EXPECT_NE(bad.body.find("rbd image 'rbd/nosuch': cannot open the image: No such file or directory"),
+            std::string::npos)
+      << bad.Describe();
+  EXPECT_EQ(api.Get("/v1/devices/r1").status, 404) << "a refused device was half-applied";
+  attrs["image"] = "api";
+  HttpResult add = api.Post("/v1/devices", {{"name", "r1"}, {"handler", "vdisk_rbd"}, {"attributes", attrs}});
+  ASSERT_EQ(add.status, 200) << add.Describe();
+  HttpResult lun = api.Post(std::string("/v1/targets/") + kIqn + "/luns", {{"lun", 1}, {"device", "r1"}});
+  ASSERT_EQ(lun.status, 200) << lun.Describe();
+  HttpResult dev = api.Get("/v1/devices/r1");
+  EXPECT_EQ(dev.json["handler"], "vdisk_rbd") << dev.Describe();
+  EXPECT_EQ(dev.json["size_bytes"], 16 * kMiB) << dev.Describe();
+  HttpResult rs = api.Post("/v1/devices/r1/resize", {{"size_mb", 24}});
+  ASSERT_EQ(rs.status, 200) << rs.Describe();
+  CommandOutput info = RunCommand(Rbd("info rbd/api"));
+  EXPECT_NE(info.output.find("size 24 MiB"), std::string::npos) << info.output;
+  std::string err;
+  Context ctx = Login(esand.portal(), kIqn, 1, SessionOptions{}, &err);
+  ASSERT_TRUE(ctx) << err;
+  ASSERT_TRUE(WaitReady(ctx.get(), 1));
+  uint64_t blocks = 0;
+  uint32_t bs = 0;
+  ASSERT_TRUE(ReadCapacity(ctx.get(), 1, &blocks, &bs));
+  EXPECT_EQ(blocks * bs, 24 * kMiB);
+  std::vector<uint8_t> data = TestData(kMiB, 9);
+  ASSERT_TRUE(Write16(ctx.get(), 1, 20 * kMiB / 512, data.data(), data.size()));
+  std::vector<uint8_t> exported = Export("api", esand.Path("api.raw"));
+  ASSERT_EQ(exported.size(), 24 * kMiB);
+  EXPECT_EQ(FirstDifference(std::vector<uint8_t>(exported.begin() + 20 * kMiB, exported.begin() + 21 * kMiB), data),
+            std::string::npos);
+  ctx.reset();
   EXPECT_TRUE(esand.Stop());
 }
 
