@@ -239,6 +239,11 @@ Result<std::unique_ptr<BlockDevice>> open_rbd_device(const RbdOptions& o) {
   std::string t = std::to_string(o.timeout_s);
   for (const char* key : {"client_mount_timeout", "rados_mon_op_timeout", "rados_osd_op_timeout"})
     if (auto s = set_conf(cluster, key, t, o); !s) return fail(s.error().code, s.error().message);
+  // Discard must zero exactly what it is asked to (UNMAP reports LBPRZ:
+  // later reads return zeros): librbd skips parts of a discard smaller than
+  // its granularity unless told not to.
+  if (auto s = set_conf(cluster, "rbd_skip_partial_discard", "false", o); !s)
+    return fail(s.error().code, s.error().message);
   if (o.write_through)
     if (auto s = set_conf(cluster, "rbd_cache", "false", o); !s) return fail(s.error().code, s.error().message);
   if (int r = rados_connect(cluster); r < 0)

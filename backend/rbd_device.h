@@ -15,7 +15,8 @@
 //  kRead/kWrite  rbd_aio_read / rbd_aio_write; a FUA or write_through write
 //                is followed by rbd_aio_flush before it completes
 //  kFlush        rbd_aio_flush (librbd's cache, if enabled, is written back)
-//  kDiscard      rbd_aio_discard (reads of the range then return zeros)
+//  kDiscard      rbd_aio_discard (reads of the range then return zeros:
+//                rbd_skip_partial_discard is off, so partial objects are zeroed)
 //  kWriteZeroes  rbd_aio_write_zeroes
 // Object operations time out after timeout_s (rados_osd_op_timeout): a
 // cluster that stops answering fails commands with -ETIMEDOUT (and friends),
