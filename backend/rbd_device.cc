@@ -244,8 +244,14 @@ Result<std::unique_ptr<BlockDevice>> open_rbd_device(const RbdOptions& o) {
   // its granularity unless told not to.
   if (auto s = set_conf(cluster, "rbd_skip_partial_discard", "false", o); !s)
     return fail(s.error().code, s.error().message);
-  if (o.write_through)
-    if (auto s = set_conf(cluster, "rbd_cache", "false", o); !s) return fail(s.error().code, s.error().message);
+  // librbd's cache: off for write_through; otherwise write-back from the
+  // first write, as the LU's write cache (WCE 1) tells initiators, which
+  // then send SYNCHRONIZE CACHE (rbd flush) when they need stability. Ceph's
+  // default would keep it write-through until the first flush, a guard for
+  // guests that never flush.
+  if (auto s = set_conf(cluster, o.write_through ? "rbd_cache" : "rbd_cache_writethrough_until_flush", "false", o);
+      !s)
+    return fail(s.error().code, s.error().message);
   if (int r = rados_connect(cluster); r < 0)
     return fail(Errc::kIo, fmt::format("{}: cannot connect to the Ceph cluster as client.{} (within {} s): {}",
                                        where(o), user, o.timeout_s, strerror(-r)));

@@ -242,11 +242,14 @@ TEST(Rbd, ManagementApiAddAndResize) {
 
 // The cluster stops under I/O: commands fail with NOT READY, BECOMING READY
 // (04h/01h, retryable), esand stays up, and I/O succeeds again once the
-// cluster is back; the data written afterwards reaches the image.
+// cluster is back; the data written afterwards reaches the image. With
+// write_through 1 (librbd's cache off) every write goes to the cluster; with
+// the write-back cache, overwrites of cached blocks would be acknowledged
+// from the cache while the cluster is away (WCE 1), as a disk's cache does.
 TEST(Rbd, ClusterRestartUnderIo) {
   CreateImage("rs", 8);
   EsandProcess esand("rbd-restart");
-  esand.WriteConfig(RbdConfig(RbdDevice("r0", "rs", "        ceph_timeout 3\n"), "        LUN 0 r0\n"));
+  esand.WriteConfig(RbdConfig(RbdDevice("r0", "rs", "        ceph_timeout 3\n        write_through 1\n"), "        LUN 0 r0\n"));
   ASSERT_TRUE(esand.Start());
   std::string err;
   Context ctx = Login(esand.portal(), kIqn, 0, SessionOptions{}, &err);
