@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "events/event_log.h"
 #include "reactor/reactor.h"
 
 namespace esan::backend {
@@ -25,7 +26,7 @@ namespace {
 class RbdDevice final : public BlockDevice {
  public:
   RbdDevice(const RbdOptions& o, rados_t cluster, rados_ioctx_t io, rbd_image_t img, uint64_t image_size)
-      : name_(o.pool + "/" + o.image), cluster_(cluster), io_(io), img_(img),
+      : name_(o.pool + "/" + o.image), device_(o.device), cluster_(cluster), io_(io), img_(img),
         size_(o.size_bytes ? o.size_bytes : image_size), image_size_(image_size),
         follow_(o.size_bytes == 0 || o.size_bytes == image_size), write_through_(o.write_through),
         read_only_(o.read_only) {
@@ -141,9 +142,39 @@ class RbdDevice final : public BlockDevice {
     }
     IoRequest& req = *op.req;
     int res = op.result < 0 ? int(op.result) : int(req.len);
+    note_reachability(res);
     req.reactor->worker_io_done();
     delete &op;
     req.on_done(req, res);
+  }
+
+  static bool unreachable_error(int err) {
+    switch (-err) {
+      case ETIMEDOUT: case ENOTCONN: case ECONNREFUSED: case ECONNRESET: case EHOSTUNREACH: case ENETUNREACH:
+      case ESHUTDOWN: case EAGAIN: case EBUSY:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // health_failed on the first "cannot reach the cluster" error,
+  // health_recovered on the first success after it (any reactor).
+  void note_reachability(int res) {
+    std::string path = "rbd:" + name_;
+    if (res >= 0) {
+      if (!unreachable_.load(std::memory_order_relaxed) || !unreachable_.exchange(false)) return;
+      ESAN_LOG_INFO("device {}: rbd image '{}' answers again", device_, name_);
+      events::post(events::Kind::kHealthRecovered, events::Severity::kInfo,
+                   fmt::format("device {}: rbd image '{}' answers again", device_, name_),
+                   {{"device", device_}, {"path", path}, {"was", "failed"}});
+      return;
+    }
+    if (!unreachable_error(res) || unreachable_.exchange(true)) return;
+    ESAN_LOG_WARN("device {}: rbd image '{}' does not answer: {}", device_, name_, strerror(-res));
+    events::post(events::Kind::kHealthFailed, events::Severity::kError,
+                 fmt::format("device {}: rbd image '{}' does not answer: {}", device_, name_, strerror(-res)),
+                 {{"device", device_}, {"path", path}, {"state", "failed"}, {"error", strerror(-res)}});
   }
 
   static void on_update(void* arg) {
@@ -187,7 +218,9 @@ class RbdDevice final : public BlockDevice {
     if (listener_) listener_(now);
   }
 
-  std::string name_;
+  std::string name_;    // pool/image
+  std::string device_;  // esand's device name
+  std::atomic<bool> unreachable_{false};
   rados_t cluster_;
   rados_ioctx_t io_;
   rbd_image_t img_;

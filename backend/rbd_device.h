@@ -21,7 +21,10 @@
 // Object operations time out after timeout_s (rados_osd_op_timeout): a
 // cluster that stops answering fails commands with -ETIMEDOUT (and friends),
 // which the SCSI layer answers with a retryable status (scsi/sbc_io.cc
-// fail_io); later commands succeed again once the cluster is back.
+// fail_io); later commands succeed again once the cluster is back. The
+// first such error posts a health_failed event (fields device, path =
+// "rbd:pool/image", state "failed", error), the first success after it
+// health_recovered: the events the backend probes post for file devices.
 //
 // Capacity: size_bytes (0 = the image's size; else at most the image's).
 // resize() grows the image (rbd_resize) when asked for more than it has and
@@ -45,6 +48,7 @@
 namespace esan::backend {
 
 struct RbdOptions {
+  std::string device;     // the esand device's name, for logs and events
   std::string pool;       // RADOS pool, non-empty
   std::string image;      // image name, non-empty
   std::string ceph_conf;  // path of ceph.conf; empty = librados' default search

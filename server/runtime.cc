@@ -43,7 +43,7 @@ Result<std::shared_ptr<scsi::LogicalUnit>> open_device(const config::DeviceConfi
   if (d.handler == config::Handler::kNullIo) {
     dev = backend::make_null_device(d.size_bytes ? d.size_bytes : kDefaultNullSize);
   } else if (d.handler == config::Handler::kRbd) {
-    backend::RbdOptions opts{.pool = d.pool, .image = d.image, .ceph_conf = d.ceph_conf, .ceph_user = d.ceph_user,
+    backend::RbdOptions opts{.device = d.name, .pool = d.pool, .image = d.image, .ceph_conf = d.ceph_conf, .ceph_user = d.ceph_user,
                              .timeout_s = d.ceph_timeout, .size_bytes = d.size_bytes, .read_only = d.read_only,
                              .write_through = d.write_through};
     auto r = backend::open_rbd_device(opts);

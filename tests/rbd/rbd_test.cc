@@ -300,6 +300,22 @@ TEST(Rbd, ClusterRestartUnderIo) {
   io.join();
   EXPECT_GE(good.load(), before + 20) << "I/O did not resume after the cluster came back";
   EXPECT_EQ(other.load(), 0) << other_desc;
+  // health_failed when it stopped answering, health_recovered when it came back.
+  MgmtClient api(esand.mgmt_socket());
+  HttpResult ev = api.Get("/v1/events");
+  ASSERT_EQ(ev.status, 200) << ev.Describe();
+  int failed = 0, recovered = 0;
+  for (const auto& e : ev.json["events"]) {
+    if (e["fields"].value("device", "") != "r0") continue;
+    if (e["kind"] == "health_failed") {
+      ++failed;
+      EXPECT_EQ(e["fields"].value("path", ""), "rbd:rbd/rs") << e.dump();
+      EXPECT_EQ(recovered, 0) << "recovered before it failed";
+    }
+    if (e["kind"] == "health_recovered") ++recovered;
+  }
+  EXPECT_EQ(failed, 1) << ev.body;
+  EXPECT_EQ(recovered, 1) << ev.body;
   // A last write reaches the image.
   std::vector<uint8_t> last = TestData(64 * 1024, 6);
   ASSERT_TRUE(Write16(ctx.get(), 0, 0, last.data(), last.size()));
