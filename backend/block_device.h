@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -113,6 +114,12 @@ class BlockDevice {
   virtual bool writable() const { return true; }
   // write_through: every write is stable before completion (RWF_DSYNC).
   virtual void set_write_through(bool on) { (void)on; }
+  // Capacity changes made outside esand (an RBD image resized by `rbd
+  // resize`): the backend calls fn(new size_bytes()) from a thread of its
+  // own after size_bytes() changed. Setting another (or an empty) fn waits
+  // for a call in progress to return; after that the old fn is not called
+  // again. Default: the backend never changes size by itself; fn is ignored.
+  virtual void set_capacity_listener(std::function<void(uint64_t)> fn) { (void)fn; }
 };
 
 struct FileOptions {

@@ -1,12 +1,16 @@
 // HANDLER and DEVICE sections -> DeviceConfig.
 //
 // Contract: see builders.h. A device needs a filename (absolute path) for
-// vdisk_fileio/vdisk_blockio and must not have one for vdisk_nullio;
+// vdisk_fileio/vdisk_blockio and must not have one for vdisk_nullio or
+// vdisk_rbd; vdisk_rbd needs pool and image (RADOS object-name-safe words),
+// takes ceph_conf (absolute path), ceph_user and ceph_timeout (1..3600 s),
+// and those attributes are invalid for the other handlers;
 // blocksize is 512/1024/2048/4096; size and size_mb may both appear (as
 // scstadmin writes them) only if they agree; the size is a multiple of the
 // blocksize; inquiry strings respect SCST's length limits.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <optional>
 
 #include "config/builders.h"
@@ -75,6 +79,9 @@ class DeviceBuilder {
       return ok();
     }
     if (a.keyword == "filename") return filename(a);
+    if (a.keyword == "pool" || a.keyword == "image" || a.keyword == "ceph_conf" || a.keyword == "ceph_user" ||
+        a.keyword == "ceph_timeout")
+      return rbd_attribute(a);
     if (a.keyword == "blocksize") return blocksize(a);
     if (a.keyword == "size" || a.keyword == "size_mb") {
       auto v = ctx_.number(a, a.keyword == "size" ? UINT64_MAX : UINT64_MAX / kMiB);
@@ -87,7 +94,9 @@ class DeviceBuilder {
   }
 
   Status finish(const Node& n) {
-    if (d_.handler != Handler::kNullIo && d_.filename.empty())
+    if (d_.handler == Handler::kRbd && (d_.pool.empty() || d_.image.empty()))
+      return ctx_.fail(n.line, fmt::format("device '{}': pool and image are required for vdisk_rbd", d_.name));
+    if (d_.handler != Handler::kNullIo && d_.handler != Handler::kRbd && d_.filename.empty())
       return ctx_.fail(n.line, fmt::format("device '{}': filename is required for {}", d_.name,
                                            handler_name(d_.handler)));
     if (size_ && size_mb_ && *size_ != *size_mb_ * kMiB)
@@ -102,14 +111,44 @@ class DeviceBuilder {
 
  private:
   Status filename(const Node& a) {
-    if (d_.handler == Handler::kNullIo)
-      return ctx_.fail(a.line, "attribute 'filename' is not valid for vdisk_nullio");
+    if (d_.handler == Handler::kNullIo || d_.handler == Handler::kRbd)
+      return ctx_.fail(a.line, fmt::format("attribute 'filename' is not valid for {}", handler_name(d_.handler)));
     auto v = ctx_.text(a);
     if (!v) return std::unexpected(v.error());
     if (v->empty() || (*v)[0] != '/')
       return ctx_.fail(
           a.line, fmt::format("device '{}': filename '{}' is not an absolute path", d_.name, *v));
     d_.filename = std::move(*v);
+    return ok();
+  }
+
+  Status rbd_attribute(const Node& a) {
+    if (d_.handler != Handler::kRbd)
+      return ctx_.fail(a.line, fmt::format("attribute '{}' is only valid for vdisk_rbd", a.keyword));
+    if (a.keyword == "ceph_timeout") {
+      auto v = ctx_.number(a, 3600);
+      if (!v) return std::unexpected(v.error());
+      if (*v == 0) return ctx_.fail(a.line, fmt::format("device '{}': ceph_timeout must be 1..3600", d_.name));
+      d_.ceph_timeout = uint32_t(*v);
+      return ok();
+    }
+    auto v = ctx_.text(a);
+    if (!v) return std::unexpected(v.error());
+    if (a.keyword == "ceph_conf") {
+      if (v->empty() || (*v)[0] != '/')
+        return ctx_.fail(a.line, fmt::format("device '{}': ceph_conf '{}' is not an absolute path", d_.name, *v));
+      d_.ceph_conf = std::move(*v);
+      return ok();
+    }
+    // pool, image, ceph_user: one word of letters, digits and ._-
+    bool good = !v->empty() && v->size() <= 255;
+    for (char ch : *v)
+      good = good && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-');
+    if (!good)
+      return ctx_.fail(a.line, fmt::format("device '{}': {} '{}' is invalid (use 1..255 letters, digits, '.', "
+                                           "'_' or '-')",
+                                           d_.name, a.keyword, *v));
+    (a.keyword == "pool" ? d_.pool : a.keyword == "image" ? d_.image : d_.ceph_user) = std::move(*v);
     return ok();
   }
 
@@ -161,6 +200,8 @@ Status build_handler(Context& ctx, const Node& n) {
     h = Handler::kBlockIo;
   } else if (*name == "vdisk_nullio") {
     h = Handler::kNullIo;
+  } else if (*name == "vdisk_rbd") {
+    h = Handler::kRbd;
   } else if (is_scst_handler(*name)) {
     return ctx.fail(n.line, fmt::format("handler '{}' is not supported", *name));
   } else {

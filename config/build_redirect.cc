@@ -112,6 +112,14 @@ Status check_io_policy(Context& ctx, DeviceGroupConfig& dg, int policy_line) {
   if (dg.io_policy == IoPolicy::kRedirect)
     for (const auto& name : dg.devices) {
       const DeviceConfig* d = ctx.cfg().find_device(name);
+      if (d && d->handler == Handler::kRbd && !d->write_through) {
+        ctx.warn(policy_line ? policy_line : dg.line,
+                 fmt::format("device group '{}' redirects I/O and device '{}' is a vdisk_rbd with librbd's write-back "
+                             "cache: writes it acknowledged before a SYNCHRONIZE CACHE are lost if this node dies "
+                             "(use write_through 1)",
+                             dg.name, name));
+        continue;
+      }
       if (!d || d->handler != Handler::kFileIo || d->write_through || d->o_direct) continue;
       ctx.warn(policy_line ? policy_line : dg.line,
                fmt::format("device group '{}' redirects I/O and device '{}' is a buffered vdisk_fileio: on disks "

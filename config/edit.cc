@@ -28,6 +28,7 @@ Result<Handler> handler_from_name(std::string_view name) {
   if (name == "vdisk_fileio") return Handler::kFileIo;
   if (name == "vdisk_blockio") return Handler::kBlockIo;
   if (name == "vdisk_nullio") return Handler::kNullIo;
+  if (name == "vdisk_rbd") return Handler::kRbd;
   if (is_scst_handler(name))
     return make_error(Errc::kInvalidArgument, fmt::format("handler '{}' is not supported", name));
   return make_error(Errc::kInvalidArgument, fmt::format("unknown handler type '{}'", name));
@@ -51,6 +52,13 @@ Attributes device_attributes(const DeviceConfig& d) {
   Attributes a;
   auto flag = [&](const char* k, bool v) { a.emplace_back(k, v ? "1" : "0"); };
   if (!d.filename.empty()) a.emplace_back("filename", d.filename);
+  if (d.handler == Handler::kRbd) {
+    a.emplace_back("pool", d.pool);
+    a.emplace_back("image", d.image);
+    if (!d.ceph_conf.empty()) a.emplace_back("ceph_conf", d.ceph_conf);
+    if (!d.ceph_user.empty()) a.emplace_back("ceph_user", d.ceph_user);
+    a.emplace_back("ceph_timeout", std::to_string(d.ceph_timeout));
+  }
   a.emplace_back("blocksize", std::to_string(d.blocksize));
   flag("read_only", d.read_only);
   flag("removable", d.removable);

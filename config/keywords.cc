@@ -21,10 +21,10 @@ constexpr std::string_view kOneArg =
     "rel_tgt_id group_id state blocksize read_only removable rotational thin_provisioned "
     "write_through nv_cache o_direct lb_per_pb_exp size size_mb MaxSessions QueuedCommands "
     "esan_max_connections esan_max_connections_per_initiator esan_max_buffered_mb "
-    "esan_io_policy esan_redirect_hold_ms esan_alua_access esan_internal esan_peer_address esan_peer_portal esan_peer_target";
+    "esan_io_policy esan_redirect_hold_ms esan_alua_access esan_internal esan_peer_address esan_peer_portal esan_peer_target pool image ceph_timeout";
 
 constexpr std::string_view kRestOfLine =
-    "filename t10_dev_id t10_vend_id prod_id prod_rev_lvl usn IncomingUser OutgoingUser esan_peer_chap";
+    "filename t10_dev_id t10_vend_id prod_id prod_rev_lvl usn IncomingUser OutgoingUser esan_peer_chap ceph_conf ceph_user";
 
 constexpr std::string_view kIscsiParams =
     "HeaderDigest DataDigest InitialR2T ImmediateData MaxRecvDataSegmentLength "

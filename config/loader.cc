@@ -45,7 +45,7 @@ Result<std::string> read_file(const std::string& path) {
 
 Status check_backing_files(const Config& cfg, const std::string& path) {
   for (const DeviceConfig& d : cfg.devices) {
-    if (d.handler == Handler::kNullIo) continue;
+    if (d.handler == Handler::kNullIo || d.handler == Handler::kRbd) continue;
     int fd = ::open(d.filename.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       int err = errno;

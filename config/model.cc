@@ -10,6 +10,7 @@ std::string_view handler_name(Handler h) {
     case Handler::kFileIo: return "vdisk_fileio";
     case Handler::kBlockIo: return "vdisk_blockio";
     case Handler::kNullIo: return "vdisk_nullio";
+    case Handler::kRbd: return "vdisk_rbd";
   }
   return "vdisk_fileio";
 }

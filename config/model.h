@@ -26,16 +26,22 @@
 
 namespace esan::config {
 
-enum class Handler { kFileIo, kBlockIo, kNullIo };  // vdisk_fileio, vdisk_blockio, vdisk_nullio
+enum class Handler { kFileIo, kBlockIo, kNullIo, kRbd };  // vdisk_fileio, vdisk_blockio, vdisk_nullio, vdisk_rbd
 
-// "vdisk_fileio", "vdisk_blockio" or "vdisk_nullio".
+// "vdisk_fileio", "vdisk_blockio", "vdisk_nullio" or "vdisk_rbd".
 std::string_view handler_name(Handler h);
 
 struct DeviceConfig {
   std::string name;
   Handler handler = Handler::kFileIo;
   int line = 0;
-  std::string filename;      // absolute path; required for fileio/blockio, absent for nullio
+  std::string filename;      // absolute path; required for fileio/blockio, absent for nullio and rbd
+  // vdisk_rbd only (and required there: pool, image): the Ceph image
+  // pool/image, the cluster's ceph.conf (absolute path; empty = librados'
+  // default search), the client id without "client." (empty = admin), and
+  // the seconds a connect or an I/O may take before it fails (1..3600).
+  std::string pool, image, ceph_conf, ceph_user;
+  uint32_t ceph_timeout = 30;
   uint32_t blocksize = 512;  // 512, 1024, 2048 or 4096
   bool read_only = false, removable = false, rotational = false, thin_provisioned = false;
   bool write_through = false, nv_cache = false, o_direct = false;

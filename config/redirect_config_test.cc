@@ -126,6 +126,20 @@ TEST(RedirectConfig, ABufferedFileDeviceWarns) {
   EXPECT_TRUE(with(" o_direct 1\n").warnings.empty());
 }
 
+TEST(RedirectConfig, AnRbdDeviceWithItsCacheWarns) {
+  auto with = [](const std::string& attrs) {
+    std::string text = pair_config(" esan_cluster_group ha\n", peer_lines());
+    text.replace(0, text.find('\n') + 1, "HANDLER vdisk_rbd { DEVICE a { pool rbd\n image a\n" + attrs + " } }\n");
+    return parse_ok(text);
+  };
+  Config cached = with("");
+  ASSERT_EQ(cached.warnings.size(), 1u);
+  EXPECT_EQ(cached.warnings[0],
+            "t.conf:4: device group 'dg' redirects I/O and device 'a' is a vdisk_rbd with librbd's write-back cache: "
+            "writes it acknowledged before a SYNCHRONIZE CACHE are lost if this node dies (use write_through 1)");
+  EXPECT_TRUE(with(" write_through 1\n").warnings.empty());
+}
+
 struct Bad {
   std::string name, text, message;
 };

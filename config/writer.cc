@@ -68,6 +68,13 @@ class Writer {
 void write_device(Writer& w, const DeviceConfig& d) {
   w.open(fmt::format("DEVICE {}", quote(d.name)));
   if (!d.filename.empty()) w.line("filename", d.filename);
+  if (d.handler == Handler::kRbd) {
+    w.line("pool", d.pool);
+    w.line("image", d.image);
+    if (!d.ceph_conf.empty()) w.line("ceph_conf", d.ceph_conf);
+    if (!d.ceph_user.empty()) w.line("ceph_user", d.ceph_user);
+    if (d.ceph_timeout != 30) w.line("ceph_timeout", uint64_t{d.ceph_timeout});
+  }
   if (d.blocksize != 512) w.line("blocksize", uint64_t{d.blocksize});
   w.flag("read_only", d.read_only);
   w.flag("removable", d.removable);

@@ -14,7 +14,9 @@ namespace {
 // Attributes a running LU cannot change: a difference means reopening. So
 // does read_only 0 on a backend opened read-only.
 bool same_fixed(const config::DeviceConfig& a, const config::DeviceConfig& b, scsi::LogicalUnit& lu) {
-  return a.handler == b.handler && a.filename == b.filename && a.blocksize == b.blocksize &&
+  return a.handler == b.handler && a.filename == b.filename && a.pool == b.pool && a.image == b.image &&
+         a.ceph_conf == b.ceph_conf && a.ceph_user == b.ceph_user && a.ceph_timeout == b.ceph_timeout &&
+         a.blocksize == b.blocksize &&
          a.o_direct == b.o_direct && a.lb_per_pb_exp == b.lb_per_pb_exp &&
          (b.read_only || lu.device().writable());
 }
@@ -23,6 +25,7 @@ bool same_fixed(const config::DeviceConfig& a, const config::DeviceConfig& b, sc
 uint64_t wanted_bytes(const config::DeviceConfig& d, uint64_t current) {
   uint64_t want = d.size_bytes;
   if (!want && d.handler == config::Handler::kNullIo) want = server::kDefaultNullSize;
+  if (!want && d.handler == config::Handler::kRbd) return current;  // the image's size, followed by the backend
   if (!want) {
     struct stat st {};
     if (::stat(d.filename.c_str(), &st) == 0 && S_ISREG(st.st_mode)) want = uint64_t(st.st_size);

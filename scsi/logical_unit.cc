@@ -53,6 +53,17 @@ LogicalUnit::LogicalUnit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev
   if (cfg_.lb_per_pb_exp && pbs > cfg_.block_size && (pbs & (pbs - 1)) == 0)
     lbppb_exp_ = unsigned(__builtin_ctz(pbs)) - block_shift_;
   wce_.store(!cfg_.write_through);
+  dev_->set_capacity_listener([this](uint64_t bytes) { backend_resized(bytes); });
+}
+
+LogicalUnit::~LogicalUnit() { dev_->set_capacity_listener({}); }
+
+void LogicalUnit::backend_resized(uint64_t size_bytes) {
+  std::lock_guard lk(cfg_mu_);
+  uint64_t blocks = size_bytes >> block_shift_;
+  if (blocks == 0 || blocks == num_blocks()) return;
+  num_blocks_.store(blocks);
+  ua_queue_all(asc::kCapacityDataHasChanged);
 }
 
 LuConfig LogicalUnit::config() const {

@@ -93,7 +93,11 @@ inline constexpr uint32_t kMaxCompareAndWriteBlocks = 255;
 
 class LogicalUnit {
  public:
+  // Listens to the backend's own capacity changes (an RBD image resized
+  // elsewhere): the LU takes the new capacity (whole blocks) and every nexus
+  // gets CAPACITY DATA HAS CHANGED, as for resize().
   LogicalUnit(LuConfig cfg, std::unique_ptr<backend::BlockDevice> dev);
+  ~LogicalUnit();
   LogicalUnit(const LogicalUnit&) = delete;
   LogicalUnit& operator=(const LogicalUnit&) = delete;
 
@@ -186,6 +190,7 @@ class LogicalUnit {
   // Queues `asc` for every registered nexus (resets: SAM-5 establishes the
   // unit attention on every I_T nexus, the requester's included).
   void ua_queue_all(uint16_t asc);
+  void backend_resized(uint64_t size_bytes);  // the capacity listener (see the constructor)
   // Queues `asc` for every registered nexus but the one with identity
   // `except` (which may be on another node: then every local nexus).
   void ua_queue_others(ItNexusId except, uint16_t asc);

@@ -189,6 +189,19 @@ void fail_io(Task& t, int err, bool is_write, bool desc) {
     case EROFS:
       s = Sense::make(SenseKey::kDataProtect, asc::kWriteProtected);
       break;
+    // A network backend (rbd) that cannot reach its storage for now: NOT
+    // READY, BECOMING READY, which initiators retry (Linux: after a delay).
+    case ETIMEDOUT:
+    case ENOTCONN:
+    case ECONNREFUSED:
+    case ECONNRESET:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case ESHUTDOWN:
+    case EAGAIN:
+    case EBUSY:
+      s = Sense::make(SenseKey::kNotReady, asc::kBecomingReady);
+      break;
     default:
       s = Sense::make(SenseKey::kHardwareError, asc::kInternalTargetFailure);
       break;

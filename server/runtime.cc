@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "backend/block_device.h"
+#include "backend/rbd_device.h"
 #include "common/log.h"
 #include "common/named.h"
 #include "config/limits.h"
@@ -41,6 +42,13 @@ Result<std::shared_ptr<scsi::LogicalUnit>> open_device(const config::DeviceConfi
   std::unique_ptr<backend::BlockDevice> dev;
   if (d.handler == config::Handler::kNullIo) {
     dev = backend::make_null_device(d.size_bytes ? d.size_bytes : kDefaultNullSize);
+  } else if (d.handler == config::Handler::kRbd) {
+    backend::RbdOptions opts{.device = d.name, .pool = d.pool, .image = d.image, .ceph_conf = d.ceph_conf, .ceph_user = d.ceph_user,
+                             .timeout_s = d.ceph_timeout, .size_bytes = d.size_bytes, .read_only = d.read_only,
+                             .write_through = d.write_through};
+    auto r = backend::open_rbd_device(opts);
+    if (!r) return make_error(r.error().code, fmt::format("{}: {}", where(path, d), r.error().message));
+    dev = std::move(*r);
   } else {
     backend::FileOptions opts{.path = d.filename, .size_bytes = d.size_bytes, .read_only = d.read_only,
                               .write_through = d.write_through};

@@ -1,0 +1,331 @@
+// See rbd_device.h.
+#include "backend/rbd_device.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#if ESAN_HAVE_RBD
+
+#include <rados/librados.h>
+#include <rbd/librbd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "common/log.h"
+#include "events/event_log.h"
+#include "reactor/reactor.h"
+
+namespace esan::backend {
+namespace {
+
+class RbdDevice final : public BlockDevice {
+ public:
+  RbdDevice(const RbdOptions& o, rados_t cluster, rados_ioctx_t io, rbd_image_t img, uint64_t image_size)
+      : name_(o.pool + "/" + o.image), device_(o.device), cluster_(cluster), io_(io), img_(img),
+        size_(o.size_bytes ? o.size_bytes : image_size), image_size_(image_size),
+        follow_(o.size_bytes == 0 || o.size_bytes == image_size), write_through_(o.write_through),
+        read_only_(o.read_only) {
+    watcher_ = std::thread([this] { watch_loop(); });
+    if (int r = rbd_update_watch(img_, &watch_handle_, &RbdDevice::on_update, this); r < 0) {
+      watch_handle_ = 0;
+      ESAN_LOG_WARN("rbd image '{}': cannot watch for resizes: {}", name_, strerror(-r));
+    } else {
+      watching_ = true;
+    }
+  }
+
+  ~RbdDevice() override {
+    if (watching_) rbd_update_unwatch(img_, watch_handle_);
+    {
+      std::lock_guard lk(watch_mu_);
+      stop_ = true;
+    }
+    watch_cv_.notify_all();
+    watcher_.join();
+    if (!read_only_) rbd_flush(img_);
+    rbd_close(img_);
+    rados_ioctx_destroy(io_);
+    rados_shutdown(cluster_);
+  }
+
+  uint64_t size_bytes() const override { return size_.load(std::memory_order_relaxed); }
+  const char* kind() const override { return "rbd"; }
+  bool supports_discard() const override { return true; }
+  bool writable() const override { return !read_only_; }
+  void set_write_through(bool on) override { write_through_.store(on, std::memory_order_relaxed); }
+
+  void set_capacity_listener(std::function<void(uint64_t)> fn) override {
+    std::lock_guard lk(listener_mu_);
+    listener_ = std::move(fn);
+  }
+
+  Status resize(uint64_t size_bytes) override {
+    if (size_bytes == 0) return make_error(Errc::kInvalidArgument, "size 0");
+    std::lock_guard lk(resize_mu_);
+    uint64_t image = 0;
+    if (int r = rbd_get_size(img_, &image); r < 0)
+      return make_error(Errc::kIo, fmt::format("rbd image '{}': cannot read its size: {}", name_, strerror(-r)));
+    if (size_bytes > image) {
+      if (read_only_) return make_error(Errc::kInvalidArgument, fmt::format("rbd image '{}' is open read-only", name_));
+      if (int r = rbd_resize(img_, size_bytes); r < 0)
+        return make_error(Errc::kIo, fmt::format("rbd image '{}': cannot grow to {} bytes: {}", name_, size_bytes,
+                                                 strerror(-r)));
+      image = size_bytes;
+    }
+    image_size_ = image;
+    follow_ = size_bytes == image;
+    size_.store(size_bytes);
+    return ok();
+  }
+
+  void drop_cache() override {
+    if (!read_only_) rbd_flush(img_);
+    rbd_invalidate_cache(img_);
+  }
+
+  void submit(IoRequest& req) override {
+    req.done_bytes = 0;
+    if (!req.reactor) return req.on_done(req, -EINVAL);
+    bool fua = req.op == IoOp::kWrite && (req.fua || write_through_.load(std::memory_order_relaxed));
+    auto* op = new Op{this, &req, nullptr, 0, fua};
+    req.reactor->worker_io_started();
+    start(*op, req.op);
+  }
+
+ private:
+  struct Op {
+    RbdDevice* dev;
+    IoRequest* req;
+    rbd_completion_t c;
+    ssize_t result;
+    bool flush_after;  // a FUA write: flush once the write is done
+  };
+
+  void start(Op& op, IoOp what) {
+    IoRequest& req = *op.req;
+    int r = rbd_aio_create_completion(&op, &RbdDevice::on_complete, &op.c);
+    if (r == 0) {
+      switch (what) {
+        case IoOp::kRead: r = rbd_aio_read(img_, req.offset, req.len, reinterpret_cast<char*>(req.buf), op.c); break;
+        case IoOp::kWrite: r = rbd_aio_write(img_, req.offset, req.len, reinterpret_cast<const char*>(req.buf), op.c); break;
+        case IoOp::kFlush: r = rbd_aio_flush(img_, op.c); break;
+        case IoOp::kDiscard: r = rbd_aio_discard(img_, req.offset, req.len, op.c); break;
+        case IoOp::kWriteZeroes: r = rbd_aio_write_zeroes(img_, req.offset, req.len, op.c, 0, 0); break;
+      }
+      if (r < 0) rbd_aio_release(op.c);
+    }
+    if (r < 0) {  // not started: complete here, on the submitting thread
+      op.result = r;
+      op.flush_after = false;
+      finish(op);
+    }
+  }
+
+  // librbd's thread: hand the result to the submitting reactor.
+  static void on_complete(rbd_completion_t c, void* arg) {
+    auto* op = static_cast<Op*>(arg);
+    op->result = rbd_aio_get_return_value(c);
+    rbd_aio_release(c);
+    op->req->reactor->post([op] { op->dev->finish(*op); });
+  }
+
+  // The submitting reactor's thread.
+  void finish(Op& op) {
+    if (op.result >= 0 && op.flush_after) {
+      op.flush_after = false;
+      return start(op, IoOp::kFlush);
+    }
+    IoRequest& req = *op.req;
+    int res = op.result < 0 ? int(op.result) : int(req.len);
+    note_reachability(res);
+    req.reactor->worker_io_done();
+    delete &op;
+    req.on_done(req, res);
+  }
+
+  static bool unreachable_error(int err) {
+    switch (-err) {
+      case ETIMEDOUT: case ENOTCONN: case ECONNREFUSED: case ECONNRESET: case EHOSTUNREACH: case ENETUNREACH:
+      case ESHUTDOWN: case EAGAIN: case EBUSY:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // health_failed on the first "cannot reach the cluster" error,
+  // health_recovered on the first success after it (any reactor).
+  void note_reachability(int res) {
+    std::string path = "rbd:" + name_;
+    if (res >= 0) {
+      if (!unreachable_.load(std::memory_order_relaxed) || !unreachable_.exchange(false)) return;
+      ESAN_LOG_INFO("device {}: rbd image '{}' answers again", device_, name_);
+      events::post(events::Kind::kHealthRecovered, events::Severity::kInfo,
+                   fmt::format("device {}: rbd image '{}' answers again", device_, name_),
+                   {{"device", device_}, {"path", path}, {"was", "failed"}});
+      return;
+    }
+    if (!unreachable_error(res) || unreachable_.exchange(true)) return;
+    ESAN_LOG_WARN("device {}: rbd image '{}' does not answer: {}", device_, name_, strerror(-res));
+    events::post(events::Kind::kHealthFailed, events::Severity::kError,
+                 fmt::format("device {}: rbd image '{}' does not answer: {}", device_, name_, strerror(-res)),
+                 {{"device", device_}, {"path", path}, {"state", "failed"}, {"error", strerror(-res)}});
+  }
+
+  static void on_update(void* arg) {
+    auto* self = static_cast<RbdDevice*>(arg);
+    {
+      std::lock_guard lk(self->watch_mu_);
+      self->changed_ = true;
+    }
+    self->watch_cv_.notify_all();
+  }
+
+  // The device's watch thread: librbd's update callback only wakes it, so
+  // nothing slow runs on librbd's notification thread.
+  void watch_loop() {
+    std::unique_lock lk(watch_mu_);
+    for (;;) {
+      watch_cv_.wait(lk, [&] { return stop_ || changed_; });
+      if (stop_) return;
+      changed_ = false;
+      lk.unlock();
+      image_changed();
+      lk.lock();
+    }
+  }
+
+  void image_changed() {
+    uint64_t image = 0;
+    if (rbd_get_size(img_, &image) < 0) return;
+    uint64_t now;
+    {
+      std::lock_guard lk(resize_mu_);
+      if (image == image_size_) return;
+      ESAN_LOG_INFO("rbd image '{}' resized: {} -> {} bytes", name_, image_size_, image);
+      image_size_ = image;
+      now = size_.load();
+      if (follow_ || image < now) now = image;
+      if (now == size_.load()) return;
+      size_.store(now);
+    }
+    std::lock_guard lk(listener_mu_);
+    if (listener_) listener_(now);
+  }
+
+  std::string name_;    // pool/image
+  std::string device_;  // esand's device name
+  std::atomic<bool> unreachable_{false};
+  rados_t cluster_;
+  rados_ioctx_t io_;
+  rbd_image_t img_;
+  std::atomic<uint64_t> size_;
+  std::mutex resize_mu_;  // image_size_, follow_, size_ changes
+  uint64_t image_size_;
+  bool follow_;
+  std::atomic<bool> write_through_;
+  bool read_only_;
+  uint64_t watch_handle_ = 0;
+  bool watching_ = false;
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  bool changed_ = false, stop_ = false;
+  std::thread watcher_;
+  std::mutex listener_mu_;
+  std::function<void(uint64_t)> listener_;
+};
+
+std::string where(const RbdOptions& o) { return fmt::format("rbd image '{}/{}'", o.pool, o.image); }
+
+Status set_conf(rados_t c, const char* key, const std::string& value, const RbdOptions& o) {
+  if (int r = rados_conf_set(c, key, value.c_str()); r < 0)
+    return make_error(Errc::kIo, fmt::format("{}: cannot set {}: {}", where(o), key, strerror(-r)));
+  return ok();
+}
+
+}  // namespace
+
+bool rbd_available() { return true; }
+
+Result<std::unique_ptr<BlockDevice>> open_rbd_device(const RbdOptions& o) {
+  if (o.pool.empty() || o.image.empty())
+    return make_error(Errc::kInvalidArgument, "an rbd device needs a pool and an image");
+  if (o.timeout_s == 0) return make_error(Errc::kInvalidArgument, "rbd timeout must be > 0");
+  std::string user = o.ceph_user.empty() ? "admin" : o.ceph_user;
+  rados_t cluster = nullptr;
+  if (int r = rados_create(&cluster, user.c_str()); r < 0)
+    return make_error(Errc::kIo, fmt::format("{}: cannot create a Ceph client for client.{}: {}", where(o), user,
+                                             strerror(-r)));
+  auto fail = [&](Errc code, std::string msg) -> Result<std::unique_ptr<BlockDevice>> {
+    rados_shutdown(cluster);
+    return make_error(code, std::move(msg));
+  };
+  const char* conf = o.ceph_conf.empty() ? nullptr : o.ceph_conf.c_str();
+  if (int r = rados_conf_read_file(cluster, conf); r < 0)
+    return fail(Errc::kIo, fmt::format("{}: cannot read the Ceph configuration '{}': {}", where(o),
+                                       o.ceph_conf.empty() ? "(default search path)" : o.ceph_conf, strerror(-r)));
+  std::string t = std::to_string(o.timeout_s);
+  for (const char* key : {"client_mount_timeout", "rados_mon_op_timeout", "rados_osd_op_timeout"})
+    if (auto s = set_conf(cluster, key, t, o); !s) return fail(s.error().code, s.error().message);
+  // Discard must zero exactly what it is asked to (UNMAP reports LBPRZ:
+  // later reads return zeros): librbd skips parts of a discard smaller than
+  // its granularity unless told not to.
+  if (auto s = set_conf(cluster, "rbd_skip_partial_discard", "false", o); !s)
+    return fail(s.error().code, s.error().message);
+  // librbd's cache: off for write_through; otherwise write-back from the
+  // first write, as the LU's write cache (WCE 1) tells initiators, which
+  // then send SYNCHRONIZE CACHE (rbd flush) when they need stability. Ceph's
+  // default would keep it write-through until the first flush, a guard for
+  // guests that never flush.
+  if (auto s = set_conf(cluster, o.write_through ? "rbd_cache" : "rbd_cache_writethrough_until_flush", "false", o);
+      !s)
+    return fail(s.error().code, s.error().message);
+  if (int r = rados_connect(cluster); r < 0)
+    return fail(Errc::kIo, fmt::format("{}: cannot connect to the Ceph cluster as client.{} (within {} s): {}",
+                                       where(o), user, o.timeout_s, strerror(-r)));
+  rados_ioctx_t io = nullptr;
+  if (int r = rados_ioctx_create(cluster, o.pool.c_str(), &io); r < 0)
+    return fail(Errc::kIo, fmt::format("{}: cannot open pool '{}': {}", where(o), o.pool, strerror(-r)));
+  rbd_image_t img = nullptr;
+  int r = o.read_only ? rbd_open_read_only(io, o.image.c_str(), &img, nullptr)
+                      : rbd_open(io, o.image.c_str(), &img, nullptr);
+  if (r < 0) {
+    rados_ioctx_destroy(io);
+    return fail(Errc::kIo, fmt::format("{}: cannot open the image: {}", where(o), strerror(-r)));
+  }
+  uint64_t size = 0;
+  r = rbd_get_size(img, &size);
+  if (r < 0 || (o.size_bytes && o.size_bytes > size) || size == 0) {
+    std::string msg = r < 0 ? fmt::format("{}: cannot read its size: {}", where(o), strerror(-r))
+                      : size == 0 ? fmt::format("{} is empty (size 0)", where(o))
+                                  : fmt::format("{}: size {} is larger than the image ({} bytes)", where(o),
+                                                o.size_bytes, size);
+    rbd_close(img);
+    rados_ioctx_destroy(io);
+    return fail(r < 0 ? Errc::kIo : Errc::kInvalidArgument, std::move(msg));
+  }
+  return std::unique_ptr<BlockDevice>(new RbdDevice(o, cluster, io, img, size));
+}
+
+}  // namespace esan::backend
+
+#else  // !ESAN_HAVE_RBD
+
+namespace esan::backend {
+
+bool rbd_available() { return false; }
+
+Result<std::unique_ptr<BlockDevice>> open_rbd_device(const RbdOptions& o) {
+  return make_error(Errc::kUnsupported, fmt::format("rbd image '{}/{}': esand was built without librbd "
+                                                    "(install librbd-dev and librados-dev and rebuild)",
+                                                    o.pool, o.image));
+}
+
+}  // namespace esan::backend
+
+#endif

@@ -1,0 +1,331 @@
+// The rbd backend (vdisk_rbd) against a real single-node Ceph cluster
+// (ceph_cluster.sh, started once for the binary): config errors, libiscsi
+// and qemu-img round trips read back with `rbd export`, discard, a resize
+// made with `rbd resize`, and the cluster stopped and restarted under I/O.
+// Needs root-free loopback only, Debian's ceph-mon/-osd/-mgr and ceph-common.
+#include <iscsi/iscsi.h>
+#include <iscsi/scsi-lowlevel.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/esand_process.h"
+#include "tests/integration/iscsi_client.h"
+#include "tests/integration/mgmt_client.h"
+#include "tests/integration/test_util.h"
+
+namespace esan::it {
+namespace {
+
+constexpr char kIqn[] = "iqn.2026-12.org.esan:rbd";
+constexpr size_t kMiB = 1024 * 1024;
+
+std::string g_dir, g_conf;  // the cluster's directory and ceph.conf
+
+std::string Cluster(const std::string& verb) {
+  return std::string(CEPH_CLUSTER_SH) + " " + verb + " '" + g_dir + "'";
+}
+std::string Rbd(const std::string& args) { return "timeout 120 rbd -c '" + g_conf + "' " + args; }
+
+class CephEnv : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    g_dir = MakeTempDir("rbd-ceph") + "/c";
+    CommandOutput out = RunCommand("timeout 180 " + Cluster("start"));
+    ASSERT_EQ(out.exit_code, 0) << out.output;
+    g_conf = g_dir + "/ceph.conf";
+    CommandOutput pool = RunCommand("timeout 120 ceph -c '" + g_conf + "' osd pool create rbd 8 && " +
+                                    Rbd("pool init rbd"));
+    ASSERT_EQ(pool.exit_code, 0) << pool.output;
+  }
+  void TearDown() override {
+    if (!g_dir.empty()) RunCommand(Cluster("destroy"));
+  }
+};
+
+[[maybe_unused]] const auto* kEnv = ::testing::AddGlobalTestEnvironment(new CephEnv);
+
+void CreateImage(const std::string& image, size_t mib) {
+  CommandOutput c = RunCommand(Rbd("create --size " + std::to_string(mib) + "M rbd/" + image));
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+}
+
+std::string RbdDevice(const std::string& name, const std::string& image, const std::string& extra = "") {
+  return "    DEVICE " + name + " {\n        pool rbd\n        image " + image + "\n        ceph_conf " + g_conf +
+         "\n        ceph_user admin\n" + extra + "    }\n";
+}
+
+std::string RbdConfig(const std::string& devices, const std::string& luns) {
+  return Handler("vdisk_rbd", devices) + IscsiDriver(Target(kIqn, luns));
+}
+
+// `rbd export` of the image, whole.
+std::vector<uint8_t> Export(const std::string& image, const std::string& path) {
+  CommandOutput c = RunCommand(Rbd("export --no-progress rbd/" + image + " '" + path + "'"));
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  std::string s = ReadFile(path);
+  return {s.begin(), s.end()};
+}
+
+TEST(Rbd, ConfigErrorsNamePoolImageAndCephError) {
+  // A missing image: esand refuses the config, naming pool, image and the error.
+  {
+    EsandProcess esand("rbd-missing");
+    esand.WriteConfig(RbdConfig(RbdDevice("r0", "nosuchimage"), "        LUN 0 r0\n"));
+    ExitInfo e = esand.RunToExit(std::chrono::seconds(60));
+    ASSERT_TRUE(e.exited) << e.output;
+    EXPECT_NE(e.exit_code, 0);
+    EXPECT_FALSE(e.accepted_connections);
+    EXPECT_NE(e.output.find("rbd image 'rbd/nosuchimage': cannot open the image: No such file or directory"),
+              std::string::npos)
+        << e.output;
+  }
+  // An unreachable cluster: a bounded wait (ceph_timeout 3), then an error.
+  {
+    EsandProcess esand("rbd-unreachable");
+    int dead = FreeLoopbackPort();
+    std::string conf = esand.Path("dead.conf");
+    ASSERT_TRUE(WriteFile(conf, "[global]\nmon host = v2:127.0.0.1:" + std::to_string(dead) +
+                                    "\nauth client required = none\nms bind ipv6 = false\n"));
+    esand.WriteConfig(Handler("vdisk_rbd", "    DEVICE r0 {\n        pool rbd\n        image x\n        ceph_conf " +
+                                               conf + "\n        ceph_timeout 3\n    }\n") +
+                      IscsiDriver(Target(kIqn, "        LUN 0 r0\n")));
+    auto t0 = std::chrono::steady_clock::now();
+    ExitInfo e = esand.RunToExit(std::chrono::seconds(60));
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_TRUE(e.exited) << e.output;
+    EXPECT_NE(e.exit_code, 0);
+    EXPECT_LT(secs, 30.0) << "the connect timeout was not applied";
+    EXPECT_NE(e.output.find("rbd image 'rbd/x': cannot connect to the Ceph cluster as client.admin"),
+              std::string::npos)
+        << e.output;
+  }
+  // Parse errors: vdisk_rbd without an image, and rbd attributes elsewhere.
+  {
+    EsandProcess esand("rbd-parse");
+    esand.WriteConfig(Handler("vdisk_rbd", "    DEVICE r0 {\n        pool rbd\n    }\n") +
+                      IscsiDriver(Target(kIqn, "        LUN 0 r0\n")));
+    ExitInfo e = esand.RunToExit();
+    EXPECT_NE(e.output.find("pool and image are required for vdisk_rbd"), std::string::npos) << e.output;
+    esand.WriteConfig(Handler("vdisk_nullio", "    DEVICE n0 {\n        pool rbd\n    }\n") +
+                      IscsiDriver(Target(kIqn, "        LUN 0 n0\n")));
+    e = esand.RunToExit();
+    EXPECT_NE(e.output.find("attribute 'pool' is only valid for vdisk_rbd"), std::string::npos) << e.output;
+  }
+}
+
+TEST(Rbd, LibiscsiRoundTripDiscardAndResize) {
+  CreateImage("rt", 32);
+  EsandProcess esand("rbd-rt");
+  esand.WriteConfig(RbdConfig(RbdDevice("r0", "rt", "        thin_provisioned 1\n"), "        LUN 0 r0\n"));
+  ASSERT_TRUE(esand.Start());
+  std::string err;
+  Context ctx = Login(esand.portal(), kIqn, 0, SessionOptions{}, &err);
+  ASSERT_TRUE(ctx) << err;
+  ASSERT_TRUE(WaitReady(ctx.get(), 0));
+  uint64_t blocks = 0;
+  uint32_t bs = 0;
+  ASSERT_TRUE(ReadCapacity(ctx.get(), 0, &blocks, &bs));
+  EXPECT_EQ(blocks * bs, 32 * kMiB);
+
+  std::vector<uint8_t> data = TestData(32 * kMiB, 20);
+  for (size_t off = 0; off < data.size(); off += kMiB) ASSERT_TRUE(Write16(ctx.get(), 0, off / 512, &data[off], kMiB));
+  // FUA write of the first block, then SYNCHRONIZE CACHE.
+  Task fua(iscsi_write16_sync(ctx.get(), 0, 0, data.data(), 512, 512, 0, 0, 1, 0, 0));
+  ASSERT_TRUE(fua && fua->status == SCSI_STATUS_GOOD) << Describe(ctx.get(), fua.get());
+  Task sync(iscsi_synchronizecache16_sync(ctx.get(), 0, 0, 0, 0, 0));
+  ASSERT_TRUE(sync && sync->status == SCSI_STATUS_GOOD) << Describe(ctx.get(), sync.get());
+  std::vector<uint8_t> back;
+  ASSERT_TRUE(Read16(ctx.get(), 0, 3 * kMiB / 512, kMiB, &back));
+  EXPECT_EQ(FirstDifference(back, std::vector<uint8_t>(data.begin() + 3 * kMiB, data.begin() + 4 * kMiB)),
+            std::string::npos);
+  std::vector<uint8_t> exported = Export("rt", esand.Path("rt.raw"));
+  ASSERT_EQ(exported.size(), data.size());
+  EXPECT_EQ(FirstDifference(exported, data), std::string::npos) << "rbd export differs from what was written";
+
+  // UNMAP 1 MiB at 4 MiB: the image reads zeros there.
+  unmap_list ul{4 * kMiB / 512, uint32_t(kMiB / 512)};
+  Task unmap(iscsi_unmap_sync(ctx.get(), 0, 0, 0, &ul, 1));
+  ASSERT_TRUE(unmap && unmap->status == SCSI_STATUS_GOOD) << Describe(ctx.get(), unmap.get());
+  std::fill(data.begin() + 4 * kMiB, data.begin() + 5 * kMiB, 0);
+  exported = Export("rt", esand.Path("rt2.raw"));
+  EXPECT_EQ(FirstDifference(exported, data), std::string::npos) << "after UNMAP";
+
+  // `rbd resize` elsewhere: CAPACITY DATA HAS CHANGED, then the new capacity.
+  CommandOutput rs = RunCommand(Rbd("resize --size 48M rbd/rt"));
+  ASSERT_EQ(rs.exit_code, 0) << rs.output;
+  bool saw_ua = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!saw_ua && std::chrono::steady_clock::now() < deadline) {
+    Task tur(iscsi_testunitready_sync(ctx.get(), 0));
+    ASSERT_TRUE(tur);
+    saw_ua = tur->status == SCSI_STATUS_CHECK_CONDITION && tur->sense.key == SCSI_SENSE_UNIT_ATTENTION &&
+             tur->sense.ascq == 0x2A09;
+    if (!saw_ua) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(saw_ua) << "no CAPACITY DATA HAS CHANGED after rbd resize";
+  ASSERT_TRUE(ReadCapacity(ctx.get(), 0, &blocks, &bs));
+  EXPECT_EQ(blocks * bs, 48 * kMiB);
+  ctx.reset();
+  EXPECT_TRUE(esand.Stop());
+}
+
+TEST(Rbd, QemuImgRoundTrip) {
+  ASSERT_TRUE(OnPath("qemu-img")) << "apt install qemu-utils qemu-block-extra";
+  CreateImage("qemu", 16);
+  EsandProcess esand("rbd-qemu");
+  esand.WriteConfig(RbdConfig(RbdDevice("q0", "qemu"), "        LUN 0 q0\n"));
+  ASSERT_TRUE(esand.Start());
+  std::vector<uint8_t> src = TestData(16 * kMiB, 77);
+  std::string src_path = esand.Path("src.raw"), back_path = esand.Path("back.raw");
+  ASSERT_TRUE(WriteFile(src_path, std::string(src.begin(), src.end())));
+  std::string url = esand.Url(kIqn, 0);
+  CommandOutput to = RunCommand("qemu-img convert -n -f raw -O raw '" + src_path + "' '" + url + "'");
+  ASSERT_EQ(to.exit_code, 0) << to.output;
+  EXPECT_EQ(FirstDifference(Export("qemu", esand.Path("exp.raw")), src), std::string::npos)
+      << "rbd export differs from the source qemu-img wrote";
+  CommandOutput from = RunCommand("qemu-img convert -f raw -O raw '" + url + "' '" + back_path + "'");
+  ASSERT_EQ(from.exit_code, 0) << from.output;
+  std::string back = ReadFile(back_path);
+  EXPECT_EQ(FirstDifference(std::vector<uint8_t>(back.begin(), back.end()), src), std::string::npos)
+      << "qemu-img's copy from the LU differs from the source";
+  EXPECT_TRUE(esand.Stop());
+}
+
+// The management API: add a vdisk_rbd device (and refuse one whose image is
+// missing, naming it), map it, grow it (the image grows).
+TEST(Rbd, ManagementApiAddAndResize) {
+  CreateImage("api", 16);
+  EsandProcess esand("rbd-api");
+  esand.WriteConfig(Handler("vdisk_nullio", NullioDevice("n0", 16)) + IscsiDriver(Target(kIqn, "        LUN 0 n0\n")));
+  ASSERT_TRUE(esand.Start());
+  MgmtClient api(esand.mgmt_socket());
+  nlohmann::json attrs = {{"pool", "rbd"}, {"image", "nosuch"}, {"ceph_conf", g_conf}};
+  HttpResult bad = api.Post("/v1/devices", {{"name", "r1"}, {"handler", "vdisk_rbd"}, {"attributes", attrs}});
+  EXPECT_EQ(bad.status, 500) << bad.Describe();
+  EXPECT_NE(bad.body.find("rbd image 'rbd/nosuch': cannot open the image: No such file or directory"),
+            std::string::npos)
+      << bad.Describe();
+  EXPECT_EQ(api.Get("/v1/devices/r1").status, 404) << "a refused device was half-applied";
+  attrs["image"] = "api";
+  HttpResult add = api.Post("/v1/devices", {{"name", "r1"}, {"handler", "vdisk_rbd"}, {"attributes", attrs}});
+  ASSERT_EQ(add.status, 200) << add.Describe();
+  HttpResult lun = api.Post(std::string("/v1/targets/") + kIqn + "/luns", {{"lun", 1}, {"device", "r1"}});
+  ASSERT_EQ(lun.status, 200) << lun.Describe();
+  HttpResult dev = api.Get("/v1/devices/r1");
+  EXPECT_EQ(dev.json["handler"], "vdisk_rbd") << dev.Describe();
+  EXPECT_EQ(dev.json["size_bytes"], 16 * kMiB) << dev.Describe();
+  HttpResult rs = api.Post("/v1/devices/r1/resize", {{"size_mb", 24}});
+  ASSERT_EQ(rs.status, 200) << rs.Describe();
+  CommandOutput info = RunCommand(Rbd("info rbd/api"));
+  EXPECT_NE(info.output.find("size 24 MiB"), std::string::npos) << info.output;
+  std::string err;
+  Context ctx = Login(esand.portal(), kIqn, 1, SessionOptions{}, &err);
+  ASSERT_TRUE(ctx) << err;
+  ASSERT_TRUE(WaitReady(ctx.get(), 1));
+  uint64_t blocks = 0;
+  uint32_t bs = 0;
+  ASSERT_TRUE(ReadCapacity(ctx.get(), 1, &blocks, &bs));
+  EXPECT_EQ(blocks * bs, 24 * kMiB);
+  std::vector<uint8_t> data = TestData(kMiB, 9);
+  ASSERT_TRUE(Write16(ctx.get(), 1, 20 * kMiB / 512, data.data(), data.size()));
+  std::vector<uint8_t> exported = Export("api", esand.Path("api.raw"));
+  ASSERT_EQ(exported.size(), 24 * kMiB);
+  EXPECT_EQ(FirstDifference(std::vector<uint8_t>(exported.begin() + 20 * kMiB, exported.begin() + 21 * kMiB), data),
+            std::string::npos);
+  ctx.reset();
+  EXPECT_TRUE(esand.Stop());
+}
+
+// The cluster stops under I/O: commands fail with NOT READY, BECOMING READY
+// (04h/01h, retryable), esand stays up, and I/O succeeds again once the
+// cluster is back; the data written afterwards reaches the image. With
+// write_through 1 (librbd's cache off) every write goes to the cluster; with
+// the write-back cache, overwrites of cached blocks would be acknowledged
+// from the cache while the cluster is away (WCE 1), as a disk's cache does.
+TEST(Rbd, ClusterRestartUnderIo) {
+  CreateImage("rs", 8);
+  EsandProcess esand("rbd-restart");
+  esand.WriteConfig(RbdConfig(RbdDevice("r0", "rs", "        ceph_timeout 3\n        write_through 1\n"), "        LUN 0 r0\n"));
+  ASSERT_TRUE(esand.Start());
+  std::string err;
+  Context ctx = Login(esand.portal(), kIqn, 0, SessionOptions{}, &err);
+  ASSERT_TRUE(ctx) << err;
+  ASSERT_TRUE(WaitReady(ctx.get(), 0));
+  std::vector<uint8_t> block = TestData(64 * 1024, 5);
+  ASSERT_TRUE(Write16(ctx.get(), 0, 0, block.data(), block.size()));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> good{0}, not_ready{0}, other{0};
+  std::string other_desc;
+  std::thread io([&] {
+    std::string e;
+    Context c = Login(esand.portal(), kIqn, 0, SessionOptions{}, &e);
+    if (!c) {
+      ++other;
+      other_desc = e;
+      return;
+    }
+    for (uint64_t i = 0; !stop; ++i) {
+      Task t = Write16Task(c.get(), 0, 128 + (i % 64) * 128, block.data(), block.size());
+      if (t && t->status == SCSI_STATUS_GOOD) {
+        ++good;
+      } else if (t && t->status == SCSI_STATUS_CHECK_CONDITION && t->sense.key == SCSI_SENSE_NOT_READY &&
+                 t->sense.ascq == 0x0401) {
+        ++not_ready;
+      } else {
+        ++other;
+        if (other_desc.empty()) other_desc = Describe(c.get(), t.get());
+      }
+    }
+  });
+  while (good < 20) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CommandOutput s = RunCommand(Cluster("stop"));
+  ASSERT_EQ(s.exit_code, 0) << s.output;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (not_ready == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_GT(not_ready.load(), 0) << "no retryable status while the cluster was down";
+  EXPECT_TRUE(esand.Running());
+  int before = good;
+  CommandOutput r = RunCommand("timeout 120 " + Cluster("restart"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (good < before + 20 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  stop = true;
+  io.join();
+  EXPECT_GE(good.load(), before + 20) << "I/O did not resume after the cluster came back";
+  EXPECT_EQ(other.load(), 0) << other_desc;
+  // health_failed when it stopped answering, health_recovered when it came back.
+  MgmtClient api(esand.mgmt_socket());
+  HttpResult ev = api.Get("/v1/events");
+  ASSERT_EQ(ev.status, 200) << ev.Describe();
+  int failed = 0, recovered = 0;
+  for (const auto& e : ev.json["events"]) {
+    if (e["fields"].value("device", "") != "r0") continue;
+    if (e["kind"] == "health_failed") {
+      ++failed;
+      EXPECT_EQ(e["fields"].value("path", ""), "rbd:rbd/rs") << e.dump();
+      EXPECT_EQ(recovered, 0) << "recovered before it failed";
+    }
+    if (e["kind"] == "health_recovered") ++recovered;
+  }
+  EXPECT_EQ(failed, 1) << ev.body;
+  EXPECT_EQ(recovered, 1) << ev.body;
+  // A last write reaches the image.
+  std::vector<uint8_t> last = TestData(64 * 1024, 6);
+  ASSERT_TRUE(Write16(ctx.get(), 0, 0, last.data(), last.size()));
+  std::vector<uint8_t> exported = Export("rs", esand.Path("rs.raw"));
+  ASSERT_GE(exported.size(), last.size());
+  EXPECT_EQ(FirstDifference(std::vector<uint8_t>(exported.begin(), exported.begin() + long(last.size())), last),
+            std::string::npos);
+  ctx.reset();
+  EXPECT_TRUE(esand.Stop());
+}
+
+}  // namespace
+}  // namespace esan::it
