@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "tests/integration/esand_process.h"
@@ -382,6 +384,7 @@ TEST(TuiThroughEsand, AliasOnTheMainScreenAndClusterMenuWithoutACluster) {
   ASSERT_TRUE(tui.WaitFor("initiator " + kInitiator + " is now db-1"));
   tui.Keys("Enter");
   ASSERT_TRUE(tui.WaitFor("db-1 (" + kInitiator + ")"));
+  if (const char* f = std::getenv("ESAN_TUI_CAPTURE")) std::ofstream(f) << tui.Screen();  // for the README
   const std::string conf = ReadFile(esand.config_path());
   EXPECT_NE(conf.find("ESAN_ALIASES {\n\t" + kInitiator + " db-1\n}"), std::string::npos) << conf;
 
