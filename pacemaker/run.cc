@@ -68,6 +68,7 @@ Result<ToolResult> run(const std::vector<std::string>& argv, std::chrono::millis
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out_w.fd, 1);
   posix_spawn_file_actions_adddup2(&fa, err_w.fd, 2);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);  // none of esand's sockets or files
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

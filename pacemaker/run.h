@@ -1,5 +1,6 @@
 // Running one of Pacemaker's command-line tools: argv (no shell), stdin
-// from /dev/null, stdout and stderr captured, bounded time.
+// from /dev/null, stdout and stderr captured, no other descriptor of the
+// caller inherited, bounded time.
 //
 // Contract:
 //  * find_tool(name, dirs) is the first dirs[i]/name that is an executable
