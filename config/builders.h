@@ -15,6 +15,9 @@ namespace esan::config {
 Status build_handler(Context& ctx, const Node& n);        // HANDLER x { DEVICE ... }
 Status build_target_driver(Context& ctx, const Node& n);  // TARGET_DRIVER x { ... }
 Status build_device_group(Context& ctx, const Node& n);   // DEVICE_GROUP x { ... }
+// ESAN_ALIASES { INITIATOR-NAME ALIAS ... }: each line checked by
+// check_initiator_alias(); an initiator or an alias appears once.
+Status build_aliases(Context& ctx, const Node& n);
 Status check_references(const Context& ctx);
 
 // One attribute node of a section, as the section builders apply it (also

@@ -210,6 +210,10 @@ struct Config {
   std::map<std::string, std::string> iscsi_attributes;
   std::vector<TargetConfig> targets;
   std::vector<DeviceGroupConfig> device_groups;
+  // ESAN_ALIASES { INITIATOR-NAME ALIAS ... }: the admin's name for an
+  // initiator, shown by listings and esan-tui in place of its iSCSI name
+  // (esan's own section; SCST has none). Keyed by the exact initiator name.
+  std::map<std::string, std::string> initiator_aliases;
   // "file:line: attribute 'xyz' is not implemented by esand yet (ignored)" etc.
   std::vector<std::string> warnings;
 
@@ -232,6 +236,14 @@ Result<Config> load_config_file(const std::string& path, bool check_files = true
 // Glob-style match used for GROUP INITIATOR patterns: '*' any run, '?' one char;
 // case-sensitive like SCST.
 bool initiator_matches(std::string_view pattern, std::string_view initiator_name);
+
+// An initiator alias: the initiator is an exact iSCSI name (1..223 bytes,
+// no blanks, quotes, braces, '#' or wildcards '*' '?'), the alias 1..64
+// characters of letters, digits, '.', '_', '-'. Errors (kInvalidArgument)
+// name what is wrong, without a file position.
+inline constexpr size_t kMaxAliasLength = 64;
+inline constexpr size_t kMaxInitiatorName = 223;
+Status check_initiator_alias(std::string_view initiator, std::string_view alias);
 
 // Emit scst.conf text that parses back to an equivalent Config (used for write-back).
 // Values must not contain newlines (the parser never produces them).

@@ -23,6 +23,7 @@ Status build_top_level(Context& ctx, const Node& n) {
   if (n.keyword == "HANDLER") return ok();  // built in the first pass
   if (n.keyword == "TARGET_DRIVER") return build_target_driver(ctx, n);
   if (n.keyword == "DEVICE_GROUP") return build_device_group(ctx, n);
+  if (n.keyword == "ESAN_ALIASES") return build_aliases(ctx, n);
   if (is_unimplemented(Section::kTop, n.keyword)) {
     ctx.warn_unimplemented(n);
     return ok();

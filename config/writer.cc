@@ -2,7 +2,8 @@
 //
 // Contract: the output parses back (parse_config) to a Config equivalent()
 // to the input. One statement per line, a tab per nesting level, SCST's
-// section order (HANDLER, TARGET_DRIVER iscsi, DEVICE_GROUP). Devices keep
+// section order (HANDLER, TARGET_DRIVER iscsi, DEVICE_GROUP), then esan's
+// ESAN_ALIASES. Devices keep
 // their order: consecutive devices with the same handler share a HANDLER
 // section. Attributes equal to their default are left out, except enabled,
 // group_id and state, which are always written. Words holding blanks, '#',
@@ -194,6 +195,11 @@ std::string write_config(const Config& cfg) {
   write_devices(w, cfg.devices);
   write_iscsi(w, cfg);
   for (const auto& dg : cfg.device_groups) write_device_group(w, dg);
+  if (!cfg.initiator_aliases.empty()) {
+    w.open("ESAN_ALIASES");
+    for (const auto& [initiator, alias] : cfg.initiator_aliases) w.raw(fmt::format("{} {}", initiator, alias));
+    w.close();
+  }
   return w.take();
 }
 

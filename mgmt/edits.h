@@ -82,6 +82,13 @@ Status remove_target_group_target(Config& c, std::string_view dg, std::string_vi
 // one group active sets the other active groups nonoptimized.
 Status set_target_group_state(Config& c, std::string_view dg, std::string_view tg, std::string_view state);
 
+// ---- initiator aliases (ESAN_ALIASES) ----
+// Sets or replaces `initiator`'s alias (config::check_initiator_alias();
+// an alias another initiator has: kExists). An initiator with no alias:
+// remove_alias answers kNotFound.
+Status set_alias(Config& c, std::string_view initiator, std::string_view alias);
+Status remove_alias(Config& c, std::string_view initiator);
+
 // Lookups shared by the edits and the listings (nullptr when absent).
 config::DeviceConfig* find_device(Config& c, std::string_view name);
 config::TargetConfig* find_target(Config& c, std::string_view name);

@@ -165,5 +165,22 @@ TEST(Edits, AluaOneActiveWhenRolesOwnTheMedium) {
   EXPECT_EQ(c.device_groups[0].target_groups[1].state, "active") << "a refused edit changes nothing";
 }
 
+TEST(Edits, Aliases) {
+  Config c = base();
+  ASSERT_TRUE(set_alias(c, "iqn.i1", "db1"));
+  EXPECT_EQ(c.initiator_aliases.at("iqn.i1"), "db1");
+  ASSERT_TRUE(set_alias(c, "iqn.i1", "db2"));  // replaces
+  EXPECT_EQ(c.initiator_aliases.at("iqn.i1"), "db2");
+  Config before = c;
+  EXPECT_EQ(code(set_alias(c, "iqn.i2", "db2")), Errc::kExists);
+  EXPECT_EQ(code(set_alias(c, "iqn.i2", "")), Errc::kInvalidArgument);
+  EXPECT_EQ(code(set_alias(c, "iqn.i2", "a b")), Errc::kInvalidArgument);
+  EXPECT_EQ(code(set_alias(c, "iqn.i2", std::string(65, 'a'))), Errc::kInvalidArgument);
+  EXPECT_EQ(code(remove_alias(c, "iqn.i2")), Errc::kNotFound);
+  EXPECT_EQ(c, before);
+  ASSERT_TRUE(remove_alias(c, "iqn.i1"));
+  EXPECT_TRUE(c.initiator_aliases.empty());
+}
+
 }  // namespace
 }  // namespace esan::mgmt::edits

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "alerts/alerter.h"
@@ -11,6 +12,7 @@
 #include "mgmt/api_json.h"
 #include "mgmt/engine.h"
 #include "mgmt/router.h"
+#include "pacemaker/cluster.h"
 #include "probes/scheduler.h"
 
 namespace esan::mgmt {
@@ -20,6 +22,10 @@ void add_device_routes(Router& r, Engine& e, probes::Scheduler* probes = nullptr
 void add_target_routes(Router& r, Engine& e);
 void add_lun_routes(Router& r, Engine& e);
 void add_alua_routes(Router& r, Engine& e);
+// GET /v1/aliases, PUT/DELETE /v1/aliases/{initiator} (routes_aliases.cc).
+void add_alias_routes(Router& r, Engine& e);
+// The aliases as [{"initiator","alias"}] in initiator order.
+Json aliases_json(const config::Config& c);
 // /v1/config/* and GET /v1/version.
 void add_config_routes(Router& r, Engine& e, std::string version);
 // The configuration history: /v1/config/history, /v1/config/diff,
@@ -35,7 +41,11 @@ void add_health_routes(Router& r, Engine& e, probes::Scheduler* probes = nullptr
 // /v1/alerts/test (routes_events.cc); `alerter` may be null (no alerts
 // configured). Not part of add_all_routes: the daemon owns the log.
 void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::Alerter* alerter);
-// All of the above but add_event_routes.
+// GET /v1/cluster and the standby / move actions (routes_cluster.cc):
+// Pacemaker's tools through `cluster`.
+void add_cluster_routes(Router& r, std::shared_ptr<const pacemaker::Cluster> cluster);
+Json cluster_json(const pacemaker::ClusterStatus& s);
+// All of the above (cluster: a default pacemaker::Cluster) but add_event_routes.
 void add_all_routes(Router& r, Engine& e, std::string version, probes::Scheduler* probes = nullptr);
 
 // Shared by the route files: runs `edit` through Engine::change (authored by q.author) and answers

@@ -40,9 +40,11 @@ void add_all_routes(Router& r, Engine& e, std::string version, probes::Scheduler
   add_target_routes(r, e);
   add_lun_routes(r, e);
   add_alua_routes(r, e);
+  add_alias_routes(r, e);
   add_config_routes(r, e, std::move(version));
   add_observe_routes(r, e, e.server(), probes);
   add_health_routes(r, e, probes);
+  add_cluster_routes(r, std::make_shared<const pacemaker::Cluster>());
 }
 
 }  // namespace esan::mgmt

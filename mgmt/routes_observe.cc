@@ -6,8 +6,13 @@
 namespace esan::mgmt {
 
 void add_observe_routes(Router& r, Engine& e, server::Server& server, probes::Scheduler* probes) {
-  r.route("GET", "/v1/sessions", [&server](const Request&) {
-    return json_response(sessions_json(server.list_sessions()));
+  // Each session with an admin alias (ESAN_ALIASES) for its initiator gets "alias".
+  r.route("GET", "/v1/sessions", [&e, &server](const Request&) {
+    Json j = sessions_json(server.list_sessions());
+    auto aliases = e.snapshot().config.initiator_aliases;
+    for (auto& s : j)
+      if (auto it = aliases.find(s.value("initiator", "")); it != aliases.end()) s["alias"] = it->second;
+    return json_response(j);
   });
   r.route("DELETE", "/v1/sessions/{id}", [&server](const Request& req) {
     auto tsih = parse_session_id(req.params.at("id"));

@@ -5,7 +5,7 @@
 set -euo pipefail
 PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       liburing-dev libisal-dev libssl-dev libfmt-dev libspdlog-dev libcli11-dev
-      nlohmann-json3-dev libcpp-httplib-dev libgit2-dev zlib1g-dev libgtest-dev libgmock-dev
+      nlohmann-json3-dev libcpp-httplib-dev libgit2-dev libxml2-dev zlib1g-dev libgtest-dev libgmock-dev
       libiscsi-dev libiscsi-bin qemu-utils qemu-block-extra procps
       corosync libcpg-dev libquorum-dev iproute2 util-linux
       pacemaker pacemaker-cli-utils crmsh resource-agents shellcheck libxml2-utils dash

@@ -10,8 +10,7 @@ using nlohmann::json;
 std::vector<Menu> build_menus() {
   using namespace kit;
   std::vector<Menu> m{devices_menu(), targets_menu(), hosts_menu(), alua_menu(), system_menu()};
-  // Cluster: what esand's API has (GET /v1/health's device groups).
-  m.push_back(Menu{'c', "Cluster", {view('s', "Cluster status", View::kCluster)}});
+  m.push_back(cluster_menu());
   // Interface
   m.push_back(Menu{'i',
                    "Interface",
@@ -88,6 +87,18 @@ Result<std::vector<std::string>> choices(Api& api, const Field& field) {
         for (const auto& tg : dg.value("target_groups", json::array()))
           out.push_back(dn + " / " + tg.value("name", ""));
       }
+      return out;
+    }
+    case Source::kClusterNodes:
+    case Source::kPromotables: {
+      auto j = names("/v1/cluster");
+      if (!j) return std::unexpected(j.error());
+      if (!j->value("running", false))
+        return make_error(Errc::kUnsupported, "no cluster runs here: " + j->value("reason", std::string()));
+      if (field.source == Source::kClusterNodes)
+        for (const auto& n : j->value("nodes", json::array())) out.push_back(n.value("name", ""));
+      else
+        for (const auto& p : j->value("promotables", json::array())) out.push_back(p.value("clone", ""));
       return out;
     }
   }

@@ -12,7 +12,8 @@
 //    change is never split (no half-applied change from the console).
 //  * choices() asks esand (GET requests only) for the values a choice field
 //    offers (devices, targets, "TARGET / GROUP" pairs, ...).
-//  * Actions with confirm set (removals, closing a session, a rollback) are asked about first; the
+//  * Actions with confirm set (removals, closing a session, a rollback,
+//    a node to standby, moving the master) are asked about first; the
 //    question's default answer is Cancel.
 #pragma once
 
@@ -36,6 +37,8 @@ enum class Source {
   kDeviceGroups,  // ALUA device groups
   kAluaGroups,    // "DEVICE_GROUP / TARGET_GROUP"
   kSessions,      // "TSIH: INITIATOR -> TARGET" (normal sessions)
+  kClusterNodes,  // GET /v1/cluster's node names (an error when no cluster runs)
+  kPromotables,   // GET /v1/cluster's promotable clones
 };
 
 struct Field {
@@ -55,6 +58,7 @@ enum class View {
   kAttributes,
   kTargets,
   kGroups,
+  kAliases,
   kAlua,
   kHistory,
   kVersion,

@@ -37,11 +37,11 @@ TEST(Menus, HotKeysAreUniqueAndEveryMenuOfTheIssueIsThere) {
   EXPECT_EQ(titles, (std::set<std::string>{"Devices", "Targets", "Hosts", "ALUA", "System", "Cluster", "Interface"}));
 }
 
-TEST(Menus, EveryRemovalAsksFirst) {
+TEST(Menus, EveryRemovalAndClusterMoveAsksFirst) {
   for (const auto& m : menus())
     for (const auto& a : m.items)
       if (a.label.starts_with("Remove") || a.label.starts_with("Unmap") || a.label.starts_with("Roll") ||
-          a.label.starts_with("Close"))
+          a.label.starts_with("Close") || a.label.starts_with("Put") || a.label.starts_with("Move the"))
         EXPECT_TRUE(a.confirm) << a.label;
       else
         EXPECT_FALSE(a.confirm) << a.label;
@@ -199,6 +199,56 @@ TEST(Choices, ARefusalIsTheServersMessage) {
 TEST(SplitPair, SplitsOnTheSeparatorOnly) {
   EXPECT_EQ(split_pair("a / b"), (std::pair<std::string, std::string>{"a", "b"}));
   EXPECT_EQ(split_pair("a/b"), (std::pair<std::string, std::string>{"a/b", ""}));
+}
+
+TEST(Forms, AliasSetIsOnePutAndRemoveOneDelete) {
+  auto r = item('h', 'a').build({{"initiator", " iqn.1998-01.com.vmware:esx1 "}, {"alias", "esx-01"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->method, "PUT");
+  EXPECT_EQ(r->path, "/v1/aliases/iqn.1998-01.com.vmware:esx1");
+  EXPECT_EQ(json::parse(r->body), json::parse(R"({"alias":"esx-01"})"));
+  auto missing = item('h', 'a').build({{"initiator", "iqn.x"}, {"alias", " "}});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("Alias"), std::string::npos) << missing.error().message;
+  EXPECT_TRUE(item('h', 'x').confirm);
+  auto d = item('h', 'x').build({{"initiator", "iqn.x:h"}});
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->method, "DELETE");
+  EXPECT_EQ(d->path, "/v1/aliases/iqn.x:h");
+}
+
+TEST(Forms, ClusterActionsAreOnePostEachAndChoicesComeFromTheCluster) {
+  auto r = item('c', 'b').build({{"node", "node3"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->method, "POST");
+  EXPECT_EQ(r->path, "/v1/cluster/nodes/node3/standby");
+  EXPECT_TRUE(item('c', 'b').confirm);
+  r = item('c', 'o').build({{"node", "node3"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->path, "/v1/cluster/nodes/node3/online");
+  EXPECT_FALSE(item('c', 'o').confirm);
+  r = item('c', 'm').build({{"clone", "ms_esan"}, {"node", "node2"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->path, "/v1/cluster/resources/ms_esan/move");
+  EXPECT_EQ(json::parse(r->body), json::parse(R"({"node":"node2"})"));
+  EXPECT_TRUE(item('c', 'm').confirm);
+  r = item('c', 'c').build({{"clone", "ms_esan"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->path, "/v1/cluster/resources/ms_esan/clear");
+
+  FakeApi api;
+  api.on("GET /v1/cluster", 200, R"({"running":true,"nodes":[{"name":"node1"},{"name":"node2"}],
+    "promotables":[{"clone":"ms_esan"}]})");
+  auto c = choices(api, Field{"node", "Node", Source::kClusterNodes});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c, (std::vector<std::string>{"node1", "node2"}));
+  c = choices(api, Field{"clone", "C", Source::kPromotables});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c, (std::vector<std::string>{"ms_esan"}));
+  api.on("GET /v1/cluster", 200, R"({"running":false,"reason":"Not connected"})");
+  c = choices(api, Field{"node", "Node", Source::kClusterNodes});
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().message, "no cluster runs here: Not connected");
 }
 
 }  // namespace

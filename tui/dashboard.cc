@@ -153,6 +153,7 @@ Result<Sample> sample(Api& api, double time_s, bool with_health, std::optional<u
   if (!page) return std::unexpected(page.error());
   s.events = page->value("events", json::array());
   s.events_next = page->value("next", *events_since);
+  if (auto c = api.get_json("/v1/cluster")) s.cluster = std::move(*c);
   if (with_health) {
     auto j = api.get_json("/v1/health?timeout_ms=1000");
     if (!j) return std::unexpected(j.error());
@@ -191,7 +192,9 @@ std::vector<std::string> dashboard(const Sample& cur, const Sample* prev, int wi
   for (const auto& s : cur.sessions) {
     if (s.value("discovery", false)) continue;
     std::string init = str(s, "initiator");
-    std::string alias = s.contains("params") ? str(s["params"], "InitiatorAlias") : "";
+    // The admin's alias (ESAN_ALIASES), else the one the initiator sent (InitiatorAlias).
+    std::string alias = str(s, "alias");
+    if (alias.empty() && s.contains("params")) alias = str(s["params"], "InitiatorAlias");
     std::string who = alias.empty() ? init : alias + " (" + init + ")";
     const json& c = s.value("counters", json::object());
     rows.push_back({str(s, "id"), who, str(s, "target"), session_luns(cur.targets, str(s, "target"), init),
@@ -253,6 +256,32 @@ std::vector<std::string> dashboard(const Sample& cur, const Sample* prev, int wi
       rows.push_back({str(dg, "name"), mine, state, others.empty() ? "-" : others});
     }
     for (auto& l : table(rows, width)) out.push_back(l);
+  }
+
+  // Pacemaker's summary, when a cluster runs.
+  if (cur.cluster && cur.cluster->value("running", false)) {
+    section(out, "PACEMAKER");
+    const json& c = *cur.cluster;
+    std::string nodes = "  nodes:";
+    size_t online = 0, all = 0;
+    for (const auto& n : c.value("nodes", json::array())) {
+      ++all;
+      online += str(n, "state") == "online";
+      nodes += " " + str(n, "name") + " " + str(n, "state") + (n.value("dc", false) ? " (DC)" : "") + ",";
+    }
+    if (nodes.back() == ',') nodes.pop_back();
+    cut(nodes + "  [" + std::to_string(online) + "/" + std::to_string(all) + " online" +
+        (c.value("quorum", false) ? "" : ", NO QUORUM") + "]");
+    for (const auto& p : c.value("promotables", json::array())) {
+      std::string on;
+      for (const auto& n : p.value("promoted", json::array())) on += (on.empty() ? "" : ", ") + n.get<std::string>();
+      cut("  master: " + str(p, "clone") + " on " + (on.empty() ? "no node" : on));
+    }
+    auto fencing = c.value("fencing", json::array());
+    if (fencing.empty()) cut("  fencing: none");
+    for (size_t i = 0; i < fencing.size() && i < 3; ++i)
+      cut("  fencing: " + str(fencing[i], "target") + " " + str(fencing[i], "action") + " " +
+          str(fencing[i], "status") + " " + str(fencing[i], "completed"));
   }
 
   // Cluster: the replicated device groups of GET /v1/health.

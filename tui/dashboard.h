@@ -6,10 +6,15 @@
 //    without events_since, the newest kRecentEvents; GET /v1/health only
 //    when asked, as it probes every backend). Any failure is the Error of
 //    that request (the server's message, or why esand could not be reached).
+//    GET /v1/cluster (Pacemaker's view) is asked too, but its failure (an
+//    esand without it, crm_mon hung) only leaves Sample::cluster unset.
 //  * keep_recent() carries the newest kRecentEvents over from prev.
 //  * dashboard() is a pure function of two samples (the previous one gives
 //    rates: bytes/s, IOPS and the mean latency over the interval; without
-//    it the rates are "-") and the width: lines no wider than width.
+//    it the rates are "-") and the width: lines no wider than width. When
+//    Pacemaker runs (cluster "running"), a PACEMAKER section: the nodes and
+//    their states, the master (promoted node) of each promotable clone, the
+//    newest fencing events.
 #pragma once
 
 #include <optional>
@@ -24,6 +29,7 @@ struct Sample {
   double time_s = 0;  // a monotonic clock, seconds
   nlohmann::json version, sessions, stats, targets, alua;
   std::optional<nlohmann::json> health;             // when asked for
+  std::optional<nlohmann::json> cluster;            // GET /v1/cluster, when it answered
   nlohmann::json events = nlohmann::json::array();  // the newest, oldest first (keep_recent)
   uint64_t events_next = 0;                         // GET /v1/events' "next": ask from there
 };

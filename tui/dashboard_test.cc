@@ -107,8 +107,10 @@ TEST(Sample, AsksTheApiAndPassesARefusalOn) {
              "next":11,"first":1,"missed":0})");
   auto s = sample(api, 5, false, std::nullopt);
   ASSERT_TRUE(s) << s.error().message;
-  EXPECT_EQ(api.calls.size(), 7u);
+  EXPECT_EQ(api.calls.size(), 8u);
   EXPECT_FALSE(s->health);
+  EXPECT_FALSE(s->cluster);  // GET /v1/cluster refused: no summary, the rest is there
+  api.on("GET /v1/cluster", 200, R"({"running":false,"reason":"Not connected"})");
   EXPECT_EQ(s->events_next, 11u);
   ASSERT_EQ(s->events.size(), 1u);
   // Later refreshes ask from "next" on.
@@ -117,6 +119,8 @@ TEST(Sample, AsksTheApiAndPassesARefusalOn) {
   auto s2 = sample(api, 7, true, s->events_next);
   ASSERT_TRUE(s2);
   ASSERT_TRUE(s2->health);
+  ASSERT_TRUE(s2->cluster);
+  EXPECT_EQ(s2->cluster->value("reason", ""), "Not connected");
   api.on("GET /v1/stats", 401, R"({"error":{"code":"unauthorized","message":"missing or wrong bearer token"}})");
   s = sample(api, 9, false, 11);
   ASSERT_FALSE(s);
@@ -154,6 +158,32 @@ TEST(Format, BytesAndDurations) {
   EXPECT_EQ(human_bytes(3.0 * 1024 * 1024 * 1024), "3.0 GiB");
   EXPECT_EQ(human_duration(59), "00:00:59");
   EXPECT_EQ(human_duration(2 * 86400 + 3600 + 61), "2d 01:01:01");
+}
+
+TEST(Dashboard, AdminAliasComesBeforeTheInitiatorsOwn) {
+  Sample s = base(1, 0, 0, 0);
+  s.sessions[0]["alias"] = "db-server";
+  s.sessions[1]["alias"] = "h2-admin";
+  auto lines = dashboard(s, nullptr, 120);
+  EXPECT_TRUE(has(lines, "db-server (iqn.1998-01.com.vmware:esx1)")) << joined(lines);
+  EXPECT_TRUE(has(lines, "h2-admin (iqn.2026-01.org.other:h2)")) << joined(lines);
+  EXPECT_FALSE(has(lines, "esx1 (")) << joined(lines);
+}
+
+TEST(Dashboard, PacemakerSummaryOnlyWhenAClusterRuns) {
+  Sample s = base(1, 0, 0, 0);
+  s.cluster = json::parse(R"({"running":false,"reason":"Pacemaker is not installed"})");
+  EXPECT_FALSE(has(dashboard(s, nullptr, 120), "PACEMAKER"));
+  s.cluster = json::parse(R"({"running":true,"quorum":true,"dc":"node2","nodes":[
+    {"name":"node1","state":"online","dc":false},{"name":"node2","state":"online","dc":true},
+    {"name":"node3","state":"standby","dc":false}],
+    "promotables":[{"clone":"ms_esan","agent":"ocf:esan:target","promoted":["node1"],"unpromoted":["node2"]}],
+    "fencing":[{"target":"node1","action":"reboot","status":"success","completed":"2026-12-06 13:50:01Z"}]})");
+  auto lines = dashboard(s, nullptr, 120);
+  EXPECT_TRUE(has(lines, "PACEMAKER")) << joined(lines);
+  EXPECT_TRUE(has(lines, "  nodes: node1 online, node2 online (DC), node3 standby  [2/3 online]")) << joined(lines);
+  EXPECT_TRUE(has(lines, "  master: ms_esan on node1")) << joined(lines);
+  EXPECT_TRUE(has(lines, "  fencing: node1 reboot success 2026-12-06 13:50:01Z")) << joined(lines);
 }
 
 }  // namespace

@@ -41,6 +41,7 @@ Menu targets_menu();
 Menu hosts_menu();
 Menu alua_menu();
 Menu system_menu();
+Menu cluster_menu();  // menus_cluster.cc
 
 }  // namespace esan::tui::kit
 

@@ -235,6 +235,22 @@ Menu hosts_menu() {
                 return req("DELETE", "/v1/sessions/" + std::to_string(*n));
               },
               [](const Values& v) { return "session " + trimmed(v, "session") + " closed"; }, true),
+          view('v', "List initiator aliases", View::kAliases),
+          form(
+              'a', "Set initiator alias", {text("initiator", "Initiator"), text("alias", "Alias")},
+              [](const Values& v) -> R {
+                TRY(i, need(v, "initiator", "Initiator"));
+                TRY(a, need(v, "alias", "Alias"));
+                return req("PUT", "/v1/aliases/" + seg(*i), json{{"alias", *a}});
+              },
+              [](const Values& v) { return "initiator " + trimmed(v, "initiator") + " is now " + trimmed(v, "alias"); }),
+          form(
+              'x', "Remove initiator alias", {text("initiator", "Initiator")},
+              [](const Values& v) -> R {
+                TRY(i, need(v, "initiator", "Initiator"));
+                return req("DELETE", "/v1/aliases/" + seg(*i));
+              },
+              [](const Values& v) { return "alias of " + trimmed(v, "initiator") + " removed"; }, true),
       }};
 }
 

@@ -83,6 +83,15 @@ Result<Lines> groups(Api& api, int width) {
   return table(rows, width);
 }
 
+Result<Lines> aliases(Api& api, int width) {
+  auto j = api.get_json("/v1/aliases");
+  if (!j) return std::unexpected(j.error());
+  std::vector<std::vector<std::string>> rows{{"ALIAS", "INITIATOR"}};
+  for (const auto& a : *j) rows.push_back({str(a, "alias"), str(a, "initiator")});
+  if (rows.size() == 1) return Lines{"No initiator has an alias (Hosts > Set initiator alias)."};
+  return table(rows, width);
+}
+
 Result<Lines> alua(Api& api, int width) {
   auto j = api.get_json("/v1/alua/device-groups");
   if (!j) return std::unexpected(j.error());
@@ -141,7 +150,47 @@ Result<Lines> alerts(Api& api, int width) {
   return table(rows, width);
 }
 
+// Pacemaker's view (GET /v1/cluster: crm_mon on this node), then the
+// replicated device groups of GET /v1/health.
 Result<Lines> cluster(Api& api, int width) {
+  Lines out;
+  auto c = api.get_json("/v1/cluster");
+  if (!c) {
+    out.push_back("Pacemaker: esand did not say (" + c.error().message + ").");
+  } else if (!c->value("running", false)) {
+    out.push_back("Pacemaker: not running here (" + str(*c, "reason") + ").");
+  } else {
+    out.push_back("Pacemaker (crm_mon): stack " + str(*c, "stack") + ", DC " +
+                  (str(*c, "dc").empty() ? "none" : str(*c, "dc")) + ", " +
+                  (c->value("quorum", false) ? "partition with quorum" : "partition WITHOUT quorum"));
+    std::vector<std::vector<std::string>> rows{{"NODE", "STATE", "DC"}};
+    for (const auto& n : c->value("nodes", json::array()))
+      rows.push_back({str(n, "name"), str(n, "state"), n.value("dc", false) ? "yes" : ""});
+    for (auto& l : table(rows, width)) out.push_back(l);
+    out.push_back("");
+    rows = {{"RESOURCE", "CLONE", "AGENT", "ROLE", "NODE"}};
+    for (const auto& r : c->value("resources", json::array()))
+      rows.push_back({str(r, "id") + (r.value("failed", false) ? " FAILED" : ""),
+                      str(r, "clone").empty() ? "-" : str(r, "clone"), str(r, "agent"), str(r, "role"),
+                      str(r, "node").empty() ? "-" : str(r, "node")});
+    for (auto& l : table(rows, width)) out.push_back(l);
+    for (const auto& p : c->value("promotables", json::array())) {
+      std::string on;
+      for (const auto& n : p.value("promoted", json::array())) on += (on.empty() ? "" : ", ") + n.get<std::string>();
+      out.push_back("Master of " + str(p, "clone") + ": " + (on.empty() ? "none" : on));
+    }
+    out.push_back("");
+    auto fencing = c->value("fencing", json::array());
+    if (fencing.empty()) {
+      out.push_back("Fencing: no events.");
+    } else {
+      rows = {{"FENCED", "ACTION", "STATUS", "BY", "COMPLETED"}};
+      for (const auto& f : fencing)
+        rows.push_back({str(f, "target"), str(f, "action"), str(f, "status"), str(f, "delegate"), str(f, "completed")});
+      for (auto& l : table(rows, width)) out.push_back(l);
+    }
+  }
+  out.push_back("");
   auto j = api.get_json("/v1/health?timeout_ms=2000");
   if (!j) return std::unexpected(j.error());
   std::vector<std::vector<std::string>> rows{
@@ -155,14 +204,10 @@ Result<Lines> cluster(Api& api, int width) {
     rows.push_back({str(g, "name"), str(g, "cluster_group"), yn("ready"), yn("joined"), yn("quorate"), str(g, "nodeid"),
                     members.empty() ? "-" : members});
   }
-  Lines out;
   if (rows.size() == 1)
     out.push_back("No replicated device group (esan_cluster_group): this esand runs alone.");
   else
-    out = table(rows, width);
-  out.push_back("");
-  out.push_back("Standby, online and moving the master are Pacemaker's (crm node standby,");
-  out.push_back("crm resource move): esand's API does not offer them.");
+    for (auto& l : table(rows, width)) out.push_back(l);
   return out;
 }
 
@@ -192,6 +237,8 @@ std::string view_title(View view) {
       return "Targets";
     case View::kGroups:
       return "Initiator groups";
+    case View::kAliases:
+      return "Initiator aliases";
     case View::kAlua:
       return "ALUA device groups";
     case View::kHistory:
@@ -221,6 +268,8 @@ Result<std::vector<std::string>> view_lines(Api& api, View view, int width) {
       return targets(api, width);
     case View::kGroups:
       return groups(api, width);
+    case View::kAliases:
+      return aliases(api, width);
     case View::kAlua:
       return alua(api, width);
     case View::kHistory:

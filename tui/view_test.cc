@@ -45,13 +45,13 @@ TEST(Views, HistoryShowsRevisionsAndAFailedCommit) {
   EXPECT_NE(all.find("last commit failed: disk full"), std::string::npos) << all;
 }
 
-TEST(Views, ClusterSaysWhatTheApiLacks) {
-  FakeApi api;
+TEST(Views, ClusterWithoutGetClusterStillShowsTheReplicatedGroups) {
+  FakeApi api;  // an esand without GET /v1/cluster: the fake's 404
   api.on("GET /v1/health?timeout_ms=2000", 200, R"({"ok":true,"devices":[],"device_groups":[]})");
   auto v = view_lines(api, View::kCluster, 100);
   ASSERT_TRUE(v);
+  EXPECT_NE(joined(*v).find("Pacemaker: esand did not say (no route /v1/cluster)."), std::string::npos) << joined(*v);
   EXPECT_NE(joined(*v).find("this esand runs alone"), std::string::npos);
-  EXPECT_NE(joined(*v).find("does not offer them"), std::string::npos);
 }
 
 TEST(Views, ARefusalIsTheServersMessage) {
@@ -91,6 +91,42 @@ TEST(Options, ConnectionLikeEsanctl) {
   EXPECT_EQ(bad.error().message, "--socket needs a value");
   bad = parse_options({"--token-file", "/t"}, "");
   ASSERT_FALSE(bad);
+}
+
+TEST(Views, AliasesListAliasThenInitiator) {
+  FakeApi api;
+  api.on("GET /v1/aliases", 200, R"([{"initiator":"iqn.1998-01.com.vmware:esx1","alias":"esx-01"}])");
+  auto v = view_lines(api, View::kAliases, 100);
+  ASSERT_TRUE(v);
+  EXPECT_NE(joined(*v).find("esx-01  iqn.1998-01.com.vmware:esx1"), std::string::npos) << joined(*v);
+  api.on("GET /v1/aliases", 200, "[]");
+  v = view_lines(api, View::kAliases, 100);
+  ASSERT_TRUE(v);
+  EXPECT_NE(joined(*v).find("No initiator has an alias"), std::string::npos) << joined(*v);
+}
+
+TEST(Views, ClusterShowsPacemakerThenReplicatedGroups) {
+  FakeApi api;
+  api.on("GET /v1/health?timeout_ms=2000", 200, R"({"ok":true,"device_groups":[]})");
+  api.on("GET /v1/cluster", 200, R"({"running":false,"reason":"Pacemaker is not installed: no crm_mon in /usr/sbin"})");
+  auto v = view_lines(api, View::kCluster, 100);
+  ASSERT_TRUE(v);
+  EXPECT_NE(joined(*v).find("Pacemaker: not running here (Pacemaker is not installed: no crm_mon in /usr/sbin)."),
+            std::string::npos)
+      << joined(*v);
+  api.on("GET /v1/cluster", 200, R"({"running":true,"stack":"corosync","dc":"node2","quorum":true,
+    "nodes":[{"name":"node1","state":"online","dc":false},{"name":"node2","state":"online","dc":true}],
+    "resources":[{"id":"p_esan","clone":"ms_esan","agent":"ocf:esan:target","role":"Promoted","node":"node1"}],
+    "promotables":[{"clone":"ms_esan","promoted":["node1"]}],"fencing":[]})");
+  v = view_lines(api, View::kCluster, 100);
+  ASSERT_TRUE(v);
+  std::string all = joined(*v);
+  EXPECT_NE(all.find("Pacemaker (crm_mon): stack corosync, DC node2, partition with quorum"), std::string::npos) << all;
+  EXPECT_NE(all.find("node2  online  yes"), std::string::npos) << all;
+  EXPECT_NE(all.find("p_esan    ms_esan  ocf:esan:target  Promoted  node1"), std::string::npos) << all;
+  EXPECT_NE(all.find("Master of ms_esan: node1"), std::string::npos) << all;
+  EXPECT_NE(all.find("Fencing: no events."), std::string::npos) << all;
+  EXPECT_NE(all.find("No replicated device group"), std::string::npos) << all;
 }
 
 }  // namespace

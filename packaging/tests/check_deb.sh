@@ -29,8 +29,8 @@ dep=$(dpkg-deb -f "$deb" Depends)
 # libcpg/libquorum: the HA pair's corosync clients; libiscsi: the I/O
 # redirect's sessions to the peer; libgit2: the configuration history (esand
 # links all four); zlib1g: esanctl's support bundle (support/tar_gz.cc);
-# libncursesw6: esan-tui.
-for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib libcpg libquorum libiscsi libgit2 zlib1g libncursesw6; do
+# libncursesw6: esan-tui; libxml2: esand reads crm_mon's XML (GET /v1/cluster).
+for lib in libc6 libstdc++6 liburing libssl libspdlog libfmt libisal libcpp-httplib libcpg libquorum libiscsi libgit2 zlib1g libncursesw6 libxml2; do
 	echo "$dep" | grep -q "$lib" || fail "Depends lacks $lib: $dep"
 done
 echo "$dep" | grep -q -e libgtest -e libgmock && fail "Depends names a test-only library: $dep"

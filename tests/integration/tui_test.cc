@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "tests/integration/esand_process.h"
@@ -348,6 +350,62 @@ TEST(TuiThroughEsand, ResizesRedrawAndNeverExit) {
   while (tui.Screen() == first && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_NE(tui.Screen(), first) << "the main screen was not refreshed";
+  EXPECT_TRUE(tui.Alive());
+}
+
+// Hosts > Set initiator alias: the main screen shows the session by its
+// alias, a bad alias shows esand's rule and changes nothing; the Cluster
+// menu on a machine where no cluster runs says so (crm_mon's words) instead
+// of failing.
+TEST(TuiThroughEsand, AliasOnTheMainScreenAndClusterMenuWithoutACluster) {
+  ASSERT_FALSE(TmuxMissing());
+  EsandProcess esand("tui-alias");
+  const std::string img = esand.Path("d0.img");
+  ASSERT_TRUE(MakeSparseFile(img, 8 * kMiB));
+  esand.WriteConfig(Handler("vdisk_fileio", FileioDevice("d0", img)) +
+                    IscsiDriver(Target(kTarget, "        LUN 0 d0\n")));
+  ASSERT_TRUE(esand.Start());
+  SessionOptions opts;
+  opts.initiator = kInitiator;
+  std::string err;
+  Context ctx = Login(esand.portal(), kTarget, 0, opts, &err);
+  ASSERT_TRUE(ctx) << err;
+  Tmux tui("alias", Tui(esand), 120, 40);
+  ASSERT_TRUE(tui.WaitFor(kInitiator + "  " + kTarget));
+
+  tui.Keys("h");
+  ASSERT_TRUE(tui.WaitFor("Set initiator alias"));
+  tui.Keys("a");
+  ASSERT_TRUE(tui.WaitFor("Alias"));
+  tui.Type(kInitiator);
+  tui.Keys("Tab");
+  tui.Type("db-1");
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("initiator " + kInitiator + " is now db-1"));
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("db-1 (" + kInitiator + ")"));
+  if (const char* f = std::getenv("ESAN_TUI_CAPTURE")) std::ofstream(f) << tui.Screen();  // for the README
+  const std::string conf = ReadFile(esand.config_path());
+  EXPECT_NE(conf.find("ESAN_ALIASES {\n\t" + kInitiator + " db-1\n}"), std::string::npos) << conf;
+
+  tui.Keys("h");
+  ASSERT_TRUE(tui.WaitFor("Set initiator alias"));
+  tui.Keys("a");
+  ASSERT_TRUE(tui.WaitFor("Alias"));
+  tui.Type(kInitiator);
+  tui.Keys("Tab");
+  tui.Type("db 2!");
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("alias 'db 2!': only letters, digits"));
+  tui.Keys("Escape");
+  EXPECT_EQ(ReadFile(esand.config_path()), conf);
+  tui.Keys("Escape");
+
+  tui.Keys("c");
+  ASSERT_TRUE(tui.WaitFor("Move the master"));
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Pacemaker: not running here ("));
+  tui.Keys("Escape");
   EXPECT_TRUE(tui.Alive());
 }
 

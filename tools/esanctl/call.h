@@ -34,6 +34,8 @@ enum class View {
   kAluaList,      // GET /v1/alua/device-groups
   kTgrpList,      // the same, target groups of ApiCall::scope only
   kSessionList,   // GET /v1/sessions
+  kAliasList,     // GET /v1/aliases
+  kCluster,       // GET /v1/cluster
   kStats,         // GET /v1/stats
   kVersion,       // GET /v1/version
   kState,         // GET .../target-groups/{tg}/state: the state word alone

@@ -239,6 +239,20 @@ const Command kTable[] = {
   {"alua", "state", "DEVICE_GROUP TARGET_GROUP [STATE]", 2, 3, false, "", "", [](const Parsed& p) {
      if (p.pos.size() == 2) return one(read_call(tgrp_path(p) + "/state", View::kState));
      return one(change_call("PUT", tgrp_path(p) + "/state", json{{"state", p.pos[2]}}, "target group " + p.pos[1] + " is now " + p.pos[2])); }},
+  {"alias", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/aliases", View::kAliasList)); }},
+  {"alias", "set", "INITIATOR ALIAS", 2, 2, false, "", "", [](const Parsed& p) {
+     return one(change_call("PUT", "/v1/aliases/" + seg(p.pos[0]), json{{"alias", p.pos[1]}}, "initiator " + p.pos[0] + " is now " + p.pos[1])); }},
+  {"alias", "remove", "INITIATOR", 1, 1, false, "", "", [](const Parsed& p) {
+     return one(change_call("DELETE", "/v1/aliases/" + seg(p.pos[0]), std::nullopt, "alias of " + p.pos[0] + " removed")); }},
+  {"cluster", "status", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/cluster", View::kCluster)); }},
+  {"cluster", "standby", "NODE", 1, 1, false, "", "", [](const Parsed& p) {
+     return one(change_call("POST", "/v1/cluster/nodes/" + seg(p.pos[0]) + "/standby", std::nullopt, "node " + p.pos[0] + " put in standby")); }},
+  {"cluster", "online", "NODE", 1, 1, false, "", "", [](const Parsed& p) {
+     return one(change_call("POST", "/v1/cluster/nodes/" + seg(p.pos[0]) + "/online", std::nullopt, "node " + p.pos[0] + " back online")); }},
+  {"cluster", "move", "CLONE NODE", 2, 2, false, "", "", [](const Parsed& p) {
+     return one(change_call("POST", "/v1/cluster/resources/" + seg(p.pos[0]) + "/move", json{{"node", p.pos[1]}}, "master of " + p.pos[0] + " moving to " + p.pos[1])); }},
+  {"cluster", "clear", "CLONE", 1, 1, false, "", "", [](const Parsed& p) {
+     return one(change_call("POST", "/v1/cluster/resources/" + seg(p.pos[0]) + "/clear", std::nullopt, "move constraints of " + p.pos[0] + " cleared")); }},
   {"session", "list", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/sessions", View::kSessionList)); }},
   {"session", "close", "ID", 1, 1, false, "", "", session_close},
   {"config", "show", "[REV]", 0, 1, false, "", "", [](const Parsed& p) {

@@ -166,6 +166,14 @@ std::string render(const ApiCall& call, const std::string& body, bool as_json) {
     case View::kTargetGroups: if (list) return target_groups(j, call.filter); break;
     case View::kAluaList: case View::kTgrpList: if (list) return render_alua(call, j); break;
     case View::kSessionList: if (list) return render_sessions(j); break;
+    case View::kCluster: if (j.is_object()) return render_cluster(j); break;
+    case View::kAliasList:
+      if (list) {
+        Rows rows{{"INITIATOR", "ALIAS"}};
+        for (const auto& a : j) rows.push_back({field(a, "initiator"), field(a, "alias")});
+        return table(rows);
+      }
+      break;
     case View::kStats: if (j.is_object()) return render_stats(j); break;
     case View::kState: if (j.is_object()) return field(j, "state") + "\n"; break;
     case View::kHealth: if (j.is_object()) return render_health(j); break;

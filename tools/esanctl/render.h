@@ -24,6 +24,9 @@ using client::error_message;
 // The views of render_views.cc (used by render()).
 std::string render_alua(const ApiCall& call, const nlohmann::json& groups);
 std::string render_sessions(const nlohmann::json& sessions);
+// GET /v1/cluster: "cluster: not running (REASON)", or a NODE/STATE/DC
+// table, "master of CLONE: NODE" lines and a FENCED table (if any).
+std::string render_cluster(const nlohmann::json& cluster);
 std::string render_stats(const nlohmann::json& stats);
 // GET /v1/health: a DEVICE table (STATUS ok|failed, DETAIL the path or the
 // error), a DEVICE GROUP table (STATUS ready|not-ready, CLUSTER GROUP "-"

@@ -226,5 +226,19 @@ TEST(Render, HealthTablesOneWordPerCellForScripts) {
   EXPECT_EQ(render(view(View::kState), R"({"state":"transitioning","group_id":1})", false), "transitioning\n");
 }
 
+TEST(Render, ClusterAndAliases) {
+  EXPECT_EQ(render(view(View::kCluster), R"({"running":false,"reason":"Not connected"})", false),
+            "cluster: not running (Not connected)\n");
+  std::string out = render(view(View::kCluster), R"({"running":true,"nodes":[{"name":"node1","state":"online","dc":true},
+    {"name":"node3","state":"standby","dc":false}],"promotables":[{"clone":"ms_esan","promoted":["node1"]}],
+    "fencing":[{"target":"node2","action":"reboot","status":"success","completed":"2026-12-06 13:00:00Z"}]})", false);
+  EXPECT_NE(out.find("node1  online   yes"), std::string::npos) << out;
+  EXPECT_NE(out.find("node3  standby  -"), std::string::npos) << out;
+  EXPECT_NE(out.find("master of ms_esan: node1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("node2   reboot  success"), std::string::npos) << out;
+  out = render(view(View::kAliasList), R"([{"initiator":"iqn.x:h1","alias":"db-1"}])", false);
+  EXPECT_NE(out.find("iqn.x:h1   db-1"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace esan::ctl

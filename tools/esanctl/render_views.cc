@@ -78,6 +78,27 @@ std::string render_sessions(const json& sessions) {
   return table(rows);
 }
 
+std::string render_cluster(const json& c) {
+  if (!c.value("running", false)) return "cluster: not running (" + field(c, "reason") + ")\n";
+  Rows rows{{"NODE", "STATE", "DC"}};
+  for (const auto& n : c.value("nodes", json::array()))
+    rows.push_back({field(n, "name"), field(n, "state"), n.value("dc", false) ? "yes" : "-"});
+  std::string out = table(rows);
+  for (const auto& p : c.value("promotables", json::array())) {
+    std::string on;
+    for (const auto& n : p.value("promoted", json::array())) on += (on.empty() ? "" : ",") + n.get<std::string>();
+    out += "master of " + field(p, "clone") + ": " + (on.empty() ? "none" : on) + "\n";
+  }
+  auto fencing = c.value("fencing", json::array());
+  if (!fencing.empty()) {
+    Rows f{{"FENCED", "ACTION", "STATUS", "COMPLETED"}};
+    for (const auto& e : fencing)
+      f.push_back({field(e, "target"), field(e, "action"), field(e, "status"), field(e, "completed")});
+    out += table(f);
+  }
+  return out;
+}
+
 std::string render_stats(const json& stats) {
   std::string out;
   if (stats.contains("devices") && stats["devices"].is_object() && !stats["devices"].empty())
