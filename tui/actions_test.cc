@@ -67,6 +67,17 @@ TEST(Forms, NullDeviceTakesASizeAndNoFile) {
   EXPECT_EQ(bad.error().message, "Size (MiB) must be a non-negative number, got '6x'");
 }
 
+TEST(Forms, RbdDeviceTakesPoolAndImageAndOptionalCephSettings) {
+  auto r = item('d', 'c').build({{"name", "r0"}, {"pool", "rbd"}, {"image", "vm01"}, {"ceph_conf", ""},
+                                 {"ceph_user", " esan "}, {"blocksize", "4096"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(json::parse(r->body), json::parse(R"({"name":"r0","handler":"vdisk_rbd",
+      "attributes":{"pool":"rbd","image":"vm01","ceph_user":"esan","blocksize":"4096"}})"));
+  auto bad = item('d', 'c').build({{"name", "r0"}, {"pool", "rbd"}, {"image", " "}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "Image is required");
+}
+
 TEST(Forms, MissingOrMalformedFieldsAreNamedAndNothingIsBuilt) {
   auto r = item('d', 'f').build({{"name", "  "}, {"filename", "/x"}});
   ASSERT_FALSE(r);

@@ -12,6 +12,13 @@ R add_device(const Values& v, const std::string& handler, const std::string& fil
   if (handler == "vdisk_nullio") {
     TRY(size, number(v, "size_mb", "Size (MiB)"));
     attrs["size_mb"] = std::to_string(*size);
+  } else if (handler == "vdisk_rbd") {
+    TRY(pool, need(v, "pool", "Pool"));
+    TRY(image, need(v, "image", "Image"));
+    attrs["pool"] = *pool;
+    attrs["image"] = *image;
+    for (const char* opt : {"ceph_conf", "ceph_user"})
+      if (std::string s = trimmed(v, opt); !s.empty()) attrs[opt] = s;
   } else {
     TRY(file, need(v, "filename", file_label));
     attrs["filename"] = *file;
@@ -50,6 +57,13 @@ Menu devices_menu() {
               'n', "Add null device (vdisk_nullio)",
               {text("name", "Name"), text("size_mb", "Size (MiB)", "1024"), text("blocksize", "Block size", "512")},
               [](const Values& v) { return add_device(v, "vdisk_nullio"); },
+              [](const Values& v) { return "device " + trimmed(v, "name") + " opened"; }),
+          form(
+              'c', "Add Ceph RBD image (vdisk_rbd)",
+              {text("name", "Name"), text("pool", "Pool", "rbd"), text("image", "Image"),
+               text("ceph_conf", "Ceph config", "/etc/ceph/ceph.conf"), text("ceph_user", "Ceph user"),
+               text("blocksize", "Block size", "512"), fixed("read_only", "Read-only", kYesNo)},
+              [](const Values& v) { return add_device(v, "vdisk_rbd"); },
               [](const Values& v) { return "device " + trimmed(v, "name") + " opened"; }),
           form(
               'r', "Remove device",
