@@ -37,14 +37,21 @@ std::string Quote(const std::string& s) {
 class Tmux {
  public:
   Tmux(const std::string& tag, const std::string& command, int cols, int lines)
-      : server_("esan-tui-" + tag + "-" + std::to_string(::getpid())) {
+      : server_("esan-tui-" + tag + "-" + std::to_string(::getpid())),
+        status_file_("/tmp/" + server_ + ".status") {
     Run("kill-server");
+    ::unlink(status_file_.c_str());
+    // The shell records how esan-tui ended: tmux's own record of a pane's
+    // exit status can lag its death by many seconds on a loaded machine.
     auto r = Run("new-session -d -s tui -x " + std::to_string(cols) + " -y " + std::to_string(lines) + " " +
-                 Quote("exec env TERM=xterm-256color " + command));
+                 Quote("env TERM=xterm-256color " + command + "; echo \"status $?\" > " + status_file_));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     Run("set-option -t tui remain-on-exit on");
   }
-  ~Tmux() { Run("kill-server"); }
+  ~Tmux() {
+    Run("kill-server");
+    ::unlink(status_file_.c_str());
+  }
 
   CommandOutput Run(const std::string& args) const { return RunCommand("tmux -L " + server_ + " " + args); }
   // Keys by tmux name (Tab, Enter, Escape, Up, Right, d, ...).
@@ -54,15 +61,17 @@ class Tmux {
   // Dead only when tmux says so: a tmux call that fails under load (empty
   // output) is no evidence that esan-tui exited.
   bool Alive() const { return !Run("display-message -p -t tui '#{pane_dead}'").output.starts_with("1"); }
-  // esan-tui's exit status once tmux has recorded it ("" until then).
-  std::string ExitStatus(std::chrono::seconds wait) const {
+  // How esan-tui ended ("status N", as its shell saw it), once it has;
+  // "" if it has not within `wait`.
+  std::string Ending(std::chrono::seconds wait) const {
     auto deadline = std::chrono::steady_clock::now() + wait;
-    std::string out;
-    while ((out = Run("display-message -p -t tui '#{pane_dead_status}'").output) == "\n" || out.empty()) {
-      if (std::chrono::steady_clock::now() > deadline) break;
+    for (;;) {
+      std::ifstream f(status_file_);
+      std::string line;
+      if (f && std::getline(f, line) && !line.empty()) return line;
+      if (std::chrono::steady_clock::now() > deadline) return "";
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    return out;
   }
   void Resize(int cols, int lines) const {
     auto r = Run("resize-window -t tui -x " + std::to_string(cols) + " -y " + std::to_string(lines));
@@ -89,6 +98,7 @@ class Tmux {
 
  private:
   std::string server_;
+  std::string status_file_;
 };
 
 std::string Tui(const EsandProcess& esand) { return std::string(ESAN_TUI_PATH) + " --socket " + esand.mgmt_socket(); }
@@ -188,7 +198,7 @@ TEST(TuiThroughEsand, MenusMakeADeviceTargetGroupAndLunAnInitiatorSees) {
   while (tui.Alive() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_FALSE(tui.Alive());
-  EXPECT_EQ(tui.ExitStatus(std::chrono::seconds(10)), "0\n");
+  EXPECT_EQ(tui.Ending(std::chrono::seconds(30)), "status 0") << "the screen:\n" << tui.Screen();
 }
 
 TEST(TuiThroughEsand, ARefusalShowsEsandsMessageAndChangesNothing) {
