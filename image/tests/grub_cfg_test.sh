@@ -24,7 +24,7 @@ for slot in a b; do
     body=$(entry "$slot-$mode")
     echo "$body" | grep -q "^  linux (\$bootdisk,gpt$part)/boot/vmlinuz boot=esan esan.slot=$slot " || fail "$slot-$mode: linux line: $body"
     echo "$body" | grep -q "^  initrd (\$bootdisk,gpt$part)/boot/initrd.img$" || fail "$slot-$mode: initrd line: $body"
-    for arg in console=ttyS0,115200n8 panic=10; do
+    for arg in console=ttyS0,115200n8 panic=10 crashkernel=1G-:256M; do
       echo "$body" | grep -q " $arg" || fail "$slot-$mode lacks $arg"
     done
     if [ $mode = debug ]; then
