@@ -105,7 +105,7 @@ TEST(Modern, EveryCommandBecomesItsRequest) {
       {"alert test", "POST", "/v1/alerts/test", "", View::kAlertTest},
       {"event raise --kind config_sync_failed --severity error cannot\x01write:\x01rc=5", "POST", "/v1/events",
        R"({"kind":"config_sync_failed","message":"cannot write: rc=5","severity":"error"})"},
-      {"event raise dump\x01found --kind crash_dump --severity critical path=/var/log/crash/1 size=4096", "POST",
+      {"event raise dump\x01" "found --kind crash_dump --severity critical path=/var/log/crash/1 size=4096", "POST",
        "/v1/events",
        R"({"fields":{"path":"/var/log/crash/1","size":"4096"},"kind":"crash_dump","message":"dump found","severity":"critical"})"},
       {"alert status", "GET", "/v1/alerts", "", View::kAlerts},
