@@ -186,7 +186,7 @@ gssh 'for i in $(seq 60); do
 echo "boot 1: LUN configured, data written, config saved to its partition"
 # The console: esan-tui on tty1, started again when it ends.
 gssh 'systemctl show -p MainPID --value esan-console.service; ps -o tty= -C esan-tui' >"$w/tui" 2>&1 || true
-grep -q '^tty1' "$w/tui" || fail "esan-tui is not running on tty1: $(cat "$w/tui")"
+grep -qw tty1 "$w/tui" || fail "esan-tui is not running on tty1: $(cat "$w/tui")"
 pid=$(head -1 "$w/tui")
 gssh "systemctl kill esan-console.service; for i in \$(seq 30); do sleep 1
         p=\$(systemctl show -p MainPID --value esan-console.service)
