@@ -81,7 +81,9 @@ if ! unshare --mount --propagation private bash -euc '
     echo "root:esan" | chroot "$r" chpasswd
     chroot "$r" update-initramfs -u -k all
     # The crash kernel boots the initramfs of the slot (/etc/default/kdump-tools).
-    rm -rf "$r"/var/lib/kdump/initrd.img* "$r"/var/lib/kdump/initramfs-tools
+    # Without /var/lib/kdump kdump-config makes no initramfs of its own at
+    # each boot (it would, to mend its links there).
+    rm -rf "$r"/var/lib/kdump
   ' _ "$r" >>"$log" 2>&1; then
   echo "build-image.sh: customizing the system failed; the end of $log:" >&2
   tail -30 "$log" >&2
