@@ -81,9 +81,15 @@ if ! unshare --mount --propagation private bash -euc '
     echo "root:esan" | chroot "$r" chpasswd
     chroot "$r" update-initramfs -u -k all
     # The crash kernel boots the initramfs of the slot (/etc/default/kdump-tools).
-    # Without /var/lib/kdump kdump-config makes no initramfs of its own at
-    # each boot (it would, to mend its links there).
-    rm -rf "$r"/var/lib/kdump
+    # kdump-config load makes an initramfs of its own at every boot unless
+    # /var/lib/kdump holds one per kernel and a copy of its sysctl file:
+    # there, the slot initramfs (a hard link, stored once) and that copy.
+    rm -rf "$r"/var/lib/kdump && mkdir -p "$r"/var/lib/kdump
+    for i in "$r"/boot/initrd.img-*; do
+      v=${i##*/initrd.img-}
+      ln "$i" "$r/var/lib/kdump/initrd.img-$v"
+      cp "$r/etc/kdump/sysctl.conf" "$r/var/lib/kdump/latest_sysctls-$v"
+    done
   ' _ "$r" >>"$log" 2>&1; then
   echo "build-image.sh: customizing the system failed; the end of $log:" >&2
   tail -30 "$log" >&2

@@ -147,9 +147,9 @@ kd=$ROOTFS/etc/default/kdump-tools
   [ "${KDUMP_COREDIR##*/}" = crash ] || fail "KDUMP_COREDIR $KDUMP_COREDIR is not crash/ of the logs partition"
 ) || exit 1
 grep -q 'esan.kdump=1' "$HERE/../initramfs/scripts/esan" || fail "the boot script has no kdump mode"
-# kdump-config rebuilds an initramfs of its own at each boot while
-# /var/lib/kdump exists: the image has none.
-grep -q '^    rm -rf "$r"/var/lib/kdump$' "$HERE/../build-image.sh" || fail "build-image.sh keeps /var/lib/kdump"
+# kdump-config makes an initramfs of its own at each boot unless
+# /var/lib/kdump holds one: the image links the slot's there.
+grep -q 'ln "$i" "$r/var/lib/kdump/initrd.img-$v"' "$HERE/../build-image.sh" || fail "build-image.sh leaves /var/lib/kdump without an initramfs"
 
 rc=0; "$ROOTFS/usr/sbin/esan-log-archive" over 12x >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "esan-log-archive over 12x: exit $rc, expected 2"
