@@ -36,6 +36,12 @@ std::string_view kind_name(Kind k) {
       return "alert_failed";
     case Kind::kAlertTest:
       return "alert_test";
+    case Kind::kConfigSyncFailed:
+      return "config_sync_failed";
+    case Kind::kConfigSyncRecovered:
+      return "config_sync_recovered";
+    case Kind::kCrashDump:
+      return "crash_dump";
   }
   return "unknown";
 }
@@ -64,6 +70,10 @@ std::optional<Severity> parse_severity(std::string_view name) {
   for (Severity s : {Severity::kInfo, Severity::kWarning, Severity::kError, Severity::kCritical})
     if (severity_name(s) == name) return s;
   return std::nullopt;
+}
+
+bool raisable(Kind k) {
+  return k == Kind::kConfigSyncFailed || k == Kind::kConfigSyncRecovered || k == Kind::kCrashDump;
 }
 
 std::string_view Event::field(std::string_view name) const {

@@ -9,6 +9,9 @@
 //  * Severities are ordered: info < warning < error < critical.
 //  * An event never carries a secret (CHAP secrets, challenges, responses):
 //    whoever builds one leaves them out.
+//  * raisable(k): the kinds that tools outside esand (the appliance's
+//    config sync, its crash dump check) report through POST /v1/events;
+//    every other kind is esand's own and cannot be raised from outside.
 #pragma once
 
 #include <cstdint>
@@ -35,11 +38,15 @@ enum class Kind {
   kLimitHit,         // a resource limit refused a login or a connection
   kAlertFailed,      // an alert sink failed to deliver (retried, or given up)
   kAlertTest,        // esanctl alert test
+  kConfigSyncFailed,     // raised: the appliance could not save its configuration to the boot drive
+  kConfigSyncRecovered,  // raised: a save succeeded after a failure
+  kCrashDump,            // raised: a kernel crash dump was found at boot
 };
 inline constexpr Kind kAllKinds[] = {
     Kind::kStart,         Kind::kStop,      Kind::kLogin,       Kind::kLogout,       Kind::kLoginFailed,
     Kind::kConfigChanged, Kind::kAluaState, Kind::kPrChanged,   Kind::kHealthFailed, Kind::kHealthRecovered,
-    Kind::kIoError,       Kind::kLimitHit,  Kind::kAlertFailed, Kind::kAlertTest};
+    Kind::kIoError,       Kind::kLimitHit,  Kind::kAlertFailed, Kind::kAlertTest,   Kind::kConfigSyncFailed,
+    Kind::kConfigSyncRecovered, Kind::kCrashDump};
 
 enum class Severity { kInfo, kWarning, kError, kCritical };
 
@@ -47,6 +54,7 @@ std::string_view kind_name(Kind k);          // "login_failed", ...
 std::string_view severity_name(Severity s);  // "info", "warning", "error", "critical"
 std::optional<Kind> parse_kind(std::string_view name);
 std::optional<Severity> parse_severity(std::string_view name);
+bool raisable(Kind k);  // see the contract
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 

@@ -43,7 +43,12 @@ start=$(date +%s)
 echo "build-base.sh: building the base system $key (about 8 minutes when cold)" >&2
 # No recommends, no documentation; no SSH host keys (each appliance makes
 # its own on first boot and keeps them on its configuration partition).
+# MODULES=list before the kernel comes: kdump-tools' kernel hook would
+# otherwise build its initramfs with MODULES=dep, which fails in a chroot
+# (build-image.sh sets the appliance's initramfs configuration; the crash
+# kernel uses the slot's own initramfs).
 if ! mmdebstrap --mode=root --variant=minbase --include="$pkgs" \
+    --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" && echo MODULES=list >"$1/etc/initramfs-tools/conf.d/esan-base"' \
     --aptopt='APT::Install-Recommends "false"' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \

@@ -73,10 +73,23 @@ if ! unshare --mount --propagation private bash -euc '
     rm "$r/tmp/esan.deb"
     chroot "$r" systemctl enable esand.service systemd-networkd.service ssh.service \
       esan-firstboot.service esan-config-sync.path esan-config-sync.timer esan-shutdown-save.service \
-      esan-log-archive.timer esan-slot-good.service esan-boot-check.timer esan-debug-shell.service
+      esan-log-archive.timer esan-slot-good.service esan-boot-check.timer esan-debug-shell.service \
+      esan-console.service esan-crash-check.service kdump-tools.service
+    # tty1 shows esan-tui (esan-console.service), not a login prompt.
+    chroot "$r" systemctl mask getty@tty1.service
     chroot "$r" systemctl set-default multi-user.target
     echo "root:esan" | chroot "$r" chpasswd
     chroot "$r" update-initramfs -u -k all
+    # The crash kernel boots the initramfs of the slot (/etc/default/kdump-tools).
+    # kdump-config load makes an initramfs of its own at every boot unless
+    # /var/lib/kdump holds one per kernel and a copy of its sysctl file:
+    # there, the slot initramfs (a hard link, stored once) and that copy.
+    rm -rf "$r"/var/lib/kdump && mkdir -p "$r"/var/lib/kdump
+    for i in "$r"/boot/initrd.img-*; do
+      v=${i##*/initrd.img-}
+      ln "$i" "$r/var/lib/kdump/initrd.img-$v"
+      cp "$r/etc/kdump/sysctl.conf" "$r/var/lib/kdump/latest_sysctls-$v"
+    done
   ' _ "$r" >>"$log" 2>&1; then
   echo "build-image.sh: customizing the system failed; the end of $log:" >&2
   tail -30 "$log" >&2

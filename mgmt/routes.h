@@ -37,7 +37,8 @@ void add_observe_routes(Router& r, Engine& e, server::Server& server, probes::Sc
 // GET /v1/health (routes_health.cc, probing in health.h): from the
 // scheduled probes when `probes` is set, else probing on demand.
 void add_health_routes(Router& r, Engine& e, probes::Scheduler* probes = nullptr);
-// GET /v1/events (?since=N&limit=L&wait=S), GET /v1/alerts, POST
+// GET /v1/events (?since=N&limit=L&wait=S), POST /v1/events (kinds that
+// events::raisable() allows, from tools outside esand), GET /v1/alerts, POST
 // /v1/alerts/test (routes_events.cc); `alerter` may be null (no alerts
 // configured). Not part of add_all_routes: the daemon owns the log.
 void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::Alerter* alerter);

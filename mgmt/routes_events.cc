@@ -1,6 +1,6 @@
 // The event log and the alerts (docs/API.md "Events and alerts"):
-// GET /v1/events (with a long-poll form), GET /v1/alerts,
-// POST /v1/alerts/test.
+// GET /v1/events (with a long-poll form), POST /v1/events (an event raised
+// by a tool outside esand), GET /v1/alerts, POST /v1/alerts/test.
 #include <fmt/format.h>
 
 #include <atomic>
@@ -25,6 +25,77 @@ Result<uint64_t> uint_query(const Request& q, const char* key, uint64_t fallback
   auto v = config::parse_uint(it->second, max);
   if (!v) return make_error(Errc::kInvalidArgument, fmt::format("{} {}", key, v.error()));
   return *v;
+}
+
+constexpr size_t kMaxText = 1024, kMaxFields = 16, kMaxName = 64;
+
+// One line of printable text (tabs allowed): what an alert's subject,
+// syslog line or mail header may carry.
+Status check_text(const std::string& what, const std::string& v) {
+  if (v.size() > kMaxText) return make_error(Errc::kInvalidArgument, fmt::format("{} is longer than {} bytes", what, kMaxText));
+  for (unsigned char c : v)
+    if ((c < 0x20 && c != '\t') || c == 0x7f)
+      return make_error(Errc::kInvalidArgument, fmt::format("{} must be one line of text (it holds a control character)", what));
+  return {};
+}
+
+std::string raisable_kinds() {
+  std::string out;
+  for (auto k : events::kAllKinds)
+    if (events::raisable(k)) out += fmt::format("{}{}", out.empty() ? "" : ", ", events::kind_name(k));
+  return out;
+}
+
+// POST /v1/events' body: {"kind", "severity", "message", "fields"?}; the
+// event it stands for, or the first thing wrong with it.
+struct Raised {
+  events::Kind kind;
+  events::Severity severity;
+  std::string message;
+  events::Fields fields;
+};
+Result<Raised> parse_raised(const Json& b) {
+  for (const auto& [key, _] : b.items())
+    if (key != "kind" && key != "severity" && key != "message" && key != "fields")
+      return make_error(Errc::kInvalidArgument,
+                        fmt::format("unknown field '{}' (an event has kind, severity, message, fields)", key));
+  auto kind_s = string_field(b, "kind");
+  if (!kind_s) return std::unexpected(kind_s.error());
+  auto kind = events::parse_kind(*kind_s);
+  if (!kind || !events::raisable(*kind))
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("kind '{}' cannot be raised through the API (kinds that can: {})", *kind_s,
+                                  raisable_kinds()));
+  auto sev_s = string_field(b, "severity");
+  if (!sev_s) return std::unexpected(sev_s.error());
+  auto sev = events::parse_severity(*sev_s);
+  if (!sev)
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("severity '{}' is not one of info, warning, error, critical", *sev_s));
+  auto msg = string_field(b, "message");
+  if (!msg) return std::unexpected(msg.error());
+  if (msg->empty()) return make_error(Errc::kInvalidArgument, "message is empty");
+  if (auto s = check_text("message", *msg); !s) return std::unexpected(s.error());
+  Raised r{*kind, *sev, *msg, {}};
+  if (b.contains("fields")) {
+    const Json& f = b["fields"];
+    if (!f.is_object()) return make_error(Errc::kInvalidArgument, "fields must be an object of name: string");
+    if (f.size() > kMaxFields)
+      return make_error(Errc::kInvalidArgument, fmt::format("more than {} fields", kMaxFields));
+    for (const auto& [name, value] : f.items()) {
+      bool ok = !name.empty() && name.size() <= kMaxName && name != "raised_by";
+      for (char c : name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+      if (!ok)
+        return make_error(Errc::kInvalidArgument,
+                          fmt::format("field name '{}' must be 1 to {} of a-z, 0-9, _ (and not raised_by)", name,
+                                      kMaxName));
+      if (!value.is_string()) return make_error(Errc::kInvalidArgument, fmt::format("field '{}' must be a string", name));
+      if (auto s = check_text(fmt::format("field '{}'", name), value.get<std::string>()); !s)
+        return std::unexpected(s.error());
+      r.fields.emplace_back(name, value.get<std::string>());
+    }
+  }
+  return r;
 }
 
 }  // namespace
@@ -55,6 +126,14 @@ void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::
                               {"first", page.first},
                               {"missed", page.first > asked ? page.first - asked : 0}});
   });
+  r.route("POST", "/v1/events", with_body([log](const Request& q, const Json& b) {
+            auto ev = parse_raised(b);
+            if (!ev) return error_response(ev.error());
+            // Who raised it (the socket peer's user, or the API token's name).
+            ev->fields.emplace_back("raised_by", q.author);
+            uint64_t seq = log->post(ev->kind, ev->severity, std::move(ev->message), std::move(ev->fields));
+            return json_response(Json{{"seq", seq}});
+          }));
   r.route("GET", "/v1/alerts", [alerter](const Request&) {
     if (!alerter) return json_response(Json{{"configured", false}, {"rules", 0}, {"sinks", Json::array()}});
     auto st = alerter->status();

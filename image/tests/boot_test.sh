@@ -3,13 +3,18 @@
 #
 # Usage: boot_test.sh BUILD_DIR
 # Builds (or reuses from /var/cache/esan-image, $ESAN_IMAGE_CACHE) the image
-# with BUILD_DIR's esand and esanctl, then qemu (TCG, one process per boot) boots it from a
+# with BUILD_DIR's esand, esanctl and esan-tui, then qemu (TCG, one process per boot) boots it from a
 # copy of its drive, through GRUB, with host port forwards on 127.0.0.1 for
 # iSCSI, the management API and SSH, and a second disk for the LUN's data:
 #   boot 1 (slot A): a LUN configured through esanctl --url, data written
 #     through libiscsi (qemu-io); the config reaches the config partition by
-#     itself; a hard reset (no shutdown, so no shutdown save);
-#   boot 2 (A): the config and its history are back, the data reads back;
+#     itself; esan-tui runs on tty1 and comes back when it ends; a failed
+#     config save raises config_sync_failed in esand, the next good one
+#     config_sync_recovered; the crash kernel is loaded; a kernel crash (no
+#     shutdown, so no shutdown save): kdump's crash kernel saves a dump to
+#     the logs partition and reboots;
+#   boot 2 (A): a crash_dump event names the dump; the config and its
+#     history are back, the data reads back;
 #     the config partition is wiped and the system serves on; a sync puts it
 #     back; esan-upgrade refuses a wrong checksum; slot B gets an image that
 #     boots a kernel but no system; reboot;
@@ -29,7 +34,7 @@ fail() { echo "FAIL: $*" >&2; [ -f "${serial:-}" ] && { echo "--- serial console
 for t in qemu-system-x86_64 qemu-io ssh ssh-keygen mksquashfs unsquashfs cpack sfdisk python3; do
   command -v "$t" >/dev/null || fail "$t is missing (scripts/install-deps.sh)"
 done
-for b in esand esanctl; do [ -x "$build/bin/$b" ] || fail "$build/bin/$b is not built"; done
+for b in esand esanctl esan-tui; do [ -x "$build/bin/$b" ] || fail "$build/bin/$b is not built"; done
 esanctl=$build/bin/esanctl
 
 w=$(mktemp -d "${TMPDIR:-/tmp}/esan-image-test.XXXXXX")
@@ -39,7 +44,7 @@ trap cleanup EXIT
 
 # The .deb, cached by the binaries and packaging files it is made from (a
 # fresh cpack would differ in its timestamps and rebuild the image).
-debkey=$( (sha256sum "$build/bin/esand" "$build/bin/esanctl"; cd "$SRC" && find packaging docs/API.md docs/HA.md ra -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)
+debkey=$( (sha256sum "$build/bin/esand" "$build/bin/esanctl" "$build/bin/esan-tui"; cd "$SRC" && find packaging docs/API.md docs/HA.md ra -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)
 debdir=$CACHE/deb-$debkey
 if ! ls "$debdir"/esan_*.deb >/dev/null 2>&1; then
   mkdir -p "$CACHE"
@@ -179,11 +184,60 @@ gssh 'for i in $(seq 60); do
         umount "$m"; [ $ok -eq 0 ] && exit 0; sleep 1
       done; exit 1' || fail "the new LUN did not reach the config partition"
 echo "boot 1: LUN configured, data written, config saved to its partition"
-reboot_guest reset
+# The console: esan-tui on tty1, started again when it ends.
+gssh 'systemctl show -p MainPID --value esan-console.service; ps -o tty= -C esan-tui' >"$w/tui" 2>&1 || true
+grep -qw tty1 "$w/tui" || fail "esan-tui is not running on tty1: $(cat "$w/tui")"
+pid=$(head -1 "$w/tui")
+gssh "systemctl kill esan-console.service; for i in \$(seq 30); do sleep 1
+        p=\$(systemctl show -p MainPID --value esan-console.service)
+        [ \"\$p\" != 0 ] && [ \"\$p\" != $pid ] && ps -o tty= -p \$p | grep -q tty1 && exit 0
+      done; exit 1" || fail "esan-tui did not come back on tty1 after it ended"
+# A failed configuration save is an esand event (and so an alert), and so
+# is the next good save.
+if gssh 'ESAN_IMAGE_DEV_DIR=/nonexistent esan-config-sync save test' >"$w/sync.log" 2>&1; then
+  fail "a configuration save without its partition succeeded"
+fi
+gssh 'esan-config-sync save test' || fail "esan-config-sync save after a failure"
+ctl --json events >"$w/events.json" || fail "esanctl events"
+python3 - "$w/events.json" <<'PY' || fail "the sync events: $(cat "$w/events.json")"
+import json, sys
+ev = json.load(open(sys.argv[1]))["events"]
+f = [e for e in ev if e["kind"] == "config_sync_failed"]
+r = [e for e in ev if e["kind"] == "config_sync_recovered"]
+assert len(f) == 1 and f[0]["severity"] == "error" and "no partition labelled esan-config" in f[0]["message"], f
+assert f[0]["fields"]["raised_by"] == "root", f
+assert len(r) == 1 and r[0]["seq"] > f[0]["seq"], r
+PY
+echo "boot 1: esan-tui on tty1 (and back after it ended); a failed save raised config_sync_failed, the next config_sync_recovered"
+# kdump: the crash kernel is loaded; a kernel crash (no shutdown, like a
+# hard reset) boots it, it saves a dump to the logs partition and reboots.
+[ "$(gssh cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
+  fail "no crash kernel loaded: $(gssh 'kdump-config status; journalctl -b -u kdump-tools --no-pager | tail -20' 2>&1)"
+crashed_at=$(date +%s)
+timeout 15 ssh -q -i "$w/key" -p "$p_ssh" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes root@127.0.0.1 'sync; echo c >/proc/sysrq-trigger' || true
+wait_down 900
+grep -q "crash kernel: slot a from the drive" "$serial" || fail "the crash kernel did not start the slot"
+grep -q "saved vmcore in" "$serial" || fail "the crash kernel saved no dump"
+echo "boot 1: kernel crash; the crash kernel saved a dump and rebooted $(( $(date +%s) - crashed_at )) s later"
+start_qemu
 
-# Boot 2: the config (and its history) came back from the partition.
+# Boot 2: the config (and its history) came back from the partition; the
+# dump is named by a crash_dump event.
 ready a 1
 check_config "boot 2"
+for i in $(seq 60); do
+  ctl --json events >"$w/events.json" 2>&1 && grep -q '"crash_dump"' "$w/events.json" && break
+  sleep 2
+done
+python3 - "$w/events.json" <<'PY' || fail "boot 2: the crash dump event: $(cat "$w/events.json")"
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["events"] if e["kind"] == "crash_dump"]
+assert len(ev) == 1 and ev[0]["severity"] == "critical", ev
+f = ev[0]["fields"]
+assert f["path"].startswith("crash/2") and f["complete"] == "yes" and " dump." in " " + f["files"], f
+print("boot 2: crash_dump event:", ev[0]["message"], f["files"], f["size_kib"], "KiB")
+PY
 check_data "boot 2"
 ctl --json config history >"$w/hist.json" || fail "no configuration history after boot 2"
 revs=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["revisions"]))' "$w/hist.json")

@@ -22,16 +22,16 @@ for slot in a b; do
   part=$([ $slot = a ] && echo 3 || echo 4)
   for mode in prod debug; do
     body=$(entry "$slot-$mode")
-    echo "$body" | grep -q "^  linux (\$bootdisk,gpt$part)/boot/vmlinuz boot=esan esan.slot=$slot " || fail "$slot-$mode: linux line: $body"
-    echo "$body" | grep -q "^  initrd (\$bootdisk,gpt$part)/boot/initrd.img$" || fail "$slot-$mode: initrd line: $body"
-    for arg in console=ttyS0,115200n8 panic=10; do
-      echo "$body" | grep -q " $arg" || fail "$slot-$mode lacks $arg"
+    grep -q "^  linux (\$bootdisk,gpt$part)/boot/vmlinuz boot=esan esan.slot=$slot " <<<"$body" || fail "$slot-$mode: linux line: $body"
+    grep -q "^  initrd (\$bootdisk,gpt$part)/boot/initrd.img$" <<<"$body" || fail "$slot-$mode: initrd line: $body"
+    for arg in console=ttyS0,115200n8 panic=10 crashkernel=1G-:256M; do
+      grep -q " $arg" <<<"$body" || fail "$slot-$mode lacks $arg"
     done
     if [ $mode = debug ]; then
-      echo "$body" | grep -q ' esan.debug=1 ' || fail "$slot-debug lacks esan.debug=1"
+      grep -q ' esan.debug=1 ' <<<"$body" || fail "$slot-debug lacks esan.debug=1"
     else
-      echo "$body" | grep -q ' esan.debug' && fail "$slot-prod has esan.debug"
-      echo "$body" | grep -q ' quiet$' || fail "$slot-prod is not quiet"
+      grep -q ' esan.debug' <<<"$body" && fail "$slot-prod has esan.debug"
+      grep -q ' quiet$' <<<"$body" || fail "$slot-prod is not quiet"
     fi
   done
 done

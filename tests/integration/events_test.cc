@@ -380,6 +380,92 @@ TEST(AlertsThroughEsand, FailingWebhookIsRetriedAndReported) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);
 }
 
+// POST /v1/events / esanctl event raise: the appliance's tools report
+// through esand (issue 18: a config sync failure is an alert). Only the
+// raisable kinds, every field checked, nothing logged on a refusal.
+TEST(EventsThroughEsand, RaisedFromOutsideAreLoggedAndRouted) {
+  EsandProcess esand("events-raise");
+  Sinks sinks(esand.dir());
+  esand.WriteConfig(Config());
+  WriteFile(esand.Path("alerts.conf"),
+            "SINK hook {\n    type webhook\n    url http://127.0.0.1:" + std::to_string(sinks.http_port()) +
+                "/alerts\n}\nRULE appliance {\n    kinds config_sync_failed,crash_dump\n    severity warning\n"
+                "    sinks hook\n}\n");
+  EsandProcess::Options opts;
+  opts.extra_args = {"--alerts", esand.Path("alerts.conf")};
+  ASSERT_TRUE(esand.Start(opts));
+  MgmtClient api(esand.mgmt_socket());
+  uint64_t before = api.Get("/v1/events").json["next"];
+
+  const std::pair<json, std::string> refused[] = {
+      {json{{"severity", "error"}, {"message", "m"}}, "kind"},
+      {json{{"kind", "login"}, {"severity", "error"}, {"message", "m"}}, "kind 'login' cannot be raised"},
+      {json{{"kind", "nonsense"}, {"severity", "error"}, {"message", "m"}}, "config_sync_failed, config_sync_recovered"},
+      {json{{"kind", "crash_dump"}, {"severity", "fatal"}, {"message", "m"}}, "severity 'fatal'"},
+      {json{{"kind", "crash_dump"}, {"message", "m"}}, "severity"},
+      {json{{"kind", "crash_dump"}, {"severity", "error"}, {"message", ""}}, "message is empty"},
+      {json{{"kind", "crash_dump"}, {"severity", "error"}, {"message", "a\nSubject: spoof"}}, "one line"},
+      {json{{"kind", "crash_dump"}, {"severity", "error"}, {"message", std::string(2000, 'x')}}, "longer than 1024"},
+      {json{{"kind", "crash_dump"}, {"severity", "error"}, {"message", "m"}, {"fields", "x"}}, "fields must be"},
+      {json{{"kind", "crash_dump"}, {"severity", "error"}, {"message", "m"}, {"fields", {{"Bad-Name", "1"}}}},
+       "field name 'Bad-Name'"},
+      {json{{"kind", "crash_dump"}, {"severity", "error"}, {"message", "m"}, {"fields", {{"raised_by", "me"}}}},
+       "raised_by"},
+      {json{{"kind", "crash_dump"}, {"severity", "error"}, {"message", "m"}, {"fields", {{"size", 4096}}}},
+       "field 'size' must be a string"},
+      {json{{"kind", "crash_dump"}, {"severity", "error"}, {"message", "m"}, {"fields", {{"path", "a\rb"}}}},
+       "field 'path' must be one line"},
+      {json{{"kind", "crash_dump"}, {"severity", "error"}, {"message", "m"}, {"seq", "7"}}, "unknown field 'seq'"},
+  };
+  for (const auto& [body, words] : refused) {
+    auto r = api.Post("/v1/events", body);
+    EXPECT_TRUE(Refused(r, 400, "invalid_argument")) << body.dump();
+    EXPECT_NE(r.body.find(words), std::string::npos) << body.dump() << " -> " << r.body;
+  }
+  EXPECT_TRUE(Events(api, before).empty()) << Events(api, before).dump(1);
+
+  // Raised through the API: logged with its fields and who raised it, routed.
+  auto r = api.Post("/v1/events", json{{"kind", "config_sync_failed"},
+                                       {"severity", "error"},
+                                       {"message", "configuration not saved: esan-config is not mounted"},
+                                       {"fields", {{"partition", "/dev/disk/by-partlabel/esan-config"}}}});
+  ASSERT_TRUE(Ok(r)) << r.body;
+  uint64_t seq = r.json["seq"];
+  auto evs = OfKind(Events(api, before), "config_sync_failed");
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0]["seq"], seq);
+  EXPECT_EQ(evs[0]["severity"], "error");
+  EXPECT_EQ(evs[0]["message"], "configuration not saved: esan-config is not mounted");
+  EXPECT_EQ(evs[0]["fields"]["partition"], "/dev/disk/by-partlabel/esan-config");
+  EXPECT_FALSE(evs[0]["fields"].value("raised_by", "").empty()) << evs[0].dump();
+  ASSERT_TRUE(WaitFor([&] { return sinks.HookOfKind("config_sync_failed"); })) << ReadFile(esand.Path("webhook.log"));
+
+  // esanctl: the message may hold '=', fields follow it; refusals exit 1
+  // with esand's message, usage errors 2.
+  auto ok = Ctl(esand, "event raise 'dump found: vmcore size=12' --kind crash_dump --severity critical "
+                       "path=/var/log/crash/202612061500");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("event crash_dump raised"), std::string::npos) << ok.output;
+  auto dumps = OfKind(Events(api, before), "crash_dump");
+  ASSERT_EQ(dumps.size(), 1u);
+  EXPECT_EQ(dumps[0]["message"], "dump found: vmcore size=12");
+  EXPECT_EQ(dumps[0]["fields"]["path"], "/var/log/crash/202612061500");
+  ASSERT_TRUE(WaitFor([&] { return sinks.HookOfKind("crash_dump"); }));
+  auto bad = Ctl(esand, "event raise x --kind stop --severity info");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("kind 'stop' cannot be raised"), std::string::npos) << bad.output;
+  EXPECT_EQ(Ctl(esand, "event raise x --kind crash_dump").exit_code, 2);
+
+  // A recovery at info: logged, not routed by a rule from warning up.
+  ASSERT_EQ(Ctl(esand, "event raise 'configuration saved again' --kind config_sync_recovered --severity info")
+                .exit_code,
+            0);
+  EXPECT_EQ(OfKind(Events(api, before), "config_sync_recovered").size(), 1u);
+  EXPECT_EQ(Events(api, before).size(), 3u) << Events(api, before).dump(1);
+  ASSERT_TRUE(esand.Stop());  // the alerter routes what is left before it exits
+  EXPECT_FALSE(sinks.HookOfKind("config_sync_recovered"));
+}
+
 TEST(EventsThroughEsand, StartupReportTellsAnUncleanStop) {
   EsandProcess esand("events-start");
   esand.WriteConfig(Config());

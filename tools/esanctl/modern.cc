@@ -158,6 +158,19 @@ Calls events(const Parsed& p) {
   return one(std::move(c));
 }
 
+// event raise MESSAGE [NAME=VALUE...]: the message first (it may hold '='),
+// then the fields; esand checks the kind, severity and text (POST /v1/events).
+Calls event_raise(const Parsed& p) {
+  if (!p.opt.contains("severity"))
+    return make_error(Errc::kInvalidArgument, "'event raise' needs --severity (info, warning, error or critical)");
+  std::vector<std::string> words(p.pos.begin() + 1, p.pos.end());
+  auto fields = parse_attribute_words(words);
+  if (!fields) return std::unexpected(fields.error());
+  json body = {{"kind", p.opt_or("kind")}, {"severity", p.opt_or("severity")}, {"message", p.pos[0]}};
+  if (!fields->empty()) body["fields"] = *fields;
+  return one(change_call("POST", "/v1/events", body, "event " + p.opt_or("kind") + " raised"));
+}
+
 Calls support_bundle(const Parsed& p) {
   BundleRequest b;
   b.file = absolute_path(p.pos[0], p.ctx->cwd);
@@ -265,6 +278,7 @@ const Command kTable[] = {
   {"config", "rollback", "REV", 1, 1, false, "", "", [](const Parsed& p) {
      return one(change_call("POST", "/v1/config/rollback", json{{"rev", p.pos[0]}}, "configuration rolled back to " + p.pos[0])); }},
   {"events", "", "[--since SEQ] [--limit N] [--follow]", 0, 0, false, "since limit follow", "", events},
+  {"event", "raise", "MESSAGE --kind K --severity S [NAME=VALUE...]", 1, 17, false, "kind severity", "kind", event_raise},
   {"alert", "test", "", 0, 0, false, "", "", [](const Parsed&) {
      ApiCall c = read_call("/v1/alerts/test", View::kAlertTest);
      c.method = "POST";

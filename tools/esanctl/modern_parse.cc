@@ -12,7 +12,7 @@ using modern::Parsed;
 // Options that take a value; every other known option is a flag.
 bool takes_value(std::string_view o) {
   return o == "group" || o == "handler" || o == "state" || o == "rel-tgt-id" || o == "timeout-ms" || o == "limit" ||
-         o == "since" || o == "log-file" || o == "log-lines" || o == "revisions";
+         o == "since" || o == "log-file" || o == "log-lines" || o == "revisions" || o == "kind" || o == "severity";
 }
 bool known_option(std::string_view o) {
   return takes_value(o) || o == "force" || o == "read-only" || o == "outgoing" || o == "prometheus" || o == "follow";

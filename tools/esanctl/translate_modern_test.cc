@@ -111,6 +111,11 @@ TEST(Modern, EveryCommandBecomesItsRequest) {
       {"events --since 42 --limit 10", "GET", "/v1/events?limit=10&since=42", "", View::kEvents},
       {"events --follow --since 7", "GET", "/v1/events?wait=30&since=7", "", View::kEvents},
       {"alert test", "POST", "/v1/alerts/test", "", View::kAlertTest},
+      {"event raise --kind config_sync_failed --severity error cannot\x01write:\x01rc=5", "POST", "/v1/events",
+       R"({"kind":"config_sync_failed","message":"cannot write: rc=5","severity":"error"})"},
+      {"event raise dump\x01" "found --kind crash_dump --severity critical path=/var/log/crash/1 size=4096", "POST",
+       "/v1/events",
+       R"({"fields":{"path":"/var/log/crash/1","size":"4096"},"kind":"crash_dump","message":"dump found","severity":"critical"})"},
       {"alert status", "GET", "/v1/alerts", "", View::kAlerts},
   };
   for (const auto& e : cases) check(e, false);
@@ -201,6 +206,11 @@ TEST(Modern, BadUsageSaysWhatIsWrong) {
       {"events --follow=1", "option --follow takes no value"},
       {"events now", "unexpected argument 'now'"},
       {"alert", "'alert' needs one of: test|status"},
+      {"event raise --kind crash_dump x", "'event raise' needs --severity"},
+      {"event raise x --severity info", "'event raise' needs --kind"},
+      {"event raise --kind crash_dump --severity info", "'event raise' needs more arguments"},
+      {"event raise --kind crash_dump --severity info x path", "expected ATTRIBUTE=VALUE, got 'path'"},
+      {"event raise --kind crash_dump --severity info x a=1 a=2", "attribute 'a' given twice"},
       {"device list --follow", "--follow does not apply to 'device list'"},
       {"alua state dg1", "'alua state' needs more arguments"},
       {"version --timeout-ms 5", "--timeout-ms does not apply to 'version'"},

@@ -7,7 +7,7 @@
 # esan-logs. Overrides for the tests (image/tests/tools_test.sh):
 # ESAN_IMAGE_DEV_DIR (/dev/disk/by-partlabel), ESAN_IMAGE_RUN
 # (/run/esan-image), ESAN_IMAGE_CMDLINE (/proc/cmdline), ESAN_IMAGE_CONSOLE
-# (/dev/console).
+# (/dev/console), ESAN_ESANCTL (esanctl).
 ESAN_IMAGE_DEV_DIR=${ESAN_IMAGE_DEV_DIR:-/dev/disk/by-partlabel}
 ESAN_IMAGE_RUN=${ESAN_IMAGE_RUN:-/run/esan-image}
 
@@ -50,4 +50,18 @@ esan_with_mount() {
 esan_say() {
   echo "esan-image: $*" >"${ESAN_IMAGE_CONSOLE:-/dev/console}" 2>/dev/null || true
   logger -t esan-image -- "$*" 2>/dev/null || true
+}
+
+# esan_raise KIND SEVERITY MESSAGE [NAME=VALUE...]: an event in esand's log
+# and so its alerts (POST /v1/events through esanctl on the local socket).
+# esand may be down (early boot, shutdown): then it says so on the console
+# and in the journal and returns 1; the caller's own report stands.
+esan_raise() {
+  local kind=$1 severity=$2 message=$3 out
+  shift 3
+  if out=$(timeout 15 "${ESAN_ESANCTL:-esanctl}" event raise "$message" --kind "$kind" --severity "$severity" "$@" 2>&1); then
+    return 0
+  fi
+  esan_say "could not raise the $kind event in esand: $(echo "$out" | head -c 200)"
+  return 1
 }
