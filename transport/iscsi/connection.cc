@@ -81,22 +81,13 @@ void Connection::on_recv(int res, uint32_t cqe_flags) {
   recv_drained_ = res > 0 && !(cqe_flags & IORING_CQE_F_SOCK_NONEMPTY);
   if (direct_.task) return on_direct_recv(res);
   if (phase_ == Phase::kClosing) return maybe_finish();
-  if (res <= 0) {
-    close(res == 0 ? "peer closed the connection" : "receive error");
-    return maybe_finish();
-  }
+  if (res <= 0) return end_recv(res);
   recv_filled_ = size_t(res) == rbuf_.size() - rlen_;
   rlen_ += size_t(res);
   last_rx_ = Clock::now();
   parse_pdus();
   if (phase_ == Phase::kClosing) return maybe_finish();
-  // Back-pressure: with too many responses unsent or tasks open, stop
-  // reading until they drain (resume_recv()).
-  if (frames_.size() > kMaxQueuedFrames || tasks_.size() > 2 * session_.queued_commands) {
-    recv_paused_ = true;
-    return;
-  }
-  post_recv();
+  next_recv();
 }
 
 uint32_t Connection::max_data_len() const {
@@ -135,10 +126,18 @@ void Connection::on_direct_recv(int res) {
   if (d.task->scsi.aborted) maybe_release(d.task);
   else if (done) handle_data_out(d.bhs, d.dest, d.len);
   if (phase_ == Phase::kClosing) return maybe_finish();
-  if (res <= 0) {
-    close(res == 0 ? "peer closed the connection" : "receive error");
-    return maybe_finish();
-  }
+  if (res <= 0) return end_recv(res);
+  next_recv();
+}
+
+void Connection::end_recv(int res) {
+  close(res == 0 ? "peer closed the connection" : "receive error");
+  maybe_finish();
+}
+
+void Connection::next_recv() {
+  // Back-pressure: with too many responses unsent or tasks open, stop
+  // reading until they drain (resume_recv()).
   if (frames_.size() > kMaxQueuedFrames || tasks_.size() > 2 * session_.queued_commands) {
     recv_paused_ = true;
     return;

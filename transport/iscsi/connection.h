@@ -98,6 +98,10 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   // straight into the task's buffer instead of through rbuf_ and a copy.
   bool start_direct(const Bhs& bhs, size_t data_off);
   void on_direct_recv(int res);
+  // After a receive: a failed one closes the connection; else reading
+  // pauses while too much is queued (resume_recv()) or goes on.
+  void end_recv(int res);
+  void next_recv();
   void parse_pdus();
   bool handle_pdu(const Bhs& bhs, const uint8_t* ahs, const uint8_t* data, uint32_t dlen);
   uint32_t max_data_len() const;
@@ -144,6 +148,8 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   // The collecting task a Data-Out's data may be placed into as it stands
   // (what handle_data_out accepts without closing), or nullptr.
   IscsiTask* data_out_fits(const Bhs& bhs, uint32_t dlen);
+  // The one check of a Data-Out's TTT, offset and length against its task.
+  bool data_out_valid(const IscsiTask& t, const Bhs& bhs, uint32_t dlen) const;
   void send_r2ts(IscsiTask& t);
   void execute(IscsiTask& t);
   void send_scsi_response(IscsiTask& t);

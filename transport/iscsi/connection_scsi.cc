@@ -135,17 +135,19 @@ void Connection::send_r2ts(IscsiTask& t) {
   }
 }
 
+bool Connection::data_out_valid(const IscsiTask& t, const Bhs& bhs, uint32_t dlen) const {
+  uint64_t end = uint64_t(bhs.buffer_offset()) + dlen;
+  bool solicited = bhs.ttt() != kReservedTag;
+  return (!solicited || bhs.ttt() == t.ttt) && end <= t.scsi.expected_len &&
+         (solicited || end <= t.unsolicited_end) && dlen <= session_.params.max_recv_dsl;
+}
+
 IscsiTask* Connection::data_out_fits(const Bhs& bhs, uint32_t dlen) {
   auto it = tasks_.find(bhs.itt());
   if (it == tasks_.end()) return nullptr;
   IscsiTask& t = *it->second;
-  uint32_t off = bhs.buffer_offset();
-  bool solicited = bhs.ttt() != kReservedTag;
-  if (t.state != TaskState::kCollecting || (solicited && bhs.ttt() != t.ttt) ||
-      uint64_t(off) + dlen > t.scsi.expected_len || uint64_t(off) + dlen > t.scsi.data.size() ||
-      (!solicited && uint64_t(off) + dlen > t.unsolicited_end) || dlen > session_.params.max_recv_dsl)
-    return nullptr;
-  return &t;
+  bool in_buffer = uint64_t(bhs.buffer_offset()) + dlen <= t.scsi.data.size();
+  return t.state == TaskState::kCollecting && data_out_valid(t, bhs, dlen) && in_buffer ? &t : nullptr;
 }
 
 void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t dlen,
@@ -164,8 +166,7 @@ void Connection::handle_data_out(const Bhs& bhs, const uint8_t* data, uint32_t d
   uint32_t off = bhs.buffer_offset();
   uint32_t edtl = t.scsi.expected_len;
   bool solicited = bhs.ttt() != kReservedTag;
-  if ((solicited && bhs.ttt() != t.ttt) || uint64_t(off) + dlen > edtl ||
-      (!solicited && uint64_t(off) + dlen > t.unsolicited_end) || dlen > session_.params.max_recv_dsl) {
+  if (!data_out_valid(t, bhs, dlen)) {
     ESAN_LOG_WARN("{}: bad Data-Out (offset {} len {} edtl {}); dropping connection", peer_, off, dlen, edtl);
     send_reject(bhs, kRejectProtocolError);
     close("bad Data-Out");
