@@ -7,6 +7,7 @@
 // login) with a session running alongside.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "tests/integration/abuse_util.h"
@@ -302,6 +303,90 @@ TEST_F(WireAbuse, AbortAndCloseDuringADirectDataOutReceive) {
   b = Context();
   a_owner.reset();
   EXPECT_TRUE(Healthy("direct Data-Out receive aborted and closed"));
+}
+
+// A WRITE of `data` at `lba` whose immediate data is all of it (F bit).
+raw::Pdu ImmediateWrite(RawSession& s, uint64_t lba, const std::vector<uint8_t>& data) {
+  raw::Pdu cmd = s.Command(true, uint32_t(data.size() / 512), uint32_t(data.size()));
+  for (int i = 0; i < 8; ++i) cmd.bhs[34 + i] = uint8_t(lba >> (56 - 8 * i));
+  cmd.SetDsl(uint32_t(data.size()));
+  return cmd;
+}
+
+// Sends the command's header and the first 4 KiB of its immediate data,
+// waits, then the rest: esand receives the rest straight into its staging
+// buffer (the direct receive, docs/ARCHITECTURE.md "Data path").
+::testing::AssertionResult SendSplit(RawSession& s, const raw::Pdu& cmd, const std::vector<uint8_t>& data) {
+  if (!s.conn()->SendAll(cmd.bhs.data(), cmd.bhs.size()) || !s.conn()->SendAll(data.data(), 4096))
+    return ::testing::AssertionFailure() << "send of the header and first part";
+  std::this_thread::sleep_for(200ms);
+  if (!s.conn()->SendAll(data.data() + 4096, data.size() - 4096))
+    return ::testing::AssertionFailure() << "send of the rest";
+  return ::testing::AssertionSuccess();
+}
+
+// Immediate data received directly lands where it should whether the
+// command runs at once, waits in the CmdSN queue for a gap to fill, or is
+// refused; a close in the middle of such a receive leaks nothing.
+TEST_F(WireAbuse, ImmediateDataReceivedDirectly) {
+  constexpr size_t kLen = 64 * 1024;  // FirstBurstLength 64 KiB (the default)
+  const std::vector<uint8_t> a = TestData(kLen, 11), b = TestData(kLen, 12), c = TestData(kLen, 13);
+  {
+    RawSession s;
+    ASSERT_TRUE(s.Login(esand_.port(), kIqn, 5, "iqn.2026-11.org.esan.test:immediate"));
+    raw::Pdu answer;
+    raw::Pdu first = s.Command(false, 8, 4096);  // takes the power-on unit attention
+    ASSERT_TRUE(s.Send(first));
+    ASSERT_TRUE(s.Await(first.Get32(16), &answer));
+
+    raw::Pdu wa = ImmediateWrite(s, 0, a);
+    ASSERT_TRUE(SendSplit(s, wa, a));
+    ASSERT_TRUE(s.Await(wa.Get32(16), &answer));
+    ASSERT_EQ(answer.opcode(), raw::kScsiResponse);
+    EXPECT_EQ(answer.bhs[3], 0) << "status of the WRITE at LBA 0";
+
+    // CmdSN n+1 arrives (directly) before n: it waits in the queue.
+    raw::Pdu wb = ImmediateWrite(s, 128, b), wc = ImmediateWrite(s, 256, c);
+    ASSERT_TRUE(SendSplit(s, wc, c));
+    ASSERT_TRUE(SendSplit(s, wb, b));
+    for (const raw::Pdu* w : {&wb, &wc}) {
+      ASSERT_TRUE(s.Await(w->Get32(16), &answer));
+      ASSERT_EQ(answer.opcode(), raw::kScsiResponse);
+      EXPECT_EQ(answer.bhs[3], 0) << "status of ITT " << w->Get32(16);
+    }
+
+    // The reserved ITT is refused after its data is in; the session goes on.
+    raw::Pdu bad = ImmediateWrite(s, 384, a);
+    bad.Set32(16, 0xffffffff);
+    ASSERT_TRUE(SendSplit(s, bad, a));
+    std::vector<raw::Pdu> before;
+    ASSERT_TRUE(s.Ping(&before)) << "session after a refused command with direct immediate data";
+    EXPECT_EQ(Count(before, raw::kReject), 1u);
+  }
+  std::string err;
+  Context r = Login(esand_.portal(), kIqn, 0, SessionOptions{}, &err);
+  ASSERT_TRUE(r) << err;
+  ASSERT_TRUE(WaitReady(r.get(), 0));
+  const std::pair<uint64_t, const std::vector<uint8_t>*> expect[] = {{0, &a}, {128, &b}, {256, &c}};
+  for (const auto& [lba, want] : expect) {
+    std::vector<uint8_t> got;
+    ASSERT_TRUE(Read16(r.get(), 0, lba, kLen, &got));
+    EXPECT_TRUE(got == *want) << "data at LBA " << lba;
+  }
+  std::vector<uint8_t> refused;
+  ASSERT_TRUE(Read16(r.get(), 0, 384, kLen, &refused));
+  EXPECT_TRUE(std::all_of(refused.begin(), refused.end(), [](uint8_t v) { return v == 0; }))
+      << "the refused WRITE wrote";
+  r = Context();
+  {
+    RawSession s;
+    ASSERT_TRUE(s.Login(esand_.port(), kIqn, 6, "iqn.2026-11.org.esan.test:immediate-close"));
+    raw::Pdu w = ImmediateWrite(s, 512, a);
+    ASSERT_TRUE(s.conn()->SendAll(w.bhs.data(), w.bhs.size()));
+    ASSERT_TRUE(s.conn()->SendAll(a.data(), 4096));
+    std::this_thread::sleep_for(300ms);
+  }  // closed in the middle of the receive
+  EXPECT_TRUE(Healthy("direct immediate data"));
 }
 
 }  // namespace
