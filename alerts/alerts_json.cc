@@ -13,7 +13,7 @@ json to_json(const AlertsConfig& cfg) {
     switch (s.type) {
       case SinkType::kMail:
         j["to"] = s.to;
-        j["from"] = s.from;
+        if (!s.from.empty()) j["from"] = s.from;  // absent: esand@HOSTNAME
         j["sendmail"] = s.sendmail;
         break;
       case SinkType::kWebhook:
@@ -76,7 +76,7 @@ Status section(std::string& out, const char* keyword, const json& list) {
     std::string where = fmt::format("{}[{}].", lower, i);
     if (!o.is_object() || !o.contains("name") || !o["name"].is_string())
       return bad(fmt::format("{}[{}] must be an object with a string \"name\"", lower, i));
-    out += fmt::format("\n{} {} {{\n", keyword, quote_value(o["name"].get<std::string>()));
+    out += fmt::format("{}{} {} {{\n", out.empty() ? "" : "\n", keyword, quote_value(o["name"].get<std::string>()));
     for (const auto& [k, v] : o.items()) {
       if (k == "name") continue;
       auto st = statement(where, k, v);
@@ -94,7 +94,7 @@ Result<std::string> text_from_json(const json& j) {
   if (!j.is_object()) return bad("the alert configuration must be a JSON object");
   std::string out;
   for (const auto& [k, v] : j.items()) {
-    if (k == "sinks" || k == "rules" || k == "file") continue;
+    if (k == "sinks" || k == "rules" || k == "file" || k == "configured") continue;  // GET's read-only parts
     auto st = statement("", k, v);
     if (!st) return std::unexpected(st.error());
     out += *st + "\n";

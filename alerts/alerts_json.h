@@ -3,15 +3,15 @@
 //
 // Contract:
 //  * to_json(cfg): {"rate_limit", "dedup_s", "retries", "sinks": [{"name",
-//    "type", and the attributes of the type: "to" [..], "from",
-//    "sendmail" [argv] | "url" | "facility"}], "rules": [{"name", "kinds"
+//    "type", and the attributes of the type: "to" [..], "from" (absent when
+//    not set), "sendmail" [argv] | "url" | "facility"}], "rules": [{"name", "kinds"
 //    ([..] or ["*"]), "severity", "sinks" [..]}]}.
 //  * text_from_json(j): the file text the object stands for, without
 //    judging it: every key of the object, of each sink and of each rule
 //    becomes the keyword of the same name ("name" the SINK's or RULE's
 //    name), a string its value, a number its decimal text, a list of
-//    strings its elements joined. "file" (GET's read-only part) is
-//    skipped. Errors (kInvalidArgument) only for what has no text: not an
+//    strings its elements joined. "file" and "configured" (GET's read-only
+//    parts) are skipped, so GET's answer can be PUT back. Errors (kInvalidArgument) only for what has no text: not an
 //    object, sinks/rules not a list of objects with a string "name", a
 //    value that is not a string, non-negative integer or list of strings, a
 //    list element that is empty or holds a blank or comma. Everything else
