@@ -23,7 +23,8 @@ class WebhookListener {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    server_.wait_until_ready();
+    // The socket listens from bind_to_any_port() on: a POST sent before the
+    // thread accepts waits in the backlog.
   }
   ~WebhookListener() {
     server_.stop();
