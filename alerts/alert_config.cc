@@ -215,12 +215,88 @@ Result<AlertsConfig> parse_alerts(std::string_view text, std::string_view file_n
   return cfg;
 }
 
-Result<AlertsConfig> load_alerts_file(const std::string& path) {
+Result<AlertsConfig> load_alerts_file(const std::string& path, std::string* text) {
   std::ifstream in(path);
   if (!in) return make_error(Errc::kIo, fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
   std::stringstream ss;
   ss << in.rdbuf();
+  if (text) *text = ss.str();
   return parse_alerts(ss.str(), path);
+}
+
+namespace {
+
+}  // namespace
+
+// One word of the file syntax: quoted when it must be (config/lexer.h).
+std::string quote_value(std::string_view w) {
+  if (!w.empty() && w.find_first_of(" \t\r\f\v\n#\"{}") == std::string_view::npos) return std::string(w);
+  std::string out = "\"";
+  for (char c : w) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+namespace {
+
+std::string word(std::string_view w) { return quote_value(w); }
+
+std::string joined(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
+  return out;
+}
+
+}  // namespace
+
+std::string format_alerts(const AlertsConfig& cfg) {
+  std::string out = fmt::format("rate_limit {}\ndedup_s {}\nretries {}\n", cfg.rate_limit, cfg.dedup_s, cfg.retries);
+  for (const auto& s : cfg.sinks) {
+    out += fmt::format("\nSINK {} {{\n    type {}\n", word(s.name), sink_type_name(s.type));
+    switch (s.type) {
+      case SinkType::kMail:
+        out += fmt::format("    to {}\n", word(joined(s.to, " ")));
+        if (!s.from.empty()) out += fmt::format("    from {}\n", word(s.from));
+        out += fmt::format("    sendmail {}\n", word(joined(s.sendmail, " ")));
+        break;
+      case SinkType::kWebhook:
+        out += fmt::format("    url {}\n", word(s.url));
+        break;
+      case SinkType::kSyslog:
+        out += fmt::format("    facility {}\n", word(s.facility));
+        break;
+    }
+    out += "}\n";
+  }
+  for (const auto& r : cfg.rules) {
+    std::vector<std::string> kinds;
+    for (auto k : r.kinds) kinds.emplace_back(events::kind_name(k));
+    out += fmt::format("\nRULE {} {{\n    kinds {}\n    severity {}\n    sinks {}\n}}\n", word(r.name),
+                       kinds.empty() ? "*" : word(joined(kinds, ",")), events::severity_name(r.severity),
+                       word(joined(r.sinks, ",")));
+  }
+  return out;
+}
+
+bool equivalent(const SinkConfig& a, const SinkConfig& b) {
+  return a.name == b.name && a.type == b.type && a.to == b.to && a.from == b.from && a.sendmail == b.sendmail &&
+         a.url == b.url && a.facility == b.facility;
+}
+
+bool equivalent(const AlertsConfig& a, const AlertsConfig& b) {
+  if (a.rate_limit != b.rate_limit || a.dedup_s != b.dedup_s || a.retries != b.retries ||
+      a.sinks.size() != b.sinks.size() || a.rules.size() != b.rules.size())
+    return false;
+  for (size_t i = 0; i < a.sinks.size(); ++i)
+    if (!equivalent(a.sinks[i], b.sinks[i])) return false;
+  for (size_t i = 0; i < a.rules.size(); ++i) {
+    const auto &x = a.rules[i], &y = b.rules[i];
+    if (x.name != y.name || x.kinds != y.kinds || x.severity != y.severity || x.sinks != y.sinks) return false;
+  }
+  return true;
 }
 
 std::vector<std::string> routes(const AlertsConfig& cfg, const events::Event& event) {

@@ -37,6 +37,17 @@
 //    alert_failed and alert_test events are never routed (a failing sink
 //    would otherwise report itself to itself; tests go to every sink
 //    through Alerter::test()).
+//  * format_alerts(cfg): the file text of cfg (numbers, then each SINK with
+//    the attributes of its type, then each RULE; `kinds *` for every kind;
+//    a value holding a blank, '#', '"', '{' or '}' is double-quoted).
+//    For every cfg parse_alerts() returns, parse_alerts(format_alerts(cfg))
+//    returns an equivalent() one. A cfg built by hand may hold what the
+//    syntax cannot carry (a sendmail argument, `to` address or rule's sink
+//    name with a blank or comma, a name that is empty): parsing its text
+//    then fails or gives a config that is not equivalent(); check with
+//    both before using it (mgmt's PUT /v1/alerts/config does).
+//  * equivalent(a, b): the same settings, sinks and rules in the same
+//    order (the `line` members aside).
 #pragma once
 
 #include <cstdint>
@@ -80,7 +91,14 @@ struct AlertsConfig {
 };
 
 Result<AlertsConfig> parse_alerts(std::string_view text, std::string_view file_name);
-Result<AlertsConfig> load_alerts_file(const std::string& path);
+// `text` (optional): the file's text as read.
+Result<AlertsConfig> load_alerts_file(const std::string& path, std::string* text = nullptr);
+
+std::string format_alerts(const AlertsConfig& cfg);
+// One value word of the file syntax (double-quoted when it must be).
+std::string quote_value(std::string_view v);
+bool equivalent(const SinkConfig& a, const SinkConfig& b);
+bool equivalent(const AlertsConfig& a, const AlertsConfig& b);
 
 std::vector<std::string> routes(const AlertsConfig& cfg, const events::Event& event);
 

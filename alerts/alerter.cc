@@ -18,20 +18,55 @@ int64_t now_ms() {
 }  // namespace
 
 Alerter::Alerter(AlertsConfig cfg, std::shared_ptr<events::EventLog> log, std::string host)
-    : cfg_(std::move(cfg)), log_(std::move(log)), host_(std::move(host)) {
-  for (const auto& s : cfg_.sinks) {
-    auto st = std::make_unique<SinkState>(
-        SinkState{s, make_sink(s, host_), Throttle(cfg_.rate_limit, int64_t{cfg_.dedup_s} * 1000), {}, {}});
-    st->st.name = s.name;
-    st->st.type = s.type;
-    sinks_.push_back(std::move(st));
+    : log_(std::move(log)), host_(std::move(host)), cfg_(std::make_shared<const AlertsConfig>(std::move(cfg))) {
+  for (const auto& s : cfg_->sinks) sinks_.push_back(make_state(s, *cfg_));
+}
+
+std::shared_ptr<Alerter::SinkState> Alerter::make_state(const SinkConfig& s, const AlertsConfig& cfg) const {
+  auto st = std::make_shared<SinkState>(
+      SinkState{s, make_sink(s, host_), Throttle(cfg.rate_limit, int64_t{cfg.dedup_s} * 1000), {}, {}});
+  st->st.name = s.name;
+  st->st.type = s.type;
+  return st;
+}
+
+Alerter::SinkList Alerter::sinks_now() const {
+  std::lock_guard lock(mu_);
+  return sinks_;
+}
+
+void Alerter::reconfigure(AlertsConfig cfg) {
+  auto next = std::make_shared<const AlertsConfig>(std::move(cfg));
+  std::lock_guard lock(mu_);
+  SinkList kept;
+  for (const auto& s : next->sinks) {
+    auto it = std::find_if(sinks_.begin(), sinks_.end(),
+                           [&](const auto& o) { return o->cfg.name == s.name && equivalent(o->cfg, s); });
+    if (it != sinks_.end()) {
+      (*it)->throttle.set_limits(next->rate_limit, int64_t{next->dedup_s} * 1000);
+      kept.push_back(*it);
+    } else {
+      kept.push_back(make_state(s, *next));
+    }
   }
+  for (auto& o : sinks_) {
+    if (std::find(kept.begin(), kept.end(), o) != kept.end()) continue;
+    o->removed = true;
+    dropped_on_reconfigure_ += o->queue.size();
+    o->queue.clear();
+    o->st.queued = 0;
+  }
+  sinks_ = std::move(kept);
+  // Events numbered before now keep the rules they were posted under.
+  earlier_.emplace_back(log_->next_seq(), cfg_);
+  cfg_ = std::move(next);
 }
 
 Alerter::~Alerter() { stop(); }
 
-void Alerter::start() {
+void Alerter::start(uint64_t from_seq) {
   if (thread_.joinable()) return;
+  cursor_ = from_seq;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -45,8 +80,14 @@ void Alerter::stop() {
 }
 
 void Alerter::route(const events::Event& e, int64_t now) {
-  auto names = routes(cfg_, e);
   std::lock_guard lock(mu_);
+  const AlertsConfig* cfg = cfg_.get();
+  for (const auto& [until, c] : earlier_)
+    if (e.seq < until) {
+      cfg = c.get();
+      break;
+    }
+  auto names = routes(*cfg, e);
   for (auto& s : sinks_) {
     if (std::find(names.begin(), names.end(), s->cfg.name) == names.end()) continue;
     auto v = s->throttle.admit(e, now);
@@ -64,12 +105,12 @@ void Alerter::route(const events::Event& e, int64_t now) {
 
 int64_t Alerter::deliver_due(int64_t now, bool last_chance) {
   int64_t next = 0;
-  for (auto& s : sinks_) {
+  for (auto& s : sinks_now()) {
     for (;;) {
       Queued q;
       {
         std::lock_guard lock(mu_);
-        if (s->queue.empty()) break;
+        if (s->removed || s->queue.empty()) break;
         if (last_chance && std::chrono::steady_clock::now() > last_chance_until_) {
           s->st.dropped += s->queue.size();  // out of time: what is left is lost
           s->queue.clear();
@@ -84,6 +125,7 @@ int64_t Alerter::deliver_due(int64_t now, bool last_chance) {
       }
       std::string err = s->sink->deliver(q.event, q.suppressed);  // no lock held: status() stays answerable
       std::lock_guard lock(mu_);
+      if (s->removed) break;  // reconfigure() dropped the sink meanwhile
       if (err.empty()) {
         s->queue.erase(s->queue.begin());
         ++s->st.delivered;
@@ -94,7 +136,7 @@ int64_t Alerter::deliver_due(int64_t now, bool last_chance) {
       s->st.last_error = err;
       s->st.last_error_ms = now_ms();
       uint32_t attempt = ++s->queue.front().attempts;
-      bool give_up = attempt > cfg_.retries || last_chance;
+      bool give_up = attempt > cfg_->retries || last_chance;
       events::Fields f{{"sink", s->cfg.name},
                        {"type", std::string(sink_type_name(s->cfg.type))},
                        {"event", std::to_string(q.event.seq)},
@@ -141,6 +183,10 @@ void Alerter::run() {
     cursor_ = page.next;
     now = now_ms();
     for (const auto& e : page.events) route(e, now);
+    {
+      std::lock_guard lock(mu_);
+      std::erase_if(earlier_, [&](const auto& p) { return p.first <= cursor_; });  // all its events are routed
+    }
     if (stopping && page.events.empty()) break;
   }
   // Stopping: one last attempt for what is queued, bounded in time.
@@ -160,7 +206,7 @@ std::vector<TestResult> Alerter::test() {
     e.time_ms = now_ms();
   }
   std::vector<TestResult> out;
-  for (auto& s : sinks_) {
+  for (auto& s : sinks_now()) {
     std::string err = s->sink->deliver(e, 0);
     std::lock_guard lock(mu_);
     if (err.empty()) {
@@ -178,8 +224,9 @@ std::vector<TestResult> Alerter::test() {
 AlertsStatus Alerter::status() const {
   std::lock_guard lock(mu_);
   AlertsStatus st;
-  st.rules = cfg_.rules.size();
+  st.rules = cfg_->rules.size();
   st.missed = missed_;
+  st.dropped_on_reconfigure = dropped_on_reconfigure_;
   for (const auto& s : sinks_) st.sinks.push_back(s->st);
   return st;
 }

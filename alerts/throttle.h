@@ -10,6 +10,8 @@
 //    as sent at now_ms.
 //  * Verdict::suppressed (with kSend): how many events this throttle held
 //    back since its previous kSend, so the alert can say so.
+//  * set_limits(): new limits from the next admit() on; what was sent and
+//    held so far still counts (a reconfigured sink keeps its history).
 //  * retry_delay_ms(attempt): the wait before retry `attempt` (1, 2, ...):
 //    1 s doubling, at most 60 s.
 #pragma once
@@ -33,6 +35,10 @@ class Throttle {
     uint64_t suppressed = 0;
   };
   Verdict admit(const events::Event& event, int64_t now_ms);
+  void set_limits(uint32_t per_minute, int64_t dedup_ms) {
+    per_minute_ = per_minute;
+    dedup_ms_ = dedup_ms;
+  }
 
   uint64_t duplicates() const { return duplicates_; }
   uint64_t rate_limited() const { return rate_limited_; }

@@ -11,9 +11,12 @@
 // events, and show in GET /v1/health, /v1/devices and /metrics.
 //
 // Events (logins, failures, changes, ...) go to an in-memory event log
-// (events/, GET /v1/events); --alerts FILE routes them to mail, webhook and
-// syslog sinks (alerts/). At start a startup report event says whether the
-// previous run stopped cleanly (the run marker in the state directory).
+// (events/, GET /v1/events); the alert rules route them to mail, webhook and
+// syslog sinks (alerts/): --alerts FILE, else alerts.conf beside the
+// --config file, read at start when it exists (an error in it stops esand)
+// and replaced at run time by PUT /v1/alerts/config (mgmt/alerts_setup.h).
+// At start a startup report event says whether the previous run stopped
+// cleanly (the run marker in the state directory).
 //
 // The management API (docs/API.md, mgmt/) serves on the unix socket (and
 // optionally TCP) once the target runs; SIGHUP reloads the config file,
@@ -128,9 +131,17 @@ int main(int argc, char** argv) {
   }
   raise_fd_limit();
 
+  // The alert rules: --alerts FILE (it must exist), else alerts.conf beside
+  // the config file when it exists (docs/ARCHITECTURE.md "Events and alerts").
+  bool alerts_given = !alerts_path.empty();
+  if (!alerts_given) {
+    auto slash = config_path.rfind('/');
+    alerts_path = (slash == std::string::npos ? std::string() : config_path.substr(0, slash + 1)) + "alerts.conf";
+  }
   std::optional<esan::alerts::AlertsConfig> alerts_cfg;
-  if (!alerts_path.empty()) {
-    auto a = esan::alerts::load_alerts_file(alerts_path);
+  std::string alerts_text;
+  if (alerts_given || access(alerts_path.c_str(), F_OK) == 0) {
+    auto a = esan::alerts::load_alerts_file(alerts_path, &alerts_text);
     if (!a) {
       ESAN_LOG_ERROR("{}", a.error().message);
       return 1;
@@ -181,12 +192,8 @@ int main(int argc, char** argv) {
       esan::daemon::startup_report(ESAN_VERSION, host, *cfg, marker ? marker->previous : std::optional<std::string>());
   if (marker && marker->previous) ESAN_LOG_WARN("the previous run did not stop cleanly ({})", *marker->previous);
   event_log->post(esan::events::Kind::kStart, report.severity, report.message, std::move(report.fields));
-  std::unique_ptr<esan::alerts::Alerter> alerter;
-  if (alerts_cfg) {
-    alerter = std::make_unique<esan::alerts::Alerter>(std::move(*alerts_cfg), event_log, host);
-    alerter->start();
-    ESAN_LOG_INFO("alerts from {}", alerts_path);
-  }
+  if (alerts_cfg) ESAN_LOG_INFO("alerts from {}", alerts_path);
+  esan::mgmt::AlertsSetup alerts(alerts_path, std::move(alerts_text), std::move(alerts_cfg), event_log, host);
   esan::mgmt::Engine engine(**server, *cfg, esan::mgmt::EngineOptions{config_path, !no_write_back, true, history_push});
   std::unique_ptr<esan::probes::Scheduler> probes;
   if (probe_interval_s != 0) {
@@ -198,13 +205,13 @@ int main(int argc, char** argv) {
   }
   auto router = std::make_shared<esan::mgmt::Router>();
   esan::mgmt::add_all_routes(*router, engine, ESAN_VERSION, probes.get());
-  esan::mgmt::add_event_routes(*router, event_log, alerter.get());
+  esan::mgmt::add_event_routes(*router, event_log, &alerts);
   std::unique_ptr<esan::mgmt::ApiServer> api;
   if (!api_opts.socket_path.empty() || !api_opts.listen.empty()) {
     auto a = esan::mgmt::ApiServer::start(api_opts, router);
     if (!a) {
       ESAN_LOG_ERROR("management API: {}", a.error().message);
-      if (alerter) alerter->stop();
+      alerts.stop();
       if (probes) probes->stop();
       (*server)->stop();
       if (marker) marker->release();
@@ -232,7 +239,7 @@ int main(int argc, char** argv) {
   }
   // The stop event goes out first (the alerter gives what is queued one last
   // try); closing the log ends the API's long polls.
-  if (alerter) alerter->stop();
+  alerts.stop();
   event_log->close();
   if (api) api->stop();
   // Never waits for a probe: one that hangs is left to the kernel.

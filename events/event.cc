@@ -42,6 +42,8 @@ std::string_view kind_name(Kind k) {
       return "config_sync_recovered";
     case Kind::kCrashDump:
       return "crash_dump";
+    case Kind::kAlertsChanged:
+      return "alerts_changed";
   }
   return "unknown";
 }

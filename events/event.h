@@ -41,12 +41,13 @@ enum class Kind {
   kConfigSyncFailed,     // raised: the appliance could not save its configuration to the boot drive
   kConfigSyncRecovered,  // raised: a save succeeded after a failure
   kCrashDump,            // raised: a kernel crash dump was found at boot
+  kAlertsChanged,        // the alert rules were replaced (PUT /v1/alerts/config: author, file, sinks, rules)
 };
 inline constexpr Kind kAllKinds[] = {
     Kind::kStart,         Kind::kStop,      Kind::kLogin,       Kind::kLogout,       Kind::kLoginFailed,
     Kind::kConfigChanged, Kind::kAluaState, Kind::kPrChanged,   Kind::kHealthFailed, Kind::kHealthRecovered,
     Kind::kIoError,       Kind::kLimitHit,  Kind::kAlertFailed, Kind::kAlertTest,   Kind::kConfigSyncFailed,
-    Kind::kConfigSyncRecovered, Kind::kCrashDump};
+    Kind::kConfigSyncRecovered, Kind::kCrashDump, Kind::kAlertsChanged};
 
 enum class Severity { kInfo, kWarning, kError, kCritical };
 

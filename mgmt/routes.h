@@ -9,6 +9,7 @@
 
 #include "alerts/alerter.h"
 #include "events/event_log.h"
+#include "mgmt/alerts_setup.h"
 #include "mgmt/api_json.h"
 #include "mgmt/engine.h"
 #include "mgmt/router.h"
@@ -38,10 +39,13 @@ void add_observe_routes(Router& r, Engine& e, server::Server& server, probes::Sc
 // scheduled probes when `probes` is set, else probing on demand.
 void add_health_routes(Router& r, Engine& e, probes::Scheduler* probes = nullptr);
 // GET /v1/events (?since=N&limit=L&wait=S), POST /v1/events (kinds that
-// events::raisable() allows, from tools outside esand), GET /v1/alerts, POST
-// /v1/alerts/test (routes_events.cc); `alerter` may be null (no alerts
-// configured). Not part of add_all_routes: the daemon owns the log.
-void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::Alerter* alerter);
+// events::raisable() allows, from tools outside esand) (routes_events.cc),
+// and add_alert_routes. Not part of add_all_routes: the daemon owns the log.
+void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, AlertsSetup* alerts);
+// GET /v1/alerts, POST /v1/alerts/test, GET/PUT /v1/alerts/config
+// (routes_alerts.cc); `alerts` may be null (the rules cannot change: GET
+// says none are configured, PUT is refused).
+void add_alert_routes(Router& r, AlertsSetup* alerts);
 // GET /v1/cluster and the standby / move actions (routes_cluster.cc):
 // Pacemaker's tools through `cluster`.
 void add_cluster_routes(Router& r, std::shared_ptr<const pacemaker::Cluster> cluster);

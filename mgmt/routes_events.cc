@@ -1,6 +1,6 @@
 // The event log and the alerts (docs/API.md "Events and alerts"):
 // GET /v1/events (with a long-poll form), POST /v1/events (an event raised
-// by a tool outside esand), GET /v1/alerts, POST /v1/alerts/test.
+// by a tool outside esand); the alerts' routes are in routes_alerts.cc.
 #include <fmt/format.h>
 
 #include <atomic>
@@ -100,7 +100,7 @@ Result<Raised> parse_raised(const Json& b) {
 
 }  // namespace
 
-void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::Alerter* alerter) {
+void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, AlertsSetup* alerts) {
   auto waiters = std::make_shared<std::atomic<int>>(0);
   r.route("GET", "/v1/events", [log, waiters](const Request& q) {
     auto since = uint_query(q, "since", 0, UINT64_MAX);
@@ -134,45 +134,7 @@ void add_event_routes(Router& r, std::shared_ptr<events::EventLog> log, alerts::
             uint64_t seq = log->post(ev->kind, ev->severity, std::move(ev->message), std::move(ev->fields));
             return json_response(Json{{"seq", seq}});
           }));
-  r.route("GET", "/v1/alerts", [alerter](const Request&) {
-    if (!alerter) return json_response(Json{{"configured", false}, {"rules", 0}, {"sinks", Json::array()}});
-    auto st = alerter->status();
-    Json sinks = Json::array();
-    for (const auto& s : st.sinks) {
-      Json j{{"name", s.name},
-             {"type", alerts::sink_type_name(s.type)},
-             {"delivered", s.delivered},
-             {"failures", s.failures},
-             {"dropped", s.dropped},
-             {"duplicates", s.duplicates},
-             {"rate_limited", s.rate_limited},
-             {"queued", s.queued},
-             {"last_error", s.last_error.empty() ? Json(nullptr) : Json(s.last_error)}};
-      if (s.last_error_ms) j["last_error_time"] = events::format_time(s.last_error_ms);
-      sinks.push_back(std::move(j));
-    }
-    return json_response(Json{{"configured", true}, {"rules", st.rules}, {"missed", st.missed}, {"sinks", sinks}});
-  });
-  r.route("POST", "/v1/alerts/test", [alerter](const Request&) {
-    if (!alerter) return error_response(Error{Errc::kUnsupported, "no alerts are configured (esand --alerts FILE)"});
-    Json results = Json::array();
-    bool all = true;
-    for (const auto& t : alerter->test()) {
-      all = all && t.error.empty();
-      results.push_back(
-          Json{{"sink", t.sink}, {"ok", t.error.empty()}, {"error", t.error.empty() ? Json(nullptr) : Json(t.error)}});
-    }
-    Json body{{"ok", all}, {"results", results}};
-    if (all) return json_response(body);
-    // 502: esand is fine, a sink behind it is not (esanctl exits 1 with the message).
-    std::string failed;
-    for (const auto& r : results)
-      if (!r["ok"].get<bool>())
-        failed += fmt::format("{}{}: {}", failed.empty() ? "" : "; ", r["sink"].get<std::string>(),
-                              r["error"].get<std::string>());
-    body["error"] = Json{{"code", "sink_failed"}, {"message", "alert sink(s) failed: " + failed}};
-    return json_response(body, 502);
-  });
+  add_alert_routes(r, alerts);
 }
 
 }  // namespace esan::mgmt

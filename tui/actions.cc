@@ -35,6 +35,13 @@ std::pair<std::string, std::string> split_pair(const std::string& value) {
   return {value.substr(0, p), value.substr(p + 3)};
 }
 
+Result<client::Request> request_of(Api& api, const Action& a, const Values& values) {
+  if (!a.edit) return a.build(values);
+  auto base = api.get_json(a.base);
+  if (!base) return std::unexpected(base.error());
+  return a.edit(*base, values);
+}
+
 Result<std::vector<std::string>> choices(Api& api, const Field& field) {
   std::vector<std::string> out;
   auto names = [&](const std::string& path) -> Result<json> { return api.get_json(path); };
@@ -87,6 +94,14 @@ Result<std::vector<std::string>> choices(Api& api, const Field& field) {
         for (const auto& tg : dg.value("target_groups", json::array()))
           out.push_back(dn + " / " + tg.value("name", ""));
       }
+      return out;
+    }
+    case Source::kAlertSinks:
+    case Source::kAlertRules: {
+      auto j = names("/v1/alerts/config");
+      if (!j) return std::unexpected(j.error());
+      for (const auto& o : j->value(field.source == Source::kAlertSinks ? "sinks" : "rules", json::array()))
+        out.push_back(o.value("name", ""));
       return out;
     }
     case Source::kClusterNodes:

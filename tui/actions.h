@@ -12,6 +12,10 @@
 //    change is never split (no half-applied change from the console).
 //  * choices() asks esand (GET requests only) for the values a choice field
 //    offers (devices, targets, "TARGET / GROUP" pairs, ...).
+//  * An edit Action (System > alert setup) builds its one request from the
+//    values and esand's current state: request_of() GETs Action::base just
+//    before building (edit() is then a pure function of that answer and
+//    the values), so the whole new alert configuration goes in ONE PUT.
 //  * Actions with confirm set (removals, closing a session, a rollback,
 //    a node to standby, moving the master) are asked about first; the
 //    question's default answer is Cancel.
@@ -39,6 +43,8 @@ enum class Source {
   kSessions,      // "TSIH: INITIATOR -> TARGET" (normal sessions)
   kClusterNodes,  // GET /v1/cluster's node names (an error when no cluster runs)
   kPromotables,   // GET /v1/cluster's promotable clones
+  kAlertSinks,    // GET /v1/alerts/config's sink names
+  kAlertRules,    // GET /v1/alerts/config's rule names
 };
 
 struct Field {
@@ -63,6 +69,7 @@ enum class View {
   kHistory,
   kVersion,
   kAlerts,
+  kAlertSetup,  // the alert rules: settings, sinks, rules
   kCluster,
   kHelp,
   kAbout,
@@ -76,6 +83,10 @@ struct Action {
   std::vector<Field> fields;
   bool confirm = false;  // a deletion: "Really ...?" with Cancel the default
   std::function<Result<client::Request>(const Values&)> build;
+  // Instead of build: a request from esand's answer to GET `base` (read
+  // just before) and the values (request_of()).
+  std::string base;
+  std::function<Result<client::Request>(const nlohmann::json&, const Values&)> edit;
   // The line shown when esand accepted the request.
   std::function<std::string(const Values&)> done;
   // Set instead of build/done: a form that does its work here (the
@@ -90,6 +101,10 @@ struct Menu {
 };
 
 const std::vector<Menu>& menus();
+
+// A form's request: build(values), or edit(GET base, values); the GET's
+// error (esand's message) when it fails.
+Result<client::Request> request_of(Api& api, const Action& action, const Values& values);
 
 // The options of a choice field, asked of esand now.
 Result<std::vector<std::string>> choices(Api& api, const Field& field);

@@ -58,6 +58,9 @@ std::string tgrp_path(const std::string& where) {
 
 const std::vector<std::string> kYesNo = {"no", "yes"};
 const std::vector<std::string> kNoYes = {"yes", "no"};
+const std::vector<std::string> kSeverities = {"info", "warning", "error", "critical"};
+const std::vector<std::string> kFacilities = {"daemon", "user",   "local0", "local1", "local2",
+                                              "local3", "local4", "local5", "local6", "local7"};
 const std::vector<std::string> kStates = {"active",      "nonoptimized", "standby",
                                           "unavailable", "offline",      "transitioning"};
 
@@ -79,6 +82,15 @@ Action form(char key, std::string label, std::vector<Field> fields, std::functio
   a.build = std::move(build);
   a.done = std::move(done);
   a.confirm = confirm;
+  return a;
+}
+
+Action alert_form(char key, std::string label, std::vector<Field> fields,
+                  std::function<R(const nlohmann::json&, const Values&)> edit,
+                  std::function<std::string(const Values&)> done, bool confirm) {
+  Action a = form(key, std::move(label), std::move(fields), nullptr, std::move(done), confirm);
+  a.base = "/v1/alerts/config";
+  a.edit = std::move(edit);
   return a;
 }
 

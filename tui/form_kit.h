@@ -25,7 +25,7 @@ std::string luns_path(const std::string& where);
 std::string group_path(const std::string& where);
 std::string tgrp_path(const std::string& where);
 
-extern const std::vector<std::string> kYesNo, kNoYes, kStates;
+extern const std::vector<std::string> kYesNo, kNoYes, kStates, kSeverities, kFacilities;
 
 Field text(std::string key, std::string label, std::string initial = "");
 Field pick(std::string key, std::string label, Source src);
@@ -34,6 +34,11 @@ Field fixed(std::string key, std::string label, std::vector<std::string> opts);
 Action form(char key, std::string label, std::vector<Field> fields, std::function<R(const Values&)> build,
             std::function<std::string(const Values&)> done, bool confirm = false);
 Action view(char key, std::string label, View v);
+// An alert setup form: ONE PUT /v1/alerts/config built by `edit` from the
+// current rules (alert_forms.h).
+Action alert_form(char key, std::string label, std::vector<Field> fields,
+                  std::function<R(const nlohmann::json&, const Values&)> edit,
+                  std::function<std::string(const Values&)> done, bool confirm = false);
 
 // The menus, one function each (menus_storage.cc, menus_system.cc).
 Menu devices_menu();

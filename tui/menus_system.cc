@@ -1,4 +1,5 @@
 // The ALUA and System menus (contract: actions.h).
+#include "tui/alert_forms.h"
 #include "tui/bundle.h"
 #include "tui/form_kit.h"
 
@@ -114,6 +115,36 @@ Menu system_menu() {
                       't', "Send a test alert", {},
                       [](const Values&) -> R { return req("POST", "/v1/alerts/test", json::object()); },
                       [](const Values&) { return "test alert delivered to every sink"; }),
+                  // Alert setup: each form is ONE PUT of the whole new rules (alert_forms.h).
+                  view('l', "Alert setup: sinks and rules", View::kAlertSetup),
+                  alert_form(
+                      'm', "Add a mail alert sink",
+                      {text("name", "Name"), text("to", "To (addresses)"), text("from", "From (optional)")},
+                      add_mail_sink, [](const Values& v) { return "mail sink " + trimmed(v, "name") + " added"; }),
+                  alert_form(
+                      'k', "Add a webhook alert sink",
+                      {text("name", "Name"), text("url", "URL", "http://")}, add_webhook_sink,
+                      [](const Values& v) { return "webhook sink " + trimmed(v, "name") + " added"; }),
+                  alert_form(
+                      'y', "Add a syslog alert sink",
+                      {text("name", "Name"), fixed("facility", "Facility", kFacilities)}, add_syslog_sink,
+                      [](const Values& v) { return "syslog sink " + trimmed(v, "name") + " added"; }),
+                  alert_form(
+                      'x', "Remove an alert sink", {pick("sink", "Sink", Source::kAlertSinks)}, remove_sink,
+                      [](const Values& v) { return "alert sink " + trimmed(v, "sink") + " removed"; }, true),
+                  alert_form(
+                      'u', "Add an alert rule",
+                      {text("name", "Name"), text("kinds", "Event kinds (or *)", "*"),
+                       fixed("severity", "Least severity", kSeverities), text("sinks", "Sinks (names)")},
+                      add_rule, [](const Values& v) { return "alert rule " + trimmed(v, "name") + " added"; }),
+                  alert_form(
+                      'e', "Remove an alert rule", {pick("rule", "Rule", Source::kAlertRules)}, remove_rule,
+                      [](const Values& v) { return "alert rule " + trimmed(v, "rule") + " removed"; }, true),
+                  alert_form(
+                      'n', "Set alert limits",
+                      {text("rate_limit", "Per sink per minute"), text("dedup_s", "Same alert once per (s)"),
+                       text("retries", "Retries")},
+                      set_alert_limits, [](const Values&) { return "alert limits set"; }),
                   form(
                       'w', "Write the configuration file", {},
                       [](const Values&) -> R { return req("POST", "/v1/config/write", json::object()); },

@@ -357,7 +357,7 @@ class Console {
           message("Done", *line);
           return;
         }
-        auto request = a.build(values);
+        auto request = request_of(api_, a, values);
         if (!request) {
           problem = request.error().message;
           continue;

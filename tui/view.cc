@@ -142,12 +142,58 @@ Result<Lines> version(Api& api) {
 Result<Lines> alerts(Api& api, int width) {
   auto j = api.get_json("/v1/alerts");
   if (!j) return std::unexpected(j.error());
-  if (!j->value("configured", false)) return Lines{"esand runs without --alerts: no alert sinks."};
+  if (!j->value("configured", false))
+    return Lines{"No alert rules configured: System > Add a ... alert sink, then Add an alert rule."};
   std::vector<std::vector<std::string>> rows{{"SINK", "TYPE", "DELIVERED", "FAILURES", "QUEUED", "LAST ERROR"}};
   for (const auto& s : j->value("sinks", json::array()))
     rows.push_back({str(s, "name"), str(s, "type"), str(s, "delivered"), str(s, "failures"), str(s, "queued"),
                     str(s, "last_error").empty() ? "-" : str(s, "last_error")});
   return table(rows, width);
+}
+
+// GET /v1/alerts/config: where the rules live, the limits, the sinks, the rules.
+Result<Lines> alert_setup(Api& api, int width) {
+  auto j = api.get_json("/v1/alerts/config");
+  if (!j) return std::unexpected(j.error());
+  const json file = j->value("file", json::object());
+  Lines out;
+  std::string path = str(file, "path");
+  if (!j->value("configured", false))
+    out.push_back("No alert rules yet" + (path.empty() ? std::string(".") : "; a change saves them to " + path + "."));
+  else
+    out.push_back("Rules file: " + path);
+  out.push_back("At most " + str(*j, "rate_limit") + " alerts per sink per minute (0: no limit); the same alert once per " +
+                str(*j, "dedup_s") + " s; " + str(*j, "retries") + " retries.");
+  out.push_back("");
+  auto joined = [](const json& l) {
+    std::string s;
+    if (l.is_string()) return l.get<std::string>();
+    for (const auto& e : l) s += (s.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
+    return s;
+  };
+  std::vector<std::vector<std::string>> sinks{{"SINK", "TYPE", "WHERE"}};
+  for (const auto& s : j->value("sinks", json::array())) {
+    std::string type = str(s, "type"), where;
+    if (type == "mail")
+      where = "to " + joined(s.value("to", json::array())) + (str(s, "from").empty() ? "" : " from " + str(s, "from"));
+    else if (type == "webhook")
+      where = str(s, "url");
+    else
+      where = "facility " + str(s, "facility");
+    sinks.push_back({str(s, "name"), type, where});
+  }
+  if (sinks.size() == 1) out.push_back("No sinks.");
+  else
+    for (auto& l : table(sinks, width)) out.push_back(l);
+  out.push_back("");
+  std::vector<std::vector<std::string>> rules{{"RULE", "KINDS", "LEAST SEVERITY", "SINKS"}};
+  for (const auto& r : j->value("rules", json::array()))
+    rules.push_back({str(r, "name"), joined(r.value("kinds", json::array())), str(r, "severity"),
+                     joined(r.value("sinks", json::array()))});
+  if (rules.size() == 1) out.push_back("No rules: no event is sent anywhere.");
+  else
+    for (auto& l : table(rules, width)) out.push_back(l);
+  return out;
 }
 
 // Pacemaker's view (GET /v1/cluster: crm_mon on this node), then the
@@ -247,6 +293,8 @@ std::string view_title(View view) {
       return "Version";
     case View::kAlerts:
       return "Alert sinks";
+    case View::kAlertSetup:
+      return "Alert setup";
     case View::kCluster:
       return "Cluster status";
     case View::kHelp:
@@ -278,6 +326,8 @@ Result<std::vector<std::string>> view_lines(Api& api, View view, int width) {
       return version(api);
     case View::kAlerts:
       return alerts(api, width);
+    case View::kAlertSetup:
+      return alert_setup(api, width);
     case View::kCluster:
       return cluster(api, width);
     case View::kHelp:

@@ -19,6 +19,7 @@
 #include "tests/integration/iscsi_client.h"
 #include "tests/integration/mgmt_client.h"
 #include "tests/integration/test_util.h"
+#include "tests/integration/webhook_listener.h"
 
 namespace esan::it {
 namespace {
@@ -428,6 +429,98 @@ TEST(TuiThroughEsand, AliasOnTheMainScreenAndClusterMenuWithoutACluster) {
   tui.Keys("s");
   ASSERT_TRUE(tui.WaitFor("Pacemaker: not running here ("));
   tui.Keys("Escape");
+  EXPECT_TRUE(tui.Alive());
+}
+
+// System > alert setup: a webhook sink and a rule added through the menus
+// land in alerts.conf beside the config file (esand runs without
+// --alerts); the test alert and an event routed by the new rule reach a
+// webhook on 127.0.0.1; a refused URL shows esand's own reason; removing
+// a sink asks first and Cancel keeps it.
+TEST(TuiThroughEsand, AlertSetupAddsAWebhookSinkAndARule) {
+  ASSERT_FALSE(TmuxMissing()) << "tmux is needed (scripts/install-deps.sh installs it)";
+  EsandProcess esand("tui-alerts");
+  esand.WriteConfig("TARGET_DRIVER iscsi {\n    enabled 1\n}\n");
+  ASSERT_TRUE(esand.Start());
+  WebhookListener hook;
+  const std::string file = esand.Path("alerts.conf");
+  Tmux tui("alerts", Tui(esand), 120, 40);
+  ASSERT_TRUE(tui.WaitFor("sessions 0"));
+
+  // A refused URL (https): esand's parser says why; nothing is saved.
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Add a webhook alert sink"));
+  tui.Keys("k");
+  ASSERT_TRUE(tui.WaitFor("URL"));
+  tui.Type("bad");
+  tui.Keys("Tab");
+  tui.Keys("BSpace BSpace BSpace BSpace BSpace BSpace BSpace");
+  tui.Type("https://127.0.0.1/x");
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("esand refused:"));
+  ASSERT_TRUE(tui.WaitFor("http://HOST[:PORT][/PATH]'"));  // the parser's own words
+  tui.Keys("Enter");
+  tui.Keys("Escape");
+  ASSERT_TRUE(tui.WaitFor("sessions 0", "esand refused"));
+  EXPECT_FALSE(std::ifstream(file).good());
+
+  // System > Add a webhook alert sink.
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Add a webhook alert sink"));
+  tui.Keys("k");
+  ASSERT_TRUE(tui.WaitFor("URL"));
+  tui.Type("hook");
+  tui.Keys("Tab");
+  tui.Type("127.0.0.1:" + std::to_string(hook.port()) + "/alerts");  // after the initial http://
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("webhook sink hook added"));
+  tui.Keys("Enter");
+
+  // System > Add an alert rule: every kind (*), least severity info, to hook.
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Add an alert rule", "webhook sink hook added"));
+  tui.Keys("u");
+  ASSERT_TRUE(tui.WaitFor("Least severity"));
+  tui.Type("everything");
+  tui.Keys("Tab Tab Tab");
+  tui.Type("hook");
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("alert rule everything added"));
+  tui.Keys("Enter");
+
+  std::string conf = ReadFile(file);
+  for (const std::string& want : std::vector<std::string>{"SINK hook {", "type webhook", "url " + hook.url(),
+                                                          "RULE everything {", "kinds *", "sinks hook"})
+    EXPECT_NE(conf.find(want), std::string::npos) << want << " is not in:\n" << conf;
+  // The rule routes the record of its own addition (an event after the swap).
+  EXPECT_TRUE(hook.Got("alerts_changed", "1 rule(s)"));
+
+  // System > Send a test alert reaches the listener.
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Send a test alert", "alert rule everything added"));
+  tui.Keys("t");
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("test alert delivered to every sink"));
+  tui.Keys("Enter");
+  EXPECT_TRUE(hook.Got("alert_test"));
+
+  // The setup view lists them; removing the sink asks first, Cancel keeps it.
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Alert setup: sinks and rules", "test alert delivered"));
+  tui.Keys("l");
+  ASSERT_TRUE(tui.WaitFor("Rules file: " + file));
+  ASSERT_TRUE(tui.WaitFor(hook.url()));
+  tui.Keys("Escape");
+  tui.Keys("s");
+  ASSERT_TRUE(tui.WaitFor("Remove an alert sink", "Rules file:"));
+  tui.Keys("x");
+  ASSERT_TRUE(tui.WaitFor("< hook >"));
+  tui.Keys("Enter");
+  ASSERT_TRUE(tui.WaitFor("[ Cancel ]"));
+  ASSERT_TRUE(tui.WaitFor("Remove an alert sink (Sink: hook)?"));
+  tui.Keys("Enter");  // Cancel
+  ASSERT_TRUE(tui.WaitFor("sessions 0", "Confirm"));
+  EXPECT_EQ(ReadFile(file), conf);
   EXPECT_TRUE(tui.Alive());
 }
 

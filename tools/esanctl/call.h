@@ -44,6 +44,7 @@ enum class View {
   kEvents,        // GET /v1/events
   kAlerts,        // GET /v1/alerts
   kAlertTest,     // POST /v1/alerts/test
+  kAlertConfig,   // GET /v1/alerts/config: the rules file's text
 };
 
 // esanctl support-bundle FILE: not one request but a collection of them and

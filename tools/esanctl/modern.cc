@@ -284,6 +284,11 @@ const Command kTable[] = {
      c.method = "POST";
      return one(std::move(c)); }},
   {"alert", "status", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/alerts", View::kAlerts)); }},
+  {"alert", "config", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/alerts/config", View::kAlertConfig)); }},
+  {"alert", "set", "FILE", 1, 1, false, "", "", [](const Parsed& p) {
+     ApiCall c = change_call("PUT", "/v1/alerts/config", std::nullopt, "alert rules replaced");
+     c.text_file = p.pos[0];
+     return one(std::move(c)); }},
   {"stats", "", "[--prometheus]", 0, 0, false, "prometheus", "", [](const Parsed& p) {
      return one(p.opt.contains("prometheus") ? read_call("/metrics", View::kText) : read_call("/v1/stats", View::kStats)); }},
   {"version", "", "", 0, 0, false, "", "", [](const Parsed&) { return one(read_call("/v1/version", View::kVersion)); }},

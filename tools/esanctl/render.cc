@@ -187,6 +187,9 @@ std::string render(const ApiCall& call, const std::string& body, bool as_json) {
     case View::kAlertTest:
       if (j.is_object()) return render_alert_test(j);
       break;
+    case View::kAlertConfig:
+      if (j.is_object()) return render_alert_config(j);
+      break;
     case View::kVersion:
       if (j.is_object()) return "esand " + field(j, "version") + ", up " + field(j, "uptime_s") + " s\n";
       break;

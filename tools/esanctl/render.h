@@ -47,6 +47,9 @@ std::string render_events(const nlohmann::json& page);
 // LAST ERROR); POST /v1/alerts/test: "SINK: ok" or "SINK: failed: ERROR".
 std::string render_alerts(const nlohmann::json& status);
 std::string render_alert_test(const nlohmann::json& results);
+// GET /v1/alerts/config: the rules file's text as esand runs it (file.text),
+// or a line saying none are configured and where `alert set` would save them.
+std::string render_alert_config(const nlohmann::json& cfg);
 
 // Left-aligned columns separated by two spaces; the first row is the header.
 std::string table(const std::vector<std::vector<std::string>>& rows);

@@ -17,7 +17,7 @@ std::string render_events(const json& page) {
 }
 
 std::string render_alerts(const json& st) {
-  if (!st.value("configured", false)) return "no alerts configured (esand --alerts FILE)\n";
+  if (!st.value("configured", false)) return "no alerts configured (esanctl alert set FILE)\n";
   std::vector<std::vector<std::string>> rows{
       {"SINK", "TYPE", "DELIVERED", "FAILURES", "DROPPED", "SUPPRESSED", "QUEUED", "LAST ERROR"}};
   for (const auto& s : st.value("sinks", json::array())) {
@@ -33,6 +33,17 @@ std::string render_alert_test(const json& r) {
   for (const auto& t : r.value("results", json::array()))
     out += field(t, "sink") + ": " + (t.value("ok", false) ? std::string("ok") : "failed: " + field(t, "error")) + "\n";
   return out.empty() ? "no alert sinks\n" : out;
+}
+
+std::string render_alert_config(const json& cfg) {
+  json file = cfg.value("file", json::object());
+  std::string path = file.contains("path") && file["path"].is_string() ? file["path"].get<std::string>() : "";
+  if (!cfg.value("configured", false))
+    return "# no alert rules configured" + (path.empty() ? std::string() : "; esanctl alert set FILE saves them to " + path) +
+           "\n";
+  std::string text = file.value("text", std::string());
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  return text;
 }
 
 }  // namespace esan::ctl

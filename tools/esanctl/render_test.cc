@@ -180,7 +180,11 @@ TEST(Render, EventsAndAlerts) {
       << out;
   EXPECT_TRUE(has(out, "2 rule(s)")) << out;
   EXPECT_EQ(render(view(View::kAlerts), R"({"configured":false,"sinks":[]})", false),
-            "no alerts configured (esand --alerts FILE)\n");
+            "no alerts configured (esanctl alert set FILE)\n");
+  EXPECT_EQ(render(view(View::kAlertConfig), R"({"configured":true,"file":{"path":"/etc/esan/alerts.conf","text":"retries 2"}})", false),
+            "retries 2\n");
+  EXPECT_EQ(render(view(View::kAlertConfig), R"({"configured":false,"file":{"path":"/etc/esan/alerts.conf","text":""}})", false),
+            "# no alert rules configured; esanctl alert set FILE saves them to /etc/esan/alerts.conf\n");
   EXPECT_EQ(render(view(View::kAlertTest), R"({"ok":false,"results":[{"sink":"hook","ok":true,"error":null},
     {"sink":"ops","ok":false,"error":"msmtp failed"}]})",
                    false),

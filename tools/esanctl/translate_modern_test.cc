@@ -117,6 +117,7 @@ TEST(Modern, EveryCommandBecomesItsRequest) {
        "/v1/events",
        R"({"fields":{"path":"/var/log/crash/1","size":"4096"},"kind":"crash_dump","message":"dump found","severity":"critical"})"},
       {"alert status", "GET", "/v1/alerts", "", View::kAlerts},
+      {"alert config", "GET", "/v1/alerts/config", "", View::kAlertConfig},
   };
   for (const auto& e : cases) check(e, false);
 }
@@ -124,6 +125,17 @@ TEST(Modern, EveryCommandBecomesItsRequest) {
 TEST(Modern, OnlyEventsFollow) {
   EXPECT_TRUE(calls("events --follow")[0].follow);
   EXPECT_FALSE(calls("events")[0].follow);
+}
+
+TEST(Modern, AlertSetSendsTheFileAsText) {
+  auto c = calls("alert set rules.conf");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].method, "PUT");
+  EXPECT_EQ(c[0].path, "/v1/alerts/config");
+  EXPECT_EQ(c[0].view, View::kDone);
+  EXPECT_EQ(c[0].done, "alert rules replaced");
+  EXPECT_NE(c[0].text_file.find("rules.conf"), std::string::npos);
+  EXPECT_FALSE(c[0].body.has_value());
 }
 
 TEST(Modern, ConfigApplyReadsTheFileAtSendTime) {
@@ -205,7 +217,8 @@ TEST(Modern, BadUsageSaysWhatIsWrong) {
       {"events --since -3", "--since must be a non-negative number, got '-3'"},
       {"events --follow=1", "option --follow takes no value"},
       {"events now", "unexpected argument 'now'"},
-      {"alert", "'alert' needs one of: test|status"},
+      {"alert", "'alert' needs one of: test|status|config|set"},
+      {"alert set", "'alert set' needs more arguments"},
       {"event raise --kind crash_dump x", "'event raise' needs --severity"},
       {"event raise x --severity info", "'event raise' needs --kind"},
       {"event raise --kind crash_dump --severity info", "'event raise' needs more arguments"},

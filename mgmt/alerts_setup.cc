@@ -1,0 +1,68 @@
+#include "mgmt/alerts_setup.h"
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "mgmt/write_back.h"
+
+namespace esan::mgmt {
+
+AlertsSetup::AlertsSetup(std::string path, std::string text, std::optional<alerts::AlertsConfig> cfg,
+                         std::shared_ptr<events::EventLog> log, std::string host)
+    : path_(std::move(path)), log_(std::move(log)), host_(std::move(host)), text_(std::move(text)), cfg_(std::move(cfg)) {
+  if (cfg_) {
+    alerter_ = std::make_shared<alerts::Alerter>(*cfg_, log_, host_);
+    alerter_->start();
+  }
+}
+
+AlertsSetup::~AlertsSetup() { stop(); }
+
+AlertsSetup::Current AlertsSetup::current() const {
+  std::lock_guard lock(mu_);
+  return Current{path_, text_, cfg_};
+}
+
+std::shared_ptr<alerts::Alerter> AlertsSetup::alerter() const {
+  std::lock_guard lock(mu_);
+  return alerter_;
+}
+
+void AlertsSetup::stop() {
+  std::shared_ptr<alerts::Alerter> a;
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    a = alerter_;
+  }
+  if (a) a->stop();
+}
+
+Status AlertsSetup::replace(const std::string& text, const std::string& author) {
+  std::lock_guard lock(mu_);
+  auto cfg = alerts::parse_alerts(text, path_.empty() ? "alerts" : path_);
+  if (!cfg) return std::unexpected(cfg.error());
+  if (path_.empty())
+    return make_error(Errc::kUnsupported, "esand knows no alert rules file to save the rules in (esand --alerts FILE)");
+  if (stopped_) return make_error(Errc::kUnsupported, "esand is stopping");
+  if (auto s = write_file_atomically(path_, text); !s) return std::unexpected(s.error());
+  if (alerter_) {
+    alerter_->reconfigure(*cfg);
+  } else {
+    alerter_ = std::make_shared<alerts::Alerter>(*cfg, log_, host_);
+    alerter_->start(log_->next_seq());  // earlier events had no rules to follow
+  }
+  text_ = text;
+  cfg_ = *cfg;
+  std::string msg = fmt::format("alert rules replaced by {}: {} sink(s), {} rule(s), saved to {}", author,
+                                cfg->sinks.size(), cfg->rules.size(), path_);
+  ESAN_LOG_INFO("{}", msg);
+  log_->post(events::Kind::kAlertsChanged, events::Severity::kInfo, msg,
+             {{"author", author},
+              {"file", path_},
+              {"sinks", std::to_string(cfg->sinks.size())},
+              {"rules", std::to_string(cfg->rules.size())}});
+  return {};
+}
+
+}  // namespace esan::mgmt
