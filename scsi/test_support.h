@@ -71,6 +71,7 @@ class MemDevice final : public backend::BlockDevice {
         case IoOp::kDiscard:
         case IoOp::kWriteZeroes: std::memset(mem.data() + req.offset, 0, req.len); break;
         case IoOp::kFlush: res = 0; break;
+        case IoOp::kCompareAndWrite: res = -EOPNOTSUPP; break;
       }
     }
     if (deferred)
