@@ -65,7 +65,7 @@ struct IoRequest {
   bool fua = false;       // kWrite: data is on stable storage before completion
   uint64_t offset = 0;    // bytes
   uint32_t len = 0;       // bytes
-  uint8_t* buf = nullptr; // kRead/kWrite: len bytes, 4096-byte aligned
+  uint8_t* buf = nullptr; // kRead/kWrite: len bytes, 4096-byte aligned; kCompareAndWrite: 2 * len
   // kRead: the submitter accepts `shared` in place of buf being filled (it
   // only sends the bytes on). A backend that already holds them read-only
   // for the process's lifetime (null: zeros) may then set `shared` to them
@@ -86,7 +86,8 @@ struct MapQuery {
   uint64_t len = 0;     // bytes; REQUIRES len > 0 and offset + len <= size_bytes()
   // Out, when on_done's result is 0: extents from `offset` on, in order,
   // each len > 0, together covering a prefix of the range (at least one
-  // byte, possibly all of it; the submitter asks again for the rest).
+  // byte, possibly all of it; the submitter may ask again from its end:
+  // GET LBA STATUS's descriptors end there and the initiator asks again).
   std::vector<MapExtent> extents;
   void (*on_done)(MapQuery& q, int result) = nullptr;  // 0 or -errno
   void* user = nullptr;                 // for the submitter; untouched by backends
