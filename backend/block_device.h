@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -44,6 +45,12 @@ enum class IoOp : uint8_t {
   kFlush,        // make all completed writes stable (fdatasync)
   kDiscard,      // deallocate [offset, offset+len); later reads return zeros
   kWriteZeroes,  // write zeros to [offset, offset+len)
+  // Atomically: compare [offset, offset+len) with buf[0, len) and, when
+  // equal, write buf[len, 2*len) there. On a difference nothing is written
+  // and the request fails with -EILSEQ, miscompare_at = offset (in bytes,
+  // from req.offset) of the first differing byte. Only where
+  // supports_compare_and_write(offset, len) says so; others: -EOPNOTSUPP.
+  kCompareAndWrite,
 };
 
 // One extent of the provisioning map: [offset, offset + len) is mapped
@@ -58,7 +65,7 @@ struct IoRequest {
   bool fua = false;       // kWrite: data is on stable storage before completion
   uint64_t offset = 0;    // bytes
   uint32_t len = 0;       // bytes
-  uint8_t* buf = nullptr; // kRead/kWrite: len bytes, 4096-byte aligned
+  uint8_t* buf = nullptr; // kRead/kWrite: len bytes, 4096-byte aligned; kCompareAndWrite: 2 * len
   // kRead: the submitter accepts `shared` in place of buf being filled (it
   // only sends the bytes on). A backend that already holds them read-only
   // for the process's lifetime (null: zeros) may then set `shared` to them
@@ -69,6 +76,22 @@ struct IoRequest {
   void* user = nullptr;   // for the submitter; untouched by backends
   reactor::Reactor* reactor = nullptr;  // the submitting thread's reactor (see "Where I/O runs")
   uint32_t done_bytes = 0;  // backend scratch: bytes finished so far
+  uint32_t miscompare_at = 0;  // kCompareAndWrite failed with -EILSEQ: first differing byte
+};
+
+// An asynchronous provisioning query (BlockDevice::map_status_async): the
+// status of [offset, offset + len) as consecutive extents.
+struct MapQuery {
+  uint64_t offset = 0;  // bytes
+  uint64_t len = 0;     // bytes; REQUIRES len > 0 and offset + len <= size_bytes()
+  // Out, when on_done's result is 0: extents from `offset` on, in order,
+  // each len > 0, together covering a prefix of the range (at least one
+  // byte, possibly all of it; the submitter may ask again from its end:
+  // GET LBA STATUS's descriptors end there and the initiator asks again).
+  std::vector<MapExtent> extents;
+  void (*on_done)(MapQuery& q, int result) = nullptr;  // 0 or -errno
+  void* user = nullptr;                 // for the submitter; untouched by backends
+  reactor::Reactor* reactor = nullptr;  // the submitting thread's reactor, as IoRequest::reactor
 };
 
 class BlockDevice {
@@ -94,6 +117,26 @@ class BlockDevice {
   virtual MapExtent map_status(uint64_t offset, uint64_t len) const {
     (void)offset;
     return MapExtent{true, len};
+  }
+  // The provisioning map of [q.offset, q.offset + q.len), for GET LBA
+  // STATUS: fills q.extents and calls q.on_done(q, result) exactly once, on
+  // the thread that called it (q.reactor's), possibly inside this call.
+  // Called on the submitting reactor's thread; never blocks it.
+  // Default: inline, from map_status() (at most kMapQueryExtents extents).
+  // A backend whose allocation query is slow (rbd: a cluster round trip)
+  // runs it on a thread of its own and posts the result to q.reactor
+  // (REQUIRES q.reactor there; without one: -EINVAL).
+  static constexpr size_t kMapQueryExtents = 256;
+  virtual void map_status_async(MapQuery& q);
+  // True when submit() performs IoOp::kCompareAndWrite on [offset,
+  // offset + len) atomically in the backend (rbd: librbd's compare-and-write,
+  // atomic at the OSD against every client of the image). Default false: the
+  // SCSI layer then reads, compares and writes itself under its range guard
+  // (scsi/sbc_atomic.cc), atomic only against commands of this process.
+  virtual bool supports_compare_and_write(uint64_t offset, uint32_t len) const {
+    (void)offset;
+    (void)len;
+    return false;
   }
   // Runtime changes (management plane; any thread, concurrent with I/O).
   // resize: the new capacity; a regular file shorter than it is extended

@@ -1,6 +1,7 @@
 #include <sys/mman.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 
 #include "backend/block_device.h"
@@ -29,6 +30,7 @@ class NullDevice final : public BlockDevice {
   }
   const char* kind() const override { return "null"; }
   void submit(IoRequest& req) override {
+    if (req.op == IoOp::kCompareAndWrite) return req.on_done(req, -EOPNOTSUPP);
     if (req.op == IoOp::kRead && req.len) {
       const uint8_t* z = req.may_share ? shared_zeros(req.len) : nullptr;
       if (z) req.shared = z;

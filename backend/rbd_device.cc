@@ -11,10 +11,13 @@
 #include <rados/librados.h>
 #include <rbd/librbd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/log.h"
 #include "events/event_log.h"
@@ -25,12 +28,14 @@ namespace {
 
 class RbdDevice final : public BlockDevice {
  public:
-  RbdDevice(const RbdOptions& o, rados_t cluster, rados_ioctx_t io, rbd_image_t img, uint64_t image_size)
+  RbdDevice(const RbdOptions& o, rados_t cluster, rados_ioctx_t io, rbd_image_t img, uint64_t image_size,
+            uint64_t object_size, uint64_t stripe_unit)
       : name_(o.pool + "/" + o.image), device_(o.device), cluster_(cluster), io_(io), img_(img),
         size_(o.size_bytes ? o.size_bytes : image_size), image_size_(image_size),
         follow_(o.size_bytes == 0 || o.size_bytes == image_size), write_through_(o.write_through),
-        read_only_(o.read_only) {
-    watcher_ = std::thread([this] { watch_loop(); });
+        read_only_(o.read_only), query_window_(kQueryObjects * std::max<uint64_t>(object_size, 4096)),
+        stripe_unit_(stripe_unit ? stripe_unit : object_size) {
+    watcher_ = std::thread([this] { worker_loop(); });
     if (int r = rbd_update_watch(img_, &watch_handle_, &RbdDevice::on_update, this); r < 0) {
       watch_handle_ = 0;
       ESAN_LOG_WARN("rbd image '{}': cannot watch for resizes: {}", name_, strerror(-r));
@@ -88,11 +93,32 @@ class RbdDevice final : public BlockDevice {
     rbd_invalidate_cache(img_);
   }
 
+  bool supports_compare_and_write(uint64_t offset, uint32_t len) const override {
+    if (len == 0 || read_only_) return false;
+    uint64_t last = offset + len - 1;
+    return offset / kCawSector == last / kCawSector && (stripe_unit_ == 0 || offset / stripe_unit_ == last / stripe_unit_);
+  }
+
+  // The allocation query runs on the device's worker thread (a cluster
+  // round trip); the result is posted to q.reactor.
+  void map_status_async(MapQuery& q) override {
+    if (!q.reactor) return q.on_done(q, -EINVAL);
+    q.reactor->worker_io_started();
+    {
+      std::lock_guard lk(watch_mu_);
+      queries_.push_back(&q);
+    }
+    watch_cv_.notify_all();
+  }
+
   void submit(IoRequest& req) override {
     req.done_bytes = 0;
     if (!req.reactor) return req.on_done(req, -EINVAL);
-    bool fua = req.op == IoOp::kWrite && (req.fua || write_through_.load(std::memory_order_relaxed));
-    auto* op = new Op{this, &req, nullptr, 0, fua};
+    if (req.op == IoOp::kCompareAndWrite && !supports_compare_and_write(req.offset, req.len))
+      return req.on_done(req, -EOPNOTSUPP);
+    bool fua = (req.op == IoOp::kWrite || req.op == IoOp::kCompareAndWrite) &&
+               (req.fua || write_through_.load(std::memory_order_relaxed));
+    auto* op = new Op{this, &req, nullptr, 0, fua, 0};
     req.reactor->worker_io_started();
     start(*op, req.op);
   }
@@ -104,7 +130,15 @@ class RbdDevice final : public BlockDevice {
     rbd_completion_t c;
     ssize_t result;
     bool flush_after;  // a FUA write: flush once the write is done
+    uint64_t mismatch;  // kCompareAndWrite: librbd's offset of the first difference
   };
+
+  // librbd 1.16 (Ceph 16) refuses a compare-and-write that leaves one
+  // 512-byte sector (and any that crosses a stripe unit): -EINVAL.
+  static constexpr uint64_t kCawSector = 512;
+  // One allocation query covers at most this many objects' worth of bytes
+  // (one librados request per object without whole_object).
+  static constexpr uint64_t kQueryObjects = 64;
 
   void start(Op& op, IoOp what) {
     IoRequest& req = *op.req;
@@ -116,6 +150,11 @@ class RbdDevice final : public BlockDevice {
         case IoOp::kFlush: r = rbd_aio_flush(img_, op.c); break;
         case IoOp::kDiscard: r = rbd_aio_discard(img_, req.offset, req.len, op.c); break;
         case IoOp::kWriteZeroes: r = rbd_aio_write_zeroes(img_, req.offset, req.len, op.c, 0, 0); break;
+        case IoOp::kCompareAndWrite: {
+          const char* cmp = reinterpret_cast<const char*>(req.buf);
+          r = int(rbd_aio_compare_and_write(img_, req.offset, req.len, cmp, cmp + req.len, op.c, &op.mismatch, 0));
+          break;
+        }
       }
       if (r < 0) rbd_aio_release(op.c);
     }
@@ -142,6 +181,13 @@ class RbdDevice final : public BlockDevice {
     }
     IoRequest& req = *op.req;
     int res = op.result < 0 ? int(op.result) : int(req.len);
+    if (req.op == IoOp::kCompareAndWrite) {
+      if (res == -EILSEQ) req.miscompare_at = uint32_t(std::min<uint64_t>(op.mismatch, req.len - 1));
+      ESAN_LOG_DEBUG("rbd image '{}': librbd compare-and-write of {} bytes at {}: {}", name_, req.len, req.offset,
+                     res == -EILSEQ ? fmt::format("miscompare at byte {}", req.miscompare_at)
+                     : res < 0      ? std::string(strerror(-res))
+                                    : std::string("written"));
+    }
     note_reachability(res);
     req.reactor->worker_io_done();
     delete &op;
@@ -186,18 +232,72 @@ class RbdDevice final : public BlockDevice {
     self->watch_cv_.notify_all();
   }
 
-  // The device's watch thread: librbd's update callback only wakes it, so
-  // nothing slow runs on librbd's notification thread.
-  void watch_loop() {
+  // The device's worker thread: librbd's update callback only wakes it, so
+  // nothing slow runs on librbd's notification thread; allocation queries
+  // (map_status_async) run here one after another, off the reactors.
+  void worker_loop() {
     std::unique_lock lk(watch_mu_);
     for (;;) {
-      watch_cv_.wait(lk, [&] { return stop_ || changed_; });
+      watch_cv_.wait(lk, [&] { return stop_ || changed_ || !queries_.empty(); });
       if (stop_) return;
-      changed_ = false;
+      if (changed_) {
+        changed_ = false;
+        lk.unlock();
+        image_changed();
+        lk.lock();
+        continue;
+      }
+      MapQuery* q = queries_.front();
+      queries_.pop_front();
       lk.unlock();
-      image_changed();
+      run_query(*q);
       lk.lock();
     }
+  }
+
+  struct Allocated {
+    uint64_t off, len;
+  };
+  static int on_diff(uint64_t off, size_t len, int exists, void* arg) {
+    if (exists && len) static_cast<std::vector<Allocated>*>(arg)->push_back({off, len});
+    return 0;
+  }
+
+  // The allocation of [q.offset, q.offset + min(q.len, query_window_)) from
+  // rbd_diff_iterate2 against the image's beginning (no snapshot), the
+  // parent's data included: what it reports is mapped, the rest
+  // deallocated (never written, discarded whole objects, truncated tails).
+  // whole_object 0: extents as exact as librbd knows them -- an object's
+  // stored extent, so a discard inside an object that leaves its size
+  // stays mapped; with or without fast-diff.
+  void run_query(MapQuery& q) {
+    uint64_t begin = q.offset, end = q.offset + std::min(q.len, query_window_);
+    std::vector<Allocated> got;
+    int r = rbd_diff_iterate2(img_, nullptr, begin, end - begin, 1, 0, &RbdDevice::on_diff, &got);
+    q.extents.clear();
+    if (r >= 0) {
+      r = 0;
+      std::sort(got.begin(), got.end(), [](const Allocated& a, const Allocated& b) { return a.off < b.off; });
+      uint64_t pos = begin;
+      auto add = [&](bool mapped, uint64_t len) {
+        if (len == 0) return;
+        if (!q.extents.empty() && q.extents.back().mapped == mapped) q.extents.back().len += len;
+        else q.extents.push_back(MapExtent{mapped, len});
+      };
+      for (const Allocated& a : got) {
+        uint64_t s = std::max(a.off, pos), e = std::min(a.off + a.len, end);
+        if (e <= s) continue;
+        add(false, s - pos);
+        add(true, e - s);
+        pos = e;
+      }
+      add(false, end - pos);
+    }
+    q.reactor->post([this, &q, r] {
+      q.reactor->worker_io_done();
+      note_reachability(r);
+      q.on_done(q, r);
+    });
   }
 
   void image_changed() {
@@ -232,9 +332,12 @@ class RbdDevice final : public BlockDevice {
   bool read_only_;
   uint64_t watch_handle_ = 0;
   bool watching_ = false;
-  std::mutex watch_mu_;
+  uint64_t query_window_;  // bytes one allocation query covers at most
+  uint64_t stripe_unit_;
+  std::mutex watch_mu_;  // changed_, stop_, queries_
   std::condition_variable watch_cv_;
   bool changed_ = false, stop_ = false;
+  std::deque<MapQuery*> queries_;  // allocation queries waiting for the worker
   std::thread watcher_;
   std::mutex listener_mu_;
   std::function<void(uint64_t)> listener_;
@@ -309,7 +412,11 @@ Result<std::unique_ptr<BlockDevice>> open_rbd_device(const RbdOptions& o) {
     rados_ioctx_destroy(io);
     return fail(r < 0 ? Errc::kIo : Errc::kInvalidArgument, std::move(msg));
   }
-  return std::unique_ptr<BlockDevice>(new RbdDevice(o, cluster, io, img, size));
+  rbd_image_info_t info{};
+  uint64_t stripe_unit = 0;
+  if (rbd_stat(img, &info, sizeof info) < 0) info.obj_size = 4u << 20;
+  if (rbd_get_stripe_unit(img, &stripe_unit) < 0) stripe_unit = info.obj_size;
+  return std::unique_ptr<BlockDevice>(new RbdDevice(o, cluster, io, img, size, info.obj_size, stripe_unit));
 }
 
 }  // namespace esan::backend

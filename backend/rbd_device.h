@@ -33,10 +33,34 @@
 // exposing the whole image follows it and tells its capacity listener
 // (BlockDevice::set_capacity_listener) from its watch thread (one per device).
 //
+//  kCompareAndWrite  rbd_aio_compare_and_write, atomic at the OSD against
+//                every client of the image (the other HA node included);
+//                its mismatch offset (from req.offset) becomes
+//                req.miscompare_at on -EILSEQ. librbd 1.16 (Ceph 16) refuses
+//                a range leaving one 512-byte sector or crossing a stripe
+//                unit (-EINVAL): supports_compare_and_write() says false
+//                there, and the SCSI layer reads, compares and writes under
+//                its range guard instead (scsi/sbc_atomic.cc). Each one is
+//                logged at debug level with its result. FUA as for kWrite.
+//
 // drop_cache(): rbd_flush + rbd_invalidate_cache (HA role changes).
-// map_status(): everything mapped (the default): librbd's allocation query
-// (rbd_diff_iterate2) is a cluster round trip, which map_status()'s
-// synchronous "cheap, any thread" contract does not allow on a reactor.
+//
+// Provisioning: map_status_async() queues the query for the device's worker
+// thread (the one that also follows resizes; one per device, queries run
+// one after another) and returns; the worker runs rbd_diff_iterate2 (no
+// "from" snapshot, the parent included, whole_object 0) over at most 64
+// objects' worth of bytes from q.offset and posts the extents to q.reactor
+// (Reactor::post, counted as the reactor's backend I/O in flight), where
+// on_done runs. Reported extents are mapped, the rest deallocated: objects
+// never written or wholly discarded, and the part of an object past its
+// stored size. A discard inside an object that leaves its size (librbd
+// zeroes the range) stays mapped -- what librbd can tell; reads there
+// return zeros either way. whole_object 0 is as exact with fast-diff as
+// without (fast-diff's object map would make whole_object 1 cheaper but
+// only object-granular). A failed query (cluster unreachable) returns its
+// -errno and counts for the health events like I/O. The synchronous
+// map_status() stays the default (everything mapped): it must not wait for
+// the cluster.
 #pragma once
 
 #include <cstdint>

@@ -93,6 +93,7 @@ UringDevice::~UringDevice() {
 void UringDevice::submit(IoRequest& req) {
   req.done_bytes = 0;
   if (!req.reactor) return req.on_done(req, -EINVAL);  // no ring to run on: the submitter broke the contract
+  if (req.op == IoOp::kCompareAndWrite) return req.on_done(req, -EOPNOTSUPP);  // not supports_compare_and_write()
   if (req.op == IoOp::kDiscard && is_blockdev_) return discard_blockdev(req);  // BLKDISCARD has no io_uring op
   issue(req);
 }
@@ -130,6 +131,8 @@ void UringDevice::issue(IoRequest& req) {
       break;
     case IoOp::kWriteZeroes:
       io_uring_prep_fallocate(sqe, fd_, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, req.offset, req.len);
+      break;
+    case IoOp::kCompareAndWrite:  // refused in submit()
       break;
   }
   reactor::Reactor::set_op(sqe, new PendingOp(this, &req));

@@ -16,6 +16,14 @@
 // read and compared with the verify data: on a difference nothing is written
 // and the command ends with MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION
 // (1Dh/00h), INFORMATION = offset of the first differing byte. N=0 is GOOD.
+// Where the backend compares and writes atomically itself
+// (BlockDevice::supports_compare_and_write for the range: rbd, within one
+// 512-byte sector and stripe unit) the command is one IoOp::kCompareAndWrite
+// request (atomic at the OSD, against every client of the image, the other
+// HA node included); its miscompare offset becomes INFORMATION. Elsewhere,
+// and for ranges the backend refuses, the SCSI layer reads, compares and
+// writes (atomic against this process's commands, through the range guard).
+// The range is held exclusively either way.
 // ORWRITE: reads the range, ORs the Data-Out into it and writes it back (on
 // short Data-Out only the whole blocks received, like WRITE; data ending
 // inside a block is INVALID FIELD IN INFORMATION UNIT, nothing written).
@@ -33,6 +41,7 @@
 // GOOD. DPO/FUA accepted (FUA honoured). Atomic with respect to other
 // commands; against power loss only as far as the backend's single write
 // is (file and block backends do not promise that).
+#include <cerrno>
 #include <cstring>
 
 #include "common/bytes.h"
@@ -53,6 +62,14 @@ struct RmwState {
   Stage stage = Stage::kRead;
   bool fua = false;
   bool caw = false;  // COMPARE AND WRITE (else ORWRITE)
+};
+
+// COMPARE AND WRITE's state when the backend does it (kCompareAndWrite).
+struct CawState {
+  uint64_t lba = 0;
+  uint32_t blocks = 0;
+  bool fua = false;
+  bool issued = false;  // the request has been issued
 };
 
 // WRITE ATOMIC's state.
@@ -117,6 +134,29 @@ Step rmw_step(Task& t, int res) {
 }
 
 void resume_rmw(Task& t) { run_steps(t, rmw_step); }
+
+Step caw_step(Task& t, int res) {
+  LogicalUnit& lu = *t.lu_hold;
+  CawState& s = t.state<CawState>();
+  if (s.issued) {
+    if (res == -EILSEQ) {
+      Sense m = Sense::make(SenseKey::kMiscompare, asc::kMiscompareDuringVerify);
+      m.information = t.io.miscompare_at;
+      check_condition(t, m, lu.d_sense());
+    } else if (res < 0) {
+      fail_io(t, res, true, lu.d_sense());
+    }
+    t.data.clear();
+    return Step::kDone;  // complete() releases the range
+  }
+  s.issued = true;
+  unsigned shift = lu.block_shift();
+  set_io(t, backend::IoOp::kCompareAndWrite, s.lba << shift, s.blocks << shift, t.data.data(),
+         s.fua || lu.force_fua());
+  return Step::kIssue;
+}
+
+void resume_caw(Task& t) { run_steps(t, caw_step); }
 
 // Takes the exclusive range, then runs `resume` now or once earlier writes
 // have drained.
@@ -195,7 +235,12 @@ Flow cmd_compare_and_write(Cmd& c) {
   if (c.write_protected) return fail(c, Sense::make(SenseKey::kDataProtect, asc::kWriteProtected));
   if (c.task.data.size() != 2 * bytes) return fail_cdb(c, 13);
   if (blocks == 0) return Flow::kDone;
-  return start_rmw(c, lba, blocks, cdb[1] & 0x08, true);
+  bool fua = cdb[1] & 0x08;
+  if (lu.device().supports_compare_and_write(lba << lu.block_shift(), uint32_t(bytes))) {
+    c.task.start_state(CawState{.lba = lba, .blocks = blocks, .fua = fua, .issued = false});
+    return start_exclusive(c, lba, blocks, resume_caw);
+  }
+  return start_rmw(c, lba, blocks, fua, true);
 }
 
 Flow cmd_orwrite(Cmd& c) {

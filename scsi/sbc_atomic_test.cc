@@ -101,6 +101,62 @@ TEST(CompareAndWrite, ReadErrorReleasesRange) {
   expect_good(f.run(caw(0, 1), DataDir::kOut, std::vector<uint8_t>(1024, 0), 1024));
 }
 
+// A backend that compares and writes itself (rbd through librbd): one
+// kCompareAndWrite request, no read; its miscompare offset is INFORMATION.
+TEST(CompareAndWrite, BackendComparesAndWritesWhereItCan) {
+  Fixture f;
+  f.dev->caw = true;
+  auto old = pattern(2 * 512, 'A'), fresh = pattern(2 * 512, 'B');
+  std::copy(old.begin(), old.end(), f.dev->mem.begin() + 5 * 512);
+  expect_good(f.run(caw(5, 2, 0x08), DataDir::kOut, concat(old, fresh), 2048));
+  ASSERT_EQ(f.dev->log.size(), 1u);
+  EXPECT_EQ(f.dev->log[0].op, IoOp::kCompareAndWrite);
+  EXPECT_EQ(f.dev->log[0].offset, 5u * 512);
+  EXPECT_EQ(f.dev->log[0].len, 2u * 512);
+  EXPECT_TRUE(f.dev->log[0].fua);
+  EXPECT_TRUE(std::equal(fresh.begin(), fresh.end(), f.dev->mem.begin() + 5 * 512));
+
+  auto verify = fresh;
+  verify[700] ^= 1;
+  Task t = f.run(caw(5, 2), DataDir::kOut, concat(verify, old), 2048);
+  expect_sense(t, SenseKey::kMiscompare, asc::kMiscompareDuringVerify);
+  ParsedSense s = sense_of(t);
+  EXPECT_TRUE(s.info_valid);
+  EXPECT_EQ(s.information, 700u);
+  EXPECT_TRUE(std::equal(fresh.begin(), fresh.end(), f.dev->mem.begin() + 5 * 512));
+  EXPECT_EQ(f.dev->log.size(), 2u);
+
+  // A backend error other than a miscompare: as a failed write; the range is free again.
+  f.dev->fail_next(IoOp::kCompareAndWrite, -EIO);
+  expect_sense(f.run(caw(5, 2), DataDir::kOut, concat(fresh, old), 2048), SenseKey::kMediumError,
+               asc::kWriteError);
+  expect_good(f.run(caw(5, 2), DataDir::kOut, concat(fresh, old), 2048));
+}
+
+// The backend path holds the range too: an overlapping write meanwhile is BUSY.
+TEST(CompareAndWrite, BackendPathHoldsTheRange) {
+  Fixture f;
+  f.dev->caw = true;
+  f.dev->deferred = true;
+  Task a;
+  auto c = caw(10, 4);
+  std::copy(c.begin(), c.end(), a.cdb);
+  a.cdb_len = 16;
+  a.dir = DataDir::kOut;
+  a.owner = &f.owner;
+  a.executor = &f.exec;
+  a.data.assign_zero(4096);
+  execute(*f.nexus, a);
+  EXPECT_EQ(f.owner.done, 0);
+  f.dev->deferred = false;
+  Task b = f.run(cdb10(op::kWrite10, 12, 1), DataDir::kOut, pattern(512, 1), 512);
+  EXPECT_EQ(b.status, kBusy);
+  f.dev->run_pending();
+  EXPECT_EQ(f.owner.done, 2);
+  expect_good(a);
+  expect_good(f.run(cdb10(op::kWrite10, 12, 1), DataDir::kOut, pattern(512, 1), 512));
+}
+
 TEST(OrWrite, OrsDataIntoMedium) {
   Fixture f;
   std::fill(f.dev->mem.begin(), f.dev->mem.begin() + 1024, 0xA5);

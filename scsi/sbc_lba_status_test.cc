@@ -163,5 +163,61 @@ TEST(GetLbaStatusRounding, PartialHolesCountAsMapped) {
   EXPECT_EQ(descs(m), (std::vector<Desc>{{0, 16, 0}}));
 }
 
+// The backend answers later (rbd: from its worker thread, posted to the
+// reactor): the command completes then, from the answer.
+TEST(GetLbaStatusAsync, CompletesWhenTheBackendAnswers) {
+  LuConfig cfg = named("thin");
+  cfg.thin_provisioned = true;
+  Fixture f(cfg, 64);
+  f.dev->map_fn = [](uint64_t off, uint64_t len) {
+    uint64_t end = off < 8192 ? 8192 : 64 * 512;  // [0, 8K) mapped, the rest deallocated
+    uint64_t n = end - off < len ? end - off : len;
+    return backend::MapExtent{off < 8192, n};
+  };
+  f.dev->deferred = true;
+  Task t;
+  f.prepare(t, glbas(4, 1024), DataDir::kIn, {}, 1024);
+  execute(*f.nexus, t);
+  EXPECT_EQ(f.owner.done, 0);
+  ASSERT_EQ(f.dev->pending_maps.size(), 1u);
+  EXPECT_EQ(f.dev->pending_maps.front()->offset, 4u * 512);
+  EXPECT_EQ(f.dev->pending_maps.front()->len, 60u * 512);
+  f.dev->run_pending();
+  EXPECT_EQ(f.owner.done, 1);
+  expect_good(t);
+  EXPECT_EQ(descs(t), (std::vector<Desc>{{4, 12, 0}, {16, 48, 1}}));
+
+  // A failed query: CHECK CONDITION as a failed read.
+  f.dev->deferred = false;
+  f.dev->map_error = -EIO;
+  expect_sense(f.run(glbas(0, 1024), DataDir::kIn, {}, 1024), SenseKey::kMediumError, asc::kUnrecoveredReadError);
+  // Not thin: answered without asking the backend.
+  LuConfig full = named("full");
+  Fixture g(full, 64);
+  Task m = g.run(glbas(0, 1024), DataDir::kIn, {}, 1024);
+  EXPECT_EQ(descs(m), (std::vector<Desc>{{0, 64, 0}}));
+  EXPECT_EQ(g.dev->map_queries, 0);
+}
+
+// An answer covering only part of the range: the descriptors end where it
+// ends. 4096-byte blocks over 512-byte pieces alternating data and hole:
+// every block is partly mapped; the default answer stops after
+// kMapQueryExtents pieces (32 blocks).
+TEST(GetLbaStatusAsync, DescriptorsEndWhereAPartialAnswerEnds) {
+  LuConfig cfg = named("thin");
+  cfg.block_size = 4096;
+  cfg.thin_provisioned = true;
+  Fixture f(cfg, 64);
+  f.dev->map_fn = [](uint64_t off, uint64_t len) {
+    uint64_t n = 512 - off % 512;
+    return backend::MapExtent{(off / 512) % 2 == 0, n < len ? n : len};
+  };
+  static_assert(backend::BlockDevice::kMapQueryExtents == 256);
+  Task t = f.run(glbas(0, 1024), DataDir::kIn, {}, 1024);
+  expect_good(t);
+  EXPECT_EQ(descs(t), (std::vector<Desc>{{0, 32, 0}}));
+  EXPECT_EQ(f.dev->map_queries, 1);
+}
+
 }  // namespace
 }  // namespace esan::scsi

@@ -39,7 +39,9 @@ using backend::IoOp;
 using backend::IoRequest;
 
 // In-memory device. Completes inline unless `deferred` is set, in which case
-// completions wait in `pending` until run_pending().
+// completions (and provisioning queries, in `pending_maps`) wait until
+// run_pending(). With `caw` set it performs IoOp::kCompareAndWrite itself
+// (supports_compare_and_write), as the rbd backend does through librbd.
 class MemDevice final : public backend::BlockDevice {
  public:
   struct Op {
@@ -57,6 +59,12 @@ class MemDevice final : public backend::BlockDevice {
   backend::MapExtent map_status(uint64_t offset, uint64_t len) const override {
     return map_fn ? map_fn(offset, len) : backend::MapExtent{true, len};
   }
+  void map_status_async(backend::MapQuery& q) override {
+    ++map_queries;
+    if (deferred) return pending_maps.push_back(&q);
+    answer(q);
+  }
+  bool supports_compare_and_write(uint64_t, uint32_t) const override { return caw; }
   void submit(IoRequest& req) override {
     log.push_back({req.op, req.fua, req.offset, req.len});
     int res = int(req.len);
@@ -71,6 +79,20 @@ class MemDevice final : public backend::BlockDevice {
         case IoOp::kDiscard:
         case IoOp::kWriteZeroes: std::memset(mem.data() + req.offset, 0, req.len); break;
         case IoOp::kFlush: res = 0; break;
+        case IoOp::kCompareAndWrite:
+          if (!caw) {
+            res = -EOPNOTSUPP;
+            break;
+          }
+          for (uint32_t i = 0; i < req.len; ++i) {
+            if (mem[req.offset + i] != req.buf[i]) {
+              req.miscompare_at = i;
+              res = -EILSEQ;
+              break;
+            }
+          }
+          if (res >= 0) std::memcpy(mem.data() + req.offset, req.buf + req.len, req.len);
+          break;
       }
     }
     if (deferred)
@@ -79,6 +101,11 @@ class MemDevice final : public backend::BlockDevice {
       req.on_done(req, res);
   }
   void run_pending() {
+    while (!pending_maps.empty()) {
+      backend::MapQuery* q = pending_maps.front();
+      pending_maps.pop_front();
+      answer(*q);
+    }
     while (!pending.empty()) {
       auto [req, res] = pending.front();
       pending.pop_front();
@@ -96,10 +123,18 @@ class MemDevice final : public backend::BlockDevice {
   std::function<backend::MapExtent(uint64_t, uint64_t)> map_fn;
   bool deferred = false;
   std::deque<std::pair<IoRequest*, int>> pending;
+  std::deque<backend::MapQuery*> pending_maps;
+  int map_queries = 0;
+  std::optional<int> map_error;  // provisioning queries fail with this (-errno)
+  bool caw = false;
   std::optional<IoOp> fail_op;
   int fail_errno = -EIO;
 
  private:
+  void answer(backend::MapQuery& q) {
+    if (map_error) return q.on_done(q, *map_error);
+    BlockDevice::map_status_async(q);
+  }
   bool discard_;
 };
 
@@ -180,7 +215,7 @@ struct Fixture {
     // What the command posted runs, as its reactor would (a shared state
     // change completes once its coordinator has applied it).
     exec.drain();
-    if (owner.done == before && dev->pending.empty()) settle([&] { return owner.done > before; });
+    if (owner.done == before && dev->pending.empty() && dev->pending_maps.empty()) settle([&] { return owner.done > before; });
     EXPECT_EQ(owner.done, before + 1) << "task_done must run exactly once";
     return t;
   }
@@ -195,7 +230,7 @@ struct Fixture {
       bool flushed = false;
       shared.coordinator->barrier(&exec, [&](Result<cluster::Reply>) { flushed = true; });
       settle([&] { return flushed; });
-    } while (exec.drain() > 0 || !dev->pending.empty());
+    } while (exec.drain() > 0 || !dev->pending.empty() || !dev->pending_maps.empty());
   }
   // LOGICAL UNIT RESET / TARGET RESET from `on`, waited for like the transport does.
   void reset_lun(Nexus& on, uint64_t lun) {

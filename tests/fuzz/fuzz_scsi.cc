@@ -96,6 +96,7 @@ class MemDevice final : public backend::BlockDevice {
           set_mapped(req.offset, req.len, req.op == IoOp::kWriteZeroes);
           break;
         case IoOp::kFlush: res = 0; break;
+        case IoOp::kCompareAndWrite: res = -95; break;  // EOPNOTSUPP: never supported here
       }
     }
     if (deferred_) pending_.push_back({&req, res});

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
+#include <ostream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -193,6 +195,150 @@ TEST(Rbd, QemuImgRoundTrip) {
   EXPECT_EQ(FirstDifference(std::vector<uint8_t>(back.begin(), back.end()), src), std::string::npos)
       << "qemu-img's copy from the LU differs from the source";
   EXPECT_TRUE(esand.Stop());
+}
+
+struct LbaStatus {
+  uint64_t lba;
+  uint32_t blocks;
+  bool mapped;
+  bool operator==(const LbaStatus&) const = default;
+};
+void PrintTo(const LbaStatus& d, std::ostream* os) {
+  *os << "{" << d.lba << ", " << d.blocks << ", " << (d.mapped ? "mapped" : "deallocated") << "}";
+}
+
+// GET LBA STATUS from `lba` (up to 16 descriptors).
+std::vector<LbaStatus> GetLbaStatus(iscsi_context* ctx, uint64_t lba) {
+  std::vector<LbaStatus> v;
+  Task t(iscsi_get_lba_status_sync(ctx, 0, lba, 8 + 16 * 16));
+  EXPECT_TRUE(t && t->status == SCSI_STATUS_GOOD) << Describe(ctx, t.get());
+  if (!t || t->status != SCSI_STATUS_GOOD) return v;
+  auto* s = static_cast<scsi_get_lba_status*>(scsi_datain_unmarshall(t.get()));
+  EXPECT_NE(s, nullptr);
+  for (uint32_t i = 0; s && i < s->num_descriptors; ++i)
+    v.push_back({s->descriptors[i].lba, s->descriptors[i].num_blocks,
+                 s->descriptors[i].provisioning == SCSI_PROVISIONING_TYPE_MAPPED});
+  return v;
+}
+
+// GET LBA STATUS on a thin vdisk_rbd LU reports the image's allocation
+// (rbd_diff_iterate2): written objects mapped, never-written and unmapped
+// whole objects deallocated.
+TEST(Rbd, GetLbaStatusFollowsTheImagesAllocation) {
+  CreateImage("alloc", 32);  // 8 objects of 4 MiB
+  EsandProcess esand("rbd-alloc");
+  esand.WriteConfig(RbdConfig(RbdDevice("r0", "alloc", "        thin_provisioned 1\n"), "        LUN 0 r0\n"));
+  ASSERT_TRUE(esand.Start());
+  std::string err;
+  Context ctx = Login(esand.portal(), kIqn, 0, SessionOptions{}, &err);
+  ASSERT_TRUE(ctx) << err;
+  ASSERT_TRUE(WaitReady(ctx.get(), 0));
+  constexpr uint32_t kObj = 4 * kMiB / 512;  // blocks per object
+  EXPECT_EQ(GetLbaStatus(ctx.get(), 0), (std::vector<LbaStatus>{{0, 8 * kObj, false}}));
+
+  std::vector<uint8_t> data = TestData(12 * kMiB, 9);  // objects 0-2
+  for (size_t off = 0; off < data.size(); off += kMiB) ASSERT_TRUE(Write16(ctx.get(), 0, off / 512, &data[off], kMiB));
+  EXPECT_EQ(GetLbaStatus(ctx.get(), 0), (std::vector<LbaStatus>{{0, 3 * kObj, true}, {3 * kObj, 5 * kObj, false}}));
+
+  // UNMAP object 1: deallocated there, mapped on either side.
+  unmap_list ul{kObj, kObj};
+  Task unmap(iscsi_unmap_sync(ctx.get(), 0, 0, 0, &ul, 1));
+  ASSERT_TRUE(unmap && unmap->status == SCSI_STATUS_GOOD) << Describe(ctx.get(), unmap.get());
+  EXPECT_EQ(GetLbaStatus(ctx.get(), 0),
+            (std::vector<LbaStatus>{{0, kObj, true}, {kObj, kObj, false}, {2 * kObj, kObj, true},
+                                    {3 * kObj, 5 * kObj, false}}));
+  // From inside the unmapped object: its first descriptor starts there.
+  std::vector<LbaStatus> mid = GetLbaStatus(ctx.get(), kObj + 100);
+  ASSERT_FALSE(mid.empty());
+  EXPECT_EQ(mid[0], (LbaStatus{kObj + 100, kObj - 100, false}));
+  // The unmapped object reads zeros, its neighbours what was written.
+  std::vector<uint8_t> back;
+  ASSERT_TRUE(Read16(ctx.get(), 0, kObj - 8, 16 * 512, &back));
+  EXPECT_EQ(FirstDifference(std::vector<uint8_t>(back.begin(), back.begin() + 8 * 512),
+                            std::vector<uint8_t>(data.begin() + (kObj - 8) * 512, data.begin() + kObj * 512)),
+            std::string::npos);
+  EXPECT_EQ(FirstDifference(std::vector<uint8_t>(back.begin() + 8 * 512, back.end()),
+                            std::vector<uint8_t>(8 * 512, 0)),
+            std::string::npos);
+  ctx.reset();
+  EXPECT_TRUE(esand.Stop());
+}
+
+// The INFORMATION field of a CHECK CONDITION's sense (fixed or descriptor
+// format), as libiscsi keeps the raw sense in datain (2-byte length first).
+std::optional<uint64_t> SenseInformation(const scsi_task* t) {
+  if (!t || t->datain.size < 2 + 8) return std::nullopt;
+  const uint8_t* s = t->datain.data + 2;
+  size_t n = size_t(t->datain.size) - 2;
+  if ((s[0] & 0x7F) == 0x70 && (s[0] & 0x80))
+    return uint64_t(s[3]) << 24 | uint64_t(s[4]) << 16 | uint64_t(s[5]) << 8 | s[6];
+  if ((s[0] & 0x7F) == 0x72) {
+    for (size_t off = 8; off + 12 <= n; off += 2 + s[off + 1]) {
+      if (s[off] != 0) continue;
+      uint64_t v = 0;
+      for (int i = 0; i < 8; ++i) v = v << 8 | s[off + 4 + i];
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+// COMPARE AND WRITE of one 512-byte block goes through librbd's
+// compare-and-write (its debug line names the result); a miscompare's
+// INFORMATION is librbd's offset of the first difference. Two blocks leave
+// librbd's limit (one sector) and take the SCSI layer's read-compare-write.
+TEST(Rbd, CompareAndWriteThroughLibrbd) {
+  CreateImage("caw", 8);
+  EsandProcess esand("rbd-caw");
+  esand.WriteConfig(RbdConfig(RbdDevice("r0", "caw"), "        LUN 0 r0\n"));
+  ASSERT_TRUE(esand.Start());  // esand logs at debug level in tests
+  std::string err;
+  Context ctx = Login(esand.portal(), kIqn, 0, SessionOptions{}, &err);
+  ASSERT_TRUE(ctx) << err;
+  ASSERT_TRUE(WaitReady(ctx.get(), 0));
+  std::vector<uint8_t> a(1024, 'A'), b(1024, 'B');
+  ASSERT_TRUE(Write16(ctx.get(), 0, 10, a.data(), 1024));
+  auto caw = [&](uint64_t lba, const std::vector<uint8_t>& verify, const std::vector<uint8_t>& write) {
+    std::vector<uint8_t> buf = verify;
+    buf.insert(buf.end(), write.begin(), write.end());
+    return Task(iscsi_compareandwrite_sync(ctx.get(), 0, lba, buf.data(), uint32_t(buf.size()), 512, 0, 0, 0, 0, 0));
+  };
+  std::vector<uint8_t> a1(a.begin(), a.begin() + 512), b1(b.begin(), b.begin() + 512);
+  Task ok = caw(10, a1, b1);
+  ASSERT_TRUE(ok && ok->status == SCSI_STATUS_GOOD) << Describe(ctx.get(), ok.get());
+  std::vector<uint8_t> verify = b1;
+  verify[7] ^= 0x20;
+  Task mis = caw(10, verify, a1);
+  ASSERT_TRUE(mis);
+  EXPECT_EQ(mis->status, SCSI_STATUS_CHECK_CONDITION) << Describe(ctx.get(), mis.get());
+  EXPECT_EQ(mis->sense.key, SCSI_SENSE_MISCOMPARE) << Describe(ctx.get(), mis.get());
+  EXPECT_EQ(mis->sense.ascq, 0x1D00);
+  EXPECT_EQ(SenseInformation(mis.get()), std::optional<uint64_t>(7));
+  // Two blocks: the SCSI layer's read-compare-write, same answers.
+  std::vector<uint8_t> v2 = b1;
+  v2.insert(v2.end(), a.begin(), a.begin() + 512);  // blocks 10 (B) and 11 (A)
+  Task ok2 = caw(10, v2, std::vector<uint8_t>(1024, 'C'));
+  ASSERT_TRUE(ok2 && ok2->status == SCSI_STATUS_GOOD) << Describe(ctx.get(), ok2.get());
+  v2.assign(1024, 'C');
+  v2[600] = 'x';
+  Task mis2 = caw(10, v2, a);
+  ASSERT_TRUE(mis2);
+  EXPECT_EQ(mis2->sense.key, SCSI_SENSE_MISCOMPARE) << Describe(ctx.get(), mis2.get());
+  EXPECT_EQ(SenseInformation(mis2.get()), std::optional<uint64_t>(600));
+  std::vector<uint8_t> exported = Export("caw", esand.Path("caw.raw"));
+  ASSERT_GE(exported.size(), 12u * 512);
+  EXPECT_EQ(FirstDifference(std::vector<uint8_t>(exported.begin() + 10 * 512, exported.begin() + 12 * 512),
+                            std::vector<uint8_t>(1024, 'C')),
+            std::string::npos);
+  ctx.reset();
+  EXPECT_TRUE(esand.Stop());
+  std::string out = esand.Output();
+  EXPECT_NE(out.find("rbd image 'rbd/caw': librbd compare-and-write of 512 bytes at 5120: written"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("rbd image 'rbd/caw': librbd compare-and-write of 512 bytes at 5120: miscompare at byte 7"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("librbd compare-and-write of 1024 bytes"), std::string::npos) << out;
 }
 
 // The management API: add a vdisk_rbd device (and refuse one whose image is
