@@ -314,8 +314,7 @@ raw::Pdu ImmediateWrite(RawSession& s, uint64_t lba, const std::vector<uint8_t>&
 }
 
 // Sends the command's header and the first 4 KiB of its immediate data,
-// waits, then the rest: esand receives the rest straight into its staging
-// buffer (the direct receive, docs/ARCHITECTURE.md "Data path").
+// waits, then the rest: esand has the header long before the data.
 ::testing::AssertionResult SendSplit(RawSession& s, const raw::Pdu& cmd, const std::vector<uint8_t>& data) {
   if (!s.conn()->SendAll(cmd.bhs.data(), cmd.bhs.size()) || !s.conn()->SendAll(data.data(), 4096))
     return ::testing::AssertionFailure() << "send of the header and first part";
@@ -325,10 +324,10 @@ raw::Pdu ImmediateWrite(RawSession& s, uint64_t lba, const std::vector<uint8_t>&
   return ::testing::AssertionSuccess();
 }
 
-// Immediate data received directly lands where it should whether the
-// command runs at once, waits in the CmdSN queue for a gap to fill, or is
-// refused; a close in the middle of such a receive leaks nothing.
-TEST_F(WireAbuse, ImmediateDataReceivedDirectly) {
+// Immediate data that arrives well after its header lands where it should
+// whether the command runs at once, waits in the CmdSN queue for a gap to
+// fill, or is refused; a close in the middle of it leaks nothing.
+TEST_F(WireAbuse, ImmediateDataArrivingAfterItsHeader) {
   constexpr size_t kLen = 64 * 1024;  // FirstBurstLength 64 KiB (the default)
   const std::vector<uint8_t> a = TestData(kLen, 11), b = TestData(kLen, 12), c = TestData(kLen, 13);
   {
@@ -345,7 +344,7 @@ TEST_F(WireAbuse, ImmediateDataReceivedDirectly) {
     ASSERT_EQ(answer.opcode(), raw::kScsiResponse);
     EXPECT_EQ(answer.bhs[3], 0) << "status of the WRITE at LBA 0";
 
-    // CmdSN n+1 arrives (directly) before n: it waits in the queue.
+    // CmdSN n+1 arrives before n: it waits in the queue.
     raw::Pdu wb = ImmediateWrite(s, 128, b), wc = ImmediateWrite(s, 256, c);
     ASSERT_TRUE(SendSplit(s, wc, c));
     ASSERT_TRUE(SendSplit(s, wb, b));
@@ -360,7 +359,7 @@ TEST_F(WireAbuse, ImmediateDataReceivedDirectly) {
     bad.Set32(16, 0xffffffff);
     ASSERT_TRUE(SendSplit(s, bad, a));
     std::vector<raw::Pdu> before;
-    ASSERT_TRUE(s.Ping(&before)) << "session after a refused command with direct immediate data";
+    ASSERT_TRUE(s.Ping(&before)) << "session after a refused command with immediate data";
     EXPECT_EQ(Count(before, raw::kReject), 1u);
   }
   std::string err;
@@ -385,8 +384,8 @@ TEST_F(WireAbuse, ImmediateDataReceivedDirectly) {
     ASSERT_TRUE(s.conn()->SendAll(w.bhs.data(), w.bhs.size()));
     ASSERT_TRUE(s.conn()->SendAll(a.data(), 4096));
     std::this_thread::sleep_for(300ms);
-  }  // closed in the middle of the receive
-  EXPECT_TRUE(Healthy("direct immediate data"));
+  }  // closed in the middle of the immediate data
+  EXPECT_TRUE(Healthy("immediate data after its header"));
 }
 
 }  // namespace

@@ -22,8 +22,6 @@ constexpr size_t kMaxRecvBuf = 256 * 1024;
 // Data-Out segments at least this long, still mostly in the socket, are
 // received into their task's buffer directly (Connection::start_direct).
 constexpr uint32_t kDirectMinBytes = 32 * 1024;
-// A command's staging buffer covers its whole transfer up to this size.
-constexpr uint32_t kMaxStagedBytes = 4 * 1024 * 1024;
 constexpr uint32_t kLoginMaxDataLen = 65536;  // login/text PDUs before negotiation
 constexpr size_t kMaxQueuedFrames = 1024;
 constexpr int kRefusedLoginTimeoutS = 5;
@@ -69,7 +67,7 @@ void Connection::post_recv() {
   if (rbuf_.size() - rlen_ < 4096 || (recv_filled_ && rbuf_.size() < kMaxRecvBuf)) rbuf_.resize(rbuf_.size() * 2);
   recv_filled_ = false;
   io_uring_sqe* sqe = reactor_.get_sqe();
-  if (direct_.dest)
+  if (direct_.task)
     io_uring_prep_recv(sqe, fd_, direct_.dest + direct_.got, direct_.len - direct_.got, MSG_WAITALL);
   else
     io_uring_prep_recv(sqe, fd_, rbuf_.data() + rlen_, rbuf_.size() - rlen_, 0);
@@ -81,7 +79,7 @@ void Connection::post_recv() {
 void Connection::on_recv(int res, uint32_t cqe_flags) {
   recv_inflight_ = false;
   recv_drained_ = res > 0 && !(cqe_flags & IORING_CQE_F_SOCK_NONEMPTY);
-  if (direct_.dest) return on_direct_recv(res);
+  if (direct_.task) return on_direct_recv(res);
   if (phase_ == Phase::kClosing) return maybe_finish();
   if (res <= 0) return end_recv(res);
   recv_filled_ = size_t(res) == rbuf_.size() - rlen_;
@@ -102,25 +100,14 @@ bool Connection::start_direct(const Bhs& bhs, size_t data_off) {
   // Digests would need the data in order with its pad; a padded or short
   // segment saves too little. The header is all here (no AHS, no digest).
   uint32_t dlen = bhs.data_len();
-  Opcode op = bhs.opcode();
-  if (hdr_digest_ || data_digest_ || phase_ != Phase::kFullFeature || bhs.ahs_len() || dlen < kDirectMinBytes ||
-      dlen % 4 || (op != Opcode::kDataOut && !(op == Opcode::kScsiCmd && bhs.cmd_write())))
+  if (hdr_digest_ || data_digest_ || phase_ != Phase::kFullFeature || bhs.opcode() != Opcode::kDataOut ||
+      bhs.ahs_len() || dlen < kDirectMinBytes || dlen % 4)
     return false;
   size_t have = rlen_ - data_off;
   if (have >= dlen / 2) return false;  // mostly here already: the copy is cheaper than another receive
-  IscsiTask* t = nullptr;
-  uint8_t* dest;
-  if (op == Opcode::kDataOut) {
-    t = data_out_fits(bhs, dlen);
-    if (!t) return false;
-    dest = t->scsi.data.data() + bhs.buffer_offset();
-  } else {
-    // Sized for the whole transfer when that is sane, so the task takes it
-    // as its buffer without growing it (handle_scsi_cmd).
-    uint32_t edtl = bhs.cmd_edtl();
-    staged_.resize(edtl >= dlen && edtl <= kMaxStagedBytes ? edtl : dlen);
-    dest = staged_.data();
-  }
+  IscsiTask* t = data_out_fits(bhs, dlen);
+  if (!t) return false;
+  uint8_t* dest = t->scsi.data.data() + bhs.buffer_offset();
   std::memcpy(dest, rbuf_.data() + data_off, have);
   direct_ = DirectRecv{t, bhs, dest, dlen, uint32_t(have)};
   return true;
@@ -134,15 +121,10 @@ void Connection::on_direct_recv(int res) {
   bool done = direct_.got == direct_.len;
   if (phase_ != Phase::kClosing && res > 0 && !done) return post_recv();
   DirectRecv d = std::exchange(direct_, DirectRecv{});
-  if (!d.task) {
-    if (done && phase_ != Phase::kClosing) handle_pdu(d.bhs, nullptr, d.dest, d.len);
-  } else if (d.task->scsi.aborted) {
-    // Aborted meanwhile (a task management function, or the connection
-    // closing): its release waited for this receive to end.
-    maybe_release(d.task);
-  } else if (done) {
-    handle_data_out(d.bhs, d.dest, d.len);
-  }
+  // Aborted meanwhile (a task management function, or the connection
+  // closing): its release waited for this receive to end.
+  if (d.task->scsi.aborted) maybe_release(d.task);
+  else if (done) handle_data_out(d.bhs, d.dest, d.len);
   if (phase_ == Phase::kClosing) return maybe_finish();
   if (res <= 0) return end_recv(res);
   next_recv();

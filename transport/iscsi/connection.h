@@ -93,13 +93,9 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void post_recv();
   void resume_recv();
   void on_recv(int res, uint32_t cqe_flags);
-  // Direct receive of a large data segment (connection.cc): when the header
-  // is in and most of the data is still in the socket, the rest is received
-  // straight into where it ends up instead of through rbuf_ and a copy: a
-  // Data-Out's into its task's buffer; a SCSI Command's immediate data into
-  // staged_, which handle_scsi_cmd then takes as the new task's buffer. The
-  // PDU is handled only once all of it is in, exactly as if it had come
-  // through rbuf_ (CmdSN order, checks, refusals).
+  // Direct receive of a large Data-Out (connection.cc): when its header is
+  // in and most of its data is still in the socket, the rest is received
+  // straight into the task's buffer instead of through rbuf_ and a copy.
   bool start_direct(const Bhs& bhs, size_t data_off);
   void on_direct_recv(int res);
   // After a receive: a failed one closes the connection; else reading
@@ -218,9 +214,8 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   bool recv_drained_ = false;
   // The last receive filled the buffer: post_recv() grows it.
   bool recv_filled_ = false;
-  // A direct receive under way (start_direct) while dest is set. A Data-Out's
-  // task stays allocated until it ends, even if aborted meanwhile
-  // (maybe_release waits for it); a command's (task null) goes to staged_.
+  // A direct receive under way (start_direct): task stays allocated until
+  // it ends, even if aborted meanwhile (maybe_release waits for it).
   struct DirectRecv {
     IscsiTask* task = nullptr;
     Bhs bhs;
@@ -229,7 +224,6 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
     uint32_t got = 0;
   };
   DirectRecv direct_;
-  AlignedBuffer staged_;  // a SCSI Command's immediate data, received directly
 
   // send queue: frames_ front is partially sent by sent_off_ bytes
   std::deque<Frame> frames_;

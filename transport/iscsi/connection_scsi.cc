@@ -103,13 +103,8 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
 
   if (!wr || edtl == 0) return execute(*t);
 
-  if (dlen && data == staged_.data()) {
-    std::swap(s.data, staged_);  // received there directly (start_direct): no copy
-    s.data.resize(edtl);
-  } else {
-    s.data.resize(edtl);
-    if (dlen) std::memcpy(s.data.data(), data, dlen);
-  }
+  s.data.resize(edtl);
+  if (dlen) std::memcpy(s.data.data(), data, dlen);
   t->received = dlen;
   const SessionParams& p = session_.params;
   uint32_t unsolicited = bhs.final_bit() ? dlen : (p.initial_r2t ? dlen : std::min(edtl, p.first_burst));
