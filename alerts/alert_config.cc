@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/lexer.h"
 #include "config/syntax.h"
 #include "config/values.h"
 
@@ -224,21 +225,7 @@ Result<AlertsConfig> load_alerts_file(const std::string& path, std::string* text
   return parse_alerts(ss.str(), path);
 }
 
-namespace {
-
-}  // namespace
-
-// One word of the file syntax: quoted when it must be (config/lexer.h).
-std::string quote_value(std::string_view w) {
-  if (!w.empty() && w.find_first_of(" \t\r\f\v\n#\"{}") == std::string_view::npos) return std::string(w);
-  std::string out = "\"";
-  for (char c : w) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
+std::string quote_value(std::string_view w) { return config::quote_word(w); }
 
 namespace {
 

@@ -67,4 +67,15 @@ Result<std::vector<Token>> tokenize(std::string_view text, std::string_view file
   return out;
 }
 
+std::string quote_word(std::string_view w) {
+  if (!w.empty() && w.find_first_of(" \t\r\f\v\n#\"{}") == std::string_view::npos) return std::string(w);
+  std::string out = "\"";
+  for (char c : w) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
 }  // namespace esan::config

@@ -10,6 +10,9 @@
 //    Quoted segments glued to plain text form one word ("a"b -> ab).
 //    A quote must close on its own line, else "file:line: unterminated quote".
 //  * The token list always ends with one kEnd token.
+//  * quote_word(w) is the inverse for one word: w itself when the lexer
+//    reads it back as one plain word, else w double-quoted with '"' and
+//    '\\' escaped, so tokenize() returns exactly w.
 #pragma once
 
 #include <string>
@@ -29,5 +32,7 @@ struct Token {
 };
 
 Result<std::vector<Token>> tokenize(std::string_view text, std::string_view file_name);
+
+std::string quote_word(std::string_view w);
 
 }  // namespace esan::config

@@ -10,23 +10,12 @@
 // '"', '{' or '}' (or empty) are double-quoted with '"' and '\' escaped.
 #include <fmt/format.h>
 
+#include "config/lexer.h"
 #include "config/model.h"
 
 namespace esan::config {
 
 namespace {
-
-std::string quote(std::string_view w) {
-  if (!w.empty() && w.find_first_of(" \t\r\f\v\n#\"{}") == std::string_view::npos)
-    return std::string(w);
-  std::string out = "\"";
-  for (char c : w) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 class Writer {
  public:
@@ -34,7 +23,7 @@ class Writer {
 
   void line(std::string_view key, std::string_view value) {
     indent();
-    fmt::format_to(std::back_inserter(out_), "{} {}\n", key, quote(value));
+    fmt::format_to(std::back_inserter(out_), "{} {}\n", key, quote_word(value));
   }
   void line(std::string_view key, uint64_t value) {
     indent();
@@ -67,7 +56,7 @@ class Writer {
 };
 
 void write_device(Writer& w, const DeviceConfig& d) {
-  w.open(fmt::format("DEVICE {}", quote(d.name)));
+  w.open(fmt::format("DEVICE {}", quote_word(d.name)));
   if (!d.filename.empty()) w.line("filename", d.filename);
   if (d.handler == Handler::kRbd) {
     w.line("pool", d.pool);
@@ -111,7 +100,7 @@ void write_users(Writer& w, const std::vector<std::string>& in,
 }
 
 void write_lun(Writer& w, const LunConfig& l) {
-  std::string head = fmt::format("LUN {} {}", l.lun, quote(l.device));
+  std::string head = fmt::format("LUN {} {}", l.lun, quote_word(l.device));
   if (!l.read_only) return w.raw(head);
   w.open(head);
   w.line("read_only", uint64_t{1});
@@ -119,7 +108,7 @@ void write_lun(Writer& w, const LunConfig& l) {
 }
 
 void write_target(Writer& w, const TargetConfig& t) {
-  w.open(fmt::format("TARGET {}", quote(t.name)));
+  w.open(fmt::format("TARGET {}", quote_word(t.name)));
   w.line("enabled", uint64_t{t.enabled});
   if (t.rel_tgt_id != 0) w.line("rel_tgt_id", uint64_t{t.rel_tgt_id});
   write_users(w, t.incoming_users, t.outgoing_users);
@@ -128,7 +117,7 @@ void write_target(Writer& w, const TargetConfig& t) {
   for (const auto& [k, v] : t.attributes) w.line(k, v);
   for (const auto& l : t.luns) write_lun(w, l);
   for (const auto& g : t.groups) {
-    w.open(fmt::format("GROUP {}", quote(g.name)));
+    w.open(fmt::format("GROUP {}", quote_word(g.name)));
     for (const auto& l : g.luns) write_lun(w, l);
     for (const auto& i : g.initiators) w.line("INITIATOR", i);
     w.close();
@@ -153,7 +142,7 @@ void write_iscsi(Writer& w, const Config& c) {
 }
 
 void write_device_group(Writer& w, const DeviceGroupConfig& dg) {
-  w.open(fmt::format("DEVICE_GROUP {}", quote(dg.name)));
+  w.open(fmt::format("DEVICE_GROUP {}", quote_word(dg.name)));
   if (!dg.cluster_group.empty()) w.line("esan_cluster_group", dg.cluster_group);
   if (dg.cluster_owned) w.line("esan_alua_owner", std::string("cluster"));
   if (dg.io_policy != default_io_policy(dg))
@@ -163,7 +152,7 @@ void write_device_group(Writer& w, const DeviceGroupConfig& dg) {
   if (dg.alua_access != default_alua_access(dg)) w.line("esan_alua_access", std::string(alua_access_name(dg.alua_access)));
   for (const auto& d : dg.devices) w.line("DEVICE", d);
   for (const auto& tg : dg.target_groups) {
-    w.open(fmt::format("TARGET_GROUP {}", quote(tg.name)));
+    w.open(fmt::format("TARGET_GROUP {}", quote_word(tg.name)));
     w.line("group_id", uint64_t{tg.group_id});
     w.line("state", tg.state);
     if (!tg.peer_portal.empty()) {
@@ -176,7 +165,7 @@ void write_device_group(Writer& w, const DeviceGroupConfig& dg) {
         w.line("TARGET", m.target);
         continue;
       }
-      w.open(fmt::format("TARGET {}", quote(m.target)));
+      w.open(fmt::format("TARGET {}", quote_word(m.target)));
       w.line("rel_tgt_id", uint64_t{m.rel_tgt_id});
       w.close();
     }
