@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "backend/block_device.h"
 #include "backend/uring_device.h"
@@ -200,6 +202,98 @@ TEST(FileDevice, MemoryBackedFileRunsSmallIoInline) {
   IoRequest fl{.op = IoOp::kFlush};
   EXPECT_EQ(run(r, **dev, fl, false), 0);
   unlink(path);
+}
+
+// Reads offered a pipe (IoRequest::splice_to): a buffered file on tmpfs
+// splices inline, one on a disk file system through the ring; the pipe then
+// holds exactly the bytes (zeros past the file's end) and buf is untouched.
+// A pipe without room for the pages, an O_DIRECT device and a write leave
+// the pipe alone and use buf.
+TEST(FileDevice, ReadsSpliceIntoAnOfferedPipe) {
+  struct Pipe {
+    int fd[2] = {-1, -1};
+    Pipe() {
+      EXPECT_EQ(pipe2(fd, O_NONBLOCK | O_CLOEXEC), 0);
+      EXPECT_EQ(fcntl(fd[1], F_SETPIPE_SZ, 1 << 20), 1 << 20);
+    }
+    ~Pipe() {
+      close(fd[0]);
+      close(fd[1]);
+    }
+    std::vector<uint8_t> drain() {
+      std::vector<uint8_t> out(2 << 20);
+      ssize_t n = read(fd[0], out.data(), out.size());
+      out.resize(n > 0 ? size_t(n) : 0);
+      return out;
+    }
+  };
+  char shm[] = "/dev/shm/esan-backend-XXXXXX";
+  int sfd = mkstemp(shm);
+  ASSERT_GE(sfd, 0) << "needs /dev/shm (tmpfs)";
+  close(sfd);
+  std::string disk = temp_file(0);
+  constexpr uint32_t kLen = 256 * 1024;
+  AlignedBuffer w(kLen), rd(kLen);
+  for (size_t i = 0; i < kLen; ++i) w.data()[i] = uint8_t(i * 29 + 3);
+  reactor::ReactorThread r;
+  for (const std::string& path : {std::string(shm), disk}) {
+    bool mem = path == shm;
+    ASSERT_EQ(truncate(path.c_str(), 1 << 20), 0);
+    auto dev = open_file_device(FileOptions{.path = path, .size_bytes = 4 << 20});
+    ASSERT_TRUE(dev.has_value()) << dev.error().message;
+    IoRequest wr{.op = IoOp::kWrite, .offset = 4096, .len = kLen, .buf = w.data()};
+    EXPECT_EQ(run(r, **dev, wr, false), int(kLen));
+    {
+      Pipe p;
+      std::memset(rd.data(), 0x55, kLen);
+      IoRequest req{.op = IoOp::kRead, .offset = 4096 + 512, .len = kLen - 512, .buf = rd.data()};
+      req.splice_to = p.fd[1];
+      req.splice_room = 1 << 20;
+      EXPECT_EQ(run(r, **dev, req, mem), int(kLen - 512)) << path;
+      EXPECT_TRUE(req.spliced) << path;
+      EXPECT_EQ(rd.data()[0], 0x55) << "buf untouched when spliced";
+      std::vector<uint8_t> got = p.drain();
+      ASSERT_EQ(got.size(), kLen - 512) << path;
+      EXPECT_EQ(std::memcmp(got.data(), w.data() + 512, kLen - 512), 0) << path;
+    }
+    {  // across the end of the 1 MiB file: data, then zeros
+      Pipe p;
+      IoRequest req{.op = IoOp::kRead, .offset = (1 << 20) - 4096, .len = 8192, .buf = rd.data()};
+      IoRequest edge{.op = IoOp::kWrite, .offset = (1 << 20) - 4096, .len = 4096, .buf = w.data()};
+      EXPECT_EQ(run(r, **dev, edge, mem), 4096);
+      req.splice_to = p.fd[1];
+      req.splice_room = 1 << 20;
+      EXPECT_EQ(run(r, **dev, req, mem), 8192);
+      EXPECT_TRUE(req.spliced);
+      std::vector<uint8_t> got = p.drain();
+      ASSERT_EQ(got.size(), 8192u) << path;
+      EXPECT_EQ(std::memcmp(got.data(), w.data(), 4096), 0);
+      EXPECT_TRUE(std::all_of(got.begin() + 4096, got.end(), [](uint8_t b) { return b == 0; }));
+    }
+    {  // 65 pages for 64 pages of room: read into buf
+      Pipe p;
+      IoRequest req{.op = IoOp::kRead, .offset = 4096 + 512, .len = 65536, .buf = rd.data()};
+      req.splice_to = p.fd[1];
+      req.splice_room = 65536;
+      EXPECT_EQ(run(r, **dev, req, mem), 65536);
+      EXPECT_FALSE(req.spliced);
+      EXPECT_EQ(std::memcmp(rd.data(), w.data() + 512, 65536), 0);
+      EXPECT_TRUE(p.drain().empty());
+    }
+    unlink(path.c_str());
+  }
+  // O_DIRECT: never spliced.
+  std::string blk = temp_file(1 << 20);
+  auto dev = open_block_device(FileOptions{.path = blk});
+  ASSERT_TRUE(dev.has_value()) << dev.error().message;
+  Pipe p;
+  IoRequest req{.op = IoOp::kRead, .offset = 0, .len = 65536, .buf = rd.data()};
+  req.splice_to = p.fd[1];
+  req.splice_room = 1 << 20;
+  EXPECT_EQ(run(r, **dev, req), 65536);
+  EXPECT_FALSE(req.spliced);
+  EXPECT_TRUE(p.drain().empty());
+  unlink(blk.c_str());
 }
 
 TEST(FileDevice, RequestWithoutAReactorFails) {

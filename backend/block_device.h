@@ -72,6 +72,19 @@ struct IoRequest {
   // and leave buf untouched; otherwise it fills buf and leaves shared null.
   bool may_share = false;
   const uint8_t* shared = nullptr;
+  // kRead: the submitter offers the write end of an empty pipe with room
+  // for splice_room bytes (F_GETPIPE_SZ: a page per slot, so a range that
+  // does not start on a page needs a page more), in place of filling buf. A backend
+  // that can pass the bytes on by reference (a buffered file: splice(2)
+  // from the page cache, no copy) may put exactly len bytes into it and set
+  // `spliced`; otherwise it fills buf and ignores the pipe. After a
+  // completion without `spliced` the pipe may hold some bytes (a failed
+  // splice): the submitter must not offer it again before emptying it.
+  // The bytes are the page cache's as the kernel later sends them, not a
+  // snapshot taken at completion.
+  int splice_to = -1;
+  uint32_t splice_room = 0;
+  bool spliced = false;
   void (*on_done)(IoRequest& req, int result) = nullptr;
   void* user = nullptr;   // for the submitter; untouched by backends
   reactor::Reactor* reactor = nullptr;  // the submitting thread's reactor (see "Where I/O runs")

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -111,10 +112,52 @@ int UringDevice::io_inline(IoRequest& req) {
   return n < 0 ? -errno : int(n);
 }
 
+bool UringDevice::splices(const IoRequest& req) const {
+  if (direct_ || req.op != IoOp::kRead || req.splice_to < 0) return false;
+  // A pipe holds one page (or folio) per slot: the pages the range touches.
+  constexpr uint64_t kPage = 4096;
+  uint64_t pages = (req.offset + req.len + kPage - 1) / kPage - req.offset / kPage;
+  return pages * kPage <= req.splice_room;
+}
+
+int UringDevice::splice_inline(IoRequest& req) {
+  loff_t pos = loff_t(req.offset + req.done_bytes);
+  ssize_t n = ::splice(fd_, &pos, req.splice_to, nullptr, req.len - req.done_bytes, SPLICE_F_NONBLOCK);
+  return n < 0 ? -errno : int(n);
+}
+
+int UringDevice::splice_zeros(IoRequest& req) {
+  static const uint8_t zeros[64 * 1024] = {};
+  while (req.done_bytes < req.len) {
+    size_t n = std::min<size_t>(sizeof zeros, req.len - req.done_bytes);
+    ssize_t w = ::write(req.splice_to, zeros, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return w < 0 ? -errno : -EIO;
+    req.done_bytes += uint32_t(w);
+  }
+  return 0;
+}
+
+void UringDevice::unsplice(IoRequest& req) {
+  req.splice_to = -1;  // splices() is false from now on
+  req.done_bytes = 0;
+  issue(req);
+}
+
 void UringDevice::issue(IoRequest& req) {
+  uint32_t off = req.done_bytes;
+  if (splices(req)) {
+    if (memory_backed_) return on_complete(req, splice_inline(req));
+    io_uring_sqe* sqe = req.reactor->get_sqe();
+    // SPLICE_F_NONBLOCK: a pipe without room fails (and the read goes to buf)
+    // instead of holding a worker thread forever.
+    io_uring_prep_splice(sqe, fd_, int64_t(req.offset + off), req.splice_to, -1, req.len - off,
+                         SPLICE_F_NONBLOCK);
+    reactor::Reactor::set_op(sqe, new PendingOp(this, &req));
+    return;
+  }
   if (runs_inline(req)) return on_complete(req, io_inline(req));
   io_uring_sqe* sqe = req.reactor->get_sqe();
-  uint32_t off = req.done_bytes;
   switch (req.op) {
     case IoOp::kRead:
       io_uring_prep_read(sqe, fd_, req.buf + off, req.len - off, req.offset + off);
@@ -139,6 +182,15 @@ void UringDevice::issue(IoRequest& req) {
 }
 
 void UringDevice::on_complete(IoRequest& req, int res) {
+  if (splices(req)) {
+    if (res == -EINTR) return issue(req);
+    if (res < 0) return unsplice(req);  // e.g. a full pipe: read into buf instead
+    if (res > 0) req.done_bytes += uint32_t(res);
+    else if (splice_zeros(req) < 0) return unsplice(req);  // past the end of a shorter file
+    if (req.done_bytes < req.len) return issue(req);
+    req.spliced = true;
+    return req.on_done(req, int(req.len));
+  }
   if (res < 0) {
     if (res == -EAGAIN || res == -EINTR) return issue(req);
     return req.on_done(req, res);

@@ -11,7 +11,9 @@
 // file cannot promise not to block, and the hand-off (a wake-up and two
 // context switches) costs more than the copy, which never waits for a
 // device. Short transfers are continued until complete; reading past the end of a
-// file shorter than size_bytes() yields zeros. Physical block size: the
+// file shorter than size_bytes() yields zeros. Reads offered a pipe
+// (IoRequest::splice_to) on a buffered file are spliced into it from the
+// page cache (splices()), so their bytes are never copied by this process. Physical block size: the
 // device's (BLKPBSZGET) for block devices, 4096 for files.
 #pragma once
 
@@ -47,6 +49,18 @@ class UringDevice final : public BlockDevice {
   void issue(IoRequest& req);
   bool runs_inline(const IoRequest& req) const;
   int io_inline(IoRequest& req);
+  // A read that goes into the submitter's pipe (IoRequest::splice_to) by
+  // splice(2): buffered I/O only, and only when the pipe has room for the
+  // request's pages. On a memory-backed file it runs inline at any length
+  // (it moves page references, never waits for a device); otherwise on the
+  // ring (io_uring runs splices on a worker thread).
+  bool splices(const IoRequest& req) const;
+  int splice_inline(IoRequest& req);
+  // A splice read that failed: the rest is read into buf from the start.
+  void unsplice(IoRequest& req);
+  // A splice read that met the end of a shorter file: zeros for the rest
+  // (0 or -errno).
+  int splice_zeros(IoRequest& req);
   void on_complete(IoRequest& req, int res);
 
   int fd_;

@@ -42,7 +42,7 @@ json device_json(const scsi::LuStatsSnapshot& s) {
 json counters_json(const iscsi::SessionCountersSnapshot& c) {
   return {{"commands", c.commands},       {"read_commands", c.read_commands}, {"write_commands", c.write_commands},
           {"read_bytes", c.read_bytes},   {"write_bytes", c.write_bytes},     {"errors", c.errors},
-          {"in_flight", c.in_flight}};
+          {"in_flight", c.in_flight},     {"read_spliced_bytes", c.read_spliced_bytes}};
 }
 
 json params_json(const iscsi::SessionParams& p) {

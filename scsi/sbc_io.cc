@@ -109,6 +109,10 @@ void start_io(Cmd& c, backend::IoOp op, uint64_t lba, uint32_t blocks, uint8_t* 
   t.io.on_done = done;
   t.io.user = &t;
   t.io.may_share = may_share;
+  if (may_share) {
+    t.io.splice_to = t.data_in_pipe;
+    t.io.splice_room = t.data_in_pipe_room;
+  }
   submit_io(t, c.lu->device());  // may complete (and release the task) inline
 }
 
@@ -118,7 +122,10 @@ void read_done(backend::IoRequest& req, int res) {
   Task& t = task_of(req);
   if (res >= 0 && uint32_t(res) != req.len) res = -EIO;
   if (res < 0) fail_io(t, res, false, lu_of(t).d_sense());
-  else t.data_in_shared = req.shared;
+  else {
+    t.data_in_shared = req.shared;
+    t.data_in_spliced = req.spliced;
+  }
   complete(t);
 }
 
@@ -216,7 +223,8 @@ Flow cmd_read(Cmd& c) {
   if (r.blocks == 0) return Flow::kDone;
   Task& t = c.task;
   t.data.resize(size_t(r.blocks) << c.lu->block_shift());
-  // The transport only sends READ's data on: a backend may share its copy.
+  // The transport only sends READ's data on: a backend may share its copy
+  // or splice it into the transport's pipe.
   start_io(c, backend::IoOp::kRead, r.lba, r.blocks, t.data.data(), false, read_done, true);
   return Flow::kAsync;
 }

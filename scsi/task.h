@@ -80,6 +80,15 @@ class Task {
   // read-only shared copy, IoRequest::shared) instead of in data.
   const uint8_t* data_in_shared = nullptr;
   const uint8_t* data_in() const { return data_in_shared ? data_in_shared : data.data(); }
+  // kIn, in: the write end of an empty pipe with room for data_in_pipe_room
+  // bytes, which the transport offers for a READ's data
+  // (backend::IoRequest::splice_to; -1: none). Out: data_in_spliced when the
+  // command's data.size() bytes are in that pipe instead of in data (data_in()
+  // is then not to be read); without it the pipe may still hold bytes of a
+  // failed splice.
+  int data_in_pipe = -1;
+  uint32_t data_in_pipe_room = 0;
+  bool data_in_spliced = false;
 
   // ---- out: set by the SCSI layer before task_done() ----
   uint8_t status = kGood;

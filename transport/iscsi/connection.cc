@@ -37,6 +37,7 @@ Connection::Connection(ServerContext& ctx, reactor::Reactor& r, ConnectionSet& s
       local_(std::move(local)),
       recv_op_(std::make_unique<RecvOp>(this)),
       send_op_(std::make_unique<SendOp>(this)),
+      writable_op_(std::make_unique<WritableOp>(this)),
       rbuf_(kInitialRecvBuf) {
   created_at_ = last_rx_ = Clock::now();
   const Limits& l = ctx_.limits;
@@ -52,6 +53,7 @@ Connection::Connection(ServerContext& ctx, reactor::Reactor& r, ConnectionSet& s
 
 Connection::~Connection() {
   if (fd_ >= 0) ::close(fd_);
+  close_pipes();
   ctx_.peers.remove(peer_address(peer_));
   ctx_.live_connections.fetch_sub(1);
 }
@@ -331,6 +333,7 @@ void Connection::finish() {
   ::close(fd_);
   fd_ = -1;
   frames_.clear();
+  pipe_frames_ = 0;
   set_.remove(this);  // may destroy *this once the deferred holder drops
 }
 

@@ -78,6 +78,16 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
    private:
     Connection* c_;
   };
+  // The socket became writable again after a synchronous send met a full
+  // send buffer (flush_sync).
+  class WritableOp final : public reactor::Op {
+   public:
+    explicit WritableOp(Connection* c) : c_(c) {}
+    void complete(int res, uint32_t) override { c_->on_writable(res); }
+
+   private:
+    Connection* c_;
+  };
   struct Frame {
     uint8_t hdr[kBhsLen + kDigestLen];
     uint8_t hdr_len = 0;
@@ -87,6 +97,12 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
     uint8_t tail_len = 0;
     IscsiTask* task = nullptr;     // frame references task->scsi.data
     std::vector<uint8_t> owned;    // frame owns its data
+    int pipe = -1;  // the data is the next data_len bytes of this pipe (read end), not at `data`
+  };
+  // A pipe a READ's data is spliced through (connection_splice.cc).
+  struct SplicePipe {
+    int rd = -1, wr = -1;
+    uint32_t room = 0;  // F_GETPIPE_SZ
   };
 
   // ---- receive path (connection.cc) ----
@@ -115,6 +131,30 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void schedule_flush();
   void flush();
   void on_sent(int res);
+  // Accounts n more bytes sent: whole frames leave the queue and release
+  // their tasks' hold.
+  void advance(size_t n);
+  // A send that failed: the queue is dropped and the connection closed.
+  void send_failed();
+
+  // ---- spliced READ data (connection_splice.cc) ----
+  // A READ of at least kSpliceMinBytes without a data digest is offered a
+  // pipe from the connection's pool (scsi::Task::data_in_pipe); a backend
+  // that splices fills it from the page cache and the Data-In PDUs' data
+  // goes from the pipe to the socket with splice(2): this process never
+  // copies those bytes. The send queue is then written synchronously
+  // (flush_sync: sendmsg and splice with the socket non-blocking, waiting
+  // for POLLOUT through the ring when it is full) while any frame in it
+  // comes from a pipe; without such frames it goes through the ring as before.
+  static constexpr uint32_t kSpliceMinBytes = 64 * 1024;
+  static constexpr size_t kMaxPipes = 64;
+  void offer_pipe(IscsiTask& t);
+  // At release: a pipe that is known empty goes back to the pool, any other is closed.
+  void return_pipe(IscsiTask& t);
+  void queue_pdu_spliced(const Bhs& bhs, IscsiTask& t, uint32_t len);
+  void flush_sync();
+  void on_writable(int res);
+  void close_pipes();
   // StatSN, ExpCmdSN, MaxCmdSN for the PDU about to be queued; the CmdSN
   // window is updated first. advance_statsn: the PDU consumes a StatSN.
   SnFields next_sns(bool advance_statsn);
@@ -203,6 +243,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   bool over_connection_limit_ = false;
   std::unique_ptr<RecvOp> recv_op_;
   std::unique_ptr<SendOp> send_op_;
+  std::unique_ptr<WritableOp> writable_op_;
 
   // receive buffer: bytes [0, rlen_) are unparsed input
   std::vector<uint8_t> rbuf_;
@@ -233,6 +274,9 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   std::vector<iovec> iov_;
   msghdr msg_{};
   size_t inflight_frames_ = 0;
+  size_t pipe_frames_ = 0;  // frames in frames_ with data from a pipe
+  std::vector<SplicePipe> pipes_;      // IscsiTask::pipe indexes it
+  std::vector<uint16_t> free_pipes_;
 
   // login
   enum class Phase { kLogin, kFullFeature, kClosing };

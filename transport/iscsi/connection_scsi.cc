@@ -40,6 +40,7 @@ void Connection::release_task(IscsiTask* t) {
   }
   buffered_ -= t->charge;
   t->charge = 0;
+  if (t->pipe >= 0) return_pipe(*t);
   // Large buffers are not kept around by idle tasks.
   if (t->scsi.data.capacity() > (1u << 20)) t->scsi.data = AlignedBuffer();
   t->next_free = free_tasks_;
@@ -95,6 +96,7 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.dir = rd ? scsi::DataDir::kIn : wr ? scsi::DataDir::kOut : scsi::DataDir::kNone;
   s.task_attr = bhs.cmd_attr();
   s.tag = itt;
+  if (rd) offer_pipe(*t);
   tasks_.emplace(itt, t);
   session_.counters->received();
   note_initiator_queue(bhs.expstatsn());
@@ -266,7 +268,8 @@ void Connection::send_scsi_response(IscsiTask& t) {
         d.sn = next_sns(last);
         d.data_sn = datasn++;
         d.buffer_offset = off;
-        queue_pdu(d.encode(), s.data_in() + off, len, &t);
+        if (s.data_in_spliced) queue_pdu_spliced(d.encode(), t, len);
+        else queue_pdu(d.encode(), s.data_in() + off, len, &t);
       }
       return;
     }

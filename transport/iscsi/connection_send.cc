@@ -53,6 +53,18 @@ void Connection::queue_pdu(const Bhs& bhs, const uint8_t* data, uint32_t len, Is
   schedule_flush();
 }
 
+void Connection::queue_pdu_spliced(const Bhs& bhs, IscsiTask& t, uint32_t len) {
+  if (phase_ == Phase::kClosing && fd_ < 0) return;
+  Frame& f = new_frame(bhs, len);
+  f.pipe = pipes_[size_t(t.pipe)].rd;
+  f.data_len = len;
+  f.task = &t;
+  t.sends_pending++;
+  ++pipe_frames_;
+  finish_tail(f.tail, f.tail_len, nullptr, len, false);  // offer_pipe: never with a data digest
+  schedule_flush();
+}
+
 void Connection::queue_pdu_owned(const Bhs& bhs, std::vector<uint8_t> data) {
   if (phase_ == Phase::kClosing && fd_ < 0) return;
   Frame& f = new_frame(bhs, uint32_t(data.size()));
@@ -75,6 +87,7 @@ void Connection::schedule_flush() {
 
 void Connection::flush() {
   if (send_inflight_ || frames_.empty() || fd_ < 0) return;
+  if (pipe_frames_) return flush_sync();
   iov_.clear();
   size_t skip = sent_off_;
   inflight_frames_ = 0;
@@ -110,18 +123,31 @@ void Connection::on_sent(int res) {
       flush();
       return;
     }
-    frames_.clear();
-    sent_off_ = 0;
-    close("send error");
-    return maybe_finish();
+    return send_failed();
   }
-  size_t n = size_t(res) + sent_off_;
+  advance(size_t(res));
+  if (!frames_.empty()) flush();
+  if (phase_ == Phase::kClosing) maybe_finish();
+  else resume_recv();
+}
+
+void Connection::send_failed() {
+  frames_.clear();
+  pipe_frames_ = 0;
+  sent_off_ = 0;
+  close("send error");
+  maybe_finish();
+}
+
+void Connection::advance(size_t sent) {
+  size_t n = sent + sent_off_;
   while (!frames_.empty()) {
     Frame& f = frames_.front();
     size_t flen = f.hdr_len + f.data_len + f.tail_len;
     if (n < flen) break;
     n -= flen;
     IscsiTask* t = f.task;
+    if (f.pipe >= 0) --pipe_frames_;
     frames_.pop_front();
     if (t) {
       t->sends_pending--;
@@ -129,9 +155,6 @@ void Connection::on_sent(int res) {
     }
   }
   sent_off_ = n;
-  if (!frames_.empty()) flush();
-  if (phase_ == Phase::kClosing) maybe_finish();
-  else resume_recv();
 }
 
 void Connection::send_reject(const Bhs& bad, uint8_t reason) {

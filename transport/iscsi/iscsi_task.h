@@ -34,6 +34,8 @@ struct IscsiTask {
   uint32_t sends_pending = 0;    // queued response frames referencing scsi.data
   bool done_sending = false;     // the status-carrying PDU has been queued
   uint32_t charge = 0;           // bytes counted in the connection's data budget
+  int pipe = -1;                 // the connection's SplicePipe offered to a READ, or -1
+  uint32_t pipe_sent = 0;        // bytes spliced from that pipe to the socket
   IscsiTask* next_free = nullptr;
 };
 

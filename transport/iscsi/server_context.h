@@ -24,6 +24,9 @@ struct ServerContext {
   int nop_timeout_s = 30;    // drop it when a ping is unanswered this long
   int login_timeout_s = 30;  // drop a connection that has not finished login
   std::atomic<int> live_connections{0};
+  // Pipes of spliced READs (Connection::offer_pipe), every connection's:
+  // together they may hold at most a quarter of the open-file limit.
+  std::atomic<int> live_pipes{0};
   PeerCounter peers;  // live connections per initiator address
 };
 

@@ -10,6 +10,7 @@ SessionCountersSnapshot& SessionCountersSnapshot::operator+=(const SessionCounte
   write_bytes += o.write_bytes;
   errors += o.errors;
   in_flight += o.in_flight;
+  read_spliced_bytes += o.read_spliced_bytes;
   return *this;
 }
 
@@ -23,6 +24,7 @@ SessionCountersSnapshot SessionCounters::snapshot() const {
   s.read_bytes = read_bytes_.load(r);
   s.write_bytes = write_bytes_.load(r);
   s.errors = errors_.load(r);
+  s.read_spliced_bytes = read_spliced_bytes_.load(r);
   // Released first: a command received in between only raises the result.
   uint64_t rel = released_.load(r), rcv = received_.load(r);
   s.in_flight = rcv > rel ? rcv - rel : 0;

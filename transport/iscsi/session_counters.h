@@ -25,6 +25,9 @@ struct SessionCountersSnapshot {
   uint64_t commands = 0, read_commands = 0, write_commands = 0;
   uint64_t read_bytes = 0, write_bytes = 0, errors = 0;
   uint64_t in_flight = 0;
+  // Of read_bytes' data, what went from the backend's page cache to the
+  // socket by splice, never copied by esand (Connection, "spliced READ data").
+  uint64_t read_spliced_bytes = 0;
   uint64_t other_commands() const {
     uint64_t rw = read_commands + write_commands;
     return commands > rw ? commands - rw : 0;
@@ -43,6 +46,7 @@ class alignas(64) SessionCounters {
     else if (c == scsi::OpClass::kWrite) bump(write_commands_, 1), bump(write_bytes_, bytes);
     if (error) bump(errors_, 1);
   }
+  void spliced(uint64_t bytes) { bump(read_spliced_bytes_, bytes); }
 
   // ---- any thread ----
   SessionCountersSnapshot snapshot() const;
@@ -54,6 +58,7 @@ class alignas(64) SessionCounters {
   std::atomic<uint64_t> commands_{0}, read_commands_{0}, write_commands_{0};
   std::atomic<uint64_t> read_bytes_{0}, write_bytes_{0}, errors_{0};
   std::atomic<uint64_t> received_{0}, released_{0};
+  std::atomic<uint64_t> read_spliced_bytes_{0};
 };
 
 }  // namespace esan::iscsi
