@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Local alert sinks for the events tests (tests/integration/events_test.cc).
+"""Local alert sinks for the integration tests (tests/integration/alert_sinks.h).
 
 alert_sinks.py DIR HTTP_PORT SMTP_PORT [HTTP_STATUS]
 

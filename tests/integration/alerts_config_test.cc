@@ -11,12 +11,12 @@
 
 #include <filesystem>
 
+#include "tests/integration/alert_sinks.h"
 #include "tests/integration/esand_process.h"
 #include "tests/integration/iscsi_client.h"
 #include "tests/integration/mgmt_client.h"
 #include "tests/integration/mgmt_util.h"
 #include "tests/integration/test_util.h"
-#include "tests/integration/webhook_listener.h"
 
 namespace esan::it {
 namespace {
@@ -56,7 +56,7 @@ TEST(AlertsConfig, PutValidatesSavesAndReroutesWithoutRestart) {
   EXPECT_TRUE(Refused(api.Post("/v1/alerts/test"), 409, "conflict"));
 
   // A bad config: 400 with the parser's line and reason; nothing on disk.
-  WebhookListener hook;
+  AlertSinks hook(esand.dir());
   json bad = {{"sinks", {{{"name", "hook"}, {"type", "webhook"}, {"url", "https://127.0.0.1/x"}}}}};
   auto r = api.Put("/v1/alerts/config", bad);
   ASSERT_TRUE(Refused(r, 400, "invalid_argument"));
@@ -75,19 +75,19 @@ TEST(AlertsConfig, PutValidatesSavesAndReroutesWithoutRestart) {
   // A good config (structured form): saved, shown, applied at once.
   json good = {{"retries", 1},
                {"dedup_s", 0},
-               {"sinks", {{{"name", "hook"}, {"type", "webhook"}, {"url", hook.url()}}}},
+               {"sinks", {{{"name", "hook"}, {"type", "webhook"}, {"url", hook.webhook_url()}}}},
                {"rules", {{{"name", "logins"}, {"kinds", {"login"}}, {"severity", "info"}, {"sinks", {"hook"}}}}}};
   r = api.Put("/v1/alerts/config", good);
   ASSERT_TRUE(Ok(r));
   std::string text = ReadFile(file);
   EXPECT_NE(text.find("SINK hook {"), std::string::npos) << text;
-  EXPECT_NE(text.find("url " + hook.url()), std::string::npos) << text;
+  EXPECT_NE(text.find("url " + hook.webhook_url()), std::string::npos) << text;
   EXPECT_NE(text.find("kinds login\n"), std::string::npos) << text;
   got = api.Get("/v1/alerts/config");
   ASSERT_TRUE(Ok(got));
   EXPECT_TRUE(got.json.value("configured", false));
   EXPECT_EQ(got.json["retries"], 1);
-  EXPECT_EQ(got.json["sinks"][0]["url"], hook.url());
+  EXPECT_EQ(got.json["sinks"][0]["url"], hook.webhook_url());
   EXPECT_EQ(got.json["rules"][0]["kinds"], json::array({"login"}));
   EXPECT_EQ(got.json["file"]["text"], text);
   EXPECT_EQ(CountOf(api, "alerts_changed"), 1u);
@@ -103,7 +103,7 @@ TEST(AlertsConfig, PutValidatesSavesAndReroutesWithoutRestart) {
   Context ctx = Login(esand.portal(), kTarget, 0, o, &err);
   ASSERT_TRUE(ctx) << err;
   EXPECT_TRUE(hook.Got("login"));
-  EXPECT_FALSE(hook.Got("alerts_changed", "", std::chrono::milliseconds(0)));  // no rule routes it
+  EXPECT_FALSE(hook.HookOfKind("alerts_changed"));  // no rule routes it
 
   // A write that fails (the previous file cannot be kept as .bak) changes nothing.
   ASSERT_TRUE(std::filesystem::create_directories(file + ".bak/x"));
@@ -117,7 +117,7 @@ TEST(AlertsConfig, PutValidatesSavesAndReroutesWithoutRestart) {
 
   // esanctl: alert set FILE (comments kept: the text is saved as given),
   // alert config prints it; a refusal prints esand's reason, exit 1.
-  std::string mine = "# ours\nretries 3\nSINK hook {\n    type webhook\n    url " + hook.url() +
+  std::string mine = "# ours\nretries 3\nSINK hook {\n    type webhook\n    url " + hook.webhook_url() +
                      "\n}\nRULE all {\n    kinds *\n    sinks hook\n}\n";
   WriteFile(esand.Path("mine.conf"), mine);
   auto c = Ctl(esand, "alert set " + esand.Path("mine.conf"));

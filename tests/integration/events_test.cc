@@ -5,24 +5,20 @@
 // sendmail interface, a local SMTP server (alert_sinks.py, python3-aiosmtpd);
 // a failing webhook is retried, reported and never holds up logins; the
 // startup report says whether the previous run stopped cleanly.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <future>
 #include <thread>
 
+#include "tests/integration/alert_sinks.h"
 #include "tests/integration/esand_process.h"
 #include "tests/integration/iscsi_client.h"
 #include "tests/integration/mgmt_client.h"
 #include "tests/integration/mgmt_util.h"
 #include "tests/integration/test_util.h"
-
-extern char** environ;
 
 namespace esan::it {
 namespace {
@@ -80,76 +76,6 @@ bool WaitFor(P pred, std::chrono::milliseconds timeout = 10s) {
   if (ctx) return ::testing::AssertionFailure() << "login to " << target << " succeeded";
   return ::testing::AssertionSuccess();
 }
-
-// alert_sinks.py on two free loopback ports, writing into `dir`.
-class Sinks {
- public:
-  Sinks(std::string dir, int http_status = 200) : dir_(std::move(dir)) {
-    http_port_ = FreeLoopbackPort();
-    smtp_port_ = FreeLoopbackPort();
-    std::string out = dir_ + "/sinks.out";
-    std::vector<std::string> args{"/usr/bin/python3",         ALERT_SINKS_PATH,           dir_,
-                                  std::to_string(http_port_), std::to_string(smtp_port_), std::to_string(http_status)};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ready_ = WaitFor([&] { return ReadFile(out).find("ready") != std::string::npos; });
-    if (!ready_) ADD_FAILURE() << "alert_sinks.py did not start: " << ReadFile(out);
-    // msmtp's configuration: the local SMTP sink, no TLS, no authentication.
-    WriteFile(dir_ + "/msmtprc", "account default\nhost 127.0.0.1\nport " + std::to_string(smtp_port_) +
-                                     "\nfrom esand@test.example\nauth off\ntls off\nlogfile " + dir_ + "/msmtp.log\n");
-    ::chmod((dir_ + "/msmtprc").c_str(), 0600);
-  }
-  ~Sinks() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  int http_port() const { return http_port_; }
-  std::string msmtprc() const { return dir_ + "/msmtprc"; }
-  // The webhook's bodies, one JSON object each.
-  std::vector<json> Hooks() const {
-    std::vector<json> out;
-    std::string text = ReadFile(dir_ + "/webhook.log");
-    size_t at = 0;
-    while (at < text.size()) {
-      size_t nl = text.find('\n', at);
-      if (nl == std::string::npos) break;
-      out.push_back(json::parse(text.substr(at, nl - at), nullptr, false));
-      at = nl + 1;
-    }
-    return out;
-  }
-  std::vector<std::string> Mails() const {
-    std::vector<std::string> out;
-    for (int i = 1; std::filesystem::exists(dir_ + "/mail." + std::to_string(i)); ++i)
-      out.push_back(ReadFile(dir_ + "/mail." + std::to_string(i)));
-    return out;
-  }
-  bool HookOfKind(const std::string& kind) const {
-    for (const auto& h : Hooks())
-      if (h.is_object() && h.value("kind", "") == kind) return true;
-    return false;
-  }
-  bool MailWith(const std::string& words) const {
-    for (const auto& m : Mails())
-      if (m.find(words) != std::string::npos) return true;
-    return false;
-  }
-
- private:
-  std::string dir_;
-  int http_port_ = 0, smtp_port_ = 0;
-  pid_t pid_ = -1;
-  bool ready_ = false;
-};
 
 TEST(EventsThroughEsand, LoginsChapFailureAndConfigChangeWithoutSecrets) {
   EsandProcess esand("events");
@@ -262,11 +188,11 @@ TEST(EventsThroughEsand, LongPollAndFollow) {
 
 TEST(AlertsThroughEsand, WebhookAndMailThroughMsmtp) {
   EsandProcess esand("alerts");
-  Sinks sinks(esand.dir());
+  AlertSinks sinks(esand.dir());
   esand.WriteConfig(Config());
   WriteFile(esand.Path("alerts.conf"),
-            "SINK hook {\n    type webhook\n    url http://127.0.0.1:" + std::to_string(sinks.http_port()) +
-                "/alerts\n}\n"
+            "SINK hook {\n    type webhook\n    url " + sinks.webhook_url() +
+                "\n}\n"
                 "SINK ops {\n    type mail\n    to ops@example.com\n    sendmail \"/usr/bin/msmtp -C " +
                 sinks.msmtprc() +
                 " -t\"\n}\n"
@@ -276,7 +202,7 @@ TEST(AlertsThroughEsand, WebhookAndMailThroughMsmtp) {
   ASSERT_TRUE(esand.Start(opts));
 
   // The startup report reaches both sinks.
-  ASSERT_TRUE(WaitFor([&] { return sinks.HookOfKind("start"); })) << ReadFile(esand.Path("webhook.log"));
+  ASSERT_TRUE(sinks.Got("start")) << ReadFile(esand.Path("webhook.log"));
   ASSERT_TRUE(WaitFor([&] { return sinks.MailWith("Subject: [esan "); }))
       << ReadFile(esand.Path("msmtp.log")) << esand.Output();
   EXPECT_TRUE(sinks.MailWith("X-Envelope-To: ops@example.com"));
@@ -385,11 +311,11 @@ TEST(AlertsThroughEsand, FailingWebhookIsRetriedAndReported) {
 // raisable kinds, every field checked, nothing logged on a refusal.
 TEST(EventsThroughEsand, RaisedFromOutsideAreLoggedAndRouted) {
   EsandProcess esand("events-raise");
-  Sinks sinks(esand.dir());
+  AlertSinks sinks(esand.dir());
   esand.WriteConfig(Config());
   WriteFile(esand.Path("alerts.conf"),
-            "SINK hook {\n    type webhook\n    url http://127.0.0.1:" + std::to_string(sinks.http_port()) +
-                "/alerts\n}\nRULE appliance {\n    kinds config_sync_failed,crash_dump\n    severity warning\n"
+            "SINK hook {\n    type webhook\n    url " + sinks.webhook_url() +
+                "\n}\nRULE appliance {\n    kinds config_sync_failed,crash_dump\n    severity warning\n"
                 "    sinks hook\n}\n");
   EsandProcess::Options opts;
   opts.extra_args = {"--alerts", esand.Path("alerts.conf")};
@@ -438,7 +364,7 @@ TEST(EventsThroughEsand, RaisedFromOutsideAreLoggedAndRouted) {
   EXPECT_EQ(evs[0]["message"], "configuration not saved: esan-config is not mounted");
   EXPECT_EQ(evs[0]["fields"]["partition"], "/dev/disk/by-partlabel/esan-config");
   EXPECT_FALSE(evs[0]["fields"].value("raised_by", "").empty()) << evs[0].dump();
-  ASSERT_TRUE(WaitFor([&] { return sinks.HookOfKind("config_sync_failed"); })) << ReadFile(esand.Path("webhook.log"));
+  ASSERT_TRUE(sinks.Got("config_sync_failed")) << ReadFile(esand.Path("webhook.log"));
 
   // esanctl: the message may hold '=', fields follow it; refusals exit 1
   // with esand's message, usage errors 2.
@@ -450,7 +376,7 @@ TEST(EventsThroughEsand, RaisedFromOutsideAreLoggedAndRouted) {
   ASSERT_EQ(dumps.size(), 1u);
   EXPECT_EQ(dumps[0]["message"], "dump found: vmcore size=12");
   EXPECT_EQ(dumps[0]["fields"]["path"], "/var/log/crash/202612061500");
-  ASSERT_TRUE(WaitFor([&] { return sinks.HookOfKind("crash_dump"); }));
+  ASSERT_TRUE(sinks.Got("crash_dump"));
   auto bad = Ctl(esand, "event raise x --kind stop --severity info");
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_NE(bad.output.find("kind 'stop' cannot be raised"), std::string::npos) << bad.output;

@@ -15,11 +15,11 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/integration/alert_sinks.h"
 #include "tests/integration/esand_process.h"
 #include "tests/integration/iscsi_client.h"
 #include "tests/integration/mgmt_client.h"
 #include "tests/integration/test_util.h"
-#include "tests/integration/webhook_listener.h"
 
 namespace esan::it {
 namespace {
@@ -442,7 +442,7 @@ TEST(TuiThroughEsand, AlertSetupAddsAWebhookSinkAndARule) {
   EsandProcess esand("tui-alerts");
   esand.WriteConfig("TARGET_DRIVER iscsi {\n    enabled 1\n}\n");
   ASSERT_TRUE(esand.Start());
-  WebhookListener hook;
+  AlertSinks hook(esand.dir());
   const std::string file = esand.Path("alerts.conf");
   Tmux tui("alerts", Tui(esand), 120, 40);
   ASSERT_TRUE(tui.WaitFor("sessions 0"));
@@ -471,7 +471,7 @@ TEST(TuiThroughEsand, AlertSetupAddsAWebhookSinkAndARule) {
   ASSERT_TRUE(tui.WaitFor("URL"));
   tui.Type("hook");
   tui.Keys("Tab");
-  tui.Type("127.0.0.1:" + std::to_string(hook.port()) + "/alerts");  // after the initial http://
+  tui.Type("127.0.0.1:" + std::to_string(hook.http_port()) + "/alerts");  // after the initial http://
   tui.Keys("Enter");
   ASSERT_TRUE(tui.WaitFor("webhook sink hook added"));
   tui.Keys("Enter");
@@ -489,7 +489,7 @@ TEST(TuiThroughEsand, AlertSetupAddsAWebhookSinkAndARule) {
   tui.Keys("Enter");
 
   std::string conf = ReadFile(file);
-  for (const std::string& want : std::vector<std::string>{"SINK hook {", "type webhook", "url " + hook.url(),
+  for (const std::string& want : std::vector<std::string>{"SINK hook {", "type webhook", "url " + hook.webhook_url(),
                                                           "RULE everything {", "kinds *", "sinks hook"})
     EXPECT_NE(conf.find(want), std::string::npos) << want << " is not in:\n" << conf;
   // The rule routes the record of its own addition (an event after the swap).
@@ -509,7 +509,7 @@ TEST(TuiThroughEsand, AlertSetupAddsAWebhookSinkAndARule) {
   ASSERT_TRUE(tui.WaitFor("Alert setup: sinks and rules", "test alert delivered"));
   tui.Keys("l");
   ASSERT_TRUE(tui.WaitFor("Rules file: " + file));
-  ASSERT_TRUE(tui.WaitFor(hook.url()));
+  ASSERT_TRUE(tui.WaitFor(hook.webhook_url()));
   tui.Keys("Escape");
   tui.Keys("s");
   ASSERT_TRUE(tui.WaitFor("Remove an alert sink", "Rules file:"));
