@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -12,8 +11,6 @@
 #include <thread>
 
 #include "tests/integration/esand_process.h"
-
-extern char** environ;
 
 namespace esan::it {
 namespace {
@@ -37,18 +34,10 @@ AlertSinks::AlertSinks(std::string dir, int http_status) : dir_(std::move(dir)) 
   const std::string out = dir_ + "/sinks.out";
   std::vector<std::string> args{"/usr/bin/python3",         ALERT_SINKS_PATH,           dir_,
                                 std::to_string(http_port_), std::to_string(smtp_port_), std::to_string(http_status)};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    pid_ = -1;
-    ADD_FAILURE() << "cannot start " << argv[0] << " " << ALERT_SINKS_PATH << ": " << std::strerror(rc);
+  int rc = 0;
+  pid_ = SpawnToFile(args, out, &rc);
+  if (pid_ < 0) {
+    ADD_FAILURE() << "cannot start " << args[0] << " " << ALERT_SINKS_PATH << ": " << std::strerror(rc);
     return;
   }
   ready_ = Within(std::chrono::seconds(20), [&] { return ReadFile(out).find("ready") != std::string::npos; });

@@ -36,6 +36,11 @@ std::string ReadFile(const std::string& path);
 // Creates a sparse file of the given size.
 bool MakeSparseFile(const std::string& path, off_t size);
 
+// Starts the program args[0] (a path) with args, its stdout and stderr
+// going to the file `out` (truncated). Returns its pid, or -1 with the
+// error number in *err.
+pid_t SpawnToFile(const std::vector<std::string>& args, const std::string& out, int* err);
+
 // Result of a process run to completion (see RunToExit).
 struct ExitInfo {
   bool exited = false;      // false: did not exit within the timeout (killed)

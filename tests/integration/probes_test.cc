@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,8 +20,6 @@
 #include "tests/integration/mgmt_client.h"
 #include "tests/integration/mgmt_util.h"
 #include "tests/integration/test_util.h"
-
-extern char** environ;
 
 namespace esan::it {
 namespace {
@@ -59,18 +56,10 @@ class FuseDisk {
     ::mkdir(mnt().c_str(), 0755);
     SetMode("ok");
     std::vector<std::string> args{FUSE_DISK_PATH, mnt(), dir_ + "/mode", std::to_string(kDiskMb)};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     std::string out = dir_ + "/fuse_disk.out";
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      pid_ = -1;
+    int rc = 0;
+    pid_ = SpawnToFile(args, out, &rc);
+    if (pid_ < 0) {
       error_ = std::string("cannot start fuse_disk: ") + std::strerror(rc);
       return;
     }

@@ -129,6 +129,10 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void queue_pdu(const Bhs& bhs, const uint8_t* data, uint32_t len, IscsiTask* task);
   void queue_pdu_owned(const Bhs& bhs, std::vector<uint8_t> data);
   void schedule_flush();
+  // Fills iov_ with the send queue's memory from sent_off_ on (at most
+  // IOV_MAX entries), stopping before the data of a frame that comes from a
+  // pipe; true when it stopped there.
+  bool gather_iov();
   void flush();
   void on_sent(int res);
   // Accounts n more bytes sent: whole frames leave the queue and release
@@ -273,7 +277,6 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   bool flush_scheduled_ = false;
   std::vector<iovec> iov_;
   msghdr msg_{};
-  size_t inflight_frames_ = 0;
   size_t pipe_frames_ = 0;  // frames in frames_ with data from a pipe
   std::vector<SplicePipe> pipes_;      // IscsiTask::pipe indexes it
   std::vector<uint16_t> free_pipes_;

@@ -85,12 +85,9 @@ void Connection::schedule_flush() {
   });
 }
 
-void Connection::flush() {
-  if (send_inflight_ || frames_.empty() || fd_ < 0) return;
-  if (pipe_frames_) return flush_sync();
+bool Connection::gather_iov() {
   iov_.clear();
   size_t skip = sent_off_;
-  inflight_frames_ = 0;
   for (Frame& f : frames_) {
     if (iov_.size() + 3 > IOV_MAX) break;
     auto add = [&](const uint8_t* p, size_t n) {
@@ -103,10 +100,21 @@ void Connection::flush() {
       skip = 0;
     };
     add(f.hdr, f.hdr_len);
-    add(f.data, f.data_len);
+    if (f.pipe >= 0) {
+      if (skip < f.data_len) return true;
+      skip -= f.data_len;
+    } else {
+      add(f.data, f.data_len);
+    }
     add(f.tail, f.tail_len);
-    ++inflight_frames_;
   }
+  return false;
+}
+
+void Connection::flush() {
+  if (send_inflight_ || frames_.empty() || fd_ < 0) return;
+  if (pipe_frames_) return flush_sync();
+  gather_iov();  // no frame comes from a pipe: all of it is memory
   msg_ = msghdr{};
   msg_.msg_iov = iov_.data();
   msg_.msg_iovlen = iov_.size();

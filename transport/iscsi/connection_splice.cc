@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 
 #include "transport/iscsi/connection.h"
 
@@ -132,31 +131,7 @@ void Connection::flush_sync() {
         break;
       }
     } else {
-      // Memory from sent_off_ on, up to the data of the next frame that
-      // comes from a pipe.
-      iov_.clear();
-      size_t skip = sent_off_;
-      bool at_pipe = false;
-      for (Frame& g : frames_) {
-        if (iov_.size() + 3 > IOV_MAX) break;
-        auto add = [&](const uint8_t* p, size_t len) {
-          if (len == 0) return;
-          if (skip >= len) {
-            skip -= len;
-            return;
-          }
-          iov_.push_back(iovec{const_cast<uint8_t*>(p) + skip, len - skip});
-          skip = 0;
-        };
-        add(g.hdr, g.hdr_len);
-        if (g.pipe >= 0 && skip < g.data_len) {
-          at_pipe = true;
-          break;
-        }
-        if (g.pipe >= 0) skip -= g.data_len;
-        else add(g.data, g.data_len);
-        add(g.tail, g.tail_len);
-      }
+      bool at_pipe = gather_iov();
       msghdr msg{};
       msg.msg_iov = iov_.data();
       msg.msg_iovlen = iov_.size();
