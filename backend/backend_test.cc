@@ -241,6 +241,7 @@ TEST(FileDevice, ReadsSpliceIntoAnOfferedPipe) {
     ASSERT_EQ(truncate(path.c_str(), 1 << 20), 0);
     auto dev = open_file_device(FileOptions{.path = path, .size_bytes = 4 << 20});
     ASSERT_TRUE(dev.has_value()) << dev.error().message;
+    EXPECT_TRUE((*dev)->splices_reads());
     IoRequest wr{.op = IoOp::kWrite, .offset = 4096, .len = kLen, .buf = w.data()};
     EXPECT_EQ(run(r, **dev, wr, false), int(kLen));
     {
@@ -286,6 +287,8 @@ TEST(FileDevice, ReadsSpliceIntoAnOfferedPipe) {
   std::string blk = temp_file(1 << 20);
   auto dev = open_block_device(FileOptions{.path = blk});
   ASSERT_TRUE(dev.has_value()) << dev.error().message;
+  EXPECT_FALSE((*dev)->splices_reads());
+  EXPECT_FALSE(make_null_device(1 << 20)->splices_reads());
   Pipe p;
   IoRequest req{.op = IoOp::kRead, .offset = 0, .len = 65536, .buf = rd.data()};
   req.splice_to = p.fd[1];

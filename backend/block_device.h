@@ -166,6 +166,9 @@ class BlockDevice {
   // node may have written the shared medium meanwhile (scsi/redirect.h).
   // Synchronous, any thread; a no-op for O_DIRECT and null devices.
   virtual void drop_cache() {}
+  // True when submit() may splice a kRead into IoRequest::splice_to (a
+  // buffered file); the submitter offers a pipe only then.
+  virtual bool splices_reads() const { return false; }
   // False when opened read-only (a writable LU needs it reopened).
   virtual bool writable() const { return true; }
   // write_through: every write is stable before completion (RWF_DSYNC).

@@ -113,7 +113,7 @@ int UringDevice::io_inline(IoRequest& req) {
 }
 
 bool UringDevice::splices(const IoRequest& req) const {
-  if (direct_ || req.op != IoOp::kRead || req.splice_to < 0) return false;
+  if (!splices_reads() || req.op != IoOp::kRead || req.splice_to < 0) return false;
   // A pipe holds one page (or folio) per slot: the pages the range touches.
   constexpr uint64_t kPage = 4096;
   uint64_t pages = (req.offset + req.len + kPage - 1) / kPage - req.offset / kPage;

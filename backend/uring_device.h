@@ -37,6 +37,7 @@ class UringDevice final : public BlockDevice {
   void submit(IoRequest& req) override;
   void drop_cache() override;
   bool supports_discard() const override { return true; }
+  bool splices_reads() const override { return !direct_; }
   static constexpr uint32_t kInlineMaxBytes = 64 * 1024;
   uint32_t physical_block_size() const override { return phys_block_; }
   // Files: SEEK_DATA/SEEK_HOLE (holes are deallocated; past the end of a

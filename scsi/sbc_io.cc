@@ -225,6 +225,7 @@ Flow cmd_read(Cmd& c) {
   t.data.resize(size_t(r.blocks) << c.lu->block_shift());
   // The transport only sends READ's data on: a backend may share its copy
   // or splice it into the transport's pipe.
+  if (t.owner && c.lu->device().splices_reads()) t.owner->want_pipe(t);
   start_io(c, backend::IoOp::kRead, r.lba, r.blocks, t.data.data(), false, read_done, true);
   return Flow::kAsync;
 }

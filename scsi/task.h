@@ -45,6 +45,11 @@ struct RangeHold {
 class TaskOwner {
  public:
   virtual void task_done(Task& task) = 0;
+  // Called on the task's thread before a READ goes to a backend that can
+  // splice (backend::BlockDevice::splices_reads()): the transport may set
+  // task.data_in_pipe / data_in_pipe_room to a pipe it can send from.
+  // Default: no pipe.
+  virtual void want_pipe(Task& task) { (void)task; }
 
  protected:
   ~TaskOwner() = default;

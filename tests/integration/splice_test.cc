@@ -4,7 +4,8 @@
 // file system (spliced by io_uring's workers), at offsets that do not start
 // on a page, across holes and past the end of a file cut short behind
 // esand's back; GET /v1/sessions counts exactly the bytes that were spliced,
-// and a session with a data digest has its reads sent from buffers.
+// a null LU is offered no pipe, and a session with a data digest has its
+// reads sent from buffers.
 #include <fcntl.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -98,7 +100,8 @@ class SplicedReads : public ::testing::Test {
     for (const Lu& lu : lus_) ASSERT_TRUE(MakeSparseFile(lu.image, 32 * kMiB));
     esand_.WriteConfig(Handler("vdisk_fileio", FileioDevice("mem", lus_[0].image, {}) +
                                                    FileioDevice("disk", lus_[1].image, {})) +
-                       IscsiDriver(Target(kIqn, "        LUN 0 mem\n        LUN 1 disk\n")));
+                       Handler("vdisk_nullio", NullioDevice("zero", 32)) +
+                       IscsiDriver(Target(kIqn, "        LUN 0 mem\n        LUN 1 disk\n        LUN 2 zero\n")));
     ASSERT_TRUE(esand_.Start());
   }
   void TearDown() override { EXPECT_TRUE(esand_.Stop()); }
@@ -108,7 +111,8 @@ class SplicedReads : public ::testing::Test {
     std::string err;
     Context c = Login(esand_.portal(), kIqn, lun, o, &err);
     EXPECT_TRUE(c) << err;
-    if (c) EXPECT_TRUE(WaitReady(c.get(), 1 - lun));
+    for (int other : {0, 1, 2})
+      if (c && other != lun) EXPECT_TRUE(WaitReady(c.get(), other));
     return c;
   }
 
@@ -176,6 +180,33 @@ TEST_F(SplicedReads, ReadBackExactlyOnTmpfsAndDisk) {
                                             "nothing else (pipe room " << room << ")";
 }
 
+// Pipes esand holds (entries of /proc/PID/fd that are pipes).
+int OpenPipes(pid_t pid) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    n += !ec && target.string().rfind("pipe:", 0) == 0;
+  }
+  return n;
+}
+
+// A null LU never splices (it sends shared zeros): its READs are offered no
+// pipe, so reading from it opens none; the first large READ from a file LU
+// opens one (two descriptors), which the next one reuses.
+TEST_F(SplicedReads, OnlyDevicesThatSpliceAreOfferedPipes) {
+  Context c = Connect(0);
+  ASSERT_TRUE(c);
+  int idle = OpenPipes(esand_.pid());
+  std::vector<uint8_t> back;
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Read16(c.get(), 2, uint64_t(i) * 2048, kMiB, &back));
+  EXPECT_TRUE(std::all_of(back.begin(), back.end(), [](uint8_t b) { return b == 0; }));
+  EXPECT_EQ(OpenPipes(esand_.pid()), idle) << "READs from the null LU opened pipes";
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Read16(c.get(), 0, uint64_t(i) * 2048, kMiB, &back));
+  EXPECT_EQ(OpenPipes(esand_.pid()), idle + 2) << "one pooled pipe for READs one at a time";
+  EXPECT_EQ(SplicedBytes(api_), 4 * kMiB);
+}
+
 TEST_F(SplicedReads, PastTheEndOfAFileCutShortReadsZeros) {
   Context c = Connect(0);
   ASSERT_TRUE(c);
@@ -213,8 +244,7 @@ TEST_F(SplicedReads, DataDigestSessionsReadFromBuffers) {
   std::map<std::string, std::string> keys;
   ASSERT_TRUE(s.Login(esand_.port(), p, &keys));
   ASSERT_EQ(keys["DataDigest"], "CRC32C");
-  ASSERT_TRUE(s.WaitReady(0));
-  ASSERT_TRUE(s.WaitReady(1));
+  for (int lun : {0, 1, 2}) ASSERT_TRUE(s.WaitReady(lun));
   for (const Lu& lu : lus_) {
     std::vector<uint8_t> data = TestData(kMiB, 90 + lu.lun);
     ASSERT_TRUE(s.Write16(lu.lun, 64, data));

@@ -52,6 +52,7 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   // Stops reading, aborts queued work, closes once in-flight I/O drained.
   void close(const char* why);
   void task_done(scsi::Task& task) override;
+  void want_pipe(scsi::Task& task) override;
   // Once-a-second housekeeping: login timeout, NOP-In ping, dead peer.
   void tick();
   // After a runtime change of the target registry (connection_refresh.cc):
@@ -142,8 +143,9 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void send_failed();
 
   // ---- spliced READ data (connection_splice.cc) ----
-  // A READ of at least kSpliceMinBytes without a data digest is offered a
-  // pipe from the connection's pool (scsi::Task::data_in_pipe); a backend
+  // A READ of at least kSpliceMinBytes without a data digest, to a device
+  // that splices (want_pipe), is offered a pipe from the connection's pool
+  // (scsi::Task::data_in_pipe); a backend
   // that splices fills it from the page cache and the Data-In PDUs' data
   // goes from the pipe to the socket with splice(2): this process never
   // copies those bytes. The send queue is then written synchronously

@@ -96,7 +96,6 @@ void Connection::handle_scsi_cmd(const Bhs& bhs, const uint8_t* ahs, const uint8
   s.dir = rd ? scsi::DataDir::kIn : wr ? scsi::DataDir::kOut : scsi::DataDir::kNone;
   s.task_attr = bhs.cmd_attr();
   s.tag = itt;
-  if (rd) offer_pipe(*t);
   tasks_.emplace(itt, t);
   session_.counters->received();
   note_initiator_queue(bhs.expstatsn());

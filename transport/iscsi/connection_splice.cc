@@ -69,6 +69,11 @@ void Connection::offer_pipe(IscsiTask& t) {
   s.data_in_pipe_room = pipes_[size_t(idx)].room;
 }
 
+void Connection::want_pipe(scsi::Task& task) {
+  auto* t = static_cast<IscsiTask*>(task.transport_ctx);
+  if (t && t->pipe < 0) offer_pipe(*t);
+}
+
 void Connection::return_pipe(IscsiTask& t) {
   SplicePipe& p = pipes_[size_t(t.pipe)];
   const scsi::Task& s = t.scsi;
