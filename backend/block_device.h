@@ -74,8 +74,8 @@ struct IoRequest {
   const uint8_t* shared = nullptr;
   // kRead: the submitter offers the write end of an empty pipe with room
   // for splice_room bytes (F_GETPIPE_SZ: a page per slot, so a range that
-  // does not start on a page needs a page more), in place of filling buf. A backend
-  // that can pass the bytes on by reference (a buffered file: splice(2)
+  // does not start on a page needs a page more), in place of filling buf.
+  // A backend that can pass the bytes on by reference (a buffered file: splice(2)
   // from the page cache, no copy) may put exactly len bytes into it and set
   // `spliced`; otherwise it fills buf and ignores the pipe. After a
   // completion without `spliced` the pipe may hold some bytes (a failed

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <algorithm>
 #include <cstring>
 #include <new>
 
+#include "backend/zeros.h"
 #include "common/log.h"
 
 namespace esan::backend {
@@ -127,10 +127,10 @@ int UringDevice::splice_inline(IoRequest& req) {
 }
 
 int UringDevice::splice_zeros(IoRequest& req) {
-  static const uint8_t zeros[64 * 1024] = {};
+  const uint8_t* zeros = shared_zeros(req.len);
+  if (!zeros) return -ENOMEM;
   while (req.done_bytes < req.len) {
-    size_t n = std::min<size_t>(sizeof zeros, req.len - req.done_bytes);
-    ssize_t w = ::write(req.splice_to, zeros, n);
+    ssize_t w = ::write(req.splice_to, zeros, req.len - req.done_bytes);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return w < 0 ? -errno : -EIO;
     req.done_bytes += uint32_t(w);

@@ -10,11 +10,12 @@
 // ramfs): io_uring hands those to one of its worker threads, because such a
 // file cannot promise not to block, and the hand-off (a wake-up and two
 // context switches) costs more than the copy, which never waits for a
-// device. Short transfers are continued until complete; reading past the end of a
-// file shorter than size_bytes() yields zeros. Reads offered a pipe
-// (IoRequest::splice_to) on a buffered file are spliced into it from the
-// page cache (splices()), so their bytes are never copied by this process. Physical block size: the
-// device's (BLKPBSZGET) for block devices, 4096 for files.
+// device. Short transfers are continued until complete; reading past the
+// end of a file shorter than size_bytes() yields zeros. Reads offered a
+// pipe (IoRequest::splice_to) on a buffered file are spliced into it from
+// the page cache (splices()), so this process never copies their bytes.
+// Physical block size: the device's (BLKPBSZGET) for block devices, 4096
+// for files.
 #pragma once
 
 #include <atomic>

@@ -160,6 +160,8 @@ class Connection final : public scsi::TaskOwner, public std::enable_shared_from_
   void queue_pdu_spliced(const Bhs& bhs, IscsiTask& t, uint32_t len);
   void flush_sync();
   void on_writable(int res);
+  // Closes one pipe (both ends) and gives back its share of live_pipes.
+  void close_pipe(SplicePipe& p);
   void close_pipes();
   // StatSN, ExpCmdSN, MaxCmdSN for the PDU about to be queued; the CmdSN
   // window is updated first. advance_statsn: the PDU consumes a StatSN.

@@ -50,18 +50,15 @@ void Connection::offer_pipe(IscsiTask& t) {
       ctx_.live_pipes.fetch_sub(1);
       return;
     }
+    SplicePipe p{fds[0], fds[1], 0};
     int room = -1;
     for (int want : kPipeBytes)
-      if ((room = ::fcntl(fds[1], F_SETPIPE_SZ, want)) >= 0) break;
-    if (room < 0) room = ::fcntl(fds[1], F_GETPIPE_SZ);
-    if (room < int(kSpliceMinBytes)) {
-      ::close(fds[0]);
-      ::close(fds[1]);
-      ctx_.live_pipes.fetch_sub(1);
-      return;
-    }
+      if ((room = ::fcntl(p.wr, F_SETPIPE_SZ, want)) >= 0) break;
+    if (room < 0) room = ::fcntl(p.wr, F_GETPIPE_SZ);
+    if (room < int(kSpliceMinBytes)) return close_pipe(p);
+    p.room = uint32_t(room);
     if (slot == pipes_.size()) pipes_.emplace_back();
-    pipes_[slot] = SplicePipe{fds[0], fds[1], uint32_t(room)};
+    pipes_[slot] = p;
     idx = int(slot);
   }
   t.pipe = idx;
@@ -84,26 +81,22 @@ void Connection::return_pipe(IscsiTask& t) {
     int queued = 0;
     empty = ::ioctl(p.rd, FIONREAD, &queued) == 0 && queued == 0;
   }
-  if (empty) {
-    free_pipes_.push_back(uint16_t(t.pipe));
-  } else {
-    ::close(p.rd);
-    ::close(p.wr);
-    p = SplicePipe{};
-    ctx_.live_pipes.fetch_sub(1);
-  }
+  if (empty) free_pipes_.push_back(uint16_t(t.pipe));
+  else close_pipe(p);
   t.pipe = -1;
   t.pipe_sent = 0;
 }
 
+void Connection::close_pipe(SplicePipe& p) {
+  ::close(p.rd);
+  ::close(p.wr);
+  p = SplicePipe{};
+  ctx_.live_pipes.fetch_sub(1);
+}
+
 void Connection::close_pipes() {
-  for (SplicePipe& p : pipes_) {
-    if (p.rd < 0) continue;
-    ::close(p.rd);
-    ::close(p.wr);
-    p = SplicePipe{};
-    ctx_.live_pipes.fetch_sub(1);
-  }
+  for (SplicePipe& p : pipes_)
+    if (p.rd >= 0) close_pipe(p);
   free_pipes_.clear();
 }
 
