@@ -209,29 +209,24 @@ TEST(FileDevice, MemoryBackedFileRunsSmallIoInline) {
 // holds exactly the bytes (zeros past the file's end) and buf is untouched.
 // A pipe without room for the pages, an O_DIRECT device and a write leave
 // the pipe alone and use buf.
-// A non-blocking pipe of 1 MiB, as the transport's pool makes them.
-struct Pipe {
-  int fd[2] = {-1, -1};
-  Pipe() {
-    EXPECT_EQ(pipe2(fd, O_NONBLOCK | O_CLOEXEC), 0);
-    EXPECT_EQ(fcntl(fd[1], F_SETPIPE_SZ, 1 << 20), 1 << 20);
-  }
-  ~Pipe() {
-    close(fd[0]);
-    close(fd[1]);
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-  std::vector<uint8_t> drain() {
-    std::vector<uint8_t> out(2 << 20);
-    ssize_t n = read(fd[0], out.data(), out.size());
-    out.resize(n > 0 ? size_t(n) : 0);
-    return out;
-  }
-  void fill(const uint8_t* p, size_t n) { EXPECT_EQ(write(fd[1], p, n), ssize_t(n)); }
-};
-
 TEST(FileDevice, ReadsSpliceIntoAnOfferedPipe) {
+  struct Pipe {
+    int fd[2] = {-1, -1};
+    Pipe() {
+      EXPECT_EQ(pipe2(fd, O_NONBLOCK | O_CLOEXEC), 0);
+      EXPECT_EQ(fcntl(fd[1], F_SETPIPE_SZ, 1 << 20), 1 << 20);
+    }
+    ~Pipe() {
+      close(fd[0]);
+      close(fd[1]);
+    }
+    std::vector<uint8_t> drain() {
+      std::vector<uint8_t> out(2 << 20);
+      ssize_t n = read(fd[0], out.data(), out.size());
+      out.resize(n > 0 ? size_t(n) : 0);
+      return out;
+    }
+  };
   char shm[] = "/dev/shm/esan-backend-XXXXXX";
   int sfd = mkstemp(shm);
   ASSERT_GE(sfd, 0) << "needs /dev/shm (tmpfs)";
@@ -301,74 +296,6 @@ TEST(FileDevice, ReadsSpliceIntoAnOfferedPipe) {
   EXPECT_EQ(run(r, **dev, req), 65536);
   EXPECT_FALSE(req.spliced);
   EXPECT_TRUE(p.drain().empty());
-  unlink(blk.c_str());
-}
-
-TEST(FileDevice, WritesSpliceFromPipes) {
-  char shm[] = "/dev/shm/esan-backend-XXXXXX";
-  int sfd = mkstemp(shm);
-  ASSERT_GE(sfd, 0) << "needs /dev/shm (tmpfs)";
-  close(sfd);
-  std::string disk = temp_file(0);
-  constexpr uint32_t kA = 200 * 1024 + 512, kB = 300 * 1024 - 512, kLen = kA + kB;
-  std::vector<uint8_t> data(kLen + 4096);
-  for (size_t i = 0; i < data.size(); ++i) data[i] = uint8_t(i * 31 + 7);
-  reactor::ReactorThread r;
-  for (const std::string& path : {std::string(shm), disk}) {
-    bool mem = path == shm;
-    ASSERT_EQ(truncate(path.c_str(), 4 << 20), 0);
-    auto dev = open_file_device(FileOptions{.path = path});
-    ASSERT_TRUE(dev.has_value()) << dev.error().message;
-    EXPECT_TRUE((*dev)->splices_writes());
-    for (bool fua : {false, true}) {
-      // Two runs; the second pipe holds 4 KiB more than its run, which stay.
-      Pipe a, b;
-      a.fill(data.data(), kA);
-      b.fill(data.data() + kA, kB + 4096);
-      PipeRun runs[] = {{a.fd[0], kA}, {b.fd[0], kB}};
-      uint64_t off = fua ? 8192 : 1 << 20;
-      IoRequest req{.op = IoOp::kWrite, .fua = fua, .offset = off, .len = kLen};
-      req.splice_from = runs;
-      req.splice_from_count = 2;
-      EXPECT_EQ(run(r, **dev, req, mem), int(kLen)) << path;
-      EXPECT_TRUE(a.drain().empty());
-      std::vector<uint8_t> rest = b.drain();
-      ASSERT_EQ(rest.size(), 4096u);
-      EXPECT_EQ(std::memcmp(rest.data(), data.data() + kLen, 4096), 0);
-      std::vector<uint8_t> got(kLen);
-      int fd = open(path.c_str(), O_RDONLY);
-      ASSERT_EQ(pread(fd, got.data(), kLen, off_t(off)), ssize_t(kLen));
-      close(fd);
-      EXPECT_EQ(std::memcmp(got.data(), data.data(), kLen), 0) << path << " fua " << fua;
-    }
-    {  // runs that hold fewer bytes than len: -EIO
-      Pipe a;
-      a.fill(data.data(), 4096);
-      PipeRun runs[] = {{a.fd[0], 8192}};
-      IoRequest req{.op = IoOp::kWrite, .offset = 0, .len = 8192};
-      req.splice_from = runs;
-      req.splice_from_count = 1;
-      EXPECT_EQ(run(r, **dev, req, mem), -EIO) << path;
-      PipeRun short_runs[] = {{a.fd[0], 4096}};
-      a.fill(data.data(), 4096);
-      req.splice_from = short_runs;
-      EXPECT_EQ(run(r, **dev, req, mem), -EIO) << path << ": runs end before len";
-    }
-    unlink(path.c_str());
-  }
-  // O_DIRECT takes no pipes.
-  std::string blk = temp_file(1 << 20);
-  auto dev = open_block_device(FileOptions{.path = blk});
-  ASSERT_TRUE(dev.has_value()) << dev.error().message;
-  EXPECT_FALSE((*dev)->splices_writes());
-  EXPECT_FALSE(make_null_device(1 << 20)->splices_writes());
-  Pipe p;
-  p.fill(data.data(), 4096);
-  PipeRun runs[] = {{p.fd[0], 4096}};
-  IoRequest req{.op = IoOp::kWrite, .offset = 0, .len = 4096};
-  req.splice_from = runs;
-  req.splice_from_count = 1;
-  EXPECT_EQ(run(r, **dev, req, true), -EINVAL) << "refused inside submit()";
   unlink(blk.c_str());
 }
 

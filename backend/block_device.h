@@ -60,12 +60,6 @@ struct MapExtent {
   uint64_t len = 0;  // bytes, > 0
 };
 
-// A run of a write's bytes waiting in a pipe (IoRequest::splice_from).
-struct PipeRun {
-  int fd = -1;       // the pipe's read end
-  uint32_t len = 0;  // bytes of the write it holds, from its front
-};
-
 struct IoRequest {
   IoOp op = IoOp::kRead;
   bool fua = false;       // kWrite: data is on stable storage before completion
@@ -91,16 +85,6 @@ struct IoRequest {
   int splice_to = -1;
   uint32_t splice_room = 0;
   bool spliced = false;
-  // kWrite: the bytes are not in buf but in pipes, in order:
-  // splice_from[0, splice_from_count), together at least len bytes (a pipe
-  // may hold more than its run; only the run is taken). Only for a backend
-  // whose splices_writes() is true (REQUIRES): it moves exactly len bytes
-  // from the pipes into the medium (a buffered file: splice(2), so the
-  // kernel copies them into the page cache and this process never touches
-  // them). A pipe that holds fewer bytes than its run fails the request
-  // with -EIO. After a failure the pipes may still hold bytes of the write.
-  const PipeRun* splice_from = nullptr;
-  uint8_t splice_from_count = 0;
   void (*on_done)(IoRequest& req, int result) = nullptr;
   void* user = nullptr;   // for the submitter; untouched by backends
   reactor::Reactor* reactor = nullptr;  // the submitting thread's reactor (see "Where I/O runs")
@@ -185,10 +169,6 @@ class BlockDevice {
   // True when submit() may splice a kRead into IoRequest::splice_to (a
   // buffered file); the submitter offers a pipe only then.
   virtual bool splices_reads() const { return false; }
-  // True when submit() takes a kWrite's bytes from pipes
-  // (IoRequest::splice_from; a buffered file); the submitter hands it
-  // pipes only then.
-  virtual bool splices_writes() const { return false; }
   // False when opened read-only (a writable LU needs it reopened).
   virtual bool writable() const { return true; }
   // write_through: every write is stable before completion (RWF_DSYNC).

@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
-#include <utility>
 
 #include "backend/zeros.h"
 #include "common/log.h"
@@ -95,7 +94,6 @@ UringDevice::~UringDevice() {
 void UringDevice::submit(IoRequest& req) {
   req.done_bytes = 0;
   if (!req.reactor) return req.on_done(req, -EINVAL);  // no ring to run on: the submitter broke the contract
-  if (req.splice_from && (req.op != IoOp::kWrite || !splices_writes())) return req.on_done(req, -EINVAL);
   if (req.op == IoOp::kCompareAndWrite) return req.on_done(req, -EOPNOTSUPP);  // not supports_compare_and_write()
   if (req.op == IoOp::kDiscard && is_blockdev_) return discard_blockdev(req);  // BLKDISCARD has no io_uring op
   issue(req);
@@ -146,58 +144,7 @@ void UringDevice::unsplice(IoRequest& req) {
   issue(req);
 }
 
-namespace {
-// The run that holds byte done_bytes of a write from pipes, and how many of
-// the write's bytes it still holds; {nullptr, 0} past the last run.
-std::pair<const PipeRun*, uint32_t> run_at(const IoRequest& req) {
-  uint32_t skip = req.done_bytes;
-  for (uint8_t i = 0; i < req.splice_from_count; ++i) {
-    const PipeRun& r = req.splice_from[i];
-    if (skip < r.len) return {&r, std::min(r.len - skip, req.len - req.done_bytes)};
-    skip -= r.len;
-  }
-  return {nullptr, 0};
-}
-}  // namespace
-
-void UringDevice::issue_from_pipes(IoRequest& req) {
-  io_uring_sqe* sqe;
-  if (req.done_bytes == req.len) {  // all in the file: FUA's fdatasync
-    if (memory_backed_) return from_pipes_done(req, ::fdatasync(fd_) < 0 ? -errno : 0);
-    sqe = req.reactor->get_sqe();
-    io_uring_prep_fsync(sqe, fd_, IORING_FSYNC_DATASYNC);
-    sqe->off = req.offset;
-    sqe->len = req.len;
-  } else {
-    auto [run, n] = run_at(req);
-    if (!run) return req.on_done(req, -EIO);  // the runs hold fewer than len bytes
-    uint64_t pos = req.offset + req.done_bytes;
-    if (memory_backed_) {
-      loff_t at = loff_t(pos);
-      ssize_t got = ::splice(run->fd, nullptr, fd_, &at, n, SPLICE_F_NONBLOCK);
-      return from_pipes_done(req, got < 0 ? -errno : int(got));
-    }
-    sqe = req.reactor->get_sqe();
-    // SPLICE_F_NONBLOCK: a pipe emptier than its run fails (EAGAIN) instead
-    // of holding a worker thread forever.
-    io_uring_prep_splice(sqe, run->fd, -1, fd_, int64_t(pos), n, SPLICE_F_NONBLOCK);
-  }
-  reactor::Reactor::set_op(sqe, new PendingOp(this, &req));
-}
-
-void UringDevice::from_pipes_done(IoRequest& req, int res) {
-  if (req.done_bytes == req.len) return req.on_done(req, res < 0 ? res : int(req.len));  // the fdatasync
-  if (res == -EINTR) return issue_from_pipes(req);
-  if (res == 0 || res == -EAGAIN) res = -EIO;  // a pipe that holds less than its run
-  if (res < 0) return req.on_done(req, res);
-  req.done_bytes += uint32_t(res);
-  bool dsync = req.fua || write_through_.load(std::memory_order_relaxed);
-  if (req.done_bytes < req.len || dsync) return issue_from_pipes(req);
-  req.on_done(req, int(req.len));
-}
-
 void UringDevice::issue(IoRequest& req) {
-  if (req.splice_from) return issue_from_pipes(req);
   uint32_t off = req.done_bytes;
   if (splices(req)) {
     if (memory_backed_) return on_complete(req, splice_inline(req));
@@ -235,7 +182,6 @@ void UringDevice::issue(IoRequest& req) {
 }
 
 void UringDevice::on_complete(IoRequest& req, int res) {
-  if (req.splice_from) return from_pipes_done(req, res);
   if (splices(req)) {
     if (res == -EINTR) return issue(req);
     if (res < 0) return unsplice(req);  // e.g. a full pipe: read into buf instead

@@ -13,9 +13,7 @@
 // device. Short transfers are continued until complete; reading past the
 // end of a file shorter than size_bytes() yields zeros. Reads offered a
 // pipe (IoRequest::splice_to) on a buffered file are spliced into it from
-// the page cache (splices()), so this process never copies their bytes;
-// writes whose bytes wait in pipes (IoRequest::splice_from) are spliced
-// from them into the file (issue_from_pipes).
+// the page cache (splices()), so this process never copies their bytes.
 // Physical block size: the device's (BLKPBSZGET) for block devices, 4096
 // for files.
 #pragma once
@@ -41,7 +39,6 @@ class UringDevice final : public BlockDevice {
   void drop_cache() override;
   bool supports_discard() const override { return true; }
   bool splices_reads() const override { return !direct_; }
-  bool splices_writes() const override { return !direct_; }
   static constexpr uint32_t kInlineMaxBytes = 64 * 1024;
   uint32_t physical_block_size() const override { return phys_block_; }
   // Files: SEEK_DATA/SEEK_HOLE (holes are deallocated; past the end of a
@@ -66,13 +63,6 @@ class UringDevice final : public BlockDevice {
   // A splice read that met the end of a shorter file: zeros for the rest
   // (0 or -errno).
   int splice_zeros(IoRequest& req);
-  // A write whose bytes come from pipes (IoRequest::splice_from): each
-  // step splices the rest of the current run into the file (inline on a
-  // memory-backed file, else on the ring); FUA and write_through end with
-  // an fdatasync of the range (on the ring: a separate fsync operation,
-  // issued once done_bytes == len).
-  void issue_from_pipes(IoRequest& req);
-  void from_pipes_done(IoRequest& req, int res);
   void on_complete(IoRequest& req, int res);
 
   int fd_;
