@@ -109,6 +109,10 @@ void socket_pair(int fds[2]) {
   close(ls);
 }
 
+// The file offset of the block after the one at `off`: blocks go one after
+// another and start again at 0 where a whole block no longer fits.
+uint64_t next_block(uint64_t off, size_t bs, uint64_t size) { return off + 2 * bs > size ? 0 : off + bs; }
+
 bool recv_all(int fd, uint8_t* p, size_t n) {
   while (n) {
     ssize_t r = recv(fd, p, n, MSG_WAITALL);
@@ -164,7 +168,7 @@ class Writer {
         full_.pop_front();
       }
       if (pwrite(fd_, data(i), bs_, off_t(off)) != ssize_t(bs_)) die("pwrite");
-      off = (off + bs_) % (size_ - size_ % bs_);
+      off = next_block(off, bs_, size_);
       std::lock_guard lk(mu_);
       free_.push_back(i);
       cv_.notify_all();
@@ -226,8 +230,9 @@ int main(int argc, char** argv) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) die("pipe");
     fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
-    uint64_t off = 0;
+    uint64_t block_off = 0;
     while (std::chrono::steady_clock::now() < end) {
+      uint64_t off = block_off;
       size_t in_pipe = 0, left = o.bs;
       while (left || in_pipe) {
         if (left) {
@@ -246,7 +251,7 @@ int main(int argc, char** argv) {
           off += uint64_t(n);
         }
       }
-      if (off + o.bs > o.size) off = 0;
+      block_off = next_block(block_off, o.bs, o.size);
       ++blocks;
     }
   } else {
