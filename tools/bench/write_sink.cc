@@ -56,6 +56,15 @@ struct Options {
   std::exit(2);
 }
 
+// A whole number (decimal, or 0x hex) or, with `real`, a decimal; anything
+// else is a usage error.
+double number(const std::string& text, bool real = false) {
+  char* end = nullptr;
+  double v = real ? std::strtod(text.c_str(), &end) : double(std::strtoull(text.c_str(), &end, 0));
+  if (text.empty() || *end || text[0] == '-') usage();
+  return v;
+}
+
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -66,9 +75,9 @@ Options parse(int argc, char** argv) {
     };
     if (a == "--into") o.into = value();
     else if (a == "--file") o.file = value();
-    else if (a == "--size") o.size = std::strtoull(value().c_str(), nullptr, 0);
-    else if (a == "--bs") o.bs = std::strtoull(value().c_str(), nullptr, 0);
-    else if (a == "--time") o.secs = std::strtod(value().c_str(), nullptr);
+    else if (a == "--size") o.size = uint64_t(number(value()));
+    else if (a == "--bs") o.bs = size_t(number(value()));
+    else if (a == "--time") o.secs = number(value(), true);
     else if (a == "--json") o.json = true;
     else usage();
   }

@@ -32,4 +32,8 @@ set +e
 [ $? -eq 2 ] || fail "an unknown mode is not refused with status 2"
 "$sink" --into buffer 2>/dev/null
 [ $? -eq 2 ] || fail "--into buffer without --file is not refused with status 2"
+"$sink" --into none --bs 1x 2>/dev/null
+[ $? -eq 2 ] || fail "a block size with trailing garbage is not refused with status 2"
+"$sink" --into none --time soon 2>/dev/null
+[ $? -eq 2 ] || fail "a time that is not a number is not refused with status 2"
 echo ok
