@@ -111,8 +111,9 @@ TEST(Health, ScheduledStatesAreTheAnswerInConfigOrder) {
 }
 
 TEST(Health, JsonIsOkOnlyWhenEveryBackendAnswersAndEveryGroupIsReady) {
-  BackendProbe good{"d0", "vdisk_fileio", "/srv/d0.img", true, "", 0.001};
-  BackendProbe bad{"d1", "vdisk_blockio", "/dev/sdx", false, "cannot open /dev/sdx: No such file or directory", 0};
+  BackendProbe good{"d0", "vdisk_fileio", "/srv/d0.img", true, "", 0.001, "healthy"};
+  BackendProbe bad{"d1", "vdisk_blockio", "/dev/sdx", false, "cannot open /dev/sdx: No such file or directory", 0,
+                   "failed"};
   GroupHealth plain{"dg", "", true, false, false, 0, {}};
   GroupHealth syncing{"ha", "san-ha", false, true, true, 1, {{1, 100}, {2, 200}}};
   GroupHealth synced = syncing;

@@ -121,7 +121,7 @@ struct TargetPortGroupSpec {
   // The other node's ports (scsi/redirect.h): where medium access of this
   // device group's non-optimized ports goes while this group is
   // active/optimized. Null for local groups.
-  std::shared_ptr<Redirector> redirector;
+  std::shared_ptr<Redirector> redirector = nullptr;
 };
 
 class TargetPortGroup {

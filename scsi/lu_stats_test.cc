@@ -26,7 +26,9 @@ TEST(LuStats, LatencySlotBoundsAreTrueUpperBounds) {
     int i = latency_slot(ns);
     ASSERT_LT(i, kLatencyBounds);
     EXPECT_LE(double(ns) * 1e-9, latency_bound_seconds(i) * (1 + 1e-12)) << ns;
-    if (i > 0) EXPECT_GT(double(ns) * 1e-9, latency_bound_seconds(i - 1)) << ns;
+    if (i > 0) {
+      EXPECT_GT(double(ns) * 1e-9, latency_bound_seconds(i - 1)) << ns;
+    }
   }
 }
 
