@@ -1,8 +1,13 @@
 // esan-bench against a real esand: a verified mixed workload over several
 // sessions completes without errors and reports both reads and writes, and
 // --verify does catch data that is not what was written (a null LU reads
-// back zeros).
+// back zeros); a target that dies mid-run ends the run with an error.
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -64,6 +69,32 @@ TEST(EsanBench, VerifiedMixedWorkloadOverSessions) {
   EXPECT_EQ(RunCommand(Bench(esand.Url(kIqn, 0) + " --bs 1000")).exit_code, 2);
   EXPECT_EQ(RunCommand(Bench(esand.Url(kIqn, 9) + " --time 1s")).exit_code, 2);
   ASSERT_TRUE(esand.Stop());
+}
+
+// The target going away mid-run ends the run at once with an error (no
+// reconnect loop spinning until --time and the drain deadline have passed).
+TEST(EsanBench, EndsWithAnErrorWhenTheTargetGoesAway) {
+  EsandProcess esand("bench-gone");
+  esand.WriteConfig(Handler("vdisk_nullio", NullioDevice("null0", 64)) +
+                    IscsiDriver(Target(kIqn, "        LUN 0 null0\n")));
+  ASSERT_TRUE(esand.Start());
+  auto start = std::chrono::steady_clock::now();
+  auto run = std::async(std::launch::async, [&] {
+    return RunCommand(Bench(esand.Url(kIqn, 0) + " --rw randread --bs 4k --qd 8 --time 60s --quiet --json"));
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_EQ(::kill(esand.pid(), SIGKILL), 0);
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(50)), std::future_status::ready)
+      << "esan-bench still running 50 s after its target died";
+  CommandOutput r = run.get();
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(30)) << "it waited for --time (60 s) instead of ending";
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  auto j = LastJson(r.output);
+  ASSERT_TRUE(j.is_object()) << r.output;
+  EXPECT_GT(j["errors"].get<uint64_t>(), 0u);
+  EXPECT_NE(j.value("first_error", std::string()), "") << r.output;
+  esand.Stop();  // reaps the killed process
 }
 
 }  // namespace

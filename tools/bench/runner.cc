@@ -89,6 +89,10 @@ Result<std::unique_ptr<Runner>> Runner::connect(const Options& opts) {
     iscsi_set_session_type(ss.ctx, ISCSI_SESSION_NORMAL);
     iscsi_set_header_digest(ss.ctx, ISCSI_HEADER_DIGEST_NONE_CRC32C);
     iscsi_set_isid_random(ss.ctx, rd(), 0);
+    // A lost connection ends the run with an error: libiscsi's automatic
+    // reconnect would retry for as long as the target is away, spinning a
+    // core while the commands it holds wait out the drain deadline.
+    iscsi_set_noautoreconnect(ss.ctx, 1);
     if (url->user[0]) iscsi_set_initiator_username_pwd(ss.ctx, url->user, url->passwd);
     ss.lun = url->lun;
     std::string portal = url->portal;
