@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "common/buffer.h"
 #include "common/result.h"
 
 namespace esan::reactor {
@@ -68,10 +69,21 @@ struct IoRequest {
   uint8_t* buf = nullptr; // kRead/kWrite: len bytes, 4096-byte aligned; kCompareAndWrite: 2 * len
   // kRead: the submitter accepts `shared` in place of buf being filled (it
   // only sends the bytes on). A backend that already holds them read-only
-  // for the process's lifetime (null: zeros) may then set `shared` to them
-  // and leave buf untouched; otherwise it fills buf and leaves shared null.
+  // may then set `shared` to them and leave buf untouched: bytes it holds
+  // for the process's lifetime (null: zeros), or the buffer it received
+  // them into (rbd: librbd's), which it lends by setting `lease` too. Those
+  // bytes stay valid and unchanged while anyone holds the lease; the
+  // submitter keeps it until it has sent them. Otherwise the backend fills
+  // buf and leaves shared and lease null.
   bool may_share = false;
   const uint8_t* shared = nullptr;
+  std::shared_ptr<const void> lease = nullptr;
+  // kWrite: *give owns buf's storage (give->data() == buf) and the submitter
+  // does not read it again. A backend that must keep the bytes past
+  // completion (rbd: librbd's write cache acknowledges before the OSD has
+  // them) may take that storage instead of copying it, leaving *give a
+  // fresh buffer of the same size with unspecified contents.
+  AlignedBuffer* give = nullptr;
   // kRead: the submitter offers the write end of an empty pipe with room
   // for splice_room bytes (F_GETPIPE_SZ: a page per slot, so a range that
   // does not start on a page needs a page more), in place of filling buf.

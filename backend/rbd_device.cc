@@ -9,7 +9,7 @@
 #if ESAN_HAVE_RBD
 
 #include <rados/librados.h>
-#include <rbd/librbd.h>
+#include <rbd/librbd.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -28,15 +28,16 @@ namespace {
 
 class RbdDevice final : public BlockDevice {
  public:
-  RbdDevice(const RbdOptions& o, rados_t cluster, rados_ioctx_t io, rbd_image_t img, uint64_t image_size,
-            uint64_t object_size, uint64_t stripe_unit)
-      : name_(o.pool + "/" + o.image), device_(o.device), cluster_(cluster), io_(io), img_(img),
+  RbdDevice(const RbdOptions& o, rados_t cluster, librados::IoCtx io, std::unique_ptr<librbd::Image> img,
+            uint64_t image_size, uint64_t object_size, uint64_t stripe_unit)
+      : name_(o.pool + "/" + o.image), device_(o.device), cluster_(cluster), io_(std::move(io)),
+        img_(std::move(img)),
         size_(o.size_bytes ? o.size_bytes : image_size), image_size_(image_size),
         follow_(o.size_bytes == 0 || o.size_bytes == image_size), write_through_(o.write_through),
         read_only_(o.read_only), query_window_(kQueryObjects * std::max<uint64_t>(object_size, 4096)),
         stripe_unit_(stripe_unit ? stripe_unit : object_size) {
     watcher_ = std::thread([this] { worker_loop(); });
-    if (int r = rbd_update_watch(img_, &watch_handle_, &RbdDevice::on_update, this); r < 0) {
+    if (int r = img_->update_watch(&update_ctx_, &watch_handle_); r < 0) {
       watch_handle_ = 0;
       ESAN_LOG_WARN("rbd image '{}': cannot watch for resizes: {}", name_, strerror(-r));
     } else {
@@ -45,16 +46,17 @@ class RbdDevice final : public BlockDevice {
   }
 
   ~RbdDevice() override {
-    if (watching_) rbd_update_unwatch(img_, watch_handle_);
+    if (watching_) img_->update_unwatch(watch_handle_);
     {
       std::lock_guard lk(watch_mu_);
       stop_ = true;
     }
     watch_cv_.notify_all();
     watcher_.join();
-    if (!read_only_) rbd_flush(img_);
-    rbd_close(img_);
-    rados_ioctx_destroy(io_);
+    if (!read_only_) img_->flush();
+    img_->close();
+    img_.reset();
+    io_.close();
     rados_shutdown(cluster_);
   }
 
@@ -73,11 +75,11 @@ class RbdDevice final : public BlockDevice {
     if (size_bytes == 0) return make_error(Errc::kInvalidArgument, "size 0");
     std::lock_guard lk(resize_mu_);
     uint64_t image = 0;
-    if (int r = rbd_get_size(img_, &image); r < 0)
+    if (int r = img_->size(&image); r < 0)
       return make_error(Errc::kIo, fmt::format("rbd image '{}': cannot read its size: {}", name_, strerror(-r)));
     if (size_bytes > image) {
       if (read_only_) return make_error(Errc::kInvalidArgument, fmt::format("rbd image '{}' is open read-only", name_));
-      if (int r = rbd_resize(img_, size_bytes); r < 0)
+      if (int r = img_->resize(size_bytes); r < 0)
         return make_error(Errc::kIo, fmt::format("rbd image '{}': cannot grow to {} bytes: {}", name_, size_bytes,
                                                  strerror(-r)));
       image = size_bytes;
@@ -89,8 +91,8 @@ class RbdDevice final : public BlockDevice {
   }
 
   void drop_cache() override {
-    if (!read_only_) rbd_flush(img_);
-    rbd_invalidate_cache(img_);
+    if (!read_only_) img_->flush();
+    img_->invalidate_cache();
   }
 
   bool supports_compare_and_write(uint64_t offset, uint32_t len) const override {
@@ -118,7 +120,7 @@ class RbdDevice final : public BlockDevice {
       return req.on_done(req, -EOPNOTSUPP);
     bool fua = (req.op == IoOp::kWrite || req.op == IoOp::kCompareAndWrite) &&
                (req.fua || write_through_.load(std::memory_order_relaxed));
-    auto* op = new Op{this, &req, nullptr, 0, fua, 0};
+    auto* op = new Op{this, &req, nullptr, 0, fua, 0, {}};
     req.reactor->worker_io_started();
     start(*op, req.op);
   }
@@ -127,10 +129,15 @@ class RbdDevice final : public BlockDevice {
   struct Op {
     RbdDevice* dev;
     IoRequest* req;
-    rbd_completion_t c;
+    librbd::RBD::AioCompletion* c;
     ssize_t result;
     bool flush_after;  // a FUA write: flush once the write is done
     uint64_t mismatch;  // kCompareAndWrite: librbd's offset of the first difference
+    // kRead: librbd's buffers (lent to the submitter when they are one
+    // piece); kWrite, kCompareAndWrite: the data, which librbd keeps until
+    // the OSD has it (its write cache completes writes earlier): the
+    // submitter's buffer when it gives it, else a copy.
+    ceph::bufferlist bl;
   };
 
   // librbd 1.16 (Ceph 16) refuses a compare-and-write that leaves one
@@ -142,34 +149,55 @@ class RbdDevice final : public BlockDevice {
 
   void start(Op& op, IoOp what) {
     IoRequest& req = *op.req;
-    int r = rbd_aio_create_completion(&op, &RbdDevice::on_complete, &op.c);
-    if (r == 0) {
-      switch (what) {
-        case IoOp::kRead: r = rbd_aio_read(img_, req.offset, req.len, reinterpret_cast<char*>(req.buf), op.c); break;
-        case IoOp::kWrite: r = rbd_aio_write(img_, req.offset, req.len, reinterpret_cast<const char*>(req.buf), op.c); break;
-        case IoOp::kFlush: r = rbd_aio_flush(img_, op.c); break;
-        case IoOp::kDiscard: r = rbd_aio_discard(img_, req.offset, req.len, op.c); break;
-        case IoOp::kWriteZeroes: r = rbd_aio_write_zeroes(img_, req.offset, req.len, op.c, 0, 0); break;
-        case IoOp::kCompareAndWrite: {
-          const char* cmp = reinterpret_cast<const char*>(req.buf);
-          r = int(rbd_aio_compare_and_write(img_, req.offset, req.len, cmp, cmp + req.len, op.c, &op.mismatch, 0));
-          break;
-        }
+    op.c = new librbd::RBD::AioCompletion(&op, &RbdDevice::on_complete);
+    const char* data = reinterpret_cast<const char*>(req.buf);
+    op.bl.clear();
+    int r = 0;
+    switch (what) {
+      case IoOp::kRead: r = img_->aio_read(req.offset, req.len, op.bl, op.c); break;
+      case IoOp::kWrite:
+        write_data(req, op.bl);
+        r = img_->aio_write(req.offset, req.len, op.bl, op.c);
+        break;
+      case IoOp::kFlush: r = img_->aio_flush(op.c); break;
+      case IoOp::kDiscard: r = img_->aio_discard(req.offset, req.len, op.c); break;
+      case IoOp::kWriteZeroes: r = img_->aio_write_zeroes(req.offset, req.len, op.c, 0, 0); break;
+      case IoOp::kCompareAndWrite: {
+        ceph::bufferlist cmp;
+        cmp.append(data, req.len);
+        op.bl.append(data + req.len, req.len);
+        r = img_->aio_compare_and_write(req.offset, req.len, cmp, op.bl, op.c, &op.mismatch, 0);
+        break;
       }
-      if (r < 0) rbd_aio_release(op.c);
     }
     if (r < 0) {  // not started: complete here, on the submitting thread
+      op.c->release();
       op.result = r;
       op.flush_after = false;
       finish(op);
     }
   }
 
+  // A write's bytes as a bufferlist librbd may keep after completing it:
+  // the submitter's storage when it gives it (IoRequest::give, which gets a
+  // fresh buffer of the same size), else a copy.
+  static void write_data(IoRequest& req, ceph::bufferlist& bl) {
+    AlignedBuffer* given = req.give;
+    if (given && given->data() == req.buf && given->size() >= req.len) {
+      AlignedBuffer kept(given->size());
+      given->swap(kept);
+      bl.append(ceph::buffer::ptr(ceph::buffer::claim_malloc(req.len, reinterpret_cast<char*>(kept.release()))));
+      return;
+    }
+    bl.append(reinterpret_cast<const char*>(req.buf), req.len);
+  }
+
   // librbd's thread: hand the result to the submitting reactor.
-  static void on_complete(rbd_completion_t c, void* arg) {
+  static void on_complete(librbd::completion_t c, void* arg) {
     auto* op = static_cast<Op*>(arg);
-    op->result = rbd_aio_get_return_value(c);
-    rbd_aio_release(c);
+    auto* comp = static_cast<librbd::RBD::AioCompletion*>(c);
+    op->result = comp->get_return_value();
+    comp->release();
     op->req->reactor->post([op] { op->dev->finish(*op); });
   }
 
@@ -181,6 +209,7 @@ class RbdDevice final : public BlockDevice {
     }
     IoRequest& req = *op.req;
     int res = op.result < 0 ? int(op.result) : int(req.len);
+    if (req.op == IoOp::kRead && res >= 0) res = deliver_read(op, req);
     if (req.op == IoOp::kCompareAndWrite) {
       if (res == -EILSEQ) req.miscompare_at = uint32_t(std::min<uint64_t>(op.mismatch, req.len - 1));
       ESAN_LOG_DEBUG("rbd image '{}': librbd compare-and-write of {} bytes at {}: {}", name_, req.len, req.offset,
@@ -192,6 +221,22 @@ class RbdDevice final : public BlockDevice {
     req.reactor->worker_io_done();
     delete &op;
     req.on_done(req, res);
+  }
+
+  // A read's bytes, in librbd's buffers: lent to the submitter when they
+  // are one piece and it takes them (IoRequest::may_share: a READ's
+  // Data-In is sent from them), else copied into req.buf. The C API's
+  // rbd_aio_read would copy them into req.buf every time.
+  static int deliver_read(Op& op, IoRequest& req) {
+    if (op.bl.length() != req.len) return -EIO;
+    if (req.may_share && op.bl.is_contiguous()) {
+      auto held = std::make_shared<ceph::bufferlist>(std::move(op.bl));
+      req.shared = reinterpret_cast<const uint8_t*>(held->c_str());
+      req.lease = std::move(held);
+    } else {
+      op.bl.begin().copy(req.len, reinterpret_cast<char*>(req.buf));
+    }
+    return int(req.len);
   }
 
   static bool unreachable_error(int err) {
@@ -223,8 +268,14 @@ class RbdDevice final : public BlockDevice {
                  {{"device", device_}, {"path", path}, {"state", "failed"}, {"error", strerror(-res)}});
   }
 
-  static void on_update(void* arg) {
-    auto* self = static_cast<RbdDevice*>(arg);
+  // librbd's update watch: wakes the worker (image_changed).
+  struct UpdateWatch final : librbd::UpdateWatchCtx {
+    explicit UpdateWatch(RbdDevice* d) : dev(d) {}
+    void handle_notify() override { on_update(dev); }
+    RbdDevice* dev;
+  };
+
+  static void on_update(RbdDevice* self) {
     {
       std::lock_guard lk(self->watch_mu_);
       self->changed_ = true;
@@ -273,7 +324,7 @@ class RbdDevice final : public BlockDevice {
   void run_query(MapQuery& q) {
     uint64_t begin = q.offset, end = q.offset + std::min(q.len, query_window_);
     std::vector<Allocated> got;
-    int r = rbd_diff_iterate2(img_, nullptr, begin, end - begin, 1, 0, &RbdDevice::on_diff, &got);
+    int r = img_->diff_iterate2(nullptr, begin, end - begin, true, false, &RbdDevice::on_diff, &got);
     q.extents.clear();
     if (r >= 0) {
       r = 0;
@@ -302,7 +353,7 @@ class RbdDevice final : public BlockDevice {
 
   void image_changed() {
     uint64_t image = 0;
-    if (rbd_get_size(img_, &image) < 0) return;
+    if (img_->size(&image) < 0) return;
     uint64_t now;
     {
       std::lock_guard lk(resize_mu_);
@@ -322,8 +373,9 @@ class RbdDevice final : public BlockDevice {
   std::string device_;  // esand's device name
   std::atomic<bool> unreachable_{false};
   rados_t cluster_;
-  rados_ioctx_t io_;
-  rbd_image_t img_;
+  librados::IoCtx io_;
+  std::unique_ptr<librbd::Image> img_;
+  UpdateWatch update_ctx_{this};
   std::atomic<uint64_t> size_;
   std::mutex resize_mu_;  // image_size_, follow_, size_ changes
   uint64_t image_size_;
@@ -391,32 +443,39 @@ Result<std::unique_ptr<BlockDevice>> open_rbd_device(const RbdOptions& o) {
   if (int r = rados_connect(cluster); r < 0)
     return fail(Errc::kIo, fmt::format("{}: cannot connect to the Ceph cluster as client.{} (within {} s): {}",
                                        where(o), user, o.timeout_s, strerror(-r)));
-  rados_ioctx_t io = nullptr;
-  if (int r = rados_ioctx_create(cluster, o.pool.c_str(), &io); r < 0)
+  rados_ioctx_t pool = nullptr;
+  if (int r = rados_ioctx_create(cluster, o.pool.c_str(), &pool); r < 0)
     return fail(Errc::kIo, fmt::format("{}: cannot open pool '{}': {}", where(o), o.pool, strerror(-r)));
-  rbd_image_t img = nullptr;
-  int r = o.read_only ? rbd_open_read_only(io, o.image.c_str(), &img, nullptr)
-                      : rbd_open(io, o.image.c_str(), &img, nullptr);
+  // The image through librbd's C++ API: its reads fill a bufferlist that
+  // can be lent on (deliver_read). The C++ IoCtx takes its own reference.
+  librados::IoCtx io;
+  librados::IoCtx::from_rados_ioctx_t(pool, io);
+  rados_ioctx_destroy(pool);
+  auto img = std::make_unique<librbd::Image>();
+  librbd::RBD rbd;
+  int r = o.read_only ? rbd.open_read_only(io, *img, o.image.c_str(), nullptr)
+                      : rbd.open(io, *img, o.image.c_str(), nullptr);
+  uint64_t size = 0;
   if (r < 0) {
-    rados_ioctx_destroy(io);
+    io.close();
     return fail(Errc::kIo, fmt::format("{}: cannot open the image: {}", where(o), strerror(-r)));
   }
-  uint64_t size = 0;
-  r = rbd_get_size(img, &size);
+  r = img->size(&size);
   if (r < 0 || (o.size_bytes && o.size_bytes > size) || size == 0) {
     std::string msg = r < 0 ? fmt::format("{}: cannot read its size: {}", where(o), strerror(-r))
                       : size == 0 ? fmt::format("{} is empty (size 0)", where(o))
                                   : fmt::format("{}: size {} is larger than the image ({} bytes)", where(o),
                                                 o.size_bytes, size);
-    rbd_close(img);
-    rados_ioctx_destroy(io);
+    img->close();
+    img.reset();
+    io.close();
     return fail(r < 0 ? Errc::kIo : Errc::kInvalidArgument, std::move(msg));
   }
-  rbd_image_info_t info{};
-  uint64_t stripe_unit = 0;
-  if (rbd_stat(img, &info, sizeof info) < 0) info.obj_size = 4u << 20;
-  if (rbd_get_stripe_unit(img, &stripe_unit) < 0) stripe_unit = info.obj_size;
-  return std::unique_ptr<BlockDevice>(new RbdDevice(o, cluster, io, img, size, info.obj_size, stripe_unit));
+  librbd::image_info_t info{};
+  if (img->stat(info, sizeof info) < 0) info.obj_size = 4u << 20;
+  uint64_t stripe_unit = img->get_stripe_unit();
+  if (stripe_unit == 0) stripe_unit = info.obj_size;
+  return std::unique_ptr<BlockDevice>(new RbdDevice(o, cluster, std::move(io), std::move(img), size, info.obj_size, stripe_unit));
 }
 
 }  // namespace esan::backend
@@ -429,7 +488,7 @@ bool rbd_available() { return false; }
 
 Result<std::unique_ptr<BlockDevice>> open_rbd_device(const RbdOptions& o) {
   return make_error(Errc::kUnsupported, fmt::format("rbd image '{}/{}': esand was built without librbd "
-                                                    "(install librbd-dev and librados-dev and rebuild)",
+                                                    "(install librbd-dev, librados-dev and libradospp-dev and rebuild)",
                                                     o.pool, o.image));
 }
 

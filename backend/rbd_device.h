@@ -7,17 +7,25 @@
 // pool, image and the Ceph error after at most about that long, never a
 // hang. Synchronous: call it off the reactors (config load, management).
 //
-// I/O: librbd's asynchronous API. submit() starts the operation and returns;
+// I/O: librbd's asynchronous C++ API (librbd::Image). submit() starts the
+// operation and returns;
 // librbd completes it on one of its own threads, which hands the result to
 // req.reactor through Reactor::post (the reactor's eventfd), where on_done
 // runs. No thread per command, no blocking call on a reactor. REQUIRES
 // req.reactor (a request without one fails with -EINVAL).
-//  kRead/kWrite  rbd_aio_read / rbd_aio_write; a FUA or write_through write
-//                is followed by rbd_aio_flush before it completes
-//  kFlush        rbd_aio_flush (librbd's cache, if enabled, is written back)
-//  kDiscard      rbd_aio_discard (reads of the range then return zeros:
+//  kRead         aio_read into a bufferlist of librbd's. With req.may_share
+//                and the bytes in one piece, they are lent: req.shared
+//                points into it, req.lease keeps it (no copy); otherwise
+//                they are copied into req.buf
+//  kWrite        aio_write of bytes librbd keeps until the OSD has them
+//                (its write cache acknowledges earlier): req.buf's storage
+//                when req.give hands it over (*req.give gets a fresh
+//                buffer), else a copy; a FUA or write_through write is
+//                followed by aio_flush before it completes
+//  kFlush        aio_flush (librbd's cache, if enabled, is written back)
+//  kDiscard      aio_discard (reads of the range then return zeros:
 //                rbd_skip_partial_discard is off, so partial objects are zeroed)
-//  kWriteZeroes  rbd_aio_write_zeroes
+//  kWriteZeroes  aio_write_zeroes
 // Object operations time out after timeout_s (rados_osd_op_timeout): a
 // cluster that stops answering fails commands with -ETIMEDOUT (and friends),
 // which the SCSI layer answers with a retryable status (scsi/sbc_io.cc
@@ -27,13 +35,13 @@
 // health_recovered: the events the backend probes post for file devices.
 //
 // Capacity: size_bytes (0 = the image's size; else at most the image's).
-// resize() grows the image (rbd_resize) when asked for more than it has and
+// resize() grows the image (Image::resize) when asked for more than it has and
 // never shrinks it (a smaller size only exposes less). A resize made
 // elsewhere (rbd resize) is noticed through librbd's update watch; a device
 // exposing the whole image follows it and tells its capacity listener
 // (BlockDevice::set_capacity_listener) from its watch thread (one per device).
 //
-//  kCompareAndWrite  rbd_aio_compare_and_write, atomic at the OSD against
+//  kCompareAndWrite  aio_compare_and_write, atomic at the OSD against
 //                every client of the image (the other HA node included);
 //                its mismatch offset (from req.offset) becomes
 //                req.miscompare_at on -EILSEQ. librbd 1.16 (Ceph 16) refuses
@@ -43,11 +51,11 @@
 //                its range guard instead (scsi/sbc_atomic.cc). Each one is
 //                logged at debug level with its result. FUA as for kWrite.
 //
-// drop_cache(): rbd_flush + rbd_invalidate_cache (HA role changes).
+// drop_cache(): the image's flush + invalidate_cache (HA role changes).
 //
 // Provisioning: map_status_async() queues the query for the device's worker
 // thread (the one that also follows resizes; one per device, queries run
-// one after another) and returns; the worker runs rbd_diff_iterate2 (no
+// one after another) and returns; the worker runs diff_iterate2 (no
 // "from" snapshot, the parent included, whole_object 0) over at most 64
 // objects' worth of bytes from q.offset and posts the extents to q.reactor
 // (Reactor::post, counted as the reactor's backend I/O in flight), where

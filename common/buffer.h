@@ -44,6 +44,14 @@ class AlignedBuffer {
     size_ = n;
   }
   void clear() { size_ = 0; }
+  // Gives up the storage: returns it (the caller free()s it) and leaves the
+  // buffer empty (no storage, size 0).
+  [[nodiscard]] uint8_t* release() {
+    uint8_t* p = data_;
+    data_ = nullptr;
+    size_ = cap_ = 0;
+    return p;
+  }
   // Sets the size to n and zero-fills all n bytes.
   void assign_zero(size_t n) {
     resize(n);

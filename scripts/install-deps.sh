@@ -12,7 +12,7 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
       mmdebstrap qemu-system-x86 e2fsprogs msmtp python3-aiosmtpd libfuse3-dev fuse3
       libncurses-dev tmux
       squashfs-tools mtools dosfstools fdisk grub-pc-bin grub-efi-amd64-bin grub-common openssh-client
-      librbd-dev librados-dev ceph-mon ceph-osd ceph-mgr ceph-common)
+      librbd-dev librados-dev libradospp-dev ceph-mon ceph-osd ceph-mgr ceph-common)
 # zlib1g-dev: the support bundle's tar.gz (support/tar_gz.cc).
 # corosync .. util-linux: the HA lab (tests/ha). pacemaker, crmsh,
 # resource-agents, pacemaker-cli-utils: the resource agent (ra/) and the
@@ -27,9 +27,10 @@ PKGS=(cmake ninja-build g++ pkg-config python3 ccache
 # squashfs-tools .. grub-common, openssh-client: the appliance image (image/:
 # the slot image, the drive's partitions as files, GRUB for BIOS and UEFI,
 # the boot test's SSH into the booted appliance).
-# librbd-dev, librados-dev: the rbd backend (vdisk_rbd); ceph-mon, ceph-osd,
-# ceph-mgr, ceph-common (the rbd and ceph CLIs): the single-node Ceph cluster
-# the rbd tests start (tests/rbd/ceph_cluster.sh).
+# librbd-dev, librados-dev, libradospp-dev (librados' C++ headers): the rbd
+# backend (vdisk_rbd); ceph-mon, ceph-osd, ceph-mgr, ceph-common (the rbd and
+# ceph CLIs): the single-node Ceph cluster the rbd tests start
+# (tests/rbd/ceph_cluster.sh).
 # --bench: also what bench/compare needs (tgt as the side-by-side peer,
 # gnuplot for the chart, iperf3 for the loopback TCP ceiling).
 # --fuzz: clang with the libFuzzer/sanitizer runtimes for tests/fuzz/run;

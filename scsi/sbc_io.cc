@@ -96,8 +96,12 @@ struct VerifyState {
   bool bytchk = false;  // BYTCHK=1: compare the medium with the Data-Out
 };
 
+// data_only: buf is the task's buffer, holding only what the command
+// reads or writes, and nothing reads it after the I/O but the transport
+// sending a READ's data on: a READ's bytes may then be shared, lent or
+// spliced, a WRITE's storage taken (backend::IoRequest).
 void start_io(Cmd& c, backend::IoOp op, uint64_t lba, uint32_t blocks, uint8_t* buf, bool fua,
-              void (*done)(backend::IoRequest&, int), bool may_share = false) {
+              void (*done)(backend::IoRequest&, int), bool data_only = false) {
   Task& t = c.task;
   unsigned shift = c.lu->block_shift();
   t.io = backend::IoRequest{};
@@ -108,11 +112,12 @@ void start_io(Cmd& c, backend::IoOp op, uint64_t lba, uint32_t blocks, uint8_t* 
   t.io.buf = buf;
   t.io.on_done = done;
   t.io.user = &t;
-  t.io.may_share = may_share;
-  if (may_share) {
+  if (data_only && op == backend::IoOp::kRead) {
+    t.io.may_share = true;
     t.io.splice_to = t.data_in_pipe;
     t.io.splice_room = t.data_in_pipe_room;
   }
+  if (data_only && op == backend::IoOp::kWrite) t.io.give = &t.data;
   submit_io(t, c.lu->device());  // may complete (and release the task) inline
 }
 
@@ -124,6 +129,7 @@ void read_done(backend::IoRequest& req, int res) {
   if (res < 0) fail_io(t, res, false, lu_of(t).d_sense());
   else {
     t.data_in_shared = req.shared;
+    t.data_in_lease = std::move(req.lease);
     t.data_in_spliced = req.spliced;
   }
   complete(t);
@@ -244,7 +250,7 @@ Flow cmd_write(Cmd& c) {
   uint32_t blocks = uint32_t(got);
   if (write_blocked(c, r.lba, blocks)) return Flow::kDone;
   bool fua = write_verify || (opcode != op::kWrite6 && (c.cdb[1] & 0x08)) || c.lu->force_fua();
-  start_io(c, backend::IoOp::kWrite, r.lba, blocks, c.task.data.data(), fua, write_done);
+  start_io(c, backend::IoOp::kWrite, r.lba, blocks, c.task.data.data(), fua, write_done, true);
   return Flow::kAsync;
 }
 

@@ -48,6 +48,49 @@ TEST(SbcIo, NullLuReadsSendSharedZerosAndVerifyStillCompares) {
                SenseKey::kMiscompare, asc::kMiscompareDuringVerify);
 }
 
+// A backend that lends the buffer it read into (rbd): the task sends from
+// it and holds the lease; VERIFY still reads into its own buffer.
+TEST(SbcIo, ReadsKeepALentBufferWithTheTask) {
+  Fixture f;
+  auto data = pattern(8 * 512, 5);
+  expect_good(write10(f, 20, data));
+  f.dev->lend = true;
+  Task t = f.run(cdb10(op::kRead10, 20, 8), DataDir::kIn, {}, 8 * 512);
+  expect_good(t);
+  ASSERT_NE(t.data_in_lease, nullptr);
+  EXPECT_EQ(t.data_in_lease, f.dev->last_lease.lock()) << "the task holds the device's lease";
+  EXPECT_NE(t.data_in_shared, t.data.data());
+  EXPECT_EQ(bytes_of(t), data);
+  t.reset();
+  EXPECT_TRUE(f.dev->last_lease.expired()) << "reset() gives the buffer back";
+  expect_good(f.run(cdb10(op::kVerify10, 20, 1, 0x02), DataDir::kOut,
+                    std::vector<uint8_t>(data.begin(), data.begin() + 512), 512));
+  expect_sense(f.run(cdb10(op::kVerify10, 20, 1, 0x02), DataDir::kOut, pattern(512, 9), 512),
+               SenseKey::kMiscompare, asc::kMiscompareDuringVerify);
+}
+
+// A plain WRITE gives the backend its buffer (IoRequest::give: rbd keeps
+// it for librbd instead of copying); writes whose buffer is not only the
+// command's data (WRITE SAME, COMPARE AND WRITE) do not.
+TEST(SbcIo, OnlyPlainWritesGiveTheirBuffer) {
+  Fixture f;
+  auto data = pattern(4 * 512, 6);
+  expect_good(write10(f, 30, data));
+  ASSERT_FALSE(f.dev->log.empty());
+  EXPECT_EQ(f.dev->log.back().op, IoOp::kWrite);
+  EXPECT_TRUE(f.dev->log.back().given);
+  expect_good(f.run(cdb16(op::kWrite16, 40, 1, 0x08), DataDir::kOut, pattern(512, 7), 512));
+  EXPECT_TRUE(f.dev->log.back().given) << "FUA too";
+  size_t before = f.dev->log.size();
+  expect_good(f.run(cdb10(op::kWriteSame10, 50, 4), DataDir::kOut, pattern(512, 8), 512));
+  ASSERT_GT(f.dev->log.size(), before);
+  for (size_t i = before; i < f.dev->log.size(); ++i) EXPECT_FALSE(f.dev->log[i].given) << "WRITE SAME";
+  Task t = f.run(cdb10(op::kRead10, 30, 4), DataDir::kIn, {}, 4 * 512);
+  expect_good(t);
+  EXPECT_EQ(bytes_of(t), data);
+  EXPECT_FALSE(f.dev->log.back().given) << "a READ gives nothing";
+}
+
 TEST(SbcIo, Write6Write12Write16Land) {
   Fixture f;
   auto a = pattern(512, 1), b = pattern(1024, 2), c = pattern(512, 3);

@@ -84,6 +84,10 @@ class Task {
   // kIn: when set, the command's data.size() bytes are here (a backend's
   // read-only shared copy, IoRequest::shared) instead of in data.
   const uint8_t* data_in_shared = nullptr;
+  // kIn: what keeps data_in_shared's bytes valid when a backend lent them
+  // (backend::IoRequest::lease); the transport drops it once it has sent
+  // them (reset() drops it too).
+  std::shared_ptr<const void> data_in_lease;
   const uint8_t* data_in() const { return data_in_shared ? data_in_shared : data.data(); }
   // kIn, in: the write end of an empty pipe with room for data_in_pipe_room
   // bytes, which the transport offers for a READ's data

@@ -49,6 +49,7 @@ class MemDevice final : public backend::BlockDevice {
     bool fua;
     uint64_t offset;
     uint32_t len;
+    bool given = false;  // IoRequest::give was set (its buffer, the one written from)
   };
   explicit MemDevice(uint64_t size, bool discard = false) : mem(size, 0), discard_(discard) {}
   uint64_t size_bytes() const override { return mem.size(); }
@@ -65,8 +66,13 @@ class MemDevice final : public backend::BlockDevice {
     answer(q);
   }
   bool supports_compare_and_write(uint64_t, uint32_t) const override { return caw; }
+  // With `lend` set, reads the submitter lets it share (IoRequest::may_share)
+  // come back in a buffer of the device's own, lent with IoRequest::lease;
+  // last_lease follows the latest one.
+  bool lend = false;
+  std::weak_ptr<const void> last_lease;
   void submit(IoRequest& req) override {
-    log.push_back({req.op, req.fua, req.offset, req.len});
+    log.push_back({req.op, req.fua, req.offset, req.len, req.give && req.give->data() == req.buf});
     int res = int(req.len);
     if (fail_op && *fail_op == req.op) {
       res = fail_errno;
@@ -74,7 +80,17 @@ class MemDevice final : public backend::BlockDevice {
     } else {
       EXPECT_LE(req.offset + req.len, mem.size());
       switch (req.op) {
-        case IoOp::kRead: std::memcpy(req.buf, mem.data() + req.offset, req.len); break;
+        case IoOp::kRead:
+          if (lend && req.may_share) {  // as rbd does: a buffer of its own, lent
+            auto copy = std::make_shared<std::vector<uint8_t>>(mem.begin() + long(req.offset),
+                                                               mem.begin() + long(req.offset + req.len));
+            req.shared = copy->data();
+            last_lease = copy;
+            req.lease = std::move(copy);
+            break;
+          }
+          std::memcpy(req.buf, mem.data() + req.offset, req.len);
+          break;
         case IoOp::kWrite: std::memcpy(mem.data() + req.offset, req.buf, req.len); break;
         case IoOp::kDiscard:
         case IoOp::kWriteZeroes: std::memset(mem.data() + req.offset, 0, req.len); break;

@@ -1,19 +1,27 @@
 // The rbd backend (vdisk_rbd) against a real single-node Ceph cluster
 // (ceph_cluster.sh, started once for the binary): config errors, libiscsi
 // and qemu-img round trips read back with `rbd export`, discard, a resize
-// made with `rbd resize`, and the cluster stopped and restarted under I/O.
+// made with `rbd resize`, the cluster stopped and restarted under I/O, and
+// (on the device itself) reads lent in librbd's buffer and writes handing it
+// theirs.
 // Needs root-free loopback only, Debian's ceph-mon/-osd/-mgr and ceph-common.
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <future>
 #include <optional>
 #include <ostream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "backend/rbd_device.h"
+#include "common/buffer.h"
+#include "reactor/reactor_thread.h"
 #include "tests/integration/esand_process.h"
 #include "tests/integration/iscsi_client.h"
 #include "tests/integration/mgmt_client.h"
@@ -339,6 +347,118 @@ TEST(Rbd, CompareAndWriteThroughLibrbd) {
             std::string::npos)
       << out;
   EXPECT_EQ(out.find("librbd compare-and-write of 1024 bytes"), std::string::npos) << out;
+}
+
+// The device itself, in this process (no esand): a new 8 MiB image per
+// test (Open), a reactor to submit from, 1 MiB buffers with a pattern.
+class RbdDeviceTest : public ::testing::Test {
+ protected:
+  static constexpr uint32_t kLen = 1 << 20;
+
+  void Open(const std::string& image) {
+    CreateImage(image, 8);
+    backend::RbdOptions o{.device = "r0", .pool = "rbd", .image = image, .ceph_conf = g_conf, .ceph_user = "admin"};
+    auto opened = backend::open_rbd_device(o);
+    ASSERT_TRUE(opened) << opened.error().message;
+    dev = std::move(*opened);
+  }
+
+  // One request from the reactor's thread; waits for on_done and returns
+  // its result.
+  int Submit(backend::IoRequest& req) {
+    std::promise<int> done;
+    req.user = &done;
+    req.reactor = &r.reactor();
+    req.on_done = [](backend::IoRequest& q, int res) { static_cast<std::promise<int>*>(q.user)->set_value(res); };
+    auto result = done.get_future();
+    r.call([&] { dev->submit(req); });
+    if (result.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      ADD_FAILURE() << "no completion within 60 s";
+      std::abort();  // req and done would be written after return
+    }
+    return result.get();
+  }
+
+  static void Fill(AlignedBuffer& b, uint32_t seed) {
+    for (uint32_t i = 0; i < b.size(); ++i) b.data()[i] = uint8_t(i * seed + i / 4096);
+  }
+
+  reactor::ReactorThread r;
+  std::unique_ptr<backend::BlockDevice> dev;  // destroyed first: flushed and closed before the reactor stops
+};
+
+// Reads come back in librbd's own buffer: lent (IoRequest::shared + lease)
+// when the submitter takes it, as a READ does, so its Data-In is sent
+// without a copy; copied into buf otherwise (VERIFY, COMPARE AND WRITE).
+TEST_F(RbdDeviceTest, ReadsLendLibrbdsBufferWhenTheSubmitterTakesIt) {
+  ASSERT_NO_FATAL_FAILURE(Open("lend"));
+  AlignedBuffer pattern(kLen), buf(kLen);
+  Fill(pattern, 7);
+  backend::IoRequest w{.op = backend::IoOp::kWrite, .offset = kLen, .len = kLen, .buf = pattern.data()};
+  ASSERT_EQ(Submit(w), int(kLen));
+
+  std::memset(buf.data(), 0xee, kLen);
+  backend::IoRequest lent{.op = backend::IoOp::kRead, .offset = kLen, .len = kLen, .buf = buf.data(),
+                          .may_share = true};
+  ASSERT_EQ(Submit(lent), int(kLen));
+  ASSERT_NE(lent.shared, nullptr) << "a 1 MiB read inside one object arrives in one piece and is lent";
+  EXPECT_NE(lent.lease, nullptr) << "lent bytes come with what keeps them alive";
+  EXPECT_EQ(std::memcmp(lent.shared, pattern.data(), kLen), 0);
+  EXPECT_EQ(buf.data()[0], 0xee) << "buf is left alone when the bytes are lent";
+
+  backend::IoRequest own{.op = backend::IoOp::kRead, .offset = kLen + 4096, .len = 8192, .buf = buf.data()};
+  ASSERT_EQ(Submit(own), 8192);
+  EXPECT_EQ(own.shared, nullptr);
+  EXPECT_EQ(own.lease, nullptr);
+  EXPECT_EQ(std::memcmp(buf.data(), pattern.data() + 4096, 8192), 0) << "not taken: copied into buf";
+
+  // The lent bytes outlive the request and a later write over them.
+  auto held = lent.lease;
+  const uint8_t* bytes = lent.shared;
+  lent = backend::IoRequest{};
+  AlignedBuffer other(kLen);
+  std::memset(other.data(), 0x5a, kLen);
+  backend::IoRequest w2{.op = backend::IoOp::kWrite, .offset = kLen, .len = kLen, .buf = other.data()};
+  ASSERT_EQ(Submit(w2), int(kLen));
+  EXPECT_EQ(std::memcmp(bytes, pattern.data(), kLen), 0) << "a lease holds a snapshot of the read";
+
+  // Never written: zeros, lent or copied.
+  std::memset(buf.data(), 0xee, kLen);
+  backend::IoRequest hole{.op = backend::IoOp::kRead, .offset = 4 * kLen, .len = kLen, .buf = buf.data(),
+                          .may_share = true};
+  ASSERT_EQ(Submit(hole), int(kLen));
+  const uint8_t* got = hole.shared ? hole.shared : buf.data();
+  EXPECT_TRUE(std::all_of(got, got + kLen, [](uint8_t b) { return b == 0; }));
+}
+
+// A write whose submitter gives its buffer (IoRequest::give: a plain
+// WRITE's) hands that storage to librbd, which keeps it until the OSD has
+// it; the submitter gets a fresh buffer of the same size. Without give,
+// librbd gets a copy and buf stays the submitter's.
+TEST_F(RbdDeviceTest, WritesTakeAGivenBufferInsteadOfCopying) {
+  ASSERT_NO_FATAL_FAILURE(Open("take"));
+  AlignedBuffer expect(kLen), given(kLen);
+  Fill(expect, 13);
+  std::memcpy(given.data(), expect.data(), kLen);
+  const uint8_t* storage = given.data();
+  backend::IoRequest w{.op = backend::IoOp::kWrite, .offset = 2 * kLen, .len = kLen, .buf = given.data(),
+                       .give = &given};
+  ASSERT_EQ(Submit(w), int(kLen));
+  EXPECT_NE(given.data(), storage) << "the storage went to librbd";
+  EXPECT_EQ(given.size(), size_t(kLen)) << "a fresh buffer of the same size in its place";
+  std::memset(given.data(), 0x33, kLen);  // the submitter's new buffer is its own
+
+  AlignedBuffer kept(kLen);
+  std::memset(kept.data(), 0x44, kLen);
+  backend::IoRequest copy{.op = backend::IoOp::kWrite, .offset = 3 * kLen, .len = kLen, .buf = kept.data()};
+  ASSERT_EQ(Submit(copy), int(kLen));
+  std::memset(kept.data(), 0x55, kLen);  // librbd had its own copy
+
+  AlignedBuffer buf(2 * kLen);
+  backend::IoRequest rd{.op = backend::IoOp::kRead, .offset = 2 * kLen, .len = 2 * kLen, .buf = buf.data()};
+  ASSERT_EQ(Submit(rd), int(2 * kLen));
+  EXPECT_EQ(std::memcmp(buf.data(), expect.data(), kLen), 0) << "the given bytes, as they were";
+  EXPECT_TRUE(std::all_of(buf.data() + kLen, buf.data() + 2 * kLen, [](uint8_t b) { return b == 0x44; }));
 }
 
 // The management API: add a vdisk_rbd device (and refuse one whose image is

@@ -41,6 +41,7 @@ void Connection::release_task(IscsiTask* t) {
   buffered_ -= t->charge;
   t->charge = 0;
   if (t->pipe >= 0) return_pipe(*t);
+  t->scsi.data_in_lease.reset();  // a backend's lent buffer (rbd) goes back now
   // Large buffers are not kept around by idle tasks.
   if (t->scsi.data.capacity() > (1u << 20)) t->scsi.data = AlignedBuffer();
   t->next_free = free_tasks_;
