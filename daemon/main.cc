@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   app.add_option("--mgmt-listen", api_opts.listen, "also serve the management API on HOST:PORT (needs a token)");
   app.add_option("--mgmt-token-file", api_opts.token_file, "file whose first line is the API bearer token (TCP)");
   app.add_flag("--no-write-back", no_write_back,
-               "do not write runtime changes back to the config file (and keep no history of it)");
+               "do not write runtime changes back to the config file or the alert rules file (and keep no history)");
   app.add_option("--history-push", history_push,
                  "after each change and at shutdown, push the config history to this git repository "
                  "(a bare repository path, created when missing, or a URL)");
@@ -193,7 +193,8 @@ int main(int argc, char** argv) {
   if (marker && marker->previous) ESAN_LOG_WARN("the previous run did not stop cleanly ({})", *marker->previous);
   event_log->post(esan::events::Kind::kStart, report.severity, report.message, std::move(report.fields));
   if (alerts_cfg) ESAN_LOG_INFO("alerts from {}", alerts_path);
-  esan::mgmt::AlertsSetup alerts(alerts_path, std::move(alerts_text), std::move(alerts_cfg), event_log, host);
+  esan::mgmt::AlertsSetup alerts(alerts_path, std::move(alerts_text), std::move(alerts_cfg), event_log, host,
+                                 !no_write_back);
   esan::mgmt::Engine engine(**server, *cfg, esan::mgmt::EngineOptions{config_path, !no_write_back, true, history_push});
   std::unique_ptr<esan::probes::Scheduler> probes;
   if (probe_interval_s != 0) {

@@ -15,8 +15,19 @@ constexpr const char* kNoAlerts = "no alerts are configured (PUT /v1/alerts/conf
 Json config_json(const AlertsSetup::Current& c) {
   Json j = alerts::to_json(c.cfg ? *c.cfg : alerts::AlertsConfig{});
   j["configured"] = c.cfg.has_value();
-  j["file"] = Json{{"path", c.path.empty() ? Json(nullptr) : Json(c.path)}, {"text", c.text}};
+  j["file"] = Json{{"path", c.path.empty() ? Json(nullptr) : Json(c.path)}, {"text", c.text}, {"version", c.version}};
   return j;
+}
+
+// PUT's "if_version" (GET's file.version the change was made on), taken
+// out of the body; absent: the change is made whatever the rules are now.
+Result<std::optional<std::string>> take_if_version(Json& b) {
+  if (!b.is_object() || !b.contains("if_version")) return std::nullopt;
+  if (!b["if_version"].is_string())
+    return make_error(Errc::kInvalidArgument, "if_version must be a string (GET /v1/alerts/config's file.version)");
+  std::string v = b["if_version"].get<std::string>();
+  b.erase("if_version");
+  return v;
 }
 
 // PUT's body: {"text": FILE TEXT}, or the structured form of GET.
@@ -84,12 +95,15 @@ void add_alert_routes(Router& r, AlertsSetup* setup) {
     if (!setup) return json_response(config_json(AlertsSetup::Current{}));
     return json_response(config_json(setup->current()));
   });
-  r.route("PUT", "/v1/alerts/config", with_body([setup](const Request& q, const Json& b) {
+  r.route("PUT", "/v1/alerts/config", with_body([setup](const Request& q, const Json& body) {
             if (!setup)
               return error_response(Error{Errc::kUnsupported, "this esand cannot change its alert rules"});
+            Json b = body;
+            auto if_version = take_if_version(b);
+            if (!if_version) return error_response(if_version.error());
             auto text = text_of(b);
             if (!text) return error_response(text.error());
-            if (auto s = setup->replace(*text, q.author); !s) return error_response(s.error());
+            if (auto s = setup->replace(*text, q.author, *if_version); !s) return error_response(s.error());
             return json_response(config_json(setup->current()));
           }));
 }

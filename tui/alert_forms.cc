@@ -10,9 +10,13 @@ using nlohmann::json;
 using kit::need;
 using kit::trimmed;
 
-// The configuration to PUT: GET's answer without its read-only parts.
+// The configuration to PUT: GET's answer without its read-only parts, and
+// the version it was read at (esand refuses the PUT when the rules changed
+// since: this form's change is not made over someone else's).
 json editable(const json& current) {
   json c = current.is_object() ? current : json::object();
+  if (c.contains("file") && c["file"].is_object() && c["file"].contains("version") && c["file"]["version"].is_string())
+    c["if_version"] = c["file"]["version"];
   c.erase("file");
   c.erase("configured");
   if (!c.contains("sinks") || !c["sinks"].is_array()) c["sinks"] = json::array();

@@ -2,7 +2,9 @@
 // rules. Each reads the current rules (GET /v1/alerts/config, the
 // Action's base) and builds ONE PUT /v1/alerts/config of the whole new
 // configuration in its structured form, so a change is never half-applied
-// and a refusal is esand's (parse_alerts's) own message.
+// and a refusal is esand's (parse_alerts's) own message. The PUT carries
+// the rules' version as read (if_version: GET's file.version), so esand
+// refuses it when someone else changed the rules in between.
 //
 // Contract: every function is pure: (GET's answer, field values) -> the PUT,
 // or an Error (kInvalidArgument) naming a required field left empty or a

@@ -16,7 +16,7 @@ const json kCurrent = json::parse(R"({
   "sinks": [{"name": "ops", "type": "mail", "to": ["ops@example.com"], "sendmail": ["/usr/sbin/sendmail", "-t"]},
             {"name": "log", "type": "syslog", "facility": "daemon"}],
   "rules": [{"name": "all", "kinds": ["*"], "severity": "warning", "sinks": ["log"]}],
-  "file": {"path": "/etc/esan/alerts.conf", "text": "..."}})");
+  "file": {"path": "/etc/esan/alerts.conf", "text": "...", "version": "0a1b2c3d"}})");
 
 const Action& item(char key) {
   for (const auto& m : menus())
@@ -39,6 +39,7 @@ TEST(AlertForms, AddingASinkPutsTheWholeConfigWithoutReadOnlyParts) {
   json b = put_body(add_webhook_sink(kCurrent, {{"name", " hook "}, {"url", "http://127.0.0.1:9/x"}}));
   EXPECT_FALSE(b.contains("file"));
   EXPECT_FALSE(b.contains("configured"));
+  EXPECT_EQ(b["if_version"], "0a1b2c3d");  // the version the change was made on
   EXPECT_EQ(b["rate_limit"], 20);
   ASSERT_EQ(b["sinks"].size(), 3u);
   EXPECT_EQ(b["sinks"][0], kCurrent["sinks"][0]);
@@ -57,6 +58,7 @@ TEST(AlertForms, AddingASinkPutsTheWholeConfigWithoutReadOnlyParts) {
                               "file":{"path":"/etc/esan/alerts.conf","text":""}})");
   b = put_body(add_syslog_sink(none, {{"name", "l"}, {"facility", "daemon"}}));
   EXPECT_EQ(b["sinks"].size(), 1u);
+  EXPECT_FALSE(b.contains("if_version"));  // an esand that names no version: none sent
 }
 
 TEST(AlertForms, RulesRemovalsAndLimits) {
@@ -70,6 +72,7 @@ TEST(AlertForms, RulesRemovalsAndLimits) {
   EXPECT_EQ(b["sinks"][0]["name"], "log");
   b = put_body(remove_rule(kCurrent, {{"rule", "all"}}));
   EXPECT_TRUE(b["rules"].empty());
+  EXPECT_EQ(b["if_version"], "0a1b2c3d");
   b = put_body(set_alert_limits(kCurrent, {{"rate_limit", "5"}, {"dedup_s", ""}, {"retries", "x"}}));
   EXPECT_EQ(b["rate_limit"], "5");  // esand checks the numbers
   EXPECT_EQ(b["dedup_s"], 300);

@@ -5,7 +5,8 @@
 // file nor GET), saves the file atomically (a failed write changes
 // nothing), then reroutes: the test alert and a real event reach a webhook
 // listening on 127.0.0.1. esanctl alert config / alert set, and a restart
-// reading the saved file.
+// reading the saved file. A PUT made on an old version (if_version) is
+// refused; with --no-write-back the rules change but no file is written.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -142,6 +143,83 @@ TEST(AlertsConfig, PutValidatesSavesAndReroutesWithoutRestart) {
   EXPECT_EQ(got.json["retries"], 3);
   EXPECT_EQ(got.json["file"]["text"], mine);
   EXPECT_TRUE(hook.Got("start"));  // the startup report, by RULE all
+}
+
+// Two admins change the rules: the second one's change, made on the
+// version both read, is refused (409) instead of silently undoing the
+// first; without if_version a PUT replaces whatever is there.
+TEST(AlertsConfig, AChangeMadeOnAnOlderVersionIsRefused) {
+  EsandProcess esand("alerts-version");
+  esand.WriteConfig(Handler("vdisk_nullio", NullioDevice("nul0", 16)) +
+                    IscsiDriver(Target(kTarget, "        LUN 0 nul0\n")));
+  ASSERT_TRUE(esand.Start());
+  MgmtClient api(esand.mgmt_socket());
+  const std::string file = esand.Path("alerts.conf");
+
+  auto got = api.Get("/v1/alerts/config");
+  ASSERT_TRUE(Ok(got));
+  std::string v0 = got.json["file"].value("version", "");
+  ASSERT_EQ(v0.size(), 8u) << got.Describe();
+
+  // The first admin's change, made on v0: accepted, a new version.
+  auto r = api.Put("/v1/alerts/config", json{{"text", "retries 2\n"}, {"if_version", v0}});
+  ASSERT_TRUE(Ok(r)) << r.Describe();
+  std::string v1 = r.json["file"].value("version", "");
+  EXPECT_NE(v1, v0);
+  EXPECT_EQ(api.Get("/v1/alerts/config").json["file"]["version"], v1);
+
+  // The second admin's, also made on v0 (structured form): refused, nothing changes.
+  got = api.Get("/v1/alerts/config");
+  r = api.Put("/v1/alerts/config", json{{"retries", 7}, {"if_version", v0}});
+  ASSERT_TRUE(Refused(r, 409, "conflict"));
+  EXPECT_NE(Message(r).find("changed since version " + v0 + " was read (now " + v1 + ")"), std::string::npos)
+      << Message(r);
+  EXPECT_EQ(ReadFile(file), "retries 2\n");
+  EXPECT_EQ(api.Get("/v1/alerts/config").json, got.json);
+  EXPECT_EQ(CountOf(api, "alerts_changed"), 1u);
+
+  // A version that is not a string is a bad request; no if_version: replaced.
+  ASSERT_TRUE(Refused(api.Put("/v1/alerts/config", json{{"retries", 7}, {"if_version", 1}}), 400, "invalid_argument"));
+  r = api.Put("/v1/alerts/config", json{{"retries", 7}});
+  ASSERT_TRUE(Ok(r)) << r.Describe();
+  EXPECT_EQ(r.json["retries"], 7);
+  r = api.Put("/v1/alerts/config", json{{"text", "retries 3\n"}, {"if_version", r.json["file"]["version"]}});
+  ASSERT_TRUE(Ok(r)) << r.Describe();
+  EXPECT_EQ(ReadFile(file), "retries 3\n");
+}
+
+// esand --no-write-back writes no file of its own: the new rules run, the
+// file keeps what it had, the event says so, and a restart reads the file.
+TEST(AlertsConfig, NoWriteBackRunsTheRulesWithoutSavingThem) {
+  EsandProcess esand("alerts-nowb");
+  esand.WriteConfig(Handler("vdisk_nullio", NullioDevice("nul0", 16)) +
+                    IscsiDriver(Target(kTarget, "        LUN 0 nul0\n")));
+  const std::string file = esand.Path("alerts.conf");
+  WriteFile(file, "retries 2\n");
+  EsandProcess::Options opts;
+  opts.extra_args = {"--no-write-back"};
+  ASSERT_TRUE(esand.Start(opts));
+  MgmtClient api(esand.mgmt_socket());
+  ASSERT_EQ(api.Get("/v1/alerts/config").json["retries"], 2);
+
+  auto r = api.Put("/v1/alerts/config", json{{"text", "retries 5\n"}});
+  ASSERT_TRUE(Ok(r)) << r.Describe();
+  auto got = api.Get("/v1/alerts/config");
+  EXPECT_EQ(got.json["retries"], 5);
+  EXPECT_EQ(got.json["file"]["text"], "retries 5\n");
+  EXPECT_EQ(ReadFile(file), "retries 2\n");
+  EXPECT_FALSE(std::filesystem::exists(file + ".bak"));
+  bool said = false;
+  for (const auto& e : api.Get("/v1/events").json.value("events", json::array()))
+    if (e.value("kind", "") == "alerts_changed") {
+      said = e.value("message", "").find("not saved (esand --no-write-back)") != std::string::npos;
+      EXPECT_EQ(e["fields"].value("file", "?"), "") << e.dump();
+    }
+  EXPECT_TRUE(said);
+
+  ASSERT_TRUE(esand.Stop());
+  ASSERT_TRUE(esand.Start(opts));
+  EXPECT_EQ(api.Get("/v1/alerts/config").json["retries"], 2);
 }
 
 }  // namespace
