@@ -85,11 +85,19 @@ TEST(ConfigWriter, EveryFieldRoundTrips) {
   TargetConfig disabled;
   disabled.name = "disabled";
   c.targets.push_back(disabled);
-  c.device_groups.push_back(
-      {"dg",
-       {"f 1", "n"},
-       {{"tg1", 1, "active", {{"iqn.2026-11.org.esan:all", 0}, {"remote", 9}}},
-        {"tg2", 2, "transitioning", {}}}});
+  DeviceGroupConfig dg;
+  dg.name = "dg";
+  dg.devices = {"f 1", "n"};
+  TargetGroupConfig tg1, tg2;
+  tg1.name = "tg1";
+  tg1.group_id = 1;
+  tg1.state = "active";
+  tg1.targets = {{"iqn.2026-11.org.esan:all", 0}, {"remote", 9}};
+  tg2.name = "tg2";
+  tg2.group_id = 2;
+  tg2.state = "transitioning";
+  dg.target_groups = {tg1, tg2};
+  c.device_groups.push_back(dg);
   Config back = reparse(c);
   EXPECT_TRUE(equivalent(c, back)) << write_config(c);
   EXPECT_EQ(back.devices.at(0).filename, "/a b/#x\"y\\z.img");

@@ -19,6 +19,11 @@
 # ESAN_TEST_STAGES (comma-separated) runs a subset, e.g. "asan-build,asan-tests".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache (CMakeLists.txt): the same sources compile to cache hits from any
+# clone's path (paths under the tree hashed relative to it, and the ASan
+# build's -g not tied to its build directory), so a CI run on a fresh clone
+# reuses the objects of the last one on this machine.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 jobs=${ESAN_TEST_JOBS:-2}
 stages=${ESAN_TEST_STAGES:-deps,build,tests,conformance,asan-build,asan-tests,fuzz}
 summary=()
