@@ -271,16 +271,16 @@ class RbdDevice final : public BlockDevice {
   // librbd's update watch: wakes the worker (image_changed).
   struct UpdateWatch final : librbd::UpdateWatchCtx {
     explicit UpdateWatch(RbdDevice* d) : dev(d) {}
-    void handle_notify() override { on_update(dev); }
+    void handle_notify() override { dev->on_update(); }
     RbdDevice* dev;
   };
 
-  static void on_update(RbdDevice* self) {
+  void on_update() {
     {
-      std::lock_guard lk(self->watch_mu_);
-      self->changed_ = true;
+      std::lock_guard lk(watch_mu_);
+      changed_ = true;
     }
-    self->watch_cv_.notify_all();
+    watch_cv_.notify_all();
   }
 
   // The device's worker thread: librbd's update callback only wakes it, so
@@ -315,7 +315,7 @@ class RbdDevice final : public BlockDevice {
   }
 
   // The allocation of [q.offset, q.offset + min(q.len, query_window_)) from
-  // rbd_diff_iterate2 against the image's beginning (no snapshot), the
+  // Image::diff_iterate2 against the image's beginning (no snapshot), the
   // parent's data included: what it reports is mapped, the rest
   // deallocated (never written, discarded whole objects, truncated tails).
   // whole_object 0: extents as exact as librbd knows them -- an object's

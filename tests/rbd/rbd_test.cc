@@ -230,7 +230,7 @@ std::vector<LbaStatus> GetLbaStatus(iscsi_context* ctx, uint64_t lba) {
 }
 
 // GET LBA STATUS on a thin vdisk_rbd LU reports the image's allocation
-// (rbd_diff_iterate2): written objects mapped, never-written and unmapped
+// (librbd's diff_iterate2): written objects mapped, never-written and unmapped
 // whole objects deallocated.
 TEST(Rbd, GetLbaStatusFollowsTheImagesAllocation) {
   CreateImage("alloc", 32);  // 8 objects of 4 MiB
